@@ -1,0 +1,98 @@
+/** Replays CloudTrail documents through the decision core: the engine behind `iot-policy-guard evaluate`. */
+import type { Allowlist } from '../core/allowlist.js';
+import { isRecognisedDocument, readAttachEvent, recordsIn } from '../core/cloudtrail.js';
+import { decide } from '../core/decide.js';
+import type { AttachEvent, Decision, Scope, Verdict } from '../core/types.js';
+import type { SourceItem } from './sources.js';
+
+export interface Evaluated {
+  readonly event: AttachEvent;
+  readonly decision: Decision;
+  readonly source: string;
+}
+
+export interface InputProblem {
+  readonly source: string;
+  readonly message: string;
+}
+
+export interface Summary {
+  files: number;
+  bytes: number;
+  filesSkipped: number;
+  records: number;
+  attachEvents: number;
+  otherRecords: number;
+  unrecognisedDocuments: number;
+  verdicts: Record<Verdict, number>;
+  /** Unreadable files and lines, and attach calls too malformed to decide. */
+  readonly problems: InputProblem[];
+}
+
+export function emptySummary(): Summary {
+  return {
+    files: 0,
+    bytes: 0,
+    filesSkipped: 0,
+    records: 0,
+    attachEvents: 0,
+    otherRecords: 0,
+    unrecognisedDocuments: 0,
+    verdicts: { violation: 0, allowed: 0, 'not-governed': 0, 'failed-attempt': 0 },
+    problems: [],
+  };
+}
+
+export interface EvaluateOptions {
+  readonly allowlist: Allowlist;
+  readonly scope: Scope;
+  readonly now: Date;
+}
+
+/** Decides every attach-policy call in the documents, counting everything else into `summary` as it goes. */
+export async function* evaluateSources(
+  items: AsyncIterable<SourceItem>,
+  options: EvaluateOptions,
+  summary: Summary,
+): AsyncGenerator<Evaluated> {
+  for await (const item of items) {
+    switch (item.kind) {
+      case 'file':
+        summary.files++;
+        summary.bytes += item.bytes;
+        break;
+      case 'skipped':
+        summary.filesSkipped++;
+        break;
+      case 'error':
+        summary.problems.push({ source: item.source, message: item.message });
+        break;
+      case 'document':
+        if (!isRecognisedDocument(item.doc)) {
+          summary.unrecognisedDocuments++;
+          break;
+        }
+        for (const found of recordsIn(item.doc)) {
+          if ('problem' in found) {
+            summary.problems.push({ source: item.source, message: found.problem });
+            continue;
+          }
+          summary.records++;
+          const result = readAttachEvent(found.record, found.envelopeAccount);
+          if (result.kind === 'other') {
+            summary.otherRecords++;
+          } else if (result.kind === 'malformed') {
+            summary.problems.push({
+              source: item.source,
+              message: `attach event ${result.eventId ?? '(no eventID)'} cannot be evaluated: ${result.problem}`,
+            });
+          } else {
+            summary.attachEvents++;
+            const decision = decide(result.event, options.allowlist, { scope: options.scope, now: options.now });
+            summary.verdicts[decision.verdict]++;
+            yield { event: result.event, decision, source: item.source };
+          }
+        }
+    }
+  }
+}

@@ -1,0 +1,63 @@
+/** How `evaluate` and `audit` show their results: a table for people, NDJSON for programs. */
+import { displayPolicy, type ReportRecord } from '../core/report.js';
+import type { Summary } from './evaluate.js';
+
+const COLUMNS = [
+  { title: 'TIME', width: 20 },
+  { title: 'ACCOUNT', width: 12 },
+  { title: 'PRINCIPAL', width: 28 },
+  { title: 'POLICY', width: 34 },
+  { title: 'ACTOR', width: 40 },
+  { title: 'VERDICT', width: 14 },
+  { title: 'DETAIL', width: 0 },
+] as const;
+
+function fit(value: string, width: number): string {
+  if (width === 0) return value;
+  return value.length > width ? `${value.slice(0, width - 1)}…` : value.padEnd(width);
+}
+
+function row(cells: readonly string[]): string {
+  return cells.map((c, i) => fit(c, COLUMNS[i]?.width ?? 0)).join(' ').trimEnd();
+}
+
+export function tableHeader(): string {
+  return row(COLUMNS.map((c) => c.title));
+}
+
+export function tableRow(r: ReportRecord): string {
+  const detail =
+    r.verdict === 'violation' ? `${r.action}: ${r.reason}` : r.verdict === 'allowed' ? `entry #${r.rule}` : r.reason;
+  return row([
+    (r.eventTime ?? '-').replace(/\.\d+Z$/, 'Z'),
+    r.account ?? '-',
+    r.principal ? `${r.principal.type}/${r.principal.name}` : '-',
+    displayPolicy(r.policyArn),
+    r.actor,
+    r.verdict,
+    detail,
+  ]);
+}
+
+export function formatSummary(s: Summary, noun = 'attach events'): string {
+  const v = s.verdicts;
+  const lines = [
+    `${s.records} records read from ${s.files} file${s.files === 1 ? '' : 's'} (${formatBytes(s.bytes)}), ` +
+      `${s.attachEvents} ${noun}, ${s.otherRecords} other records skipped` +
+      (s.filesSkipped > 0 ? `, ${s.filesSkipped} non-JSON files skipped` : '') +
+      (s.unrecognisedDocuments > 0 ? `, ${s.unrecognisedDocuments} documents not CloudTrail` : ''),
+    `verdicts: ${v.violation} violation, ${v.allowed} allowed, ${v['not-governed']} not-governed, ${v['failed-attempt']} failed-attempt`,
+  ];
+  if (s.problems.length > 0) {
+    lines.push(`${s.problems.length} input problem${s.problems.length === 1 ? '' : 's'}:`);
+    for (const p of s.problems.slice(0, 50)) lines.push(`  ${p.source}: ${p.message}`);
+    if (s.problems.length > 50) lines.push(`  … and ${s.problems.length - 50} more`);
+  }
+  return lines.join('\n');
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 ** 2).toFixed(1)} MB`;
+}

@@ -1,0 +1,140 @@
+/**
+ * `iot-policy-guard`: the command line. Exit status: 0 no violation, 1 at least one violation, 2 usage or input error
+ * (an input error wins over violations, because the run did not see everything it was asked to).
+ */
+import { existsSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { AllowlistError, emptyAllowlist, type Allowlist } from '../core/allowlist.js';
+import { CATALOG_COMPILED } from '../core/catalog.js';
+import { toReportRecord } from '../core/report.js';
+import { SCOPES, type Scope } from '../core/types.js';
+import { loadAllowlistFile } from '../config/allowlist-file.js';
+import { emptySummary, evaluateSources, type Summary } from './evaluate.js';
+import { formatSummary, tableHeader, tableRow } from './format.js';
+import { readSources } from './sources.js';
+
+export const EXIT = { ok: 0, violation: 1, error: 2 } as const;
+export const DEFAULT_ALLOWLIST = 'infra/allowlist.yml';
+
+/** A user error: printed as one message, never as a stack trace. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface Io {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stdin: NodeJS.ReadableStream;
+}
+
+const defaultIo: Io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin };
+
+/** Runs the CLI with argv (without `node` and the script) and resolves to the exit status. */
+export async function runCli(argv: readonly string[], io: Io = defaultIo): Promise<number> {
+  const say = (line: string): void => void io.stderr.write(`${line}\n`);
+  let status: number = EXIT.ok;
+  const program = new Command('iot-policy-guard')
+    .description('Checks AWS IoT managed policy attachments against an allowlist.')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('evaluate')
+    .description('Replay CloudTrail history (files, directories, - for stdin) against an allowlist.')
+    .argument('[paths...]', 'CloudTrail files or directories: log files (.json, .json.gz), EventBridge events, lookup-events output, NDJSON; - for stdin', ['-'])
+    .option('--allowlist <file>', `allowlist file (default: ${DEFAULT_ALLOWLIST} if it exists, else an empty allowlist)`)
+    .addOption(new Option('--scope <scope>', 'governed policies (default: the allowlist\'s scope)').choices(SCOPES))
+    .option('--now <iso-time>', 'evaluate expiries as of this time (default: now)')
+    .option('--json', 'one JSON object per attach event on stdout; summary on stderr')
+    .action(async (paths: string[], opts: { allowlist?: string; scope?: Scope; now?: string; json?: boolean }) => {
+      const allowlist = resolveAllowlist(opts.allowlist, say);
+      const now = parseNow(opts.now);
+      const scope = opts.scope ?? allowlist.scope;
+      const summary = emptySummary();
+      const progress = startProgress(io.stderr, summary);
+      if (!opts.json) io.stdout.write(`${tableHeader()}\n`);
+      try {
+        for await (const result of evaluateSources(readSources(paths, io.stdin), { allowlist, scope, now }, summary)) {
+          const record = toReportRecord(result.event, result.decision);
+          io.stdout.write(opts.json ? `${JSON.stringify(record)}\n` : `${tableRow(record)}\n`);
+        }
+      } finally {
+        progress.stop();
+      }
+      const text = formatSummary(summary);
+      if (opts.json) say(text);
+      else io.stdout.write(`\n${text}\n`);
+      status = statusOf(summary);
+    });
+
+  program
+    .command('validate-allowlist')
+    .description('Check an allowlist file and list its entries; exit 2 if it is invalid.')
+    .argument('<file>', 'allowlist file (YAML or JSON)')
+    .option('--now <iso-time>', 'report expiries as of this time (default: now)')
+    .action((file: string, opts: { now?: string }) => {
+      const allowlist = loadAllowlistFile(file);
+      const now = parseNow(opts.now).getTime();
+      const expired = allowlist.allow.filter((e) => e.expiresAt !== null && e.expiresAt <= now);
+      io.stdout.write(
+        `${file}: valid (mode ${allowlist.mode}, scope ${allowlist.scope}, ${allowlist.allow.length} entries, ` +
+          `${allowlist.modes.length} mode overrides; policy catalog compiled ${CATALOG_COMPILED})\n`,
+      );
+      for (const e of expired) say(`warning: allow[${e.index}] (${e.principal}) expired on ${e.expires}: it no longer allows anything`);
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return status;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.error;
+    if (error instanceof AllowlistError || error instanceof UsageError) {
+      say(`iot-policy-guard: ${error.message}`);
+      return EXIT.error;
+    }
+    throw error;
+  }
+}
+
+function statusOf(summary: Summary): number {
+  if (summary.problems.length > 0) return EXIT.error;
+  return summary.verdicts.violation > 0 ? EXIT.violation : EXIT.ok;
+}
+
+function resolveAllowlist(path: string | undefined, say: (line: string) => void): Allowlist {
+  if (path !== undefined) {
+    const allowlist = loadAllowlistFile(path);
+    say(`allowlist: ${path} (${allowlist.allow.length} entries)`);
+    return allowlist;
+  }
+  if (existsSync(DEFAULT_ALLOWLIST)) {
+    const allowlist = loadAllowlistFile(DEFAULT_ALLOWLIST);
+    say(`allowlist: ${DEFAULT_ALLOWLIST} (${allowlist.allow.length} entries; default)`);
+    return allowlist;
+  }
+  say(`allowlist: none (no --allowlist and no ${DEFAULT_ALLOWLIST}): every governed attachment is a violation`);
+  return emptyAllowlist();
+}
+
+function parseNow(value: string | undefined): Date {
+  if (value === undefined) return new Date();
+  const ms = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(ms)) throw new UsageError(`--now "${value}" is not an ISO time such as 2026-11-26T12:00:00Z`);
+  return new Date(ms);
+}
+
+/** Prints a progress line once a second while a long run goes on, when stderr is a terminal. */
+function startProgress(stderr: Io['stderr'], summary: Summary): { stop: () => void } {
+  if (!stderr.isTTY) return { stop: () => undefined };
+  const timer = setInterval(() => {
+    stderr.write(`\r${summary.records} records, ${summary.files} files, ${summary.attachEvents} attach events…`);
+  }, 1000);
+  timer.unref();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      stderr.write('\r\x1b[K');
+    },
+  };
+}

@@ -1,0 +1,319 @@
+/**
+ * The allowlist: which (principal, policy) pairs are approved, and what a violation gets.
+ *
+ * A file is accepted whole or rejected whole. Every problem is reported with the file, the entry (index and principal),
+ * the field and the line, because a typo must never silently allow or forbid an attachment.
+ */
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { z } from 'zod';
+import { parsePolicyArn, qualifiedName, type PolicyArn } from './arn.js';
+import { catalogPoliciesNamed, CATALOG, hasIotPrefix } from './catalog.js';
+import { compileGlob, type GlobMatcher } from './glob.js';
+import type { Mode, PrincipalType, Scope } from './types.js';
+
+const DAY_MS = 86_400_000;
+// IAM user, role and group names: letters, digits and +=,.@_- ; the allowlist adds the globs * and ?.
+const PRINCIPAL = /^(user|role|group)\/([\w+=,.@*?-]{1,128})$/;
+
+const modeSchema = z.enum(['alert', 'remediate']);
+
+const entrySchema = z
+  .strictObject({
+    policy: z
+      .string()
+      .min(1)
+      .describe('Policy name (any partition, e.g. AWSIoTDataAccess or service-role/AWSIoTLogging), full policy ARN, or "*" for any governed policy.'),
+    principal: z
+      .string()
+      .regex(PRINCIPAL, 'expected user/NAME, role/NAME or group/NAME (NAME may use * and ?)')
+      .describe('user/NAME, role/NAME or group/NAME; NAME may use * (any run, also empty) and ? (one character).'),
+    account: z
+      .string()
+      .regex(/^\d{12}$/, 'expected a 12-digit account id in quotes, e.g. "123456789012"')
+      .optional()
+      .describe('Only in this AWS account (12 digits, quoted).'),
+    attachedBy: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Glob matched against the caller: userIdentity.arn or sessionContext.sessionIssuer.arn.'),
+    expires: z.iso
+      .date('expected a date YYYY-MM-DD')
+      .optional()
+      .describe('Allows through the end of this day, UTC (YYYY-MM-DD).'),
+    reason: z.string().trim().min(1, 'a reason is required').describe('Why this attachment is approved.'),
+    ticket: z.string().min(1).optional().describe('Change or approval ticket, e.g. SEC-123.'),
+  })
+  .describe('One approved (principal, policy) pair.');
+
+/** The allowlist file format. `infra/allowlist.schema.json` is generated from this. */
+export const allowlistSchema = z
+  .strictObject({
+    version: z.literal(1).describe('Format version; always 1.'),
+    mode: modeSchema.default('alert').describe('What a violation gets: alert (default) or remediate (detach, then alert).'),
+    scope: z
+      .enum(['aws-iot', 'seed'])
+      .default('aws-iot')
+      .describe('aws-iot (default): every AWS IoT managed policy; seed: exactly the ten of the AWS IoT developer guide.'),
+    modes: z
+      .record(z.string().min(1), modeSchema)
+      .default({})
+      .describe('Per-policy override of mode; key = policy name or full ARN.'),
+    allow: z.array(entrySchema).default([]).describe('Approved attachments. Anything governed and not listed is a violation.'),
+  })
+  .describe('iot-policy-guard allowlist');
+
+export type AllowlistInput = z.input<typeof allowlistSchema>;
+
+export interface AllowEntry {
+  /** Position in the file's `allow` list, from 0. */
+  readonly index: number;
+  readonly policy: string;
+  readonly principal: string;
+  readonly account?: string;
+  readonly attachedBy?: string;
+  readonly expires?: string;
+  readonly reason: string;
+  readonly ticket?: string;
+}
+
+export interface CompiledEntry extends AllowEntry {
+  readonly matchesPolicy: (arn: PolicyArn) => boolean;
+  readonly principalType: PrincipalType;
+  readonly matchesPrincipalName: GlobMatcher;
+  readonly matchesActor: GlobMatcher | null;
+  /** First instant (ms since epoch) at which the entry no longer allows, or null for no expiry. */
+  readonly expiresAt: number | null;
+}
+
+export interface ModeOverride {
+  readonly key: string;
+  readonly mode: Mode;
+  readonly matchesPolicy: (arn: PolicyArn) => boolean;
+  /** ARN keys win over name keys when both match. */
+  readonly specific: boolean;
+}
+
+export interface Allowlist {
+  readonly source: string;
+  readonly version: 1;
+  readonly mode: Mode;
+  readonly scope: Scope;
+  readonly modes: readonly ModeOverride[];
+  readonly allow: readonly CompiledEntry[];
+}
+
+export interface AllowlistProblem {
+  /** e.g. `allow[2] (role/iot-*)`, or `modes` or the top level. */
+  readonly where: string;
+  readonly field: string | null;
+  readonly line: number | null;
+  readonly message: string;
+}
+
+/** A rejected allowlist, with every problem found. */
+export class AllowlistError extends Error {
+  override readonly name = 'AllowlistError';
+  constructor(
+    readonly source: string,
+    readonly problems: readonly AllowlistProblem[],
+  ) {
+    super(
+      [`${source}: invalid allowlist (${problems.length} problem${problems.length === 1 ? '' : 's'})`]
+        .concat(problems.map(formatProblem))
+        .join('\n'),
+    );
+  }
+}
+
+function formatProblem(p: AllowlistProblem): string {
+  const at = p.line === null ? '' : ` (line ${p.line})`;
+  const field = p.field === null ? '' : ` field "${p.field}"`;
+  return `  - ${p.where}${field}: ${p.message}${at}`;
+}
+
+/** An allowlist with no entries: every governed attachment is a violation. */
+export function emptyAllowlist(source = '(no allowlist)'): Allowlist {
+  return compileAllowlist({ version: 1 }, source);
+}
+
+/** Parses and validates allowlist text (YAML or JSON); throws AllowlistError naming every problem. */
+export function parseAllowlist(text: string, source: string): Allowlist {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new AllowlistError(
+      source,
+      doc.errors.map((e) => ({
+        where: 'file',
+        field: null,
+        line: e.linePos?.[0]?.line ?? null,
+        message: `not valid YAML or JSON: ${e.message.split('\n')[0]}`,
+      })),
+    );
+  }
+  const raw: unknown = doc.toJS();
+  return compileAllowlist(raw, source, (path) => lineOf(doc, lineCounter, path));
+}
+
+/** Validates an already-parsed allowlist object (e.g. from JSON) and compiles its matchers. */
+export function compileAllowlist(
+  raw: unknown,
+  source: string,
+  lineOfPath: (path: readonly PropertyKey[]) => number | null = () => null,
+): Allowlist {
+  const entryLabel = (index: number): string => {
+    const principal = (raw as { allow?: { principal?: unknown }[] } | null)?.allow?.[index]?.principal;
+    return typeof principal === 'string' ? `allow[${index}] (${principal})` : `allow[${index}]`;
+  };
+  const describePath = (path: readonly PropertyKey[]): { where: string; field: string | null } => {
+    if (path[0] === 'allow' && typeof path[1] === 'number') {
+      return { where: entryLabel(path[1]), field: path.length > 2 ? String(path[2]) : null };
+    }
+    if (path[0] === 'modes' && path.length > 1) return { where: 'modes', field: String(path[1]) };
+    return { where: 'top level', field: path.length > 0 ? path.map(String).join('.') : null };
+  };
+
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new AllowlistError(source, [
+      { where: 'file', field: null, line: null, message: 'expected a mapping with version: 1 and an allow list' },
+    ]);
+  }
+  const parsed = allowlistSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new AllowlistError(
+      source,
+      parsed.error.issues.map((issue) => {
+        const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
+        const message =
+          issue.code === 'unrecognized_keys'
+            ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (a typo?)`
+            : accountHint(issue.path, raw) ?? issue.message;
+        return { ...describePath(path), line: lineOfPath(path), message };
+      }),
+    );
+  }
+
+  const problems: AllowlistProblem[] = [];
+  const problem = (path: readonly PropertyKey[], message: string): void => {
+    problems.push({ ...describePath(path), line: lineOfPath(path), message });
+  };
+
+  const allow: CompiledEntry[] = [];
+  parsed.data.allow.forEach((entry, index) => {
+    const matchesPolicy = policyMatcher(entry.policy, (m) => problem(['allow', index, 'policy'], m));
+    const [, type, name] = PRINCIPAL.exec(entry.principal) as unknown as [string, PrincipalType, string];
+    allow.push({
+      index,
+      ...entry,
+      matchesPolicy: matchesPolicy ?? (() => false),
+      principalType: type,
+      matchesPrincipalName: compileGlob(name),
+      matchesActor: entry.attachedBy === undefined ? null : compileGlob(entry.attachedBy),
+      expiresAt: entry.expires === undefined ? null : Date.parse(`${entry.expires}T00:00:00Z`) + DAY_MS,
+    });
+  });
+
+  const modes: ModeOverride[] = [];
+  for (const [key, mode] of Object.entries(parsed.data.modes)) {
+    if (key === '*') {
+      problem(['modes', key], 'use the top-level "mode" for every policy; modes keys name one policy');
+      continue;
+    }
+    const matchesPolicy = policyMatcher(key, (m) => problem(['modes', key], m));
+    if (matchesPolicy) modes.push({ key, mode, matchesPolicy, specific: key.startsWith('arn:') });
+  }
+
+  if (problems.length > 0) throw new AllowlistError(source, problems);
+  return Object.freeze({
+    source,
+    version: 1,
+    mode: parsed.data.mode,
+    scope: parsed.data.scope,
+    modes: Object.freeze(modes),
+    allow: Object.freeze(allow),
+  });
+}
+
+/**
+ * Compiles an entry's `policy` (or a `modes` key) into a matcher over parsed policy ARNs.
+ * Names resolve through the catalog, so a misspelt name is an error rather than an entry that never matches.
+ */
+function policyMatcher(policy: string, report: (message: string) => void): ((arn: PolicyArn) => boolean) | null {
+  if (policy === '*') return () => true;
+  if (policy.startsWith('arn:')) {
+    const wanted = parsePolicyArn(policy);
+    if (!wanted) {
+      report(`"${policy}" is not an IAM policy ARN (arn:PARTITION:iam::aws:policy/[PATH/]NAME)`);
+      return null;
+    }
+    if (wanted.account !== 'aws') {
+      report(`"${policy}" is a customer managed policy; only AWS managed IoT policies are governed, so this can never match`);
+      return null;
+    }
+    if (!hasIotPrefix(wanted.name) && catalogPoliciesNamed(wanted.name).length === 0) {
+      report(`"${policy}" is not an AWS IoT managed policy, so it is never governed and this can never match`);
+      return null;
+    }
+    return (arn) =>
+      arn.partition === wanted.partition && arn.account === 'aws' && arn.path === wanted.path && arn.name === wanted.name;
+  }
+  const slash = policy.lastIndexOf('/');
+  const name = policy.slice(slash + 1);
+  const path = slash < 0 ? null : `/${policy.slice(0, slash + 1)}`;
+  const known = catalogPoliciesNamed(name).filter((p) => path === null || p.path === path);
+  if (known.length === 0) {
+    const suggestion = closestPolicyName(policy);
+    const hint = suggestion ? ` Did you mean "${suggestion}"?` : '';
+    report(
+      `unknown policy "${policy}": not in the catalog of AWS IoT managed policies.${hint} ` +
+        'For a policy newer than the catalog, give its full ARN.',
+    );
+    return null;
+  }
+  const paths = new Set(known.map((p) => p.path));
+  return (arn) => arn.account === 'aws' && arn.name === name && paths.has(arn.path);
+}
+
+function closestPolicyName(wanted: string): string | null {
+  let best: string | null = null;
+  let bestDistance = Math.max(3, Math.floor(wanted.length / 5)) + 1;
+  for (const p of CATALOG) {
+    for (const candidate of [p.name, qualifiedName(p)]) {
+      const d = editDistance(wanted.toLowerCase(), candidate.toLowerCase());
+      if (d < bestDistance) [best, bestDistance] = [candidate, d];
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+// YAML reads an unquoted 123456789012 as a number, and one with a leading zero loses it: say so plainly.
+function accountHint(path: readonly PropertyKey[], raw: unknown): string | null {
+  if (path.length !== 3 || path[0] !== 'allow' || path[2] !== 'account') return null;
+  const value = (raw as { allow: Record<string, unknown>[] }).allow[path[1] as number]?.account;
+  return typeof value === 'number' ? 'account ids must be quoted strings, e.g. "012345678901" (unquoted, YAML reads a number and drops leading zeros)' : null;
+}
+
+function lineOf(doc: Document, counter: LineCounter, path: readonly PropertyKey[]): number | null {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node: unknown = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth) as unknown[], true);
+    if (isNode(node) && node.range) return counter.linePos(node.range[0]).line;
+  }
+  return null;
+}

@@ -1,0 +1,65 @@
+/**
+ * Which policies iot-policy-guard governs. The data lives in catalog-data.ts; this module answers questions about it.
+ *
+ * - `seed`: exactly the ten AWS IoT managed policies of the AWS IoT developer guide, at their exact paths.
+ * - `aws-iot`: every AWS managed policy whose name starts with `AWSIoT` (case-insensitively, any path), plus the
+ *   family members in the catalog whose names do not (Greengrass, FreeRTOS, ...), at their exact paths.
+ *   Only AWS can create policies in the `aws` namespace, so the prefix rule is safe and covers policies AWS adds later.
+ *
+ * Customer managed policies (a 12-digit account in the ARN) are never governed, whatever their name.
+ */
+import { parsePolicyArn, awsManagedPolicyArn, type PolicyArn } from './arn.js';
+import { CATALOG, type CatalogPolicy, type Risk } from './catalog-data.js';
+import type { Scope } from './types.js';
+
+export { CATALOG, CATALOG_COMPILED, type CatalogPolicy, type Risk } from './catalog-data.js';
+
+const IOT_PREFIX = 'awsiot';
+
+const byQualifiedName = new Map<string, CatalogPolicy>(CATALOG.map((p) => [`${p.path}${p.name}`, p]));
+const byName = new Map<string, CatalogPolicy[]>();
+for (const p of CATALOG) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
+
+/** The ten seed policies. */
+export const SEED_POLICIES: readonly CatalogPolicy[] = CATALOG.filter((p) => p.seed);
+
+/** The catalog entry for a parsed AWS managed policy ARN (exact path and name), if any. */
+export function findCatalogPolicy(arn: PolicyArn): CatalogPolicy | undefined {
+  return arn.account === 'aws' ? byQualifiedName.get(`${arn.path}${arn.name}`) : undefined;
+}
+
+/** Catalog entries with this exact name (any path). */
+export function catalogPoliciesNamed(name: string): readonly CatalogPolicy[] {
+  return byName.get(name) ?? [];
+}
+
+/** True when an AWS managed policy name falls under the `aws-iot` prefix rule. */
+export function hasIotPrefix(name: string): boolean {
+  return name.toLowerCase().startsWith(IOT_PREFIX);
+}
+
+/** Whether a policy ARN is governed under a scope. Anything that is not a policy ARN is not governed. */
+export function isGoverned(policyArn: string | PolicyArn | null, scope: Scope): boolean {
+  const arn = typeof policyArn === 'string' || policyArn === null ? parsePolicyArn(policyArn) : policyArn;
+  if (!arn || arn.account !== 'aws') return false;
+  const known = findCatalogPolicy(arn);
+  if (scope === 'seed') return known?.seed === true;
+  return known !== undefined || hasIotPrefix(arn.name);
+}
+
+/** Risk of a governed policy: from the catalog, else guessed from its name (policies AWS added after compilation). */
+export function riskOf(arn: PolicyArn): Risk {
+  const known = findCatalogPolicy(arn);
+  if (known) return known.risk;
+  if (/readonly/i.test(arn.name)) return 'read-only';
+  return /fullaccess/i.test(arn.name) ? 'full' : 'write';
+}
+
+/**
+ * The ARNs a scope names explicitly, in a partition: the seed ten, or every catalog member. What the sweep lists and
+ * what the deploy's event pattern and IAM condition are generated from.
+ */
+export function governedArns(scope: Scope, partition: PolicyArn['partition'] = 'aws'): string[] {
+  const policies = scope === 'seed' ? SEED_POLICIES : CATALOG;
+  return policies.map((p) => awsManagedPolicyArn(p.path, p.name, partition));
+}

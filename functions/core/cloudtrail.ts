@@ -1,0 +1,139 @@
+/**
+ * Reads attach-policy calls out of CloudTrail data in every form users have it: an EventBridge envelope, a bare
+ * record, a CloudTrail log file (`{"Records": [...]}`), `aws cloudtrail lookup-events` output. Real events are messy
+ * (null or "None" responseElements, string booleans, redacted placeholders, eventVersion 1.0 to 1.11): nothing here
+ * throws on any JSON value, and nothing that is not a well-formed attach call becomes an AttachEvent.
+ */
+import { ATTACH_EVENT_NAMES, type Actor, type AttachEvent, type AttachEventName, type PrincipalType } from './types.js';
+
+export const IAM_EVENT_SOURCE = 'iam.amazonaws.com';
+export const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
+
+const PRINCIPAL_OF: Record<AttachEventName, { type: PrincipalType; field: string }> = {
+  AttachUserPolicy: { type: 'user', field: 'userName' },
+  AttachRolePolicy: { type: 'role', field: 'roleName' },
+  AttachGroupPolicy: { type: 'group', field: 'groupName' },
+};
+// What IAM accepts as a user, role or group name; anything else in a successful call is not a real IAM event.
+const IAM_NAME = /^[\w+=,.@-]{1,128}$/;
+const MAX_FIELD = 2048;
+
+export type RecordResult =
+  | { readonly kind: 'attach'; readonly event: AttachEvent }
+  /** An IAM attach call we cannot act on safely: reported, never decided. */
+  | { readonly kind: 'malformed'; readonly eventId: string | null; readonly problem: string }
+  | { readonly kind: 'other' };
+
+/** A CloudTrail record found inside a document, with the envelope's account when it came in one. */
+export interface FoundRecord {
+  readonly record: unknown;
+  readonly envelopeAccount: string | null;
+}
+
+export type DocumentItem = FoundRecord | { readonly problem: string };
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const text = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v.slice(0, MAX_FIELD) : null);
+
+/**
+ * The CloudTrail records in one JSON document, whatever its form. Yields nothing for a document that is none of
+ * the known forms (the caller counts it as unrecognised), and a `problem` for an entry that cannot be read.
+ */
+export function* recordsIn(doc: unknown): Generator<DocumentItem> {
+  if (!isObject(doc)) return;
+  if (Array.isArray(doc.Records)) {
+    for (const record of doc.Records) yield { record, envelopeAccount: null };
+  } else if (Array.isArray(doc.Events)) {
+    for (const entry of doc.Events) {
+      const embedded = isObject(entry) ? entry.CloudTrailEvent : undefined;
+      if (typeof embedded !== 'string') {
+        yield { problem: 'lookup-events entry without a CloudTrailEvent string' };
+        continue;
+      }
+      try {
+        yield { record: JSON.parse(embedded) as unknown, envelopeAccount: null };
+      } catch {
+        yield { problem: `lookup-events entry ${text(isObject(entry) ? entry.EventId : null) ?? '?'}: CloudTrailEvent is not JSON` };
+      }
+    }
+  } else if ('detail-type' in doc && isObject(doc.detail)) {
+    yield { record: doc.detail, envelopeAccount: text(doc.account) };
+  } else if ('eventName' in doc || 'eventSource' in doc) {
+    yield { record: doc, envelopeAccount: null };
+  }
+}
+
+/** True when the document is one of the forms recordsIn understands. */
+export function isRecognisedDocument(doc: unknown): boolean {
+  if (!isObject(doc)) return false;
+  return (
+    Array.isArray(doc.Records) ||
+    Array.isArray(doc.Events) ||
+    ('detail-type' in doc && isObject(doc.detail)) ||
+    'eventName' in doc ||
+    'eventSource' in doc
+  );
+}
+
+/** Classifies one CloudTrail record: an attach-policy call, a malformed one, or anything else. */
+export function readAttachEvent(record: unknown, envelopeAccount: string | null = null): RecordResult {
+  if (!isObject(record)) return { kind: 'other' };
+  if (record.eventSource !== IAM_EVENT_SOURCE) return { kind: 'other' };
+  const eventName = record.eventName;
+  if (typeof eventName !== 'string' || !(ATTACH_EVENT_NAMES as readonly string[]).includes(eventName)) {
+    return { kind: 'other' };
+  }
+  const name = eventName as AttachEventName;
+  const eventId = text(record.eventID);
+  const errorCode = text(record.errorCode);
+  const params = isObject(record.requestParameters) ? record.requestParameters : null;
+  const { type, field } = PRINCIPAL_OF[name];
+  const principalName = params ? text(params[field]) : null;
+  const policyArn = params ? text(params.policyArn) : null;
+
+  if (errorCode === null) {
+    // A successful call always names both; without them there is nothing we could safely act on.
+    if (params === null) return { kind: 'malformed', eventId, problem: 'requestParameters missing on a successful call' };
+    if (principalName === null) return { kind: 'malformed', eventId, problem: `requestParameters.${field} missing` };
+    if (!IAM_NAME.test(principalName)) {
+      return { kind: 'malformed', eventId, problem: `requestParameters.${field} is not a valid IAM name` };
+    }
+    if (policyArn === null) return { kind: 'malformed', eventId, problem: 'requestParameters.policyArn missing' };
+  }
+
+  return {
+    kind: 'attach',
+    event: {
+      eventId,
+      eventTime: text(record.eventTime),
+      eventName: name,
+      account: text(record.recipientAccountId) ?? envelopeAccount,
+      region: text(record.awsRegion),
+      actor: readActor(record),
+      principal: principalName !== null && IAM_NAME.test(principalName) ? { type, name: principalName } : null,
+      policyArn,
+      errorCode,
+      errorMessage: text(record.errorMessage),
+    },
+  };
+}
+
+function readActor(record: Json): Actor {
+  const identity = isObject(record.userIdentity) ? record.userIdentity : {};
+  const session = isObject(identity.sessionContext) ? identity.sessionContext : {};
+  const issuer = isObject(session.sessionIssuer) ? session.sessionIssuer : {};
+  return {
+    type: text(identity.type),
+    arn: text(identity.arn),
+    issuerArn: text(issuer.arn),
+    invokedBy: text(identity.invokedBy),
+    sourceIp: text(record.sourceIPAddress),
+    userAgent: text(record.userAgent),
+  };
+}
+
+/** The one-line name of who made the call, for tables and alerts. */
+export function describeActor(actor: Actor): string {
+  return actor.arn ?? actor.issuerArn ?? actor.invokedBy ?? actor.type ?? 'unknown';
+}
