@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { AllowlistError, parseAllowlist } from '../../functions/core/allowlist.js';
+
+function problemsOf(text: string): string {
+  try {
+    parseAllowlist(text, 'allow.yml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(AllowlistError);
+    return (error as AllowlistError).message;
+  }
+  throw new Error('expected the allowlist to be rejected');
+}
+
+describe('parseAllowlist', () => {
+  it('accepts the documented format and applies defaults', () => {
+    const list = parseAllowlist(
+      `version: 1
+allow:
+  - policy: AWSIoTDataAccess
+    principal: role/iot-ingest-*
+    account: "123456789012"
+    attachedBy: "arn:aws:iam::*:role/ci-deployer*"
+    expires: 2027-01-31
+    reason: ingest pipeline publishes telemetry
+    ticket: SEC-123
+`,
+      'allow.yml',
+    );
+    expect(list.mode).toBe('alert');
+    expect(list.scope).toBe('aws-iot');
+    expect(list.allow).toHaveLength(1);
+    expect(list.allow[0]).toMatchObject({ index: 0, principalType: 'role', expires: '2027-01-31', account: '123456789012' });
+    expect(list.allow[0]!.expiresAt).toBe(Date.parse('2027-02-01T00:00:00Z'));
+  });
+
+  it('accepts JSON too', () => {
+    const list = parseAllowlist(
+      JSON.stringify({ version: 1, mode: 'remediate', scope: 'seed', allow: [{ policy: '*', principal: 'user/alice', reason: 'r' }] }),
+      'allow.json',
+    );
+    expect(list.mode).toBe('remediate');
+    expect(list.scope).toBe('seed');
+  });
+
+  it.each([
+    ['a typo in a field name', 'version: 1\nallow:\n  - policy: AWSIoTDataAccess\n    principle: role/x\n    reason: r\n', /allow\[0\] field "principle": unknown field "principle" \(a typo\?\) \(line 4\)/],
+    ['a missing reason', 'version: 1\nallow:\n  - policy: AWSIoTDataAccess\n    principal: role/x\n', /allow\[0\] \(role\/x\) field "reason"/],
+    ['an unknown policy name', 'version: 1\nallow:\n  - policy: AWSIoTFulAccess\n    principal: role/x\n    reason: r\n', /allow\[0\] \(role\/x\) field "policy": unknown policy "AWSIoTFulAccess".*Did you mean "AWSIoTFullAccess"\?.*\(line 3\)/],
+    ['a policy under the wrong path', 'version: 1\nallow:\n  - policy: service-role/AWSIoTFullAccess\n    principal: role/x\n    reason: r\n', /unknown policy "service-role\/AWSIoTFullAccess"/],
+    ['a customer policy ARN', 'version: 1\nallow:\n  - policy: arn:aws:iam::123456789012:policy/AWSIoTFullAccess\n    principal: role/x\n    reason: r\n', /customer managed policy/],
+    ['a non-IoT AWS policy ARN', 'version: 1\nallow:\n  - policy: arn:aws:iam::aws:policy/AdministratorAccess\n    principal: role/x\n    reason: r\n', /not an AWS IoT managed policy/],
+    ['a malformed ARN', 'version: 1\nallow:\n  - policy: "arn:aws:iam::aws:AWSIoTFullAccess"\n    principal: role/x\n    reason: r\n', /is not an IAM policy ARN/],
+    ['a principal without a type', 'version: 1\nallow:\n  - policy: AWSIoTDataAccess\n    principal: iot-ingest\n    reason: r\n', /field "principal": expected user\/NAME, role\/NAME or group\/NAME/],
+    ['an unknown principal type', 'version: 1\nallow:\n  - policy: AWSIoTDataAccess\n    principal: thing/x\n    reason: r\n', /field "principal"/],
+    ['an unquoted account', 'version: 1\nallow:\n  - policy: AWSIoTDataAccess\n    principal: role/x\n    account: 012345678901\n    reason: r\n', /field "account": account ids must be quoted strings/],
+    ['an impossible date', 'version: 1\nallow:\n  - policy: AWSIoTDataAccess\n    principal: role/x\n    expires: 2027-02-30\n    reason: r\n', /field "expires": expected a date YYYY-MM-DD/],
+    ['a wrong version', 'version: 2\nallow: []\n', /field "version"/],
+    ['an unknown mode', 'version: 1\nmode: revert\n', /field "mode"/],
+    ['an unknown scope', 'version: 1\nscope: iot\n', /field "scope"/],
+    ['an unknown policy in modes', 'version: 1\nmodes:\n  AWSIoTFullAcces: remediate\n', /modes field "AWSIoTFullAcces": unknown policy/],
+    ['a bad mode in modes', 'version: 1\nmodes:\n  AWSIoTFullAccess: detach\n', /modes field "AWSIoTFullAccess"/],
+    ['a duplicate key', 'version: 1\nmode: alert\nmode: remediate\n', /not valid YAML or JSON/],
+    ['broken YAML', 'version: 1\nallow:\n  - policy: [\n', /not valid YAML or JSON/],
+    ['a list at the top', '- a\n- b\n', /expected a mapping/],
+    ['an empty file', '', /expected a mapping/],
+  ])('rejects %s, naming the place', (_case, text, message) => {
+    const problems = problemsOf(text);
+    expect(problems).toMatch(/^allow\.yml: invalid allowlist/);
+    expect(problems).toMatch(message);
+  });
+
+  it('reports every problem of a file at once', () => {
+    const problems = problemsOf(
+      'version: 1\nallow:\n  - policy: Nope\n    principal: role/a\n    reason: r\n  - policy: AWSIoTDataAccess\n    principal: role/b\n',
+    );
+    expect(problems).toMatch(/2 problems/);
+    expect(problems).toMatch(/allow\[0\] \(role\/a\) field "policy"/);
+    expect(problems).toMatch(/allow\[1\] \(role\/b\) field "reason"/);
+  });
+
+  it('accepts a path-qualified name and a full ARN in any partition', () => {
+    const list = parseAllowlist(
+      'version: 1\nallow:\n  - policy: service-role/AWSIoTLogging\n    principal: role/a\n    reason: r\n  - policy: arn:aws-cn:iam::aws:policy/AWSIoTDataAccess\n    principal: role/b\n    reason: r\n',
+      'allow.yml',
+    );
+    expect(list.allow).toHaveLength(2);
+  });
+});
