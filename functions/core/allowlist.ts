@@ -179,25 +179,30 @@ export function compileAllowlist(
       { where: 'file', field: null, line: null, message: 'expected a mapping with version: 1 and an allow list' },
     ]);
   }
-  const parsed = allowlistSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new AllowlistError(
-      source,
-      parsed.error.issues.map((issue) => {
-        const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
-        const message =
-          issue.code === 'unrecognized_keys'
-            ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (a typo?)`
-            : accountHint(issue.path, raw) ?? issue.message;
-        return { ...describePath(path), line: lineOfPath(path), message };
-      }),
-    );
-  }
-
   const problems: AllowlistProblem[] = [];
   const problem = (path: readonly PropertyKey[], message: string): void => {
     problems.push({ ...describePath(path), line: lineOfPath(path), message });
   };
+
+  const parsed = allowlistSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path;
+      problem(path, describeIssue(issue, raw));
+    }
+    // Check the policies too, so that one run reports every problem of the file.
+    const rawList = raw as { allow?: unknown; modes?: unknown };
+    if (Array.isArray(rawList.allow)) {
+      rawList.allow.forEach((entry: unknown, index) => {
+        const policy = (entry as { policy?: unknown } | null)?.policy;
+        if (typeof policy === 'string' && policy !== '') policyMatcher(policy, (m) => problem(['allow', index, 'policy'], m));
+      });
+    }
+    if (rawList.modes !== null && typeof rawList.modes === 'object') {
+      for (const key of Object.keys(rawList.modes)) policyMatcher(key, (m) => problem(['modes', key], m));
+    }
+    throw new AllowlistError(source, problems);
+  }
 
   const allow: CompiledEntry[] = [];
   parsed.data.allow.forEach((entry, index) => {
@@ -301,6 +306,16 @@ function editDistance(a: string, b: string): number {
     previous = current;
   }
   return previous[b.length] ?? 0;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
+  if (issue.code === 'unrecognized_keys') {
+    return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (a typo?)`;
+  }
+  const hint = accountHint(issue.path, raw);
+  if (hint) return hint;
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) return 'is required';
+  return issue.message;
 }
 
 // YAML reads an unquoted 123456789012 as a number, and one with a leading zero loses it: say so plainly.
