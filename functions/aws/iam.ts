@@ -1,0 +1,51 @@
+/** Detaching a policy from exactly one principal: the only write the guard ever makes to IAM. */
+import { DetachGroupPolicyCommand, DetachRolePolicyCommand, DetachUserPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
+import type { Principal } from '../core/types.js';
+
+export type DetachResult = 'reverted' | 'already-detached' | 'not-remediable';
+
+/** IAM refused or failed the detach for a reason a retry may fix (AccessDenied, throttling, ...). */
+export class RemediationError extends Error {
+  override readonly name = 'RemediationError';
+  constructor(
+    message: string,
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * Detaches `policyArn` from `principal`. NoSuchEntity (a retry, a duplicate delivery, someone was faster) is success;
+ * UnmodifiableEntity (service-linked and Identity Center roles) cannot be fixed here. Anything else throws.
+ */
+export async function detachPolicy(iam: IAMClient, principal: Principal, policyArn: string): Promise<{ result: DetachResult; errorMessage?: string }> {
+  try {
+    switch (principal.type) {
+      case 'user':
+        await iam.send(new DetachUserPolicyCommand({ UserName: principal.name, PolicyArn: policyArn }));
+        break;
+      case 'role':
+        await iam.send(new DetachRolePolicyCommand({ RoleName: principal.name, PolicyArn: policyArn }));
+        break;
+      case 'group':
+        await iam.send(new DetachGroupPolicyCommand({ GroupName: principal.name, PolicyArn: policyArn }));
+        break;
+    }
+    return { result: 'reverted' };
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'NoSuchEntity') return { result: 'already-detached' };
+    if (code === 'UnmodifiableEntity') return { result: 'not-remediable', errorMessage: (error as Error).message };
+    throw new RemediationError(`detaching ${policyArn} from ${principal.type}/${principal.name} failed: ${code}: ${(error as Error).message}`, code, { cause: error });
+  }
+}
+
+/** The IAM error code of an SDK error (`NoSuchEntity`, not `NoSuchEntityException`). */
+export function errorCode(error: unknown): string {
+  const e = error as { Code?: unknown; name?: unknown };
+  if (typeof e?.Code === 'string') return e.Code;
+  if (typeof e?.name === 'string') return e.name.replace(/Exception$/, '');
+  return 'UnknownError';
+}

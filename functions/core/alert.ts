@@ -1,0 +1,190 @@
+/**
+ * The alert: a versioned JSON contract (schemaVersion 1), built by a pure function, and the SNS message rendered
+ * from it (a JSON body for machines, readable text for email, attributes for subscription filter policies).
+ * `infra/alert.schema.json` is generated from `alertSchema`; a test keeps the two in step.
+ */
+import { stringify } from 'yaml';
+import { z } from 'zod';
+import { parsePolicyArn, qualifiedName } from './arn.js';
+import { riskOf } from './catalog.js';
+import { describeActor } from './cloudtrail.js';
+import type { Attachment } from './decide.js';
+import type { AttachEvent, Decision } from './types.js';
+
+export const OUTCOMES = ['reverted', 'already-detached', 'not-remediable', 'remediation-failed', 'alert-only', 'dry-run'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+export const GUARD_MODES = ['alert', 'remediate', 'dry-run'] as const;
+export type GuardMode = (typeof GUARD_MODES)[number];
+
+/** SNS allows 256 KiB for the whole message; the JSON travels in up to five copies, so each field is capped. */
+export const MAX_FIELD_CHARS = 1024;
+export const SNS_MAX_BYTES = 262_144;
+
+const nullableString = z.string().nullable();
+export const alertSchema = z
+  .strictObject({
+    schemaVersion: z.literal(1),
+    source: z.enum(['event', 'sweep']).describe('event: an attach call seen through CloudTrail; sweep: found by the scheduled sweep.'),
+    eventId: nullableString.describe('CloudTrail eventID; null for the sweep.'),
+    eventTime: nullableString.describe('When the policy was attached (CloudTrail eventTime); null for the sweep.'),
+    account: nullableString,
+    region: nullableString,
+    actor: z.string().describe('Who attached it: userIdentity.arn, else the session issuer, invokedBy or type; "found by sweep" for the sweep.'),
+    sourceIp: nullableString,
+    userAgent: nullableString,
+    principal: z.strictObject({ type: z.enum(['user', 'role', 'group']), name: z.string() }),
+    policyArn: z.string(),
+    policyName: z.string().describe('Path-qualified name, e.g. service-role/AWSIoTLogging.'),
+    severity: z.enum(['high', 'low']).describe('high for write or full access, low for read-only.'),
+    verdict: z.enum(['violation', 'failed-attempt']),
+    action: z.enum(['alert', 'remediate']).nullable().describe('What the allowlist asks for; null for failed attempts.'),
+    outcome: z.enum(OUTCOMES),
+    mode: z.enum(GUARD_MODES).describe('The mode the guard ran in.'),
+    reason: z.string(),
+    error: z.strictObject({ name: z.string(), message: z.string() }).optional().describe('Why remediation failed or was impossible.'),
+    suggestedAllowlistEntry: z.string().describe('The allowlist entry (YAML) that would allow this attachment, if it was legitimate.'),
+    handledAt: z.string().describe('When the guard handled it (ISO 8601).'),
+  })
+  .describe('iot-policy-guard alert, schemaVersion 1');
+
+export type Alert = z.infer<typeof alertSchema>;
+
+export interface AlertInput {
+  readonly source: Alert['source'];
+  readonly event: Pick<AttachEvent, 'eventId' | 'eventTime' | 'region'> & Attachment;
+  readonly decision: Decision;
+  readonly outcome: Outcome;
+  readonly mode: GuardMode;
+  readonly error?: { readonly name: string; readonly message: string };
+  readonly handledAt: Date;
+}
+
+const clip = (s: string, max = MAX_FIELD_CHARS): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+const clipOrNull = (s: string | null): string | null => (s === null ? null : clip(s));
+
+/** Builds the alert of an acted-on attachment. The attachment must name a principal and a policy. */
+export function buildAlert(input: AlertInput): Alert {
+  const { event, decision } = input;
+  const principal = event.principal ?? { type: 'role' as const, name: '(unknown)' };
+  const policyArn = event.policyArn ?? '(unknown)';
+  const arn = parsePolicyArn(policyArn);
+  const policyName = arn ? qualifiedName(arn) : policyArn;
+  const alert: Alert = {
+    schemaVersion: 1,
+    source: input.source,
+    eventId: clipOrNull(event.eventId),
+    eventTime: clipOrNull(event.eventTime),
+    account: clipOrNull(event.account),
+    region: clipOrNull(event.region),
+    actor: clip(input.source === 'sweep' ? 'found by sweep' : describeActor(event.actor)),
+    sourceIp: clipOrNull(event.actor.sourceIp),
+    userAgent: clipOrNull(event.actor.userAgent),
+    principal: { type: principal.type, name: clip(principal.name, 128) },
+    policyArn: clip(policyArn),
+    policyName: clip(policyName),
+    severity: arn && riskOf(arn) === 'read-only' ? 'low' : 'high',
+    verdict: decision.verdict === 'failed-attempt' ? 'failed-attempt' : 'violation',
+    action: decision.action,
+    outcome: input.outcome,
+    mode: input.mode,
+    reason: clip(decision.reason),
+    suggestedAllowlistEntry: suggestEntry(principal, arn ? (arn.account === 'aws' ? qualifiedName(arn) : policyArn) : policyArn, event.account),
+    handledAt: input.handledAt.toISOString(),
+  };
+  if (input.error) alert.error = { name: clip(input.error.name, 128), message: clip(input.error.message) };
+  return alert;
+}
+
+function suggestEntry(principal: { type: string; name: string }, policy: string, account: string | null): string {
+  const entry: Record<string, string> = { policy, principal: `${principal.type}/${clip(principal.name, 128)}` };
+  if (account !== null && /^\d{12}$/.test(account)) entry.account = account;
+  entry.reason = 'TODO: why this attachment is approved';
+  return stringify([entry], { defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' });
+}
+
+const OUTCOME_TEXT: Record<Outcome, string> = {
+  reverted: 'The policy was detached (reverted).',
+  'already-detached': 'The policy was already detached when the guard tried to detach it (a retry, or someone was faster).',
+  'not-remediable': 'The guard could not detach it: IAM does not allow changes to this principal. Fix it at its source.',
+  'remediation-failed': 'DETACHING FAILED: the policy is probably still attached. The guard will retry; act now.',
+  'alert-only': 'Nothing was changed: the allowlist asks for an alert only.',
+  'dry-run': 'Nothing was changed: the guard runs in dry-run mode.',
+};
+
+/** One line for the SNS Subject: under 100 characters, no line breaks or control characters. */
+export function renderSubject(alert: Alert): string {
+  const scrub = (s: string) => s.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, ' ');
+  const what = alert.verdict === 'failed-attempt' ? 'failed attach of' : 'IoT policy';
+  const tail = `${alert.account ? ` (${alert.account})` : ''}: ${alert.outcome}`;
+  const head = `${what} ${alert.policyName} on `;
+  const room = 99 - head.length - tail.length;
+  const principal = `${alert.principal.type}/${alert.principal.name}`;
+  const subject = `${head}${principal.length > room ? `${principal.slice(0, Math.max(room - 1, 0))}…` : principal}${tail}`;
+  return scrub(subject.length > 99 ? `${subject.slice(0, 98)}…` : subject);
+}
+
+/** The readable text for email subscriptions, rendered from the same data as the JSON. */
+export function renderText(alert: Alert): string {
+  const lines = [
+    alert.verdict === 'failed-attempt'
+      ? `Someone tried, and failed, to attach the AWS IoT managed policy ${alert.policyName} to ${alert.principal.type} ${alert.principal.name}.`
+      : `The AWS IoT managed policy ${alert.policyName} was attached to ${alert.principal.type} ${alert.principal.name}, and no allowlist entry allows it.`,
+    '',
+    `What was done: ${OUTCOME_TEXT[alert.outcome]}`,
+  ];
+  if (alert.outcome === 'dry-run') lines.push(`In ${alert.action ?? 'alert'} mode the guard would have ${alert.action === 'remediate' ? 'detached the policy' : 'only alerted'}.`);
+  if (alert.error) lines.push(`Error: ${alert.error.name}: ${alert.error.message}`);
+  lines.push(
+    '',
+    `Policy:      ${alert.policyArn} (severity ${alert.severity})`,
+    `Principal:   ${alert.principal.type}/${alert.principal.name}`,
+    `Account:     ${alert.account ?? 'unknown'}   Region: ${alert.region ?? 'unknown'}`,
+    `Attached by: ${alert.actor}`,
+    `Source IP:   ${alert.sourceIp ?? 'unknown'}`,
+    `User agent:  ${alert.userAgent ?? 'unknown'}`,
+    `When:        ${alert.eventTime ?? 'unknown'} (handled ${alert.handledAt})`,
+    `Event ID:    ${alert.eventId ?? 'none'}`,
+    `Why:         ${alert.reason}`,
+    '',
+    'If this attachment is legitimate, add this entry to the allowlist and redeploy:',
+    '',
+    alert.suggestedAllowlistEntry.trimEnd(),
+    '',
+    `-- iot-policy-guard (${alert.source === 'sweep' ? 'scheduled sweep' : 'attach-guard'}, mode ${alert.mode})`,
+  );
+  return lines.join('\n');
+}
+
+export interface SnsAlertMessage {
+  readonly Subject: string;
+  readonly Message: string;
+  readonly MessageStructure: 'json';
+  readonly MessageAttributes: Record<string, { DataType: 'String'; StringValue: string }>;
+}
+
+/** The SNS Publish input (without the topic): JSON for machine protocols, text for email; always under 256 KiB. */
+export function renderSnsMessage(alert: Alert): SnsAlertMessage {
+  const attribute = (value: string) => ({ DataType: 'String' as const, StringValue: value.slice(0, 256) || '-' });
+  const MessageAttributes = {
+    outcome: attribute(alert.outcome),
+    policyName: attribute(alert.policyName),
+    account: attribute(alert.account ?? 'unknown'),
+    severity: attribute(alert.severity),
+  };
+  const Subject = renderSubject(alert);
+  // Escaping can multiply hostile input several times over: shrink the fields until the whole message fits.
+  const budget = SNS_MAX_BYTES - 4096;
+  for (const max of [MAX_FIELD_CHARS, 256, 64]) {
+    const fitted = max === MAX_FIELD_CHARS ? alert : clipAll(alert, max);
+    const json = JSON.stringify(fitted);
+    const Message = JSON.stringify({ default: json, sqs: json, lambda: json, https: json, email: renderText(fitted) });
+    if (Buffer.byteLength(Message) <= budget || max === 64) return { Subject, Message, MessageStructure: 'json', MessageAttributes };
+  }
+  throw new Error('unreachable');
+}
+
+function clipAll<T>(value: T, max: number): T {
+  if (typeof value === 'string') return clip(value, max) as T;
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clipAll(v, max)])) as T;
+}

@@ -1,0 +1,122 @@
+/**
+ * Acting on a decision: detach when asked and allowed to, then alert, then (optionally) put a finding event.
+ * attach-guard and the sweep both go through here, so detach and alert have one implementation.
+ */
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import { buildAlert, type Alert, type AlertInput, type Outcome } from '../core/alert.js';
+import { isGoverned } from '../core/catalog.js';
+import type { Decision } from '../core/types.js';
+import { detachPolicy, RemediationError } from '../aws/iam.js';
+import { publishAlert, putFinding } from '../aws/notify.js';
+import type { GuardConfig } from '../config/guard-config.js';
+
+type LogFields = Record<string, unknown>;
+
+/** The slice of Powertools' Logger the guard uses; tests pass a recorder. */
+export interface GuardLogger {
+  debug(message: string, fields: LogFields): void;
+  info(message: string, fields: LogFields): void;
+  warn(message: string, fields: LogFields): void;
+  error(message: string, fields: LogFields): void;
+}
+
+export interface GuardMetrics {
+  addMetric(name: string, unit: 'Count', value: number): void;
+}
+
+export interface GuardDeps {
+  readonly config: GuardConfig;
+  readonly iam: IAMClient;
+  readonly sns: SNSClient;
+  readonly events: EventBridgeClient | null;
+  readonly logger: GuardLogger;
+  readonly metrics: GuardMetrics;
+  readonly now: () => Date;
+}
+
+export type Subject = Pick<AlertInput, 'source' | 'event'>;
+
+export interface Response {
+  readonly outcome: Outcome | null;
+  readonly alert: Alert | null;
+}
+
+/**
+ * Responds to one decided attachment. Throws (after alerting) when a detach failed, so that the platform retries and
+ * the event ends in the dead-letter queue rather than being reported as handled.
+ */
+export async function respond(subject: Subject, decision: Decision, deps: GuardDeps): Promise<Response> {
+  const { config, logger } = deps;
+  const fields = {
+    eventId: subject.event.eventId,
+    principal: subject.event.principal ? `${subject.event.principal.type}/${subject.event.principal.name}` : null,
+    policyArn: subject.event.policyArn,
+    verdict: decision.verdict,
+    action: decision.action,
+  };
+
+  if (decision.verdict === 'allowed') {
+    logger.info('decision', { ...fields, rule: decision.rule, outcome: null, reason: decision.reason });
+    return { outcome: null, alert: null };
+  }
+  if (decision.verdict === 'not-governed') {
+    logger.debug('decision', { ...fields, outcome: null, reason: decision.reason });
+    return { outcome: null, alert: null };
+  }
+  if (decision.verdict === 'failed-attempt') {
+    const alertable = config.alertOnFailedAttempts && isGoverned(subject.event.policyArn, config.scope) && subject.event.principal !== null;
+    logger.info('decision', { ...fields, outcome: alertable ? 'alert-only' : null, reason: decision.reason });
+    return alertable ? notify(subject, decision, 'alert-only', deps) : { outcome: null, alert: null };
+  }
+
+  deps.metrics.addMetric('Violations', 'Count', 1);
+  const action = config.mode === 'alert' ? 'alert' : decision.action;
+  const effective: Decision = { ...decision, action };
+  if (config.mode === 'dry-run') return finish(subject, effective, 'dry-run', deps, fields);
+  if (action !== 'remediate') return finish(subject, effective, 'alert-only', deps, fields);
+
+  const { principal, policyArn } = subject.event;
+  if (principal === null || policyArn === null) {
+    // The reader never yields a successful attach call without both; refuse to guess.
+    return finish(subject, effective, 'not-remediable', deps, fields, { name: 'IncompleteEvent', message: 'the event names no principal or policy' });
+  }
+  try {
+    const { result, errorMessage } = await detachPolicy(deps.iam, principal, policyArn);
+    if (result === 'reverted') deps.metrics.addMetric('Reverted', 'Count', 1);
+    const error = result === 'not-remediable' ? { name: 'UnmodifiableEntity', message: errorMessage ?? 'IAM does not allow changes to this principal' } : undefined;
+    return finish(subject, effective, result, deps, fields, error);
+  } catch (error) {
+    if (!(error instanceof RemediationError)) throw error;
+    deps.metrics.addMetric('RemediationFailures', 'Count', 1);
+    await finish(subject, effective, 'remediation-failed', deps, fields, { name: error.code, message: error.message });
+    throw error;
+  }
+}
+
+async function finish(
+  subject: Subject,
+  decision: Decision,
+  outcome: Outcome,
+  deps: GuardDeps,
+  fields: Record<string, unknown>,
+  error?: { name: string; message: string },
+): Promise<Response> {
+  const log = outcome === 'remediation-failed' || outcome === 'not-remediable' ? deps.logger.error : deps.logger.warn;
+  log.call(deps.logger, 'decision', { ...fields, action: decision.action, outcome, reason: decision.reason, ...(error ? { error } : {}) });
+  return notify(subject, decision, outcome, deps, error);
+}
+
+async function notify(
+  subject: Subject,
+  decision: Decision,
+  outcome: Outcome,
+  deps: GuardDeps,
+  error?: { name: string; message: string },
+): Promise<Response> {
+  const alert = buildAlert({ ...subject, decision, outcome, mode: deps.config.mode, handledAt: deps.now(), ...(error ? { error } : {}) });
+  await publishAlert(deps.sns, deps.config.alertTopicArn, alert);
+  if (deps.events && deps.config.findingsBusName) await putFinding(deps.events, deps.config.findingsBusName, alert);
+  return { outcome, alert };
+}
