@@ -1,0 +1,15 @@
+/** The JSON Schemas published in infra/, generated from the zod schemas that validate and type the same data. */
+import { z } from 'zod';
+import { alertSchema } from './alert.js';
+import { allowlistSchema } from './allowlist.js';
+
+export const SCHEMA_FILES = {
+  'infra/allowlist.schema.json': allowlistSchema,
+  'infra/alert.schema.json': alertSchema,
+} as const;
+
+/** The JSON Schema text of a zod schema, as committed. */
+export function renderSchema(schema: z.ZodType): string {
+  // `io: input` describes what users write: fields with defaults are optional.
+  return `${JSON.stringify(z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12' }), null, 2)}\n`;
+}
