@@ -1,0 +1,47 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadGuardConfig } from '../../functions/config/guard-config.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ipg-config-'));
+const allowlist = join(dir, 'allowlist.yml');
+writeFileSync(allowlist, 'version: 1\nmode: alert\nscope: seed\n');
+const env = { ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:alerts', ALLOWLIST_PATH: allowlist };
+
+describe('loadGuardConfig', () => {
+  it('takes mode and scope from the allowlist by default', () => {
+    expect(loadGuardConfig(env)).toMatchObject({ mode: 'alert', scope: 'seed', findingsBusName: null, alertOnFailedAttempts: false });
+  });
+
+  it('lets the environment override them; GUARD_MODE=remediate makes remediate the default action', () => {
+    const config = loadGuardConfig({ ...env, GUARD_MODE: 'remediate', GOVERNED_SCOPE: 'aws-iot', FINDINGS_BUS_NAME: 'sec', ALERT_ON_FAILED_ATTEMPTS: 'true', LOG_LEVEL: 'DEBUG' });
+    expect(config).toMatchObject({ mode: 'remediate', scope: 'aws-iot', findingsBusName: 'sec', alertOnFailedAttempts: true });
+    expect(config.allowlist.mode).toBe('remediate');
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('resolves a relative ALLOWLIST_PATH against LAMBDA_TASK_ROOT', () => {
+    expect(loadGuardConfig({ ...env, ALLOWLIST_PATH: 'allowlist.yml', LAMBDA_TASK_ROOT: dir }).allowlist.source).toBe(allowlist);
+  });
+
+  it.each([
+    [{ ALERT_TOPIC_ARN: undefined }, /ALERT_TOPIC_ARN is required/],
+    [{ ALERT_TOPIC_ARN: 'alerts' }, /ALERT_TOPIC_ARN must be an SNS topic ARN/],
+    [{ GUARD_MODE: 'revert' }, /GUARD_MODE must be one of alert, remediate, dry-run; got "revert"/],
+    [{ GOVERNED_SCOPE: 'all' }, /GOVERNED_SCOPE must be one of aws-iot, seed/],
+    [{ ALERT_ON_FAILED_ATTEMPTS: 'yes' }, /ALERT_ON_FAILED_ATTEMPTS must be one of true, false/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+    [{ FINDINGS_BUS_NAME: 'bad bus!' }, /FINDINGS_BUS_NAME must be an event bus name or ARN/],
+    [{ ALLOWLIST_PATH: join(dir, 'missing.yml') }, /ALLOWLIST_PATH: .*missing\.yml: invalid allowlist[\s\S]*cannot read: file not found/],
+  ])('stops start-up naming the variable: %j', (override, message) => {
+    expect(() => loadGuardConfig({ ...env, ...override })).toThrow(ConfigError);
+    expect(() => loadGuardConfig({ ...env, ...override })).toThrow(message);
+  });
+
+  it('a broken allowlist stops start-up with the allowlist problems', () => {
+    const broken = join(dir, 'broken.yml');
+    writeFileSync(broken, 'version: 1\nallow:\n  - policy: AWSIoTFullAccess\n    principal: role/x\n');
+    expect(() => loadGuardConfig({ ...env, ALLOWLIST_PATH: broken })).toThrow(/allow\[0\] \(role\/x\) field "reason": is required/);
+  });
+});
