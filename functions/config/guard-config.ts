@@ -37,6 +37,13 @@ export function loadGuardConfig(env: Env = process.env): GuardConfig {
   if (!SNS_TOPIC_ARN.test(alertTopicArn)) {
     throw new ConfigError(`ALERT_TOPIC_ARN must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME), got "${alertTopicArn}"`);
   }
+  const guardMode = oneOf(env, 'GUARD_MODE', GUARD_MODES);
+  const governedScope = oneOf(env, 'GOVERNED_SCOPE', SCOPES);
+  const bus = env.FINDINGS_BUS_NAME?.trim() || null;
+  if (bus !== null && !BUS_NAME.test(bus)) throw new ConfigError(`FINDINGS_BUS_NAME must be an event bus name or ARN, got "${bus}"`);
+  const failed = oneOf(env, 'ALERT_ON_FAILED_ATTEMPTS', ['true', 'false'] as const) ?? 'false';
+  oneOf(env, 'LOG_LEVEL', ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL', 'TRACE', 'debug', 'info', 'warn', 'error', 'silent', 'critical', 'trace'] as const);
+  // The allowlist last: every variable above is checked even when the file is the problem.
   const root = env.LAMBDA_TASK_ROOT ?? process.cwd();
   const path = env.ALLOWLIST_PATH?.trim() || SHIPPED_ALLOWLIST;
   let allowlist: Allowlist;
@@ -46,12 +53,8 @@ export function loadGuardConfig(env: Env = process.env): GuardConfig {
     if (error instanceof AllowlistError) throw new ConfigError(`ALLOWLIST_PATH: ${error.message}`, { cause: error });
     throw error;
   }
-  const mode = oneOf(env, 'GUARD_MODE', GUARD_MODES) ?? allowlist.mode;
-  const scope = oneOf(env, 'GOVERNED_SCOPE', SCOPES) ?? allowlist.scope;
-  const bus = env.FINDINGS_BUS_NAME?.trim() || null;
-  if (bus !== null && !BUS_NAME.test(bus)) throw new ConfigError(`FINDINGS_BUS_NAME must be an event bus name or ARN, got "${bus}"`);
-  const failed = oneOf(env, 'ALERT_ON_FAILED_ATTEMPTS', ['true', 'false'] as const) ?? 'false';
-  oneOf(env, 'LOG_LEVEL', ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL', 'TRACE', 'debug', 'info', 'warn', 'error', 'silent', 'critical', 'trace'] as const);
+  const mode = guardMode ?? allowlist.mode;
+  const scope = governedScope ?? allowlist.scope;
   return Object.freeze({
     alertTopicArn,
     mode,
