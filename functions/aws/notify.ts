@@ -2,6 +2,7 @@
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { renderSnsMessage, type Alert } from '../core/alert.js';
+import { renderDigestMessage, type Digest } from '../core/digest.js';
 
 export const FINDING_SOURCE = 'iot-policy-guard';
 export const FINDING_DETAIL_TYPE = 'IoT Policy Violation';
@@ -9,6 +10,12 @@ export const FINDING_DETAIL_TYPE = 'IoT Policy Violation';
 /** Publishes one alert to the topic; returns the SNS message id. */
 export async function publishAlert(sns: SNSClient, topicArn: string, alert: Alert): Promise<string | undefined> {
   const out = await sns.send(new PublishCommand({ TopicArn: topicArn, ...renderSnsMessage(alert) }));
+  return out.MessageId;
+}
+
+/** Publishes the sweep's digest to the same topic as the alerts; returns the SNS message id. */
+export async function publishDigest(sns: SNSClient, topicArn: string, digest: Digest): Promise<string | undefined> {
+  const out = await sns.send(new PublishCommand({ TopicArn: topicArn, ...renderDigestMessage(digest) }));
   return out.MessageId;
 }
 

@@ -9,6 +9,7 @@ import { CATALOG_COMPILED } from '../core/catalog.js';
 import { toReportRecord } from '../core/report.js';
 import { SCOPES, type Scope } from '../core/types.js';
 import { loadAllowlistFile } from '../config/allowlist-file.js';
+import { registerAudit } from './audit.js';
 import { emptySummary, evaluateSources, type Summary } from './evaluate.js';
 import { formatSummary, tableHeader, tableRow } from './format.js';
 import { readSources } from './sources.js';
@@ -83,6 +84,8 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
       );
       for (const e of expired) say(`warning: allow[${e.index}] (${e.principal}) expired on ${e.expires}: it no longer allows anything`);
     });
+
+  registerAudit(program, { io, resolveAllowlist: (path) => resolveAllowlist(path, say), setStatus: (s) => void (status = s) });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -43,11 +43,20 @@ export interface Response {
   readonly alert: Alert | null;
 }
 
+export interface RespondOptions {
+  /**
+   * `all` (default): every acted-on attachment gets its own alert. `remediations`: only outcomes of a detach (tried or
+   * impossible) do; `alert-only` and `dry-run` are left to the caller, so that the hourly sweep reports standing
+   * violations once per run in its digest instead of re-alerting each of them every hour.
+   */
+  readonly alerts?: 'all' | 'remediations';
+}
+
 /**
  * Responds to one decided attachment. Throws (after alerting) when a detach failed, so that the platform retries and
  * the event ends in the dead-letter queue rather than being reported as handled.
  */
-export async function respond(subject: Subject, decision: Decision, deps: GuardDeps): Promise<Response> {
+export async function respond(subject: Subject, decision: Decision, deps: GuardDeps, options: RespondOptions = {}): Promise<Response> {
   const { config, logger } = deps;
   const fields = {
     eventId: subject.event.eventId,
@@ -74,8 +83,9 @@ export async function respond(subject: Subject, decision: Decision, deps: GuardD
   deps.metrics.addMetric('Violations', 'Count', 1);
   const action = config.mode === 'alert' ? 'alert' : decision.action;
   const effective: Decision = { ...decision, action };
-  if (config.mode === 'dry-run') return finish(subject, effective, 'dry-run', deps, fields);
-  if (action !== 'remediate') return finish(subject, effective, 'alert-only', deps, fields);
+  const quiet = options.alerts === 'remediations';
+  if (config.mode === 'dry-run') return finish(subject, effective, 'dry-run', deps, fields, undefined, quiet);
+  if (action !== 'remediate') return finish(subject, effective, 'alert-only', deps, fields, undefined, quiet);
 
   const { principal, policyArn } = subject.event;
   if (principal === null || policyArn === null) {
@@ -102,9 +112,11 @@ async function finish(
   deps: GuardDeps,
   fields: Record<string, unknown>,
   error?: { name: string; message: string },
+  quiet = false,
 ): Promise<Response> {
   const log = outcome === 'remediation-failed' || outcome === 'not-remediable' ? deps.logger.error : deps.logger.warn;
   log.call(deps.logger, 'decision', { ...fields, action: decision.action, outcome, reason: decision.reason, ...(error ? { error } : {}) });
+  if (quiet) return { outcome, alert: null };
   return notify(subject, decision, outcome, deps, error);
 }
 

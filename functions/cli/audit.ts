@@ -1,0 +1,244 @@
+/**
+ * `iot-policy-guard audit`: the sweep, run by hand against the account of the current AWS credentials (or
+ * AWS_ENDPOINT_URL). Read-only by default: it lists and reports, and makes no write call at all. With --remediate it
+ * detaches what the guard in remediate mode would, through the same detach as the functions.
+ */
+import { IAMClient } from '@aws-sdk/client-iam';
+import { Option, type Command } from 'commander';
+import type { Outcome } from '../core/alert.js';
+import type { Allowlist } from '../core/allowlist.js';
+import { parsePolicyArn, qualifiedName, type Partition } from '../core/arn.js';
+import { toReportRecord, type ReportRecord } from '../core/report.js';
+import { SCOPES, type Scope } from '../core/types.js';
+import { detachPolicy, errorCode, RemediationError } from '../aws/iam.js';
+import { ListHoldersError } from '../aws/list-entities.js';
+import { emptyScanStats, FOUND_BY_SWEEP, scanAttachments, type ScanStats } from '../guard/sweep-scan.js';
+import { tableHeader, tableRow } from './format.js';
+import { EXIT, UsageError, type Io } from './main.js';
+
+/** An audit record: evaluate's record (eventId and eventTime null, actor "found by sweep") plus what was done. */
+export interface AuditRecord extends ReportRecord {
+  /** With --remediate, what happened to a violation (reverted, already-detached, not-remediable, remediation-failed, alert-only); else null. */
+  readonly outcome: Outcome | null;
+}
+
+export interface AuditContext {
+  readonly io: Io;
+  /** The CLI's allowlist resolution (--allowlist, else the default file, else empty), which says on stderr what it used. */
+  readonly resolveAllowlist: (path: string | undefined) => Allowlist;
+  readonly setStatus: (status: number) => void;
+}
+
+interface AuditOptions {
+  allowlist?: string;
+  scope?: Scope;
+  account?: string;
+  json?: boolean;
+  remediate?: boolean;
+}
+
+/** Adds the `audit` command to the CLI. */
+export function registerAudit(program: Command, context: AuditContext): void {
+  program
+    .command('audit')
+    .description('Sweep the current AWS account: list who holds each governed policy and check it against an allowlist (read-only unless --remediate).')
+    .option('--allowlist <file>', 'allowlist file (default: infra/allowlist.yml if it exists, else an empty allowlist)')
+    .addOption(new Option('--scope <scope>', "governed policies (default: the allowlist's scope)").choices(SCOPES))
+    .option('--account <id>', 'the account the credentials act in (default: from the credentials, e.g. AWS_ACCOUNT_ID); needed when allowlist entries name an account')
+    .option('--json', 'one JSON object per attachment on stdout; summary on stderr')
+    .option('--remediate', "detach every violation whose action is remediate, the allowlist's mode counting as remediate (per-policy modes: alert are kept)")
+    .action(async (opts: AuditOptions) => {
+      const iam = new IAMClient({ maxAttempts: 5, retryMode: 'adaptive' });
+      try {
+        context.setStatus(await runAudit(opts, iam, context));
+      } finally {
+        iam.destroy();
+      }
+    });
+}
+
+/** Runs one audit and resolves to the exit status; throws UsageError for problems with credentials, endpoint or input. */
+export async function runAudit(opts: AuditOptions, iam: IAMClient, context: Pick<AuditContext, 'io' | 'resolveAllowlist'>): Promise<number> {
+  const { io } = context;
+  const say = (line: string): void => void io.stderr.write(`${line}\n`);
+  const given = context.resolveAllowlist(opts.allowlist);
+  // --remediate is GUARD_MODE=remediate for one run: the top-level mode becomes remediate, per-policy overrides stay.
+  const allowlist: Allowlist = opts.remediate ? Object.freeze({ ...given, mode: 'remediate' as const }) : given;
+  const scope = opts.scope ?? allowlist.scope;
+  const { account, partition } = await resolveTarget(iam, opts.account, allowlist, say);
+  say(`auditing account ${account ?? '(unknown)'} (partition ${partition}, scope ${scope}${opts.remediate ? ', REMEDIATE: violations are detached' : ', read-only'})`);
+
+  const stats = emptyScanStats();
+  const outcomes = new Map<Outcome, number>();
+  const problems: string[] = [];
+  const progress = startProgress(io.stderr, stats);
+  let stoppedBy: ListHoldersError | undefined;
+  if (!opts.json) io.stdout.write(`${tableHeader()}\n`);
+  try {
+    const found = scanAttachments(iam, { allowlist, scope, partition, account, now: new Date(), onPolicy: progress.update }, stats);
+    for await (const { event, decision } of found) {
+      let outcome: Outcome | null = null;
+      if (opts.remediate && decision.verdict === 'violation' && event.principal && event.policyArn) {
+        if (decision.action !== 'remediate') {
+          outcome = 'alert-only';
+        } else {
+          try {
+            outcome = (await detachPolicy(iam, event.principal, event.policyArn)).result;
+          } catch (error) {
+            if (!(error instanceof RemediationError)) throw error;
+            outcome = 'remediation-failed';
+            problems.push(error.message);
+          }
+        }
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+      }
+      const record: AuditRecord = { ...toReportRecord(event, decision), actor: FOUND_BY_SWEEP, outcome };
+      progress.clear();
+      io.stdout.write(opts.json ? `${JSON.stringify(record)}\n` : `${tableRow(outcome ? { ...record, reason: `${outcome}; ${record.reason}` } : record)}\n`);
+    }
+  } catch (error) {
+    if (!(error instanceof ListHoldersError)) throw explain(error);
+    stoppedBy = error;
+  } finally {
+    progress.stop();
+  }
+
+  const text = formatAuditSummary(stats, { account, partition, scope, remediate: opts.remediate === true, outcomes, problems });
+  if (opts.json) say(text);
+  else io.stdout.write(`\n${text}\n`);
+  if (stoppedBy) {
+    throw explain(stoppedBy, stats.listed > 0 ? `the audit stopped after ${stats.listed} of ${stats.governedPolicies} policies; what it found so far is above` : undefined);
+  }
+  if (problems.length > 0) return EXIT.error;
+  return stats.verdicts.violation > 0 ? EXIT.violation : EXIT.ok;
+}
+
+/**
+ * The account and partition of the credentials. STS is not among our dependencies, so the account comes from
+ * --account or from the credentials themselves (AWS_ACCOUNT_ID, a profile's aws_account_id, SSO); the partition from
+ * the region. An unknown account is fine unless the allowlist restricts entries to accounts: then the decisions would
+ * be wrong (and --remediate would detach what those entries allow), so it is an error.
+ */
+async function resolveTarget(iam: IAMClient, wanted: string | undefined, allowlist: Allowlist, say: (line: string) => void): Promise<{ account: string | null; partition: Partition }> {
+  if (wanted !== undefined && !/^\d{12}$/.test(wanted)) throw new UsageError(`--account "${wanted}" is not a 12-digit AWS account id`);
+  let region: string;
+  try {
+    region = await iam.config.region();
+  } catch {
+    throw new UsageError('no AWS region is configured: set AWS_REGION (IAM is global; any region of the partition will do)');
+  }
+  let fromCredentials: string | null;
+  try {
+    fromCredentials = (await iam.config.credentials()).accountId ?? null;
+  } catch (error) {
+    throw new UsageError(
+      `no usable AWS credentials (${(error as Error).message.split('\n')[0]}); configure some, e.g. AWS_PROFILE, \`aws sso login\`, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`,
+    );
+  }
+  if (wanted !== undefined && fromCredentials !== null && wanted !== fromCredentials) {
+    throw new UsageError(`--account ${wanted}, but the credentials are for account ${fromCredentials}`);
+  }
+  const account = wanted ?? fromCredentials;
+  if (account === null) {
+    const scoped = allowlist.allow.find((e) => e.account !== undefined);
+    if (scoped) {
+      throw new UsageError(
+        `cannot tell which account the credentials act in, and allow[${scoped.index}] (${scoped.principal}) applies in account ${scoped.account} only: ` +
+          'pass --account ACCOUNT_ID (or set AWS_ACCOUNT_ID)',
+      );
+    }
+    say('account: unknown (no --account, and the credentials do not say); no allowlist entry names an account, so the verdicts do not depend on it');
+  }
+  return { account, partition: partitionOf(region) };
+}
+
+const REGION_PARTITIONS: readonly [RegExp, Partition][] = [
+  [/^cn-/, 'aws-cn'],
+  [/^us-gov-/, 'aws-us-gov'],
+  [/^us-isob-/, 'aws-iso-b'],
+  [/^us-iso-/, 'aws-iso'],
+  [/^eu-isoe-/, 'aws-iso-e'],
+  [/^us-isof-/, 'aws-iso-f'],
+  [/^eusc-/, 'aws-eusc'],
+];
+
+/** The partition of a region: where the governed policies' ARNs live. */
+export function partitionOf(region: string): Partition {
+  return REGION_PARTITIONS.find(([pattern]) => pattern.test(region))?.[1] ?? 'aws';
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'TimeoutError']);
+const REJECTED_CREDENTIALS = new Set(['InvalidClientTokenId', 'SignatureDoesNotMatch', 'ExpiredToken', 'UnrecognizedClient', 'InvalidAccessKeyId']);
+
+/** Turns an AWS or network failure into a one-line UsageError; anything else (a bug) is returned as it is. */
+function explain(error: unknown, context?: string): unknown {
+  const cause = error instanceof ListHoldersError || error instanceof RemediationError ? error.cause : error;
+  const e = cause as { code?: unknown; name?: unknown; message?: unknown; $metadata?: unknown } | null;
+  if (e === null || typeof e !== 'object') return error;
+  const code = typeof e.code === 'string' ? e.code : errorCode(cause);
+  const message = String(e.message ?? '').split('\n')[0];
+  let text: string;
+  if (NETWORK_CODES.has(code)) {
+    text = `cannot reach IAM at ${process.env.AWS_ENDPOINT_URL ?? 'its AWS endpoint'} (${code}: ${message})`;
+  } else if (e.name === 'CredentialsProviderError') {
+    text = `no usable AWS credentials (${message})`;
+  } else if (REJECTED_CREDENTIALS.has(code)) {
+    text = `the AWS credentials were rejected (${code}: ${message}); refresh them (e.g. \`aws sso login\`)`;
+  } else if (code === 'AccessDenied') {
+    text = `access denied (${message}); audit needs iam:ListEntitiesForPolicy, and --remediate iam:DetachUserPolicy, iam:DetachRolePolicy and iam:DetachGroupPolicy`;
+  } else if (e.$metadata !== undefined || error instanceof ListHoldersError) {
+    text = `IAM failed: ${code}: ${message}`;
+  } else {
+    return error;
+  }
+  return new UsageError(context ? `${context}: ${text}` : text, { cause: error });
+}
+
+interface SummaryContext {
+  readonly account: string | null;
+  readonly partition: Partition;
+  readonly scope: Scope;
+  readonly remediate: boolean;
+  readonly outcomes: ReadonlyMap<Outcome, number>;
+  readonly problems: readonly string[];
+}
+
+function formatAuditSummary(s: ScanStats, c: SummaryContext): string {
+  const v = s.verdicts;
+  const lines = [
+    `${s.listed} of ${s.governedPolicies} governed policies listed (scope ${c.scope}, partition ${c.partition}, account ${c.account ?? 'unknown'}) ` +
+      `in ${s.listCalls} ListEntitiesForPolicy call${s.listCalls === 1 ? '' : 's'}, ${s.attachments} attachments`,
+    `verdicts: ${v.violation} violation, ${v.allowed} allowed, ${v['not-governed']} not-governed, ${v['failed-attempt']} failed-attempt`,
+  ];
+  if (c.remediate) {
+    const done = [...c.outcomes].map(([outcome, n]) => `${n} ${outcome}`);
+    lines.push(`remediation: ${done.length > 0 ? done.join(', ') : 'nothing to do'}`);
+  } else if (v.violation > 0) {
+    lines.push('read-only: nothing was changed (run with --remediate to detach the violations whose action is remediate)');
+  }
+  if (s.notFound.length > 0) {
+    const names = s.notFound.map((arn) => { const p = parsePolicyArn(arn); return p ? qualifiedName(p) : arn; });
+    lines.push(`${s.notFound.length} governed polic${s.notFound.length === 1 ? 'y does' : 'ies do'} not exist in this partition (skipped): ${names.join(', ')}`);
+  }
+  for (const p of c.problems) lines.push(`problem: ${p}`);
+  return lines.join('\n');
+}
+
+/** Shows which policy is being listed, when stderr is a terminal; the line is cleared before each output line. */
+function startProgress(stderr: Io['stderr'], stats: ScanStats): { update: (policyArn: string, index: number, total: number) => void; clear: () => void; stop: () => void } {
+  if (!stderr.isTTY) return { update: () => undefined, clear: () => undefined, stop: () => undefined };
+  let shown = false;
+  const clear = (): void => {
+    if (shown) stderr.write('\r\x1b[K');
+    shown = false;
+  };
+  return {
+    update: (policyArn, index, total) => {
+      const arn = parsePolicyArn(policyArn);
+      stderr.write(`\r\x1b[K[${index + 1}/${total}] ${arn ? qualifiedName(arn) : policyArn}… ${stats.attachments} attachments so far`);
+      shown = true;
+    },
+    clear,
+    stop: clear,
+  };
+}

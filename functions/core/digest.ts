@@ -1,0 +1,226 @@
+/**
+ * The sweep's digest: one message per sweep that found something (a violation, or a failure). Like the alert it is a
+ * versioned JSON contract (`kind: sweep-digest`, schemaVersion 1) built by a pure function, and the text for email is
+ * rendered from the same data. Subscribers tell it from an alert by `kind` (in the JSON and as a message attribute).
+ */
+import { z } from 'zod';
+import { GUARD_MODES, MAX_FIELD_CHARS, OUTCOMES, SNS_MAX_BYTES, type GuardMode, type Outcome, type SnsAlertMessage } from './alert.js';
+import { parsePolicyArn, qualifiedName } from './arn.js';
+import { riskOf } from './catalog.js';
+import type { Principal, Scope } from './types.js';
+
+export const DIGEST_KIND = 'sweep-digest';
+/** The text lists at most this many violations; the JSON lists as many as fit in one SNS message. */
+export const DIGEST_TEXT_LINES = 100;
+
+const count = z.number().int().nonnegative();
+const errorSchema = z.strictObject({ name: z.string(), message: z.string() });
+
+export const digestViolationSchema = z.strictObject({
+  principal: z.strictObject({ type: z.enum(['user', 'role', 'group']), name: z.string() }),
+  policyArn: z.string(),
+  policyName: z.string().describe('Path-qualified name, e.g. service-role/AWSIoTLogging.'),
+  severity: z.enum(['high', 'low']),
+  outcome: z.enum(OUTCOMES).nullable().describe('What was done; null when responding failed before an outcome was known (see error).'),
+  reason: z.string(),
+  error: errorSchema.optional(),
+});
+
+export const digestSchema = z
+  .strictObject({
+    schemaVersion: z.literal(1),
+    kind: z.literal(DIGEST_KIND),
+    account: z.string().nullable(),
+    partition: z.string(),
+    scope: z.enum(['aws-iot', 'seed']),
+    mode: z.enum(GUARD_MODES).describe('The mode the guard ran in.'),
+    startedAt: z.string(),
+    finishedAt: z.string(),
+    complete: z.boolean().describe('false when the sweep stopped early (see error): attachments may have been missed.'),
+    counts: z.strictObject({
+      governedPolicies: count.describe('Policy ARNs the sweep set out to list.'),
+      policiesNotFound: count.describe('Of those, policies that do not exist in this partition (skipped).'),
+      listCalls: count.describe('ListEntitiesForPolicy calls made (pages).'),
+      attachments: count,
+      allowed: count,
+      violations: count,
+      outcomes: z.record(z.enum(OUTCOMES), count),
+      failures: count.describe('Violations whose response failed (remediation-failed, or an error before any outcome).'),
+    }),
+    violations: z.array(digestViolationSchema).describe('Worst first: failures, then what is still attached, then what was reverted.'),
+    omitted: count.describe('Violations left out of `violations` to keep the message within the SNS size limit.'),
+    error: errorSchema.optional().describe('Why the sweep stopped early.'),
+  })
+  .describe('iot-policy-guard sweep digest, schemaVersion 1');
+
+export type Digest = z.infer<typeof digestSchema>;
+export type DigestViolation = z.infer<typeof digestViolationSchema>;
+
+export interface DigestViolationInput {
+  readonly principal: Principal;
+  readonly policyArn: string;
+  readonly outcome: Outcome | null;
+  readonly reason: string;
+  readonly error?: { readonly name: string; readonly message: string };
+}
+
+export interface DigestInput {
+  readonly account: string | null;
+  readonly partition: string;
+  readonly scope: Scope;
+  readonly mode: GuardMode;
+  readonly startedAt: Date;
+  readonly finishedAt: Date;
+  readonly counts: Pick<Digest['counts'], 'governedPolicies' | 'policiesNotFound' | 'listCalls' | 'attachments' | 'allowed'>;
+  readonly violations: readonly DigestViolationInput[];
+  /** Set when the sweep stopped early. */
+  readonly error?: { readonly name: string; readonly message: string };
+}
+
+// What needs a human first: failures, then violations still in place, then what the guard already fixed.
+const URGENCY: Record<Outcome | 'failed', number> = {
+  failed: 0,
+  'remediation-failed': 0,
+  'not-remediable': 1,
+  'alert-only': 2,
+  'dry-run': 2,
+  reverted: 3,
+  'already-detached': 3,
+};
+
+const clip = (s: string, max = MAX_FIELD_CHARS): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
+
+/** Whether a sweep's findings warrant a digest: anything that is not compliant, or a sweep that did not finish. */
+export function needsDigest(input: Pick<DigestInput, 'violations' | 'error'>): boolean {
+  return input.violations.length > 0 || input.error !== undefined;
+}
+
+/** Builds the digest of one sweep, every violation listed (see renderDigestMessage for the size limit). */
+export function buildDigest(input: DigestInput): Digest {
+  const outcomes = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
+  let failures = 0;
+  for (const v of input.violations) {
+    if (v.outcome !== null) outcomes[v.outcome]++;
+    if (v.outcome === null || v.outcome === 'remediation-failed') failures++;
+  }
+  const violations = input.violations
+    .map((v, index) => ({ v, index }))
+    .sort((a, b) => URGENCY[a.v.outcome ?? 'failed'] - URGENCY[b.v.outcome ?? 'failed'] || a.index - b.index)
+    .map(({ v }) => toDigestViolation(v));
+  const digest: Digest = {
+    schemaVersion: 1,
+    kind: DIGEST_KIND,
+    account: input.account,
+    partition: input.partition,
+    scope: input.scope,
+    mode: input.mode,
+    startedAt: input.startedAt.toISOString(),
+    finishedAt: input.finishedAt.toISOString(),
+    complete: input.error === undefined,
+    counts: { ...input.counts, violations: input.violations.length, outcomes, failures },
+    violations,
+    omitted: 0,
+  };
+  if (input.error) digest.error = { name: clip(input.error.name, 128), message: clip(input.error.message) };
+  return digest;
+}
+
+function toDigestViolation(v: DigestViolationInput): DigestViolation {
+  const arn = parsePolicyArn(v.policyArn);
+  const entry: DigestViolation = {
+    principal: { type: v.principal.type, name: clip(v.principal.name, 128) },
+    policyArn: clip(v.policyArn),
+    policyName: clip(arn ? qualifiedName(arn) : v.policyArn),
+    severity: arn && riskOf(arn) === 'read-only' ? 'low' : 'high',
+    outcome: v.outcome,
+    reason: clip(v.reason),
+  };
+  if (v.error) entry.error = { name: clip(v.error.name, 128), message: clip(v.error.message) };
+  return entry;
+}
+
+/** high when something is still wrong and serious: a failure, an incomplete sweep, or a write/full-access violation. */
+export function digestSeverity(digest: Digest): 'high' | 'low' {
+  if (!digest.complete || digest.counts.failures > 0) return 'high';
+  return digest.violations.some((v) => v.severity === 'high') || digest.omitted > 0 ? 'high' : 'low';
+}
+
+/** One line for the SNS Subject: under 100 characters. */
+export function renderDigestSubject(digest: Digest): string {
+  const c = digest.counts;
+  const parts: string[] = [];
+  if (c.failures > 0) parts.push(`${c.failures} FAILED`);
+  parts.push(`${c.violations} violation${c.violations === 1 ? '' : 's'}`);
+  // Failed remediations already lead as FAILED.
+  const done = OUTCOMES.filter((o) => c.outcomes[o] > 0 && o !== 'remediation-failed').map((o) => `${c.outcomes[o]} ${o}`);
+  const head = `IoT policy sweep${digest.account ? ` (${digest.account})` : ''}${digest.complete ? '' : ' INCOMPLETE'}: `;
+  const subject = `${head}${parts.join(', ')}${done.length > 0 ? ` (${done.join(', ')})` : ''}`;
+  return (subject.length > 99 ? `${subject.slice(0, 98)}…` : subject).replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, ' ');
+}
+
+/** The readable text for email subscriptions, rendered from the same data as the JSON. */
+export function renderDigestText(digest: Digest): string {
+  const c = digest.counts;
+  const where = `account ${digest.account ?? '(unknown)'}`;
+  const lines: string[] = [
+    c.violations > 0
+      ? `The iot-policy-guard sweep of ${where} found ${c.violations} attachment${c.violations === 1 ? '' : 's'} of AWS IoT managed policies that no allowlist entry allows.`
+      : `The iot-policy-guard sweep of ${where} found no violation so far, but it did not finish.`,
+  ];
+  const done = OUTCOMES.filter((o) => c.outcomes[o] > 0).map((o) => `${c.outcomes[o]} ${o}`);
+  if (done.length > 0) lines.push('', `Outcomes: ${done.join(', ')}.`);
+  if (c.failures > 0) {
+    lines.push(`ATTENTION: ${c.failures} response${c.failures === 1 ? '' : 's'} failed; those policies are probably still attached. Act now.`);
+  }
+  if (digest.error) {
+    lines.push('', `The sweep stopped early (${digest.error.name}: ${digest.error.message}); attachments may have been missed.`);
+  }
+  if (digest.violations.length > 0) {
+    lines.push('', 'Violations (worst first):');
+    for (const v of digest.violations.slice(0, DIGEST_TEXT_LINES)) {
+      const error = v.error ? ` [${v.error.name}: ${v.error.message}]` : '';
+      lines.push(`  ${v.principal.type}/${v.principal.name}  ${v.policyName}  ${v.outcome ?? 'failed'}: ${v.reason}${error}`);
+    }
+    const more = digest.violations.length - Math.min(digest.violations.length, DIGEST_TEXT_LINES) + digest.omitted;
+    if (more > 0) lines.push(`  … and ${more} more (see the JSON message and the function's log)`);
+  }
+  lines.push(
+    '',
+    `Checked: ${c.governedPolicies} governed policies (scope ${digest.scope}, partition ${digest.partition}` +
+      `${c.policiesNotFound > 0 ? `, ${c.policiesNotFound} not found there` : ''}) in ${c.listCalls} ListEntitiesForPolicy calls: ` +
+      `${c.attachments} attachments, ${c.allowed} allowed, ${c.violations} violations.`,
+    `Swept from ${digest.startedAt} to ${digest.finishedAt}.`,
+    '',
+    'Every detach the sweep made, tried or could not make was also sent as its own alert.',
+    'If an attachment is legitimate, add an allowlist entry for it (policy, principal, account, reason) and redeploy.',
+    '',
+    `-- iot-policy-guard (scheduled sweep, mode ${digest.mode})`,
+  );
+  return lines.join('\n');
+}
+
+/** The SNS Publish input (without the topic): JSON for machine protocols, text for email; always under 256 KiB. */
+export function renderDigestMessage(digest: Digest): SnsAlertMessage {
+  const attribute = (value: string) => ({ DataType: 'String' as const, StringValue: value.slice(0, 256) || '-' });
+  const budget = SNS_MAX_BYTES - 4096;
+  // Five copies of the JSON travel in one message: list fewer violations until it fits, and say how many were left out.
+  let listed = digest.violations.length;
+  for (;;) {
+    const fitted: Digest = { ...digest, violations: digest.violations.slice(0, listed), omitted: digest.omitted + digest.violations.length - listed };
+    const json = JSON.stringify(fitted);
+    const Message = JSON.stringify({ default: json, sqs: json, lambda: json, https: json, email: renderDigestText(fitted) });
+    if (Buffer.byteLength(Message) <= budget || listed === 0) {
+      return {
+        Subject: renderDigestSubject(fitted),
+        Message,
+        MessageStructure: 'json',
+        MessageAttributes: {
+          kind: attribute(DIGEST_KIND),
+          account: attribute(fitted.account ?? 'unknown'),
+          severity: attribute(digestSeverity(fitted)),
+        },
+      };
+    }
+    listed = Math.floor(listed / 2);
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * The scheduled sweep: find the attachments the events missed (lost deliveries, downtime, expired exceptions,
+ * attachments older than the guard) and act on them exactly as attach-guard does, through respond(). Standing
+ * violations that are not detached are reported once per run in a digest rather than alerted one by one every hour.
+ */
+import { buildDigest, needsDigest, type Digest, type DigestInput, type DigestViolationInput } from '../core/digest.js';
+import { PARTITIONS, type Partition } from '../core/arn.js';
+import type { Outcome } from '../core/alert.js';
+import { ConfigError } from '../config/guard-config.js';
+import { RemediationError } from '../aws/iam.js';
+import { publishDigest } from '../aws/notify.js';
+import { respond, type GuardDeps } from './respond.js';
+import { emptyScanStats, scanAttachments, type ScanStats } from './sweep-scan.js';
+
+/** Where the sweep runs: the account is what allowlist entries with `account` are checked against. */
+export interface SweepTarget {
+  readonly account: string | null;
+  readonly partition: Partition;
+}
+
+export interface SweepOptions {
+  /** ListEntitiesForPolicy page size (default: IAM's maximum); tests use small pages to exercise paging. */
+  readonly pageSize?: number;
+}
+
+export interface SweepResult {
+  readonly stats: ScanStats;
+  /** Built for every run; published only when it reports something (see `published`). */
+  readonly digest: Digest;
+  readonly published: boolean;
+}
+
+/** Some responses failed, or the sweep stopped early; the digest (if any) has been sent. */
+export class SweepError extends Error {
+  override readonly name = 'SweepError';
+}
+
+const FUNCTION_ARN = /^arn:([a-z-]+):lambda:[a-z0-9-]+:(\d{12}):function:/;
+
+/** The partition and account a Lambda function runs in, from its invoked ARN (`context.invokedFunctionArn`). */
+export function targetOfFunction(invokedFunctionArn: string): SweepTarget {
+  const m = FUNCTION_ARN.exec(invokedFunctionArn);
+  const partition = m?.[1];
+  if (!m || !partition || !(PARTITIONS as readonly string[]).includes(partition)) {
+    throw new ConfigError(`cannot tell the partition and account from the function ARN "${invokedFunctionArn}"`);
+  }
+  return { partition: partition as Partition, account: m[2] ?? null };
+}
+
+/**
+ * Sweeps the account once. Every attachment goes through respond() (one decision log line each); a failed response
+ * does not stop the others. Throws SweepError at the end when anything failed, after logging the summary and
+ * publishing the digest, so that the invocation is counted as an error.
+ */
+export async function runSweep(target: SweepTarget, deps: GuardDeps, options: SweepOptions = {}): Promise<SweepResult> {
+  const { config, logger } = deps;
+  const startedAt = deps.now();
+  const stats = emptyScanStats();
+  const violations: DigestViolationInput[] = [];
+  const failures: unknown[] = [];
+  let stoppedBy: unknown;
+
+  const found = scanAttachments(
+    deps.iam,
+    {
+      allowlist: config.allowlist,
+      scope: config.scope,
+      ...target,
+      now: startedAt,
+      ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+      onNotFound: (policyArn) => logger.info('policy not found', { policyArn, partition: target.partition }),
+    },
+    stats,
+  );
+  try {
+    for await (const { event, decision } of found) {
+      let outcome: Outcome | null = null;
+      let error: { name: string; message: string } | undefined;
+      try {
+        ({ outcome } = await respond({ source: 'sweep', event }, decision, deps, { alerts: 'remediations' }));
+      } catch (caught) {
+        failures.push(caught);
+        if (caught instanceof RemediationError) {
+          // respond() has logged and alerted it.
+          outcome = 'remediation-failed';
+          error = { name: caught.code, message: caught.message };
+        } else {
+          error = { name: (caught as Error).name, message: (caught as Error).message };
+          logger.error('response failed', { principal: `${event.principal?.type}/${event.principal?.name}`, policyArn: event.policyArn, error: caught });
+        }
+      }
+      if (decision.verdict === 'violation' && event.principal && event.policyArn) {
+        violations.push({ principal: event.principal, policyArn: event.policyArn, outcome, reason: decision.reason, ...(error ? { error } : {}) });
+      }
+    }
+  } catch (caught) {
+    stoppedBy = caught;
+    logger.error('sweep stopped', { listed: stats.listed, governedPolicies: stats.governedPolicies, error: caught });
+  }
+
+  const input: DigestInput = {
+    account: target.account,
+    partition: target.partition,
+    scope: config.scope,
+    mode: config.mode,
+    startedAt,
+    finishedAt: deps.now(),
+    counts: {
+      governedPolicies: stats.governedPolicies,
+      policiesNotFound: stats.notFound.length,
+      listCalls: stats.listCalls,
+      attachments: stats.attachments,
+      allowed: stats.verdicts.allowed,
+    },
+    violations,
+    ...(stoppedBy === undefined ? {} : { error: { name: (stoppedBy as Error).name, message: (stoppedBy as Error).message } }),
+  };
+  const digest = buildDigest(input);
+  const published = needsDigest(input);
+  const { counts } = digest;
+  logger.info('sweep summary', {
+    account: target.account,
+    partition: target.partition,
+    scope: config.scope,
+    mode: config.mode,
+    governedPolicies: counts.governedPolicies,
+    policiesNotFound: counts.policiesNotFound,
+    listCalls: counts.listCalls,
+    attachments: counts.attachments,
+    allowed: counts.allowed,
+    violations: counts.violations,
+    outcomes: counts.outcomes,
+    failures: counts.failures,
+    complete: digest.complete,
+    digest: published,
+    durationMs: new Date(digest.finishedAt).getTime() - startedAt.getTime(),
+  });
+  deps.metrics.addMetric('SweepListCalls', 'Count', counts.listCalls);
+  deps.metrics.addMetric('SweepAttachments', 'Count', counts.attachments);
+  if (published) await publishDigest(deps.sns, config.alertTopicArn, digest);
+
+  if (stoppedBy !== undefined) throw new SweepError(`the sweep stopped after ${stats.listed} of ${stats.governedPolicies} policies`, { cause: stoppedBy });
+  if (failures.length > 0) {
+    throw new SweepError(`${failures.length} of ${counts.violations} responses failed`, { cause: failures.length === 1 ? failures[0] : new AggregateError(failures) });
+  }
+  return { stats, digest, published };
+}

@@ -1,0 +1,102 @@
+// The deployed entry point, end to end: configuration from the environment at cold start, clients built by the
+// runtime, the account and partition taken from the invoked function ARN. Its own file, because it sets process.env.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateTopicCommand, DeleteTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import type { Context } from 'aws-lambda';
+import { expect, it } from 'vitest';
+import { digestSchema } from '../../functions/core/digest.js';
+import { awsClientConfig, createSqsQueueSubscribedToTopic, describeWithEmulator, receiveAll, snsEnvelope, uniqueName } from './helpers/emulator.js';
+import { attach, attachedPolicies, countingIamClient, createPrincipals, isolatedAccount, managed, role, user } from './sweep-account.js';
+
+// An EventBridge schedule delivers this; the sweep does not read it.
+const SCHEDULED_EVENT = {
+  version: '0',
+  id: '53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa',
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '123456789012',
+  time: '2026-11-26T12:00:00Z',
+  region: 'us-east-1',
+  resources: ['arn:aws:events:us-east-1:123456789012:rule/iot-policy-guard-dev-sweep'],
+  detail: {},
+};
+
+describeWithEmulator('sweep handler module', () => {
+  it('sweeps the account of its function ARN with the configured allowlist, and sends the digest', async () => {
+    const account = await isolatedAccount();
+    const { iam } = countingIamClient(account.config);
+    const sns = new SNSClient(awsClientConfig());
+    const { TopicArn = '' } = await sns.send(new CreateTopicCommand({ Name: uniqueName('sweep-handler') }));
+    const { queueUrl } = await createSqsQueueSubscribedToTopic(TopicArn);
+    try {
+      await createPrincipals(iam, [role('iot-ingest-1'), role('intruder'), user('contractor-9'), ...Array.from({ length: 50 }, (_, i) => role(`filler-${i}`))]);
+      await attach(iam, role('iot-ingest-1'), managed('AWSIoTDataAccess'));
+      await attach(iam, role('intruder'), managed('AWSIoTFullAccess'));
+      await attach(iam, user('contractor-9'), managed('AWSIoTConfigAccess'));
+
+      const dir = mkdtempSync(join(tmpdir(), 'sweep-handler-'));
+      const allowlistPath = join(dir, 'allowlist.yml');
+      writeFileSync(
+        allowlistPath,
+        `version: 1
+mode: alert
+scope: seed
+allow:
+  - policy: AWSIoTDataAccess
+    principal: role/iot-ingest-*
+    account: "${account.accountId}"
+    reason: ingest
+  - policy: AWSIoTConfigAccess
+    principal: user/contractor-*
+    expires: 2026-01-31
+    reason: ended
+`,
+      );
+      Object.assign(process.env, {
+        AWS_ENDPOINT_URL: account.config.endpoint,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: account.config.credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: account.config.credentials.secretAccessKey,
+        AWS_SESSION_TOKEN: account.config.credentials.sessionToken,
+        ALERT_TOPIC_ARN: TopicArn,
+        ALLOWLIST_PATH: allowlistPath,
+        GUARD_MODE: 'remediate',
+        LOG_LEVEL: 'WARN',
+        POWERTOOLS_METRICS_DISABLED: 'true',
+      });
+      const { handler } = await import('../../functions/sweep/handler.js');
+      const context = {
+        functionName: 'iot-policy-guard-dev-sweep',
+        functionVersion: '$LATEST',
+        invokedFunctionArn: `arn:aws:lambda:us-east-1:${account.accountId}:function:iot-policy-guard-dev-sweep`,
+        memoryLimitInMB: '256',
+        awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
+        logGroupName: '/aws/lambda/iot-policy-guard-dev-sweep',
+        logStreamName: '2026/11/26/[$LATEST]abc',
+        callbackWaitsForEmptyEventLoop: true,
+        getRemainingTimeInMillis: () => 60_000,
+      } as unknown as Context;
+
+      const result = await handler(structuredClone(SCHEDULED_EVENT), context);
+
+      expect(result).toMatchObject({ attachments: 3, violations: 2, listCalls: 10, digest: true, outcomes: { reverted: 2 } });
+      expect(await attachedPolicies(iam, role('intruder'))).toEqual([]);
+      expect(await attachedPolicies(iam, user('contractor-9'))).toEqual([]);
+      expect(await attachedPolicies(iam, role('iot-ingest-1'))).toEqual([managed('AWSIoTDataAccess')]);
+
+      const messages = await receiveAll(queueUrl, { expect: 3, timeoutMs: 10_000 });
+      expect(messages).toHaveLength(3);
+      const digests = messages.filter((m) => snsEnvelope(m).MessageAttributes?.kind?.Value === 'sweep-digest');
+      expect(digests).toHaveLength(1);
+      const digest = digestSchema.parse(JSON.parse(snsEnvelope(digests[0]!).Message));
+      expect(digest).toMatchObject({ account: account.accountId, mode: 'remediate', scope: 'seed', counts: { violations: 2, allowed: 1 } });
+      expect(snsEnvelope(digests[0]!).Subject).toBe(`IoT policy sweep (${account.accountId}): 2 violations (2 reverted)`);
+    } finally {
+      await sns.send(new DeleteTopicCommand({ TopicArn }));
+      sns.destroy();
+      iam.destroy();
+    }
+  });
+});
