@@ -1,0 +1,71 @@
+/**
+ * Checks the deploy's stage parameters when serverless.yml is resolved (through template-values.cjs), so that a typo
+ * stops `osls package` with a message naming the parameter, instead of deploying a function that fails every cold
+ * start (the guard reads its configuration once, at start-up, and refuses a bad value).
+ */
+import { isAbsolute, normalize, resolve, sep } from 'node:path';
+import { loadAllowlistFile } from '../functions/config/allowlist-file.js';
+import { GUARD_MODES, type GuardMode } from '../functions/core/alert.js';
+
+/** A stage parameter has a value the deploy cannot use; the message names the parameter. */
+export class StageParamError extends Error {
+  override readonly name = 'StageParamError';
+}
+
+/** `mode`: alert, dry-run or remediate. */
+export function checkMode(value: unknown): GuardMode {
+  if (typeof value === 'string' && (GUARD_MODES as readonly string[]).includes(value)) return value as GuardMode;
+  throw new StageParamError(`--param="mode=..." must be one of ${GUARD_MODES.join(', ')}; got ${JSON.stringify(value)}`);
+}
+
+/** `createTrail`: true or false, as text or as a YAML boolean. */
+export function checkCreateTrail(value: unknown): 'true' | 'false' {
+  const text = String(value);
+  if (text === 'true' || text === 'false') return text;
+  throw new StageParamError(`--param="createTrail=..." must be true or false; got ${JSON.stringify(value)}`);
+}
+
+/** `alertEmail`: empty (no subscription) or one e-mail address. */
+export function checkAlertEmail(value: unknown): string {
+  const text = String(value ?? '').trim();
+  if (text === '' || /^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$/.test(text)) return text;
+  throw new StageParamError(`--param="alertEmail=..." must be one e-mail address (or empty); got ${JSON.stringify(value)}`);
+}
+
+/** `findingsBus`: empty (no finding events) or the name of a bus in the stack's account and Region, not an ARN. */
+export function checkFindingsBus(value: unknown): string {
+  const text = String(value ?? '').trim();
+  if (text === '' || /^[\w.\-/]{1,256}$/.test(text)) return text;
+  throw new StageParamError(
+    `--param="findingsBus=..." must be the name of an event bus in this account and Region (to reach another account, add a rule there that forwards to it); got ${JSON.stringify(value)}`,
+  );
+}
+
+const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+
+/** `logLevel`: the function's Powertools log level. */
+export function checkLogLevel(value: unknown): (typeof LOG_LEVELS)[number] {
+  const text = String(value ?? '').toUpperCase();
+  if ((LOG_LEVELS as readonly string[]).includes(text)) return text as (typeof LOG_LEVELS)[number];
+  throw new StageParamError(`--param="logLevel=..." must be one of ${LOG_LEVELS.join(', ')}; got ${JSON.stringify(value)}`);
+}
+
+/**
+ * `allowlist`: a valid allowlist file inside the service directory, given relative to it. It is packaged at the same
+ * relative path and the function resolves ALLOWLIST_PATH against its task root, so a path outside cannot work.
+ */
+export function checkAllowlistPath(value: unknown, serviceDir: string): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new StageParamError(`--param="allowlist=..." must name an allowlist file; got ${JSON.stringify(value)}`);
+  }
+  const path = normalize(value.trim()).split(sep).join('/');
+  if (isAbsolute(path) || path === '..' || path.startsWith('../')) {
+    throw new StageParamError(`--param="allowlist=${value}" must be a path inside ${serviceDir}, relative to it: the file is packaged with the function`);
+  }
+  try {
+    loadAllowlistFile(resolve(serviceDir, path));
+  } catch (error) {
+    throw new StageParamError(`--param="allowlist=${value}": ${(error as Error).message}`, { cause: error });
+  }
+  return path;
+}

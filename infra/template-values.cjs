@@ -1,0 +1,54 @@
+// Values serverless.yml computes with the project's TypeScript, e.g. `${file(infra/template-values.cjs):eventPattern}`:
+// the attach-guard rule's event pattern and detach statements, generated from the policy catalog
+// (governed-policies.ts), and the checked stage parameters (stage-params.ts).
+// osls loads variable files with require() and the sources are TypeScript (ESM), so this CommonJS shim bundles them
+// with esbuild (a dev dependency, as osls is) into memory and evaluates the bundle: no generated file to go stale.
+'use strict';
+
+const Module = require('node:module');
+const path = require('node:path');
+const { buildSync } = require('esbuild');
+
+let values;
+function load() {
+  if (values) return values;
+  const filename = path.join(__dirname, 'template-values.bundle.cjs');
+  const { outputFiles } = buildSync({
+    stdin: {
+      contents: "export * from './governed-policies.ts'; export * from './stage-params.ts';",
+      resolveDir: __dirname,
+      loader: 'ts',
+    },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    write: false,
+    logLevel: 'error',
+  });
+  const bundle = new Module(filename, module);
+  bundle.filename = filename;
+  bundle._compile(outputFiles[0].text, filename);
+  values = bundle.exports;
+  return values;
+}
+
+// osls prints a rejection with its stack; a bad parameter needs only the message.
+const param = (name, check) => async ({ resolveVariable }) => {
+  try {
+    return check(await resolveVariable(`param:${name}`));
+  } catch (error) {
+    if (error && error.name === 'StageParamError') error.stack = error.message;
+    throw error;
+  }
+};
+
+module.exports = {
+  eventPattern: () => load().toCloudFormation(load().attachEventPattern()),
+  detachStatements: () => load().toCloudFormation(load().detachPolicyStatements()),
+  mode: param('mode', (value) => load().checkMode(value)),
+  createTrail: param('createTrail', (value) => load().checkCreateTrail(value)),
+  allowlist: param('allowlist', (value) => load().checkAllowlistPath(value, path.dirname(__dirname))),
+  alertEmail: param('alertEmail', (value) => load().checkAlertEmail(value)),
+  findingsBus: param('findingsBus', (value) => load().checkFindingsBus(value)),
+  logLevel: param('logLevel', (value) => load().checkLogLevel(value)),
+};

@@ -1,0 +1,63 @@
+// The stage-parameter checks serverless.yml runs at package time (infra/stage-params.ts), without packaging.
+import { describe, expect, it } from 'vitest';
+import {
+  checkAlertEmail,
+  checkAllowlistPath,
+  checkCreateTrail,
+  checkFindingsBus,
+  checkLogLevel,
+  checkMode,
+  StageParamError,
+} from '../../infra/stage-params.js';
+import { REPO_ROOT } from '../../scripts/package-stack.js';
+
+describe('stage parameters', () => {
+  it.each(['alert', 'dry-run', 'remediate'])('accepts mode=%s', (mode) => {
+    expect(checkMode(mode)).toBe(mode);
+  });
+
+  it.each(['remediation', 'Alert', '', undefined, true])('rejects mode=%s, naming the parameter and the choices', (mode) => {
+    expect(() => checkMode(mode)).toThrow(StageParamError);
+    expect(() => checkMode(mode)).toThrow(/mode=.*alert, remediate, dry-run/);
+  });
+
+  it('accepts createTrail as text or YAML boolean, and nothing else', () => {
+    expect(checkCreateTrail('true')).toBe('true');
+    expect(checkCreateTrail(false)).toBe('false');
+    expect(() => checkCreateTrail('yes')).toThrow(/createTrail=.*true or false/);
+  });
+
+  it('accepts an empty alertEmail or one address', () => {
+    expect(checkAlertEmail('')).toBe('');
+    expect(checkAlertEmail(' secops@example.com ')).toBe('secops@example.com');
+    for (const bad of ['secops', 'a@b.com,c@d.com', 'a b@example.com']) expect(() => checkAlertEmail(bad), bad).toThrow(/alertEmail/);
+  });
+
+  it('accepts a bus name, not an ARN (the IAM permission is built from the name)', () => {
+    expect(checkFindingsBus('')).toBe('');
+    expect(checkFindingsBus('security-findings')).toBe('security-findings');
+    expect(() => checkFindingsBus('arn:aws:events:us-east-1:111122223333:event-bus/central')).toThrow(/findingsBus=.*name of an event bus/);
+  });
+
+  it('accepts the four log levels in any case', () => {
+    expect(checkLogLevel('debug')).toBe('DEBUG');
+    expect(() => checkLogLevel('verbose')).toThrow(/logLevel/);
+  });
+
+  describe('allowlist', () => {
+    it('accepts a valid allowlist inside the service directory, normalising its path', () => {
+      expect(checkAllowlistPath('infra/allowlist.yml', REPO_ROOT)).toBe('infra/allowlist.yml');
+      expect(checkAllowlistPath('./infra/../infra/allowlist.example.yml', REPO_ROOT)).toBe('infra/allowlist.example.yml');
+    });
+
+    it.each([
+      ['/etc/allowlist.yml', /must be a path inside/],
+      ['../allowlist.yml', /must be a path inside/],
+      ['infra/missing.yml', /file not found/],
+      ['package.json', /invalid allowlist/],
+      ['', /must name an allowlist file/],
+    ])('rejects %s', (path, message) => {
+      expect(() => checkAllowlistPath(path, REPO_ROOT)).toThrow(message);
+    });
+  });
+});

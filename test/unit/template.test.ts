@@ -1,0 +1,544 @@
+// Packages the stack offline (`osls package`, no credentials) in alert mode with the default parameters and in
+// remediate mode with every option on, and checks the CloudFormation templates and the function's zip.
+// Run alone: npx vitest run test/unit/template.test.ts (about 10 s: two packagings).
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SHIPPED_ALLOWLIST } from '../../functions/config/guard-config.js';
+import { parseAllowlist } from '../../functions/core/allowlist.js';
+import { CATALOG, SEED_POLICIES, governedArns, isGoverned } from '../../functions/core/catalog.js';
+import { attachEventPattern, DETACH_ACTIONS } from '../../infra/governed-policies.js';
+import { packageStack, REPO_ROOT, substitutePseudoParameters, type PackagedStack, type Template } from '../../scripts/package-stack.js';
+
+const ACCOUNT = '123456789012';
+const OTHER_ALLOWLIST = 'infra/allowlist.example.yml';
+
+/** Policies the guard must never be able to detach, nor be woken for. */
+const NOT_GOVERNED = [
+  'arn:aws:iam::aws:policy/AdministratorAccess',
+  'arn:aws:iam::aws:policy/job-function/SystemAdministrator',
+  'arn:aws:iam::aws:policy/AmazonS3FullAccess',
+  'arn:aws:iam::aws:policy/AWSAuditManagerAdministratorAccess',
+  'arn:aws:iam::aws:policy/ReadOnlyAccess',
+  'arn:aws:iam::aws:policy/NotAWSIoTFullAccess',
+  'arn:aws:iam::aws:policy/service-role/AWSConfigRole',
+  `arn:aws:iam::${ACCOUNT}:policy/AWSIoTFullAccess`,
+  `arn:aws:iam::${ACCOUNT}:policy/service-role/AWSIoTLogging`,
+  `arn:aws:iam::${ACCOUNT}:policy/AWSGreengrassFullAccess`,
+  'arn:aws:iam::111122223333:policy/AWSIoTDataAccess',
+  'arn:aws-cn:iam::aws:policy/AWSIoTFullAccess', // another partition than the test account's
+];
+
+type Statement = { Sid?: string; Effect: 'Allow' | 'Deny'; Action: string | string[]; Resource?: unknown; Principal?: unknown; Condition?: Record<string, Record<string, unknown>> };
+type Resource = Template['Resources'][string];
+
+let alert: PackagedStack;
+let remediate: PackagedStack;
+const root = join(tmpdir(), `iot-policy-guard-template-${process.pid}`);
+
+beforeAll(async () => {
+  alert = await packageStack(join(root, 'alert'));
+  remediate = await packageStack(join(root, 'remediate'), {
+    mode: 'remediate',
+    allowlist: OTHER_ALLOWLIST,
+    alertEmail: 'secops@example.com',
+    findingsBus: 'security-findings',
+    createTrail: 'true',
+  });
+  console.info(`osls package: ${alert.millis} ms (alert), ${remediate.millis} ms (remediate)`);
+}, 240_000);
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('packaging', () => {
+  it('writes the template offline, without AWS credentials, in a few seconds', () => {
+    expect(alert.template.Resources).toBeDefined();
+    // Generous: the CI budget is for the whole run. Locally it takes 3-4 s.
+    expect(alert.millis).toBeLessThan(60_000);
+  });
+
+  it('refers only to resources and conditions it defines, and to a conditional resource only under its condition', () => {
+    for (const { template } of [alert, remediate]) {
+      const problems: string[] = [];
+      const sections = { ...template.Resources, ...((template.Outputs ?? {}) as Record<string, Resource>) };
+      for (const [id, item] of Object.entries(sections)) {
+        for (const target of references(item)) {
+          if (target.startsWith('AWS::')) continue;
+          const resource = template.Resources[target];
+          if (!resource) problems.push(`${id} refers to unknown ${target}`);
+          else if (resource.Condition && resource.Condition !== item.Condition) problems.push(`${id} refers to ${target}, which exists only if ${resource.Condition}`);
+        }
+        for (const name of conditionNames(item)) if (!template.Conditions?.[name]) problems.push(`${id} uses unknown condition ${name}`);
+      }
+      expect(problems).toEqual([]);
+    }
+  });
+
+  it('gives each function its own role, not the framework default', () => {
+    expect(resourcesOfType(alert.template, 'AWS::IAM::Role').map(([id]) => id)).toEqual(['AttachGuardRole']);
+    expect(fn(alert.template).Properties?.Role).toEqual({ 'Fn::GetAtt': ['AttachGuardRole', 'Arn'] });
+  });
+});
+
+describe('attach-guard function', () => {
+  it('runs on nodejs22.x, arm64, from the esbuild bundle', () => {
+    const props = fn(alert.template).Properties ?? {};
+    expect(props.Runtime).toBe('nodejs22.x');
+    expect(props.Architectures).toEqual(['arm64']);
+    expect(props.Handler).toBe('functions/attach-guard/handler.handler');
+  });
+
+  it('is configured through the environment the guard reads at cold start', () => {
+    expect(env(alert.template)).toEqual({
+      GUARD_MODE: 'alert',
+      ALLOWLIST_PATH: SHIPPED_ALLOWLIST,
+      ALERT_TOPIC_ARN: { Ref: 'AlertTopic' },
+      FINDINGS_BUS_NAME: '',
+      LOG_LEVEL: 'INFO',
+      POWERTOOLS_SERVICE_NAME: 'iot-policy-guard',
+      POWERTOOLS_METRICS_NAMESPACE: 'IotPolicyGuard',
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+    expect(env(remediate.template)).toMatchObject({ GUARD_MODE: 'remediate', ALLOWLIST_PATH: OTHER_ALLOWLIST, FINDINGS_BUS_NAME: 'security-findings' });
+  });
+
+  it('ships the allowlist, the bundle with the SDK inside, and its source map', () => {
+    const files = readZip(alert.artifact('attachGuard'));
+    expect([...files.keys()].sort()).toEqual(['functions/attach-guard/handler.mjs', 'functions/attach-guard/handler.mjs.map', SHIPPED_ALLOWLIST]);
+    const shipped = files.get(SHIPPED_ALLOWLIST)?.toString('utf8') ?? '';
+    expect(shipped).toBe(readFileSync(join(REPO_ROOT, SHIPPED_ALLOWLIST), 'utf8'));
+    expect(parseAllowlist(shipped, SHIPPED_ALLOWLIST)).toMatchObject({ version: 1, mode: 'alert', scope: 'aws-iot', allow: [] });
+
+    const bundle = files.get('functions/attach-guard/handler.mjs')?.toString('utf8') ?? '';
+    expect(bundle).not.toMatch(/from\s*["']@aws-sdk\//); // bundled, not left to the runtime's copy
+    expect(bundle).toContain('DetachRolePolicy');
+    expect(bundle).toMatch(/sourceMappingURL=handler\.mjs\.map/);
+  });
+
+  it('ships the allowlist the stage parameter names instead, at the path ALLOWLIST_PATH gives', () => {
+    const files = readZip(remediate.artifact('attachGuard'));
+    expect(files.has(SHIPPED_ALLOWLIST)).toBe(false);
+    expect(files.get(OTHER_ALLOWLIST)?.toString('utf8')).toBe(readFileSync(join(REPO_ROOT, OTHER_ALLOWLIST), 'utf8'));
+  });
+});
+
+describe('attach-policy rule', () => {
+  it('listens on the default bus and targets the function with retries', () => {
+    const [, rule] = only(alert.template, 'AWS::Events::Rule');
+    const props = rule.Properties ?? {};
+    expect(props.EventBusName).toBeUndefined();
+    expect(props.State).toBe('ENABLED');
+    expect(props.Name).toBe('iot-policy-guard-dev-attach-policy');
+    expect(props.Targets).toEqual([
+      expect.objectContaining({ Arn: { 'Fn::GetAtt': ['AttachGuardLambdaFunction', 'Arn'] }, RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 } }),
+    ]);
+  });
+
+  it('matches CloudTrail attach calls of governed policies, generated from the catalog', () => {
+    const pattern = rulePattern(alert.template);
+    expect(pattern).toEqual(attachEventPattern('aws-iot', 'aws'));
+    expect(pattern).toMatchObject({
+      'source': ['aws.iam'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      'detail': { eventSource: ['iam.amazonaws.com'], eventName: ['AttachUserPolicy', 'AttachRolePolicy', 'AttachGroupPolicy'] },
+    });
+  });
+
+  it('selects every catalog policy (the seed ten among them) and none of the others', () => {
+    const matchers = (rulePattern(alert.template) as { detail: { requestParameters: { policyArn: PatternValue[] } } }).detail.requestParameters.policyArn;
+    const selects = (arn: string): boolean => matchers.some((m) => patternValueMatches(m, arn));
+    for (const arn of governedArns('aws-iot')) expect(selects(arn), arn).toBe(true);
+    for (const arn of NOT_GOVERNED) expect(selects(arn), arn).toBe(false);
+  });
+
+  it('is the same in every mode', () => {
+    expect(rulePattern(remediate.template)).toEqual(rulePattern(alert.template));
+  });
+});
+
+describe('detach permission', () => {
+  it('does not exist in alert mode (nor in dry-run: the same condition)', () => {
+    expect(conditionHolds(alert.template, 'Remediate')).toBe(false);
+    // dry-run is packaged like alert; the condition compares the checked mode with "remediate" and nothing else.
+    expect(alert.template.Conditions?.Remediate).toEqual({ 'Fn::Equals': ['alert', 'remediate'] });
+    const detachers = Object.entries(alert.template.Resources).filter(([, r]) => JSON.stringify(r).includes('iam:Detach'));
+    expect(detachers.map(([id, r]) => [id, r.Condition])).toEqual([['RemediationPolicy', 'Remediate']]);
+  });
+
+  it('exists in remediate mode, on the function role only', () => {
+    expect(conditionHolds(remediate.template, 'Remediate')).toBe(true);
+    const [, policy] = only(remediate.template, 'AWS::IAM::Policy');
+    expect(policy.Properties?.Roles).toEqual([{ Ref: 'AttachGuardRole' }]);
+  });
+
+  it('names only the three detach actions, on this account’s users, roles and groups', () => {
+    for (const s of detachStatements(remediate.template)) {
+      expect(s.Effect).toBe('Allow');
+      expect(s.Action).toEqual([...DETACH_ACTIONS]);
+      expect(s.Resource).toEqual([`arn:aws:iam::${ACCOUNT}:user/*`, `arn:aws:iam::${ACCOUNT}:role/*`, `arn:aws:iam::${ACCOUNT}:group/*`]);
+      expect(Object.keys(s.Condition ?? {}).sort()).toEqual([expect.stringMatching(/^Arn(Like|Equals)$/)]);
+      expect(Object.keys(Object.values(s.Condition ?? {})[0] ?? {})).toEqual(['iam:PolicyARN']);
+    }
+  });
+
+  it('covers the ten seed policies and every catalog policy', () => {
+    expect(SEED_POLICIES).toHaveLength(10);
+    const statements = detachStatements(remediate.template);
+    for (const arn of governedArns('seed')) expect(mayDetach(statements, arn), arn).toBe(true);
+    for (const arn of governedArns('aws-iot')) expect(mayDetach(statements, arn), arn).toBe(true);
+  });
+
+  it('covers no other AWS managed policy and no customer policy, whatever its name', () => {
+    const statements = detachStatements(remediate.template);
+    for (const arn of NOT_GOVERNED) expect(mayDetach(statements, arn), arn).toBe(false);
+  });
+
+  it('never allows a policy the guard does not govern, and allows every governed one spelt as the catalog spells AWSIoT', () => {
+    const statements = detachStatements(remediate.template);
+    const name = fc.oneof(
+      fc.constantFrom(...CATALOG.map((p) => p.name)),
+      fc.tuple(fc.constantFrom('AWSIoT', 'AWSIot', 'AWSIOT', 'Aws', 'IoT', 'XAWSIoT', ''), fc.stringMatching(/^[A-Za-z0-9]{0,12}$/)).map(([a, b]) => `${a}${b}`),
+    );
+    const arn = fc
+      .tuple(fc.constantFrom('aws', 'aws', 'aws-cn'), fc.constantFrom('aws', 'aws', ACCOUNT), fc.constantFrom('/', '/service-role/', '/aws-service-role/', '/job-function/'), name)
+      .filter(([, , , n]) => n.length > 0)
+      .map(([partition, account, path, n]) => `arn:${partition}:iam::${account}:policy${path}${n}`);
+    fc.assert(
+      fc.property(arn, (candidate) => {
+        const allowed = mayDetach(statements, candidate);
+        const governed = candidate.startsWith('arn:aws:') && isGoverned(candidate, 'aws-iot'); // the test account's partition
+        // Sound: nothing the guard does not govern.
+        if (allowed) expect(governed, candidate).toBe(true);
+        // Complete for catalog members and for the prefix as the catalog spells it. A governed name spelt another way
+        // (AWSIOT...) is not covered: IAM compares case-sensitively, and no such policy exists (README, Deploy).
+        const name = candidate.slice(candidate.lastIndexOf('/') + 1);
+        if (governed && (name.startsWith('AWSIoT') || name.startsWith('AWSIot') || CATALOG.some((p) => candidate.endsWith(`:policy${p.path}${p.name}`)))) {
+          expect(allowed, candidate).toBe(true);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('least privilege', () => {
+  it('allows no wildcard action anywhere (deny statements may)', () => {
+    for (const [where, s] of allStatements(remediate.template)) {
+      if (s.Effect !== 'Allow') continue;
+      for (const action of [s.Action].flat()) expect(action, `${where} ${s.Sid ?? ''}`).not.toContain('*');
+    }
+  });
+
+  it('gives IAM policies no Resource "*" (key policies use it for the key itself)', () => {
+    for (const [where, s] of allStatements(remediate.template)) {
+      if (where.startsWith('AlertKey')) continue;
+      expect([s.Resource].flat(), `${where} ${s.Sid ?? ''}`).not.toContain('*');
+    }
+  });
+
+  it('lets attach-guard write its own log group, publish to its topic, use its key, fill its dead-letter queue', () => {
+    const statements = roleStatements(alert.template);
+    expect(statements.map((s) => [s.Sid, s.Action, s.Resource])).toEqual([
+      ['WriteOwnLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::GetAtt': ['AttachGuardLogGroup', 'Arn'] }],
+      ['PublishAlerts', 'sns:Publish', { Ref: 'AlertTopic' }],
+      ['SendFailedInvocations', 'sqs:SendMessage', { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] }],
+      ['UseAlertKey', ['kms:Decrypt', 'kms:GenerateDataKey'], { 'Fn::GetAtt': ['AlertKey', 'Arn'] }],
+    ]);
+    expect(alert.template.Resources.AttachGuardLogGroup?.Properties?.LogGroupName).toBe('/aws/lambda/iot-policy-guard-dev-attach-guard');
+  });
+
+  it('lets attach-guard put events on the findings bus only, and only when one is given', () => {
+    expect(conditionHolds(alert.template, 'HasFindingsBus')).toBe(false);
+    expect(conditionHolds(remediate.template, 'HasFindingsBus')).toBe(true);
+    const putFindings = roleStatements(remediate.template).find((s) => s.Sid === 'PutFindings');
+    expect(putFindings).toEqual({
+      Sid: 'PutFindings',
+      Effect: 'Allow',
+      Action: 'events:PutEvents',
+      Resource: `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/security-findings`,
+    });
+  });
+});
+
+describe('alert topic and key', () => {
+  it('encrypts the topic and the dead-letter queue with the customer-managed key, which rotates', () => {
+    const key = { 'Fn::GetAtt': ['AlertKey', 'Arn'] };
+    expect(alert.template.Resources.AlertTopic?.Properties?.KmsMasterKeyId).toEqual(key);
+    expect(alert.template.Resources.DeadLetterQueue?.Properties?.KmsMasterKeyId).toEqual(key);
+    expect(alert.template.Resources.AlertKey?.Properties?.EnableKeyRotation).toBe(true);
+  });
+
+  it('lets the function role and this stack’s alarms use the key, and nobody read messages outside SQS', () => {
+    const statements = keyStatements(alert.template);
+    const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
+    expect(bySid.FunctionRolesPublish?.Condition?.ArnEquals).toEqual({
+      'aws:PrincipalArn': [`arn:aws:iam::${ACCOUNT}:role/${String(substitutePseudoParameters(alert.template.Resources.AttachGuardRole?.Properties?.RoleName))}`],
+    });
+    expect(bySid.FunctionRolesPublish?.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+    expect(bySid.CloudWatchAlarmsPublish?.Principal).toEqual({ Service: 'cloudwatch.amazonaws.com' });
+    expect(bySid.ReadDeadLettersThroughSqs?.Condition?.StringEquals).toMatchObject({ 'kms:ViaService': 'sqs.us-east-1.amazonaws.com' });
+    // Only the administration statement may omit a condition, and it grants no cryptographic operation.
+    for (const s of statements.filter((s) => s.Condition === undefined)) {
+      expect(s.Sid).toBe('AdministerKey');
+      expect([s.Action].flat()).not.toEqual(expect.arrayContaining(['kms:Decrypt']));
+      expect([s.Action].flat().filter((a) => /Decrypt|Encrypt|GenerateDataKey|ReEncrypt|CreateGrant/.test(a))).toEqual([]);
+    }
+  });
+
+  it('subscribes the e-mail address only when one is given', () => {
+    expect(alert.template.Resources.AlertEmailSubscription?.Condition).toBe('HasAlertEmail');
+    expect(conditionHolds(alert.template, 'HasAlertEmail')).toBe(false);
+    expect(conditionHolds(remediate.template, 'HasAlertEmail')).toBe(true);
+    expect(remediate.template.Resources.AlertEmailSubscription?.Properties).toMatchObject({ Protocol: 'email', Endpoint: 'secops@example.com' });
+  });
+});
+
+describe('failure path', () => {
+  it('retries an asynchronous invocation twice, then sends it to the dead-letter queue', () => {
+    const [, config] = only(alert.template, 'AWS::Lambda::EventInvokeConfig');
+    expect(config.Properties).toMatchObject({
+      FunctionName: { Ref: 'AttachGuardLambdaFunction' },
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } } },
+    });
+    expect(alert.template.Resources.DeadLetterQueue?.Properties?.MessageRetentionPeriod).toBe(1209600);
+  });
+
+  it('alarms on dead letters, function errors and failed rule invocations, notifying the topic', () => {
+    const alarms: Record<string, Record<string, unknown>> = Object.fromEntries(
+      resourcesOfType(alert.template, 'AWS::CloudWatch::Alarm').map(([, a]) => [String(a.Properties?.MetricName), a.Properties ?? {}]),
+    );
+    expect(Object.keys(alarms).sort()).toEqual(['ApproximateNumberOfMessagesVisible', 'Errors', 'FailedInvocations']);
+    expect(alarms.ApproximateNumberOfMessagesVisible?.Dimensions).toEqual([{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['DeadLetterQueue', 'QueueName'] } }]);
+    expect(alarms.Errors?.Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: 'AttachGuardLambdaFunction' } }]);
+    const [, rule] = only(alert.template, 'AWS::Events::Rule');
+    expect(alarms.FailedInvocations?.Dimensions).toEqual([{ Name: 'RuleName', Value: rule.Properties?.Name }]);
+    for (const alarm of Object.values(alarms)) {
+      expect(alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+      expect(alarm.AlarmActions).toEqual([{ Ref: 'AlertTopic' }]);
+      // The key and topic policies let CloudWatch publish for alarms named with this prefix only.
+      expect(alarm.AlarmName).toMatch(/^iot-policy-guard-dev-/);
+    }
+    const alarmSource = keyStatements(alert.template).find((s) => s.Sid === 'CloudWatchAlarmsPublish')?.Condition?.ArnLike?.['aws:SourceArn'];
+    expect(alarmSource).toBe(`arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:iot-policy-guard-dev-*`);
+  });
+});
+
+describe('optional CloudTrail trail', () => {
+  it('is off by default and on with createTrail=true', () => {
+    expect(conditionHolds(alert.template, 'CreateTrail')).toBe(false);
+    expect(conditionHolds(remediate.template, 'CreateTrail')).toBe(true);
+    for (const id of ['Trail', 'TrailBucket', 'TrailBucketPolicy']) expect(alert.template.Resources[id]?.Condition).toBe('CreateTrail');
+  });
+
+  it('logs write management events of every Region, including IAM’s global ones', () => {
+    expect(remediate.template.Resources.Trail?.Properties).toMatchObject({
+      IsLogging: true,
+      IsMultiRegionTrail: true,
+      IncludeGlobalServiceEvents: true,
+      EnableLogFileValidation: true,
+      EventSelectors: [{ ReadWriteType: 'WriteOnly', IncludeManagementEvents: true }],
+    });
+  });
+
+  it('writes to an encrypted, private bucket that only this trail may write to', () => {
+    const bucket = remediate.template.Resources.TrailBucket?.Properties ?? {};
+    expect(bucket.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] });
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    const statements = policyStatements(remediate.template.Resources.TrailBucketPolicy?.Properties?.PolicyDocument);
+    const trailArn = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/${String(remediate.template.Resources.Trail?.Properties?.TrailName)}`;
+    for (const sid of ['CloudTrailAclCheck', 'CloudTrailWrite']) {
+      const s = statements.find((st) => st.Sid === sid);
+      expect(s?.Principal).toEqual({ Service: 'cloudtrail.amazonaws.com' });
+      expect(s?.Condition?.StringEquals?.['aws:SourceArn']).toBe(trailArn);
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Logical ids a resource or output refers to: Ref, Fn::GetAtt, ${Name} and ${Name.Attr} in Fn::Sub, DependsOn. */
+function references(item: Resource): string[] {
+  const found: string[] = [...[item.DependsOn ?? []].flat().map(String)];
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(walk);
+    if (value === null || typeof value !== 'object') return;
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === 'Ref' && typeof inner === 'string') found.push(inner);
+      else if (key === 'Fn::GetAtt') found.push(String((Array.isArray(inner) ? inner[0] : String(inner).split('.')[0]) ?? ''));
+      else if (key === 'Fn::Sub') {
+        const text = Array.isArray(inner) ? String(inner[0]) : String(inner);
+        for (const m of text.matchAll(/\$\{([^}!][^}.]*)(?:\.[^}]*)?\}/g)) found.push(m[1] ?? '');
+        if (Array.isArray(inner)) walk(inner[1]);
+      } else walk(inner);
+    }
+  };
+  walk(item.Properties);
+  walk((item as { Value?: unknown }).Value);
+  return found;
+}
+
+/** Names of conditions a resource or output uses: its Condition and those of its Fn::If. */
+function conditionNames(item: Resource): string[] {
+  const names = item.Condition ? [item.Condition] : [];
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) return value.forEach(walk);
+    if (value === null || typeof value !== 'object') return;
+    for (const [key, inner] of Object.entries(value)) {
+      if (key === 'Fn::If' && Array.isArray(inner)) names.push(String(inner[0]));
+      walk(inner);
+    }
+  };
+  walk(item.Properties);
+  return names;
+}
+
+function resourcesOfType(template: Template, type: string): [string, Resource][] {
+  return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+}
+
+function only(template: Template, type: string): [string, Resource] {
+  const found = resourcesOfType(template, type);
+  expect(found, type).toHaveLength(1);
+  return found[0]!;
+}
+
+function fn(template: Template): Resource {
+  return template.Resources.AttachGuardLambdaFunction!;
+}
+
+function env(template: Template): Record<string, unknown> {
+  return (fn(template).Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
+function rulePattern(template: Template): unknown {
+  return substitutePseudoParameters(only(template, 'AWS::Events::Rule')[1].Properties?.EventPattern);
+}
+
+/** Evaluates a named condition of a packaged template: osls has already put the parameters in as literals. */
+function conditionHolds(template: Template, name: string): boolean {
+  const evaluate = (expr: unknown): unknown => {
+    if (expr === null || typeof expr !== 'object' || Array.isArray(expr)) return expr;
+    const [[op, args]] = Object.entries(expr) as [[string, unknown[]]];
+    switch (op) {
+      case 'Fn::Equals':
+        return String(evaluate(args[0])) === String(evaluate(args[1]));
+      case 'Fn::Not':
+        return !evaluate(args[0]);
+      case 'Fn::And':
+        return args.every((a) => evaluate(a) === true);
+      case 'Fn::Or':
+        return args.some((a) => evaluate(a) === true);
+      case 'Condition':
+        return conditionHolds(template, args as unknown as string);
+      default:
+        throw new Error(`cannot evaluate ${op} in condition ${name}`);
+    }
+  };
+  const result = evaluate(template.Conditions?.[name]);
+  if (typeof result !== 'boolean') throw new Error(`no condition ${name}`);
+  return result;
+}
+
+/** Statements of a policy document, with `Fn::If` resolved by the template's conditions and pseudo parameters filled in. */
+function policyStatements(document: unknown, template?: Template): Statement[] {
+  const doc = substitutePseudoParameters(document) as { Statement: unknown[] };
+  return doc.Statement.flatMap((s) => {
+    const branch = (s as { 'Fn::If'?: [string, unknown, unknown] })['Fn::If'];
+    if (!branch) return [s as Statement];
+    if (!template) throw new Error('Fn::If needs the template');
+    const chosen = conditionHolds(template, branch[0]) ? branch[1] : branch[2];
+    return chosen !== null && typeof chosen === 'object' && 'Ref' in chosen ? [] : [chosen as Statement];
+  });
+}
+
+function roleStatements(template: Template): Statement[] {
+  const policies = template.Resources.AttachGuardRole?.Properties?.Policies as { PolicyDocument: unknown }[];
+  return policies.flatMap((p) => policyStatements(p.PolicyDocument, template));
+}
+
+function keyStatements(template: Template): Statement[] {
+  return policyStatements(template.Resources.AlertKey?.Properties?.KeyPolicy, template);
+}
+
+function detachStatements(template: Template): Statement[] {
+  return policyStatements(template.Resources.RemediationPolicy?.Properties?.PolicyDocument, template);
+}
+
+/** Every statement of every policy in the template, labelled with its resource. */
+function allStatements(template: Template): [string, Statement][] {
+  const out: [string, Statement][] = [];
+  for (const [id, r] of Object.entries(template.Resources)) {
+    const p = r.Properties ?? {};
+    const documents: unknown[] = [p.PolicyDocument, p.KeyPolicy, p.AssumeRolePolicyDocument, ...((p.Policies as { PolicyDocument: unknown }[] | undefined) ?? []).map((x) => x.PolicyDocument)];
+    for (const document of documents.filter(Boolean)) out.push(...policyStatements(document, template).map((s): [string, Statement] => [id, s]));
+  }
+  expect(out.length).toBeGreaterThan(15);
+  return out;
+}
+
+/** IAM's ArnLike/ArnEquals: the six colon-separated parts compared one by one, `*` and `?` as wildcards, case-sensitive. */
+function arnLike(pattern: string, arn: string): boolean {
+  const split = (text: string): string[] => {
+    const parts = text.split(':');
+    return [...parts.slice(0, 5), parts.slice(5).join(':')];
+  };
+  const p = split(pattern);
+  const a = split(arn);
+  if (a.length !== 6 || p.length !== 6) return false;
+  return p.every((part, i) => glob(part, '*', '?').test(a[i] ?? ''));
+}
+
+function glob(pattern: string, many: string, one?: string): RegExp {
+  const body = [...pattern].map((c) => (c === many ? '.*' : c === one ? '.' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
+  return new RegExp(`^${body}$`, 's');
+}
+
+/** Whether the detach statements allow detaching `policyArn` from some principal in the account. */
+function mayDetach(statements: Statement[], policyArn: string): boolean {
+  return statements.some((s) => {
+    const condition = s.Condition ?? {};
+    return Object.entries(condition).every(([op, keys]) => {
+      const values = [keys['iam:PolicyARN']].flat() as string[];
+      if (op !== 'ArnLike' && op !== 'ArnEquals') return false;
+      return values.some((v) => arnLike(v, policyArn));
+    });
+  });
+}
+
+type PatternValue = string | { wildcard?: string; prefix?: string };
+
+/** EventBridge's matching of one value of a pattern array: exact, prefix, or wildcard (`*` only, case-sensitive). */
+function patternValueMatches(value: PatternValue, text: string): boolean {
+  if (typeof value === 'string') return value === text;
+  if (value.prefix !== undefined) return text.startsWith(value.prefix);
+  if (value.wildcard !== undefined) return glob(value.wildcard, '*').test(text);
+  throw new Error(`unexpected pattern value ${JSON.stringify(value)}`);
+}
+
+/** Reads a zip's entries (stored or deflated) by their names, from the central directory. */
+function readZip(path: string): Map<string, Buffer> {
+  const zip = readFileSync(path);
+  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (eocd < 0) throw new Error(`${path}: not a zip file`);
+  const count = zip.readUInt16LE(eocd + 10);
+  let at = zip.readUInt32LE(eocd + 16);
+  const files = new Map<string, Buffer>();
+  for (let i = 0; i < count; i++) {
+    const method = zip.readUInt16LE(at + 10);
+    const compressedSize = zip.readUInt32LE(at + 20);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const extraLength = zip.readUInt16LE(at + 30);
+    const commentLength = zip.readUInt16LE(at + 32);
+    const localHeader = zip.readUInt32LE(at + 42);
+    const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
+    const dataStart = localHeader + 30 + zip.readUInt16LE(localHeader + 26) + zip.readUInt16LE(localHeader + 28);
+    const data = zip.subarray(dataStart, dataStart + compressedSize);
+    if (!name.endsWith('/')) files.set(name, method === 8 ? inflateRawSync(data) : Buffer.from(data));
+    at += 46 + nameLength + extraLength + commentLength;
+  }
+  return files;
+}
