@@ -1,6 +1,6 @@
 /** Replays CloudTrail documents through the decision core: the engine behind `iot-policy-guard evaluate`. */
 import type { Allowlist } from '../core/allowlist.js';
-import { isRecognisedDocument, readAttachEvent, recordsIn } from '../core/cloudtrail.js';
+import { isDigestDocument, isRecognisedDocument, readAttachEvent, recordsIn } from '../core/cloudtrail.js';
 import { decide } from '../core/decide.js';
 import type { AttachEvent, Decision, Scope, Verdict } from '../core/types.js';
 import type { SourceItem } from './sources.js';
@@ -24,6 +24,7 @@ export interface Summary {
   attachEvents: number;
   otherRecords: number;
   unrecognisedDocuments: number;
+  digestFiles: number;
   verdicts: Record<Verdict, number>;
   /** Unreadable files and lines, and attach calls too malformed to decide. */
   readonly problems: InputProblem[];
@@ -38,6 +39,7 @@ export function emptySummary(): Summary {
     attachEvents: 0,
     otherRecords: 0,
     unrecognisedDocuments: 0,
+    digestFiles: 0,
     verdicts: { violation: 0, allowed: 0, 'not-governed': 0, 'failed-attempt': 0 },
     problems: [],
   };
@@ -68,8 +70,14 @@ export async function* evaluateSources(
         summary.problems.push({ source: item.source, message: item.message });
         break;
       case 'document':
+        if (isDigestDocument(item.doc)) {
+          summary.digestFiles++;
+          break;
+        }
         if (!isRecognisedDocument(item.doc)) {
+          // Evaluating what is not CloudTrail would be a silent pass: say so, and fail the run.
           summary.unrecognisedDocuments++;
+          summary.problems.push({ source: item.source, message: 'not CloudTrail data (expected a log file, an EventBridge event, lookup-events output or a record)' });
           break;
         }
         for (const found of recordsIn(item.doc)) {

@@ -12,7 +12,13 @@ const COLUMNS = [
   { title: 'DETAIL', width: 0 },
 ] as const;
 
-function fit(value: string, width: number): string {
+/** Control characters from the input would forge rows or drive the terminal: show them as `?`. */
+export function printable(value: string): string {
+  return value.replace(/[\p{Cc}\u2028\u2029]/gu, '?');
+}
+
+function fit(raw: string, width: number): string {
+  const value = printable(raw);
   if (width === 0) return value;
   return value.length > width ? `${value.slice(0, width - 1)}…` : value.padEnd(width);
 }
@@ -44,13 +50,14 @@ export function formatSummary(s: Summary, noun = 'attach events'): string {
   const lines = [
     `${s.records} records read from ${s.files} file${s.files === 1 ? '' : 's'} (${formatBytes(s.bytes)}), ` +
       `${s.attachEvents} ${noun}, ${s.otherRecords} other records skipped` +
-      (s.filesSkipped > 0 ? `, ${s.filesSkipped} non-JSON files skipped` : '') +
+      (s.filesSkipped > 0 ? `, ${s.filesSkipped} files skipped (not .json, .json.gz, .jsonl or .ndjson)` : '') +
+      (s.digestFiles > 0 ? `, ${s.digestFiles} CloudTrail digest files skipped` : '') +
       (s.unrecognisedDocuments > 0 ? `, ${s.unrecognisedDocuments} documents not CloudTrail` : ''),
     `verdicts: ${v.violation} violation, ${v.allowed} allowed, ${v['not-governed']} not-governed, ${v['failed-attempt']} failed-attempt`,
   ];
   if (s.problems.length > 0) {
     lines.push(`${s.problems.length} input problem${s.problems.length === 1 ? '' : 's'}:`);
-    for (const p of s.problems.slice(0, 50)) lines.push(`  ${p.source}: ${p.message}`);
+    for (const p of s.problems.slice(0, 50)) lines.push(printable(`  ${p.source}: ${p.message}`.slice(0, 500)));
     if (s.problems.length > 50) lines.push(`  … and ${s.problems.length - 50} more`);
   }
   return lines.join('\n');

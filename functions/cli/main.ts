@@ -9,6 +9,7 @@ import { CATALOG_COMPILED } from '../core/catalog.js';
 import { toReportRecord } from '../core/report.js';
 import { SCOPES, type Scope } from '../core/types.js';
 import { loadAllowlistFile } from '../config/allowlist-file.js';
+import packageJson from '../../package.json' with { type: 'json' };
 import { registerAudit } from './audit.js';
 import { emptySummary, evaluateSources, type Summary } from './evaluate.js';
 import { formatSummary, tableHeader, tableRow } from './format.js';
@@ -36,6 +37,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
   let status: number = EXIT.ok;
   const program = new Command('iot-policy-guard')
     .description('Checks AWS IoT managed policy attachments against an allowlist.')
+    .version(packageJson.version)
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)');
@@ -53,6 +55,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
       const now = parseNow(opts.now);
       const scope = opts.scope ?? allowlist.scope;
       const summary = emptySummary();
+      if (paths.includes('-') && (io.stdin as { isTTY?: boolean }).isTTY) say('reading CloudTrail JSON from stdin (end with Ctrl-D; give files or directories as arguments)');
       const progress = startProgress(io.stderr, summary);
       if (!opts.json) io.stdout.write(`${tableHeader()}\n`);
       try {
@@ -62,6 +65,10 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
         }
       } finally {
         progress.stop();
+      }
+      if (summary.records === 0 && summary.problems.length === 0) {
+        // An empty pipe (`aws ... | evaluate -` after aws failed) must not pass as "no violation".
+        summary.problems.push({ source: paths.join(' '), message: 'no CloudTrail records found in the input' });
       }
       const text = formatSummary(summary);
       if (opts.json) say(text);
@@ -120,10 +127,19 @@ function resolveAllowlist(path: string | undefined, say: (line: string) => void)
   return emptyAllowlist();
 }
 
+// A date, or a date and time with an explicit offset: a time without one would depend on the machine's time zone.
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
 function parseNow(value: string | undefined): Date {
   if (value === undefined) return new Date();
-  const ms = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) throw new UsageError(`--now "${value}" is not an ISO time such as 2026-11-26T12:00:00Z`);
+  const m = ISO_TIME.exec(value);
+  const ms = m ? Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value) : Number.NaN;
+  const [, y, mo, d] = m ?? [];
+  const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
+  const real = m !== null && day.getUTCFullYear() === Number(y) && day.getUTCMonth() === Number(mo) - 1 && day.getUTCDate() === Number(d);
+  if (Number.isNaN(ms) || !real) {
+    throw new UsageError(`--now "${value}" is not an ISO date or time with an offset, such as 2026-11-26 or 2026-11-26T12:00:00Z`);
+  }
   return new Date(ms);
 }
 

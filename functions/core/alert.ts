@@ -4,7 +4,7 @@
  * `infra/alert.schema.json` is generated from `alertSchema`; a test keeps the two in step.
  */
 import { stringify } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parsePolicyArn, qualifiedName } from './arn.js';
 import { riskOf } from './catalog.js';
 import { describeActor } from './cloudtrail.js';

@@ -5,7 +5,7 @@
  * the field and the line, because a typo must never silently allow or forbid an attachment.
  */
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parsePolicyArn, qualifiedName, type PolicyArn } from './arn.js';
 import { catalogPoliciesNamed, CATALOG, hasIotPrefix } from './catalog.js';
 import { compileGlob, type GlobMatcher } from './glob.js';
@@ -140,7 +140,8 @@ export function emptyAllowlist(source = '(no allowlist)'): Allowlist {
 /** Parses and validates allowlist text (YAML or JSON); throws AllowlistError naming every problem. */
 export function parseAllowlist(text: string, source: string): Allowlist {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const fileProblem = (message: string, line: number | null = null) => new AllowlistError(source, [{ where: 'file', field: null, line, message }]);
+  const doc = parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter, uniqueKeys: true, prettyErrors: true, merge: false });
   if (doc.errors.length > 0) {
     throw new AllowlistError(
       source,
@@ -148,11 +149,17 @@ export function parseAllowlist(text: string, source: string): Allowlist {
         where: 'file',
         field: null,
         line: e.linePos?.[0]?.line ?? null,
-        message: `not valid YAML or JSON: ${e.message.split('\n')[0]}`,
+        message: `not valid YAML or JSON: ${(e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '').replace('; please use YAML.parseAllDocuments()', ' (an allowlist is one document)')}`,
       })),
     );
   }
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    // The alias limit keeps a "billion laughs" file from exhausting memory.
+    raw = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw fileProblem(`not a usable allowlist: ${(error as Error).message}`);
+  }
   return compileAllowlist(raw, source, (path) => lineOf(doc, lineCounter, path));
 }
 

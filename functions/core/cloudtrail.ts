@@ -35,12 +35,34 @@ export type DocumentItem = FoundRecord | { readonly problem: string };
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const text = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v.slice(0, MAX_FIELD) : null);
+// Some exporters write a null as the string "None" (Python) or "null".
+const NULLISH = new Set(['None', 'null']);
+const present = (v: unknown): string | null => {
+  const t = text(v);
+  return t === null || NULLISH.has(t) ? null : t;
+};
 
 /**
  * The CloudTrail records in one JSON document, whatever its form. Yields nothing for a document that is none of
  * the known forms (the caller counts it as unrecognised), and a `problem` for an entry that cannot be read.
  */
-export function* recordsIn(doc: unknown): Generator<DocumentItem> {
+export function* recordsIn(doc: unknown, depth = 0): Generator<DocumentItem> {
+  if (Array.isArray(doc)) {
+    // `jq '.Records'`, `jq '.Events'` or `lookup-events --query 'Events[].CloudTrailEvent'`: a list of any of the forms.
+    if (depth > 0) return;
+    for (const element of doc) {
+      if (typeof element !== 'string') {
+        yield* recordsIn(element, depth + 1);
+        continue;
+      }
+      try {
+        yield* recordsIn(JSON.parse(element) as unknown, depth + 1);
+      } catch {
+        yield { problem: 'list entry is a string that is not a JSON CloudTrail event' };
+      }
+    }
+    return;
+  }
   if (!isObject(doc)) return;
   if (Array.isArray(doc.Records)) {
     for (const record of doc.Records) yield { record, envelopeAccount: null };
@@ -64,8 +86,9 @@ export function* recordsIn(doc: unknown): Generator<DocumentItem> {
   }
 }
 
-/** True when the document is one of the forms recordsIn understands. */
+/** True when the document is one of the forms recordsIn understands (a list counts when it holds one). */
 export function isRecognisedDocument(doc: unknown): boolean {
+  if (Array.isArray(doc)) return doc.length === 0 || doc.some((e) => typeof e === 'string' || isRecognisedDocument(e));
   if (!isObject(doc)) return false;
   return (
     Array.isArray(doc.Records) ||
@@ -74,6 +97,11 @@ export function isRecognisedDocument(doc: unknown): boolean {
     'eventName' in doc ||
     'eventSource' in doc
   );
+}
+
+/** A CloudTrail digest file (CloudTrail-Digest/ beside the logs): no events, safe to skip. */
+export function isDigestDocument(doc: unknown): boolean {
+  return isObject(doc) && 'digestStartTime' in doc && 'digestEndTime' in doc;
 }
 
 /** Classifies one CloudTrail record: an attach-policy call, a malformed one, or anything else. */
@@ -86,7 +114,7 @@ export function readAttachEvent(record: unknown, envelopeAccount: string | null 
   }
   const name = eventName as AttachEventName;
   const eventId = text(record.eventID);
-  const errorCode = text(record.errorCode);
+  const errorCode = present(record.errorCode);
   const params = isObject(record.requestParameters) ? record.requestParameters : null;
   const { type, field } = PRINCIPAL_OF[name];
   const principalName = params ? text(params[field]) : null;

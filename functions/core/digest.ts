@@ -3,7 +3,7 @@
  * versioned JSON contract (`kind: sweep-digest`, schemaVersion 1) built by a pure function, and the text for email is
  * rendered from the same data. Subscribers tell it from an alert by `kind` (in the JSON and as a message attribute).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { GUARD_MODES, MAX_FIELD_CHARS, OUTCOMES, SNS_MAX_BYTES, type GuardMode, type Outcome, type SnsAlertMessage } from './alert.js';
 import { parsePolicyArn, qualifiedName } from './arn.js';
 import { riskOf } from './catalog.js';

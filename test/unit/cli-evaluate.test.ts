@@ -102,7 +102,9 @@ describe('iot-policy-guard evaluate', () => {
 
   it.each([
     [['evaluate', '--scope', 'everything', SAMPLES], /option '--scope <scope>' argument 'everything' is invalid/],
-    [['evaluate', '--now', 'yesterday', SAMPLES], /--now "yesterday" is not an ISO time/],
+    [['evaluate', '--now', 'yesterday', SAMPLES], /--now "yesterday" is not an ISO date or time/],
+    [['evaluate', '--now', '2026-02-29', SAMPLES], /--now "2026-02-29" is not an ISO date/],
+    [['evaluate', '--now', '2027-01-31T23:30:00', SAMPLES], /is not an ISO date or time with an offset/],
     [['evaluate', '--bogus'], /unknown option '--bogus'/],
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['evaluate', '--allowlist', 'nope.yml', SAMPLES], /nope\.yml: invalid allowlist .*\n.*cannot read: file not found/],
@@ -113,7 +115,84 @@ describe('iot-policy-guard evaluate', () => {
   });
 });
 
+describe('evaluate never passes input it could not read', () => {
+  const record = readFileSync('test/fixtures/events/AttachRolePolicy.record-aws-cn.json', 'utf8');
+
+  it('reads a JSON list of records, envelopes or CloudTrailEvent strings (jq .Records, lookup-events --query)', async () => {
+    for (const [name, content] of [
+      ['records.json', `[${record}]`],
+      ['strings.json', JSON.stringify([record])],
+      ['envelopes.json', `[${readFileSync(join(SAMPLES, 'eventbridge-attach-role-policy.json'), 'utf8')}]`],
+    ] as const) {
+      const file = join(tmp, name);
+      writeFileSync(file, content);
+      const run = await cli(['evaluate', '--allowlist', EXAMPLE, '--json', file]);
+      expect(jsonLines(run.stdout), name).toHaveLength(1);
+      expect(run.status, name).toBe(1);
+    }
+  });
+
+  it('JSON that is not CloudTrail is an input error (exit 2), not a silent pass', async () => {
+    const file = join(tmp, 'other.json');
+    writeFileSync(file, '{"hello": "world"}');
+    const run = await cli(['evaluate', '--allowlist', EXAMPLE, file]);
+    expect(run.status).toBe(2);
+    expect(run.stdout).toContain(`${file}: not CloudTrail data`);
+  });
+
+  it('empty input is an input error (exit 2)', async () => {
+    const run = await cli(['evaluate', '--allowlist', EXAMPLE, '-'], '');
+    expect(run.status).toBe(2);
+    expect(run.stdout).toMatch(/no CloudTrail records found in the input/);
+  });
+
+  it('skips CloudTrail digest files', async () => {
+    const file = join(tmp, 'digest.json');
+    writeFileSync(file, JSON.stringify({ awsAccountId: '123456789012', digestStartTime: '2026-11-20T10:00:00Z', digestEndTime: '2026-11-20T11:00:00Z', logFiles: [] }));
+    const run = await cli(['evaluate', '--allowlist', EXAMPLE, file, join(SAMPLES, 'eventbridge-attach-role-policy.json')]);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/1 CloudTrail digest files skipped/);
+  });
+
+  it('an errorCode written as the string "None" is no error', async () => {
+    const file = join(tmp, 'none.json');
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(record), errorCode: 'None' }));
+    const [result] = jsonLines((await cli(['evaluate', '--allowlist', EXAMPLE, '--json', file])).stdout);
+    expect(result).toMatchObject({ verdict: 'violation' });
+  });
+
+  it('shows control characters from the input as ? in the table', async () => {
+    const file = join(tmp, 'control.json');
+    const hostile = JSON.parse(record) as Record<string, unknown>;
+    hostile.eventTime = '2026-11-20T10:00:00Z\nFAKE ROW\u001b[31m';
+    writeFileSync(file, JSON.stringify(hostile));
+    const run = await cli(['evaluate', '--allowlist', EXAMPLE, file]);
+    expect(run.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
+    // One event, one row: the newline in eventTime did not start a second one.
+    expect(run.stdout.split('\n').filter((l) => /^2026-|^FAKE/.test(l))).toEqual([expect.stringMatching(/^2026-11-20T10:00:00/)]);
+  });
+});
+
 describe('iot-policy-guard validate-allowlist', () => {
+  it.each([
+    ['tabs', 'version: 1\nallow:\n\t- policy: x\n', /Tabs are not allowed as indentation \(line 3\)/],
+    ['an alias bomb', `a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [${'*a,'.repeat(9)}]\nc: &c [${'*b,'.repeat(9)}]\nd: &d [${'*c,'.repeat(9)}]\ne: [${'*d,'.repeat(9)}]\n`, /not a usable allowlist: Excessive alias count/],
+    ['two documents', 'version: 1\n---\nversion: 1\n', /an allowlist is one document/],
+  ])('reports %s as an allowlist error, never a stack trace', async (_case, text, message) => {
+    const file = join(tmp, 'yaml-case.yml');
+    writeFileSync(file, text);
+    const run = await cli(['validate-allowlist', file]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).not.toMatch(/internal error|\n\s+at /);
+  });
+
+  it('accepts a UTF-8 BOM and CRLF line ends', async () => {
+    const file = join(tmp, 'bom.yml');
+    writeFileSync(file, '\uFEFFversion: 1\r\nallow:\r\n  - policy: AWSIoTDataAccess\r\n    principal: role/x\r\n    reason: r\r\n');
+    expect((await cli(['validate-allowlist', file])).status).toBe(0);
+  });
+
   it('accepts the example and warns about its expired entry', async () => {
     const run = await cli(['validate-allowlist', EXAMPLE, '--now', '2026-11-26T00:00:00Z']);
     expect(run.status).toBe(0);
