@@ -17,6 +17,12 @@ export interface GuardConfig {
   readonly scope: Scope;
   readonly findingsBusName: string | null;
   readonly alertOnFailedAttempts: boolean;
+  /** The account the function runs in (HOME_ACCOUNT_ID); events from other accounts need `memberRole`. */
+  readonly homeAccount: string | null;
+  /** The remediation role the member template creates in each member account, and its external id. */
+  readonly memberRole: { readonly roleName: string; readonly externalId: string } | null;
+  /** Member accounts the sweep covers besides its own (SWEEP_ACCOUNTS, comma-separated). */
+  readonly sweepAccounts: readonly string[];
 }
 
 /** A configuration value is missing or wrong; the message names the variable. */
@@ -28,6 +34,10 @@ export class ConfigError extends Error {
 export const SHIPPED_ALLOWLIST = 'infra/allowlist.yml';
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/;
 const BUS_NAME = /^(arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/)?[\w.\-/]{1,256}$/;
+
+const ACCOUNT = /^\d{12}$/;
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+const EXTERNAL_ID = /^[\w+=,.@:\/-]{2,1224}$/;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -43,6 +53,18 @@ export function loadGuardConfig(env: Env = process.env): GuardConfig {
   if (bus !== null && !BUS_NAME.test(bus)) throw new ConfigError(`FINDINGS_BUS_NAME must be an event bus name or ARN, got "${bus}"`);
   const failed = oneOf(env, 'ALERT_ON_FAILED_ATTEMPTS', ['true', 'false'] as const) ?? 'false';
   oneOf(env, 'LOG_LEVEL', ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL', 'TRACE', 'debug', 'info', 'warn', 'error', 'silent', 'critical', 'trace'] as const);
+  const homeAccount = env.HOME_ACCOUNT_ID?.trim() || null;
+  if (homeAccount !== null && !ACCOUNT.test(homeAccount)) throw new ConfigError(`HOME_ACCOUNT_ID must be a 12-digit account id, got "${homeAccount}"`);
+  const roleName = env.MEMBER_ROLE_NAME?.trim() || null;
+  const externalId = env.MEMBER_EXTERNAL_ID?.trim() || null;
+  if ((roleName === null) !== (externalId === null)) throw new ConfigError('MEMBER_ROLE_NAME and MEMBER_EXTERNAL_ID go together: set both or neither');
+  if (roleName !== null && !ROLE_NAME.test(roleName)) throw new ConfigError(`MEMBER_ROLE_NAME must be an IAM role name, got "${roleName}"`);
+  if (externalId !== null && !EXTERNAL_ID.test(externalId)) throw new ConfigError('MEMBER_EXTERNAL_ID must be 2 to 1224 characters of letters, digits and +=,.@:/-');
+  if (roleName !== null && homeAccount === null) throw new ConfigError('MEMBER_ROLE_NAME needs HOME_ACCOUNT_ID, to tell member accounts from this one');
+  const sweepAccounts = (env.SWEEP_ACCOUNTS ?? '').split(',').map((a) => a.trim()).filter((a) => a !== '');
+  const badAccount = sweepAccounts.find((a) => !ACCOUNT.test(a));
+  if (badAccount !== undefined) throw new ConfigError(`SWEEP_ACCOUNTS must be 12-digit account ids separated by commas, got "${badAccount}"`);
+  if (sweepAccounts.length > 0 && roleName === null) throw new ConfigError('SWEEP_ACCOUNTS needs MEMBER_ROLE_NAME and MEMBER_EXTERNAL_ID');
   // The allowlist last: every variable above is checked even when the file is the problem.
   const root = env.LAMBDA_TASK_ROOT ?? process.cwd();
   const path = env.ALLOWLIST_PATH?.trim() || SHIPPED_ALLOWLIST;
@@ -62,6 +84,9 @@ export function loadGuardConfig(env: Env = process.env): GuardConfig {
     scope,
     findingsBusName: bus,
     alertOnFailedAttempts: failed === 'true',
+    homeAccount,
+    memberRole: roleName !== null && externalId !== null ? Object.freeze({ roleName, externalId }) : null,
+    sweepAccounts: Object.freeze([...new Set(sweepAccounts)]),
   });
 }
 

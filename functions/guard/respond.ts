@@ -8,6 +8,7 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import { buildAlert, type Alert, type AlertInput, type Outcome } from '../core/alert.js';
 import { isGoverned } from '../core/catalog.js';
 import type { Decision } from '../core/types.js';
+import { AccountAccessError, type AccountAccess } from '../aws/accounts.js';
 import { detachPolicy, RemediationError } from '../aws/iam.js';
 import { publishAlert, putFinding } from '../aws/notify.js';
 import type { GuardConfig } from '../config/guard-config.js';
@@ -28,7 +29,10 @@ export interface GuardMetrics {
 
 export interface GuardDeps {
   readonly config: GuardConfig;
+  /** IAM in the function's own account. */
   readonly iam: IAMClient;
+  /** IAM in other accounts (organization deployments); without it, only the function's own account is acted in. */
+  readonly accounts?: AccountAccess;
   readonly sns: SNSClient;
   readonly events: EventBridgeClient | null;
   readonly logger: GuardLogger;
@@ -92,8 +96,16 @@ export async function respond(subject: Subject, decision: Decision, deps: GuardD
     // The reader never yields a successful attach call without both; refuse to guess.
     return finish(subject, effective, 'not-remediable', deps, fields, { name: 'IncompleteEvent', message: 'the event names no principal or policy' });
   }
+  let iam: IAMClient;
   try {
-    const { result, errorMessage } = await detachPolicy(deps.iam, principal, policyArn);
+    iam = deps.accounts ? await deps.accounts.iamFor(subject.event.account) : deps.iam;
+  } catch (error) {
+    // A member account whose role is missing or refuses us: report it, and keep working for the other accounts.
+    if (!(error instanceof AccountAccessError)) throw error;
+    return finish(subject, effective, 'not-remediable', deps, fields, { name: error.name, message: error.message });
+  }
+  try {
+    const { result, errorMessage } = await detachPolicy(iam, principal, policyArn);
     if (result === 'reverted') deps.metrics.addMetric('Reverted', 'Count', 1);
     const error = result === 'not-remediable' ? { name: 'UnmodifiableEntity', message: errorMessage ?? 'IAM does not allow changes to this principal' } : undefined;
     return finish(subject, effective, result, deps, fields, error);

@@ -145,3 +145,25 @@ export async function runSweep(target: SweepTarget, deps: GuardDeps, options: Sw
   }
   return { stats, digest, published };
 }
+
+/**
+ * Sweeps the function's own account, then every member account of SWEEP_ACCOUNTS through its remediation role. One
+ * account's failure (a missing role, a failed detach) does not stop the others; a SweepError at the end names them all.
+ */
+export async function sweepAccounts(home: SweepTarget, deps: GuardDeps, options: SweepOptions = {}): Promise<(SweepResult & { account: string | null })[]> {
+  const results: (SweepResult & { account: string | null })[] = [];
+  const failed: string[] = [];
+  const members = deps.config.sweepAccounts.filter((account) => account !== home.account);
+  for (const account of [home.account, ...members]) {
+    const target: SweepTarget = { account, partition: home.partition };
+    try {
+      const iam = account === home.account || !deps.accounts ? deps.iam : await deps.accounts.iamFor(account);
+      results.push({ account, ...(await runSweep(target, { ...deps, iam }, options)) });
+    } catch (error) {
+      failed.push(`${account ?? 'this account'}: ${(error as Error).message}`);
+      deps.logger.error('sweep of an account failed', { account, error: { name: (error as Error).name, message: (error as Error).message } });
+    }
+  }
+  if (failed.length > 0) throw new SweepError(`the sweep failed in ${failed.length} account${failed.length === 1 ? '' : 's'}: ${failed.join('; ')}`);
+  return results;
+}

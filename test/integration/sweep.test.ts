@@ -176,7 +176,7 @@ allow:
 `,
       'sweep-test.yml',
     );
-    config = Object.freeze({ alertTopicArn: topicArn, mode: 'remediate', allowlist, scope: 'seed', findingsBusName: null, alertOnFailedAttempts: false });
+    config = Object.freeze({ alertTopicArn: topicArn, mode: 'remediate', allowlist, scope: 'seed', findingsBusName: null, alertOnFailedAttempts: false, homeAccount: null, memberRole: null, sweepAccounts: [] });
 
     firstDeps = { ...recordingDeps(config, counted.iam, sns), now: () => NOW };
     t = Date.now();
@@ -294,7 +294,7 @@ describeWithEmulator('sweep of a compliant account', () => {
         'version: 1\nmode: remediate\nscope: seed\nallow:\n  - {policy: AWSIoTDataAccess, principal: role/iot-ingest-*, reason: ingest}\n  - {policy: AWSIoTConfigReadOnlyAccess, principal: group/auditors, reason: audit}\n',
         'compliant.yml',
       );
-      const config: GuardConfig = { alertTopicArn: TopicArn, mode: 'remediate', allowlist, scope: 'seed', findingsBusName: null, alertOnFailedAttempts: false };
+      const config: GuardConfig = { alertTopicArn: TopicArn, mode: 'remediate', allowlist, scope: 'seed', findingsBusName: null, alertOnFailedAttempts: false, homeAccount: null, memberRole: null, sweepAccounts: [] };
       const deps = recordingDeps(config, iam, sns);
 
       const result = await runSweep({ account: account.accountId, partition: 'aws' }, deps);
@@ -328,7 +328,7 @@ describeWithEmulator('sweep under aws-iot scope', () => {
         'version: 1\nmode: remediate\nallow:\n  - {policy: AWSIoTWirelessFullAccess, principal: user/wireless-ops, reason: wireless team}\n',
         'iot.yml',
       );
-      const config: GuardConfig = { alertTopicArn: TopicArn, mode: 'remediate', allowlist, scope: 'aws-iot', findingsBusName: null, alertOnFailedAttempts: false };
+      const config: GuardConfig = { alertTopicArn: TopicArn, mode: 'remediate', allowlist, scope: 'aws-iot', findingsBusName: null, alertOnFailedAttempts: false, homeAccount: null, memberRole: null, sweepAccounts: [] };
 
       const result = await runSweep({ account: account.accountId, partition: 'aws' }, recordingDeps(config, iam, sns));
 

@@ -39,6 +39,9 @@ export function guardDeps(config: Partial<GuardConfig> = {}): GuardDeps & { logs
     scope: 'aws-iot',
     findingsBusName: null,
     alertOnFailedAttempts: false,
+    homeAccount: null,
+    memberRole: null,
+    sweepAccounts: [],
     ...config,
   };
   const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };

@@ -21,6 +21,11 @@ describe('loadGuardConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('reads the organization settings', () => {
+    const config = loadGuardConfig({ ...env, HOME_ACCOUNT_ID: '123456789012', MEMBER_ROLE_NAME: 'iot-policy-guard-remediation', MEMBER_EXTERNAL_ID: 'org-guard-1', SWEEP_ACCOUNTS: '222222222222, 333333333333,222222222222' });
+    expect(config).toMatchObject({ homeAccount: '123456789012', memberRole: { roleName: 'iot-policy-guard-remediation', externalId: 'org-guard-1' }, sweepAccounts: ['222222222222', '333333333333'] });
+  });
+
   it('resolves a relative ALLOWLIST_PATH against LAMBDA_TASK_ROOT', () => {
     expect(loadGuardConfig({ ...env, ALLOWLIST_PATH: 'allowlist.yml', LAMBDA_TASK_ROOT: dir }).allowlist.source).toBe(allowlist);
   });
@@ -33,6 +38,12 @@ describe('loadGuardConfig', () => {
     [{ ALERT_ON_FAILED_ATTEMPTS: 'yes' }, /ALERT_ON_FAILED_ATTEMPTS must be one of true, false/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
     [{ FINDINGS_BUS_NAME: 'bad bus!' }, /FINDINGS_BUS_NAME must be an event bus name or ARN/],
+    [{ HOME_ACCOUNT_ID: '12345' }, /HOME_ACCOUNT_ID must be a 12-digit account id/],
+    [{ MEMBER_ROLE_NAME: 'guard' }, /MEMBER_ROLE_NAME and MEMBER_EXTERNAL_ID go together/],
+    [{ MEMBER_ROLE_NAME: 'guard', MEMBER_EXTERNAL_ID: 'x1' }, /MEMBER_ROLE_NAME needs HOME_ACCOUNT_ID/],
+    [{ MEMBER_ROLE_NAME: 'bad role', MEMBER_EXTERNAL_ID: 'x1', HOME_ACCOUNT_ID: '123456789012' }, /MEMBER_ROLE_NAME must be an IAM role name/],
+    [{ SWEEP_ACCOUNTS: '222222222222' }, /SWEEP_ACCOUNTS needs MEMBER_ROLE_NAME/],
+    [{ SWEEP_ACCOUNTS: '222222222222,oops', MEMBER_ROLE_NAME: 'g', MEMBER_EXTERNAL_ID: 'x1', HOME_ACCOUNT_ID: '123456789012' }, /SWEEP_ACCOUNTS must be 12-digit account ids .* got "oops"/],
     [{ ALLOWLIST_PATH: join(dir, 'missing.yml') }, /ALLOWLIST_PATH: .*missing\.yml: invalid allowlist[\s\S]*cannot read: file not found/],
   ])('stops start-up naming the variable: %j', (override, message) => {
     expect(() => loadGuardConfig({ ...env, ...override })).toThrow(ConfigError);

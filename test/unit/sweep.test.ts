@@ -91,7 +91,7 @@ function deps(mode: GuardMode = 'alert', allowlist: Allowlist = ALLOWLIST): Reco
   const log = (level: string) => (message: string, fields: Record<string, unknown>) => void logs.push({ level, message, fields });
   // As loadGuardConfig does: GUARD_MODE=remediate makes remediate the allowlist's mode too (per-policy modes stay).
   const effective: Allowlist = mode === 'remediate' ? { ...allowlist, mode: 'remediate' } : allowlist;
-  const config: GuardConfig = { alertTopicArn: TOPIC, mode, allowlist: effective, scope: allowlist.scope, findingsBusName: null, alertOnFailedAttempts: false };
+  const config: GuardConfig = { alertTopicArn: TOPIC, mode, allowlist: effective, scope: allowlist.scope, findingsBusName: null, alertOnFailedAttempts: false, homeAccount: null, memberRole: null, sweepAccounts: [] };
   return {
     deps: {
       config,

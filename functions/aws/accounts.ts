@@ -1,0 +1,94 @@
+/**
+ * Acting in the account an event came from. The central deployment receives the events of every member account (the
+ * member template forwards them) and detaches there by assuming the member's remediation role, with an external id.
+ * Credentials are cached per account until shortly before they expire; one account's missing role never stops the
+ * others: it surfaces as an AccountAccessError, which respond() reports as `not-remediable`.
+ */
+import { IAMClient } from '@aws-sdk/client-iam';
+import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
+import type { Partition } from '../core/arn.js';
+
+export interface MemberRole {
+  /** Name of the remediation role the member template creates in every member account. */
+  readonly roleName: string;
+  readonly externalId: string;
+  readonly partition: Partition;
+}
+
+/** The guard could not get credentials for an account (no member role configured, role missing, trust refused). */
+export class AccountAccessError extends Error {
+  override readonly name = 'AccountAccessError';
+  constructor(
+    message: string,
+    readonly account: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface AccountAccess {
+  /** The IAM client that acts in `account` (the home client for the home account or an unknown one). */
+  iamFor(account: string | null): Promise<IAMClient>;
+}
+
+type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: Date };
+
+// Refresh a little before expiry so that a detach never starts with credentials about to lapse.
+const REFRESH_MARGIN_MS = 5 * 60_000;
+const SESSION_SECONDS = 3600;
+
+export interface AccountAccessOptions {
+  readonly home: IAMClient;
+  /** The account the function runs in; events from it use `home`. */
+  readonly homeAccount: string | null;
+  /** null: single-account deployment; an event from any other account is refused, never acted on in this one. */
+  readonly member: MemberRole | null;
+  readonly sts: () => Promise<STSClient>;
+  readonly now?: () => number;
+  readonly makeIam?: (credentials: Credentials) => IAMClient;
+}
+
+/** Builds the per-account client source. */
+export function createAccountAccess(options: AccountAccessOptions): AccountAccess {
+  const now = options.now ?? Date.now;
+  const makeIam = options.makeIam ?? ((credentials: Credentials) => new IAMClient({ credentials }));
+  const cache = new Map<string, { iam: IAMClient; refreshAt: number }>();
+
+  return {
+    async iamFor(account) {
+      if (account === null || options.homeAccount === null || account === options.homeAccount) return options.home;
+      if (options.member === null) {
+        throw new AccountAccessError(
+          `the event is from account ${account}, not this one (${options.homeAccount}), and no member role is configured (MEMBER_ROLE_NAME)`,
+          account,
+        );
+      }
+      const cached = cache.get(account);
+      if (cached && now() < cached.refreshAt) return cached.iam;
+      const { roleName, externalId, partition } = options.member;
+      const roleArn = `arn:${partition}:iam::${account}:role/${roleName}`;
+      let credentials: Credentials;
+      try {
+        const out = await (await options.sts()).send(
+          new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'iot-policy-guard', ExternalId: externalId, DurationSeconds: SESSION_SECONDS }),
+        );
+        const c = out.Credentials;
+        if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error('AssumeRole returned no credentials');
+        credentials = {
+          accessKeyId: c.AccessKeyId,
+          secretAccessKey: c.SecretAccessKey,
+          sessionToken: c.SessionToken,
+          expiration: c.Expiration ?? new Date(now() + SESSION_SECONDS * 1000),
+        };
+      } catch (error) {
+        cache.delete(account);
+        const code = (error as { name?: string }).name ?? 'Error';
+        throw new AccountAccessError(`cannot assume ${roleArn}: ${code}: ${(error as Error).message}`, account, { cause: error });
+      }
+      const iam = makeIam(credentials);
+      cache.set(account, { iam, refreshAt: credentials.expiration.getTime() - REFRESH_MARGIN_MS });
+      return iam;
+    },
+  };
+}
