@@ -1,9 +1,10 @@
 /**
- * The deploy's view of the policy catalog: the EventBridge pattern that routes attach calls to attach-guard and the
- * IAM statements that let it detach, both generated from functions/core/catalog.ts so that neither holds a
- * hand-copied ARN list. serverless.yml reads them through template-values.cjs; the tests import them from here.
+ * The deploy's view of the policy catalog: the EventBridge pattern that routes attach calls to attach-guard, the IAM
+ * statements that let the functions detach, and the statement that lets the sweep list who holds each policy, all
+ * generated from functions/core/catalog.ts so that none holds a hand-copied ARN list. serverless.yml reads them through
+ * template-values.cjs; the tests import them from here.
  *
- * Both are built from the same matchers, so the rule never delivers a policy the function may not detach and the
+ * The pattern and the detach statements are built from the same matchers, so the rule never delivers a policy the function may not detach and the
  * function may detach nothing the rule does not deliver.
  */
 import { CATALOG, governedArns, hasIotPrefix } from '../functions/core/catalog.js';
@@ -17,6 +18,9 @@ export const ACCOUNT_ID = '${AWS::AccountId}';
 export const DEPLOYED_SCOPE: Scope = 'aws-iot';
 
 export const DETACH_ACTIONS = ['iam:DetachGroupPolicy', 'iam:DetachRolePolicy', 'iam:DetachUserPolicy'] as const;
+
+/** The sweep's only IAM read: who holds a policy (functions/aws/list-entities.ts). */
+export const LIST_ACTIONS = ['iam:ListEntitiesForPolicy'] as const;
 
 export interface GovernedArnMatchers {
   /** ARN patterns whose `*` matches any run of characters (IAM `ArnLike`, EventBridge `wildcard`). */
@@ -68,7 +72,7 @@ export interface PolicyStatement {
   readonly Effect: 'Allow';
   readonly Action: readonly string[];
   readonly Resource: readonly string[];
-  readonly Condition: Record<string, Record<string, readonly string[]>>;
+  readonly Condition?: Record<string, Record<string, readonly string[]>>;
 }
 
 /**
@@ -86,6 +90,19 @@ export function detachPolicyStatements(scope: Scope = DEPLOYED_SCOPE, partition:
     statements.push({ Sid: 'DetachGovernedPoliciesByArn', Effect: 'Allow', Action: DETACH_ACTIONS, Resource, Condition: { ArnEquals: { 'iam:PolicyARN': exact } } });
   }
   return statements;
+}
+
+/**
+ * The statement that lets the sweep list the holders of exactly the policies it sweeps: every catalog member by ARN,
+ * path included (`governedArns`, which `functions/guard/sweep-scan.ts` lists; `seed` is a subset). Nothing else, no
+ * `policy/*`: the prefix rule cannot be listed, so there is nothing more to read. IAM authorizes
+ * ListEntitiesForPolicy on the policy's ARN.
+ */
+export function listPolicyStatements(scope: Scope = DEPLOYED_SCOPE, partition: string = PARTITION): PolicyStatement[] {
+  const Resource = governedArns(scope)
+    .map((arn) => arn.replace(/^arn:aws:/, `arn:${partition}:`))
+    .sort();
+  return [{ Sid: 'ListGovernedPolicyHolders', Effect: 'Allow', Action: LIST_ACTIONS, Resource }];
 }
 
 /** Wraps every string that names a CloudFormation pseudo parameter in `Fn::Sub`, leaving the rest as it is. */

@@ -41,6 +41,35 @@ export function checkFindingsBus(value: unknown): string {
   );
 }
 
+const RATE = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/;
+const CRON = /^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$/;
+const UNIT_MINUTES: Record<string, number> = { minute: 1, hour: 60, day: 1440 };
+/** The sweep's timeout: a shorter interval would start a run before the previous one may have finished. */
+const SWEEP_MIN_INTERVAL_MINUTES = 5;
+
+/**
+ * `sweepSchedule`: when the sweep runs, as an EventBridge Scheduler expression, `rate(N unit)` (singular unit for 1,
+ * plural otherwise, as AWS requires) of at least five minutes, or `cron(minutes hours day-of-month month day-of-week
+ * year)` in UTC. One-time `at(...)` schedules are refused: the sweep is a standing check.
+ */
+export function checkSweepSchedule(value: unknown): string {
+  const text = String(value ?? '').trim();
+  const rate = RATE.exec(text);
+  if (rate) {
+    const count = Number(rate[1]);
+    const unit = rate[2] ?? '';
+    const singular = unit.replace(/s$/, '');
+    if (count >= 1 && String(count) === rate[1] && (count === 1) === (unit === singular) && count * (UNIT_MINUTES[singular] ?? 0) >= SWEEP_MIN_INTERVAL_MINUTES) {
+      return text;
+    }
+  } else if (CRON.test(text)) {
+    return text;
+  }
+  throw new StageParamError(
+    `--param="sweepSchedule=..." must be rate(N minutes|hours|days) of at least ${SWEEP_MIN_INTERVAL_MINUTES} minutes (rate(1 hour), rate(6 hours), rate(1 day)) or cron(minutes hours day-of-month month day-of-week year), e.g. cron(15 * * * ? *); got ${JSON.stringify(value)}`,
+  );
+}
+
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 
 /** `logLevel`: the function's Powertools log level. */

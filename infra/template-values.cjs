@@ -1,6 +1,6 @@
 // Values serverless.yml computes with the project's TypeScript, e.g. `${file(infra/template-values.cjs):eventPattern}`:
-// the attach-guard rule's event pattern and detach statements, generated from the policy catalog
-// (governed-policies.ts), and the checked stage parameters (stage-params.ts).
+// the attach-guard rule's event pattern, the detach statements and the sweep's list statement, generated from the policy
+// catalog (governed-policies.ts), and the checked stage parameters (stage-params.ts).
 // osls loads variable files with require() and the sources are TypeScript (ESM), so this CommonJS shim bundles them
 // with esbuild (a dev dependency, as osls is) into memory and evaluates the bundle: no generated file to go stale.
 'use strict';
@@ -45,10 +45,12 @@ const param = (name, check) => async ({ resolveVariable }) => {
 module.exports = {
   eventPattern: () => load().toCloudFormation(load().attachEventPattern()),
   detachStatements: () => load().toCloudFormation(load().detachPolicyStatements()),
+  listStatements: () => load().toCloudFormation(load().listPolicyStatements()),
   mode: param('mode', (value) => load().checkMode(value)),
   createTrail: param('createTrail', (value) => load().checkCreateTrail(value)),
   allowlist: param('allowlist', (value) => load().checkAllowlistPath(value, path.dirname(__dirname))),
   alertEmail: param('alertEmail', (value) => load().checkAlertEmail(value)),
   findingsBus: param('findingsBus', (value) => load().checkFindingsBus(value)),
   logLevel: param('logLevel', (value) => load().checkLogLevel(value)),
+  sweepSchedule: param('sweepSchedule', (value) => load().checkSweepSchedule(value)),
 };

@@ -7,6 +7,7 @@ import {
   checkFindingsBus,
   checkLogLevel,
   checkMode,
+  checkSweepSchedule,
   StageParamError,
 } from '../../infra/stage-params.js';
 import { REPO_ROOT } from '../../scripts/package-stack.js';
@@ -42,6 +43,31 @@ describe('stage parameters', () => {
   it('accepts the four log levels in any case', () => {
     expect(checkLogLevel('debug')).toBe('DEBUG');
     expect(() => checkLogLevel('verbose')).toThrow(/logLevel/);
+  });
+
+  it.each(['rate(1 hour)', 'rate(5 minutes)', 'rate(6 hours)', 'rate(1 day)', 'rate(2 days)', 'cron(15 * * * ? *)', 'cron(0 6 ? * MON-FRI *)'])(
+    'accepts sweepSchedule=%s',
+    (schedule) => {
+      expect(checkSweepSchedule(` ${schedule} `)).toBe(schedule);
+    },
+  );
+
+  it.each([
+    'rate(1 minute)', // shorter than a run may take (the sweep's 5-minute timeout)
+    'rate(4 minutes)',
+    'rate(2 hour)', // AWS wants the plural
+    'rate(1 hours)',
+    'rate(0 hours)',
+    'rate(01 hour)',
+    'rate(1h)',
+    'cron(0 * * * ?)', // five fields
+    'at(2027-01-01T00:00:00)', // one-time
+    '1 hour',
+    '',
+    undefined,
+  ])('rejects sweepSchedule=%s, naming the parameter and the forms', (schedule) => {
+    expect(() => checkSweepSchedule(schedule)).toThrow(StageParamError);
+    expect(() => checkSweepSchedule(schedule)).toThrow(/sweepSchedule=.*rate\(N minutes\|hours\|days\) of at least 5 minutes.*cron\(/);
   });
 
   describe('allowlist', () => {

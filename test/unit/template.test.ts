@@ -1,5 +1,5 @@
 // Packages the stack offline (`osls package`, no credentials) in alert mode with the default parameters and in
-// remediate mode with every option on, and checks the CloudFormation templates and the function's zip.
+// remediate mode with every option on, and checks the CloudFormation templates and the functions' zips.
 // Run alone: npx vitest run test/unit/template.test.ts (about 10 s: two packagings).
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,11 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHIPPED_ALLOWLIST } from '../../functions/config/guard-config.js';
 import { parseAllowlist } from '../../functions/core/allowlist.js';
 import { CATALOG, SEED_POLICIES, governedArns, isGoverned } from '../../functions/core/catalog.js';
-import { attachEventPattern, DETACH_ACTIONS } from '../../infra/governed-policies.js';
+import { attachEventPattern, DETACH_ACTIONS, LIST_ACTIONS } from '../../infra/governed-policies.js';
 import { packageStack, REPO_ROOT, substitutePseudoParameters, type PackagedStack, type Template } from '../../scripts/package-stack.js';
 
 const ACCOUNT = '123456789012';
 const OTHER_ALLOWLIST = 'infra/allowlist.example.yml';
+const OTHER_SCHEDULE = 'cron(15 * * * ? *)';
+/** IAM's limit on the inline policies of one role together, whitespace excluded. */
+const ROLE_INLINE_POLICY_LIMIT = 10_240;
 
 /** Policies the guard must never be able to detach, nor be woken for. */
 const NOT_GOVERNED = [
@@ -47,6 +50,7 @@ beforeAll(async () => {
     alertEmail: 'secops@example.com',
     findingsBus: 'security-findings',
     createTrail: 'true',
+    sweepSchedule: OTHER_SCHEDULE,
   });
   console.info(`osls package: ${alert.millis} ms (alert), ${remediate.millis} ms (remediate)`);
 }, 240_000);
@@ -77,9 +81,10 @@ describe('packaging', () => {
     }
   });
 
-  it('gives each function its own role, not the framework default', () => {
-    expect(resourcesOfType(alert.template, 'AWS::IAM::Role').map(([id]) => id)).toEqual(['AttachGuardRole']);
+  it('gives each function its own role, not the framework default, and the sweep’s schedule one of its own', () => {
+    expect(resourcesOfType(alert.template, 'AWS::IAM::Role').map(([id]) => id)).toEqual(['AttachGuardRole', 'SweepRole', 'SweepSchedulerRole']);
     expect(fn(alert.template).Properties?.Role).toEqual({ 'Fn::GetAtt': ['AttachGuardRole', 'Arn'] });
+    expect(fn(alert.template, SWEEP).Properties?.Role).toEqual({ 'Fn::GetAtt': ['SweepRole', 'Arn'] });
   });
 });
 
@@ -122,6 +127,70 @@ describe('attach-guard function', () => {
     const files = readZip(remediate.artifact('attachGuard'));
     expect(files.has(SHIPPED_ALLOWLIST)).toBe(false);
     expect(files.get(OTHER_ALLOWLIST)?.toString('utf8')).toBe(readFileSync(join(REPO_ROOT, OTHER_ALLOWLIST), 'utf8'));
+  });
+});
+
+describe('sweep function', () => {
+  it('runs on nodejs22.x, arm64, from the esbuild bundle, with five minutes for a run', () => {
+    const props = fn(alert.template, SWEEP).Properties ?? {};
+    expect(props.Runtime).toBe('nodejs22.x');
+    expect(props.Architectures).toEqual(['arm64']);
+    expect(props.Handler).toBe('functions/sweep/handler.handler');
+    expect(props.FunctionName).toBe('iot-policy-guard-dev-sweep');
+    expect(props.Timeout).toBe(300);
+  });
+
+  it('reads the same configuration as attach-guard', () => {
+    for (const { template } of [alert, remediate]) expect(env(template, SWEEP)).toEqual(env(template));
+  });
+
+  it('runs on the sweepSchedule parameter (hourly by default), from EventBridge Scheduler in the stack’s own group', () => {
+    const [, alertSchedule] = only(alert.template, 'AWS::Scheduler::Schedule');
+    expect(alertSchedule.Properties).toMatchObject({
+      ScheduleExpression: 'rate(1 hour)',
+      State: 'ENABLED',
+      GroupName: { Ref: 'SweepScheduleGroup' },
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: { Arn: { 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] }, RoleArn: { 'Fn::GetAtt': ['SweepSchedulerRole', 'Arn'] } },
+    });
+    expect(only(remediate.template, 'AWS::Scheduler::Schedule')[1].Properties?.ScheduleExpression).toBe(OTHER_SCHEDULE);
+    expect(alert.template.Resources.SweepScheduleGroup?.Properties?.Name).toBe('iot-policy-guard-dev');
+    // Not an EventBridge rule: attach-guard's rule stays the stack's only one (test/integration/event-pattern.test.ts).
+    expect(resourcesOfType(alert.template, 'AWS::Events::Rule')).toHaveLength(1);
+  });
+
+  it('is invoked through a role that only this stack’s schedule group may assume and that may only invoke the sweep', () => {
+    const role = alert.template.Resources.SweepSchedulerRole?.Properties ?? {};
+    expect(policyStatements(role.AssumeRolePolicyDocument)).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'scheduler.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' }, 'aws:SourceArn': { 'Fn::GetAtt': ['SweepScheduleGroup', 'Arn'] } } },
+      },
+    ]);
+    expect(roleStatements(alert.template, 'SweepSchedulerRole').map((s) => [s.Action, s.Resource])).toEqual([
+      ['lambda:InvokeFunction', { 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] }],
+    ]);
+  });
+
+  it('is not retried and has no dead-letter queue: the next scheduled run is the retry', () => {
+    const config = invokeConfig(alert.template, SWEEP);
+    expect(config.Properties).toMatchObject({ FunctionName: { Ref: 'SweepLambdaFunction' }, MaximumRetryAttempts: 0 });
+    expect(JSON.stringify(config.Properties?.DestinationConfig ?? {})).toBe('{}');
+  });
+
+  it('ships the allowlist the stage parameter names, the bundle with the SDK inside, and its source map', () => {
+    const files = readZip(alert.artifact('sweep'));
+    expect([...files.keys()].sort()).toEqual(['functions/sweep/handler.mjs', 'functions/sweep/handler.mjs.map', SHIPPED_ALLOWLIST]);
+    expect(files.get(SHIPPED_ALLOWLIST)?.toString('utf8')).toBe(readFileSync(join(REPO_ROOT, SHIPPED_ALLOWLIST), 'utf8'));
+    const bundle = files.get('functions/sweep/handler.mjs')?.toString('utf8') ?? '';
+    expect(bundle).not.toMatch(/from\s*["']@aws-sdk\//);
+    expect(bundle).toContain('ListEntitiesForPolicy');
+
+    const other = readZip(remediate.artifact('sweep'));
+    expect(other.has(SHIPPED_ALLOWLIST)).toBe(false);
+    expect(other.get(OTHER_ALLOWLIST)?.toString('utf8')).toBe(readFileSync(join(REPO_ROOT, OTHER_ALLOWLIST), 'utf8'));
   });
 });
 
@@ -168,10 +237,22 @@ describe('detach permission', () => {
     expect(detachers.map(([id, r]) => [id, r.Condition])).toEqual([['RemediationPolicy', 'Remediate']]);
   });
 
-  it('exists in remediate mode, on the function role only', () => {
+  it('exists in remediate mode, on the two function roles only', () => {
     expect(conditionHolds(remediate.template, 'Remediate')).toBe(true);
     const [, policy] = only(remediate.template, 'AWS::IAM::Policy');
-    expect(policy.Properties?.Roles).toEqual([{ Ref: 'AttachGuardRole' }]);
+    expect(policy.Properties?.Roles).toEqual([{ Ref: 'AttachGuardRole' }, { Ref: 'SweepRole' }]);
+  });
+
+  it('gives the sweep exactly attach-guard’s detach, in remediate mode only', () => {
+    const detaches = (template: Template, role: string): Statement[] =>
+      effectiveStatements(template, role).filter((s) => [s.Action].flat().some((a) => a.startsWith('iam:Detach')));
+    expect(detaches(alert.template, 'SweepRole')).toEqual([]);
+    const sweep = detaches(remediate.template, 'SweepRole');
+    expect(sweep.length).toBeGreaterThan(0);
+    expect(sweep).toEqual(detaches(remediate.template, 'AttachGuardRole'));
+    expect(sweep).toEqual(detachStatements(remediate.template));
+    for (const arn of governedArns('seed')) expect(mayDetach(sweep, arn), arn).toBe(true);
+    for (const arn of NOT_GOVERNED) expect(mayDetach(sweep, arn), arn).toBe(false);
   });
 
   it('names only the three detach actions, on this account’s users, roles and groups', () => {
@@ -239,6 +320,13 @@ describe('least privilege', () => {
     }
   });
 
+  it('allows no wildcard action in alert mode either', () => {
+    for (const [where, s] of allStatements(alert.template)) {
+      if (s.Effect !== 'Allow') continue;
+      for (const action of [s.Action].flat()) expect(action, `${where} ${s.Sid ?? ''}`).not.toContain('*');
+    }
+  });
+
   it('lets attach-guard write its own log group, publish to its topic, use its key, fill its dead-letter queue', () => {
     const statements = roleStatements(alert.template);
     expect(statements.map((s) => [s.Sid, s.Action, s.Resource])).toEqual([
@@ -261,6 +349,48 @@ describe('least privilege', () => {
       Resource: `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/security-findings`,
     });
   });
+
+  it('lets the sweep write its own log group, publish to the topic, use the key, and list the governed policies’ holders', () => {
+    const statements = roleStatements(alert.template, 'SweepRole');
+    expect(statements.map((s) => [s.Sid, s.Action, s.Sid === 'ListGovernedPolicyHolders' ? 'the catalog' : s.Resource])).toEqual([
+      ['WriteOwnLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::GetAtt': ['SweepLogGroup', 'Arn'] }],
+      ['PublishAlerts', 'sns:Publish', { Ref: 'AlertTopic' }],
+      ['UseAlertKey', ['kms:Decrypt', 'kms:GenerateDataKey'], { 'Fn::GetAtt': ['AlertKey', 'Arn'] }],
+      ['ListGovernedPolicyHolders', [...LIST_ACTIONS], 'the catalog'],
+    ]);
+    expect(alert.template.Resources.SweepLogGroup?.Properties?.LogGroupName).toBe('/aws/lambda/iot-policy-guard-dev-sweep');
+    expect(roleStatements(remediate.template, 'SweepRole').find((s) => s.Sid === 'PutFindings')).toEqual(
+      roleStatements(remediate.template).find((s) => s.Sid === 'PutFindings'),
+    );
+  });
+
+  it('lets the sweep call ListEntitiesForPolicy on exactly the AWS managed policies it lists, by ARN', () => {
+    const list = effectiveStatements(alert.template, 'SweepRole').filter((s) => [s.Action].flat().includes('iam:ListEntitiesForPolicy'));
+    expect(list).toHaveLength(1);
+    const resources = [list[0]?.Resource].flat() as string[];
+    expect(list[0]?.Condition).toBeUndefined();
+    for (const arn of resources) expect(arn).toMatch(/^arn:aws:iam::aws:policy\/[\w+=,.@/-]+$/); // no wildcard, no account's policy
+    expect([...resources].sort()).toEqual([...governedArns('aws-iot')].sort());
+    for (const arn of governedArns('seed')) expect(resources).toContain(arn);
+    for (const arn of NOT_GOVERNED) expect(resources).not.toContain(arn);
+  });
+
+  it('gives the sweep no write permission in alert mode: no IAM action but the one read', () => {
+    const actions = effectiveStatements(alert.template, 'SweepRole').flatMap((s) => [s.Action].flat());
+    expect([...new Set(actions)].sort()).toEqual(['iam:ListEntitiesForPolicy', 'kms:Decrypt', 'kms:GenerateDataKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish']);
+  });
+
+  it('keeps each function role’s inline policies under IAM’s size limit, in the longest partition', () => {
+    const pseudo = { 'AWS::Partition': 'aws-us-gov', 'AWS::Region': 'us-gov-west-1', 'AWS::AccountId': ACCOUNT, 'AWS::StackName': 'iot-policy-guard-dev' };
+    for (const role of ['AttachGuardRole', 'SweepRole']) {
+      const documents = [
+        ...(remediate.template.Resources[role]?.Properties?.Policies as { PolicyDocument: unknown }[]).map((p) => p.PolicyDocument),
+        remediate.template.Resources.RemediationPolicy?.Properties?.PolicyDocument,
+      ];
+      const size = documents.reduce((n: number, d) => n + JSON.stringify(substitutePseudoParameters(d, pseudo)).replace(/\s/g, '').length, 0);
+      expect(size, role).toBeLessThan(ROLE_INLINE_POLICY_LIMIT * 0.8); // room for the catalog to grow
+    }
+  });
 });
 
 describe('alert topic and key', () => {
@@ -271,12 +401,12 @@ describe('alert topic and key', () => {
     expect(alert.template.Resources.AlertKey?.Properties?.EnableKeyRotation).toBe(true);
   });
 
-  it('lets the function role and this stack’s alarms use the key, and nobody read messages outside SQS', () => {
+  it('lets the function roles and this stack’s alarms use the key, and nobody read messages outside SQS', () => {
     const statements = keyStatements(alert.template);
     const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
-    expect(bySid.FunctionRolesPublish?.Condition?.ArnEquals).toEqual({
-      'aws:PrincipalArn': [`arn:aws:iam::${ACCOUNT}:role/${String(substitutePseudoParameters(alert.template.Resources.AttachGuardRole?.Properties?.RoleName))}`],
-    });
+    const roleArn = (role: string): string => `arn:aws:iam::${ACCOUNT}:role/${String(substitutePseudoParameters(alert.template.Resources[role]?.Properties?.RoleName))}`;
+    expect(roleArn('SweepRole')).toBe(`arn:aws:iam::${ACCOUNT}:role/iot-policy-guard-dev-sweep-us-east-1`);
+    expect(bySid.FunctionRolesPublish?.Condition?.ArnEquals).toEqual({ 'aws:PrincipalArn': [roleArn('AttachGuardRole'), roleArn('SweepRole')] });
     expect(bySid.FunctionRolesPublish?.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
     expect(bySid.CloudWatchAlarmsPublish?.Principal).toEqual({ Service: 'cloudwatch.amazonaws.com' });
     expect(bySid.ReadDeadLettersThroughSqs?.Condition?.StringEquals).toMatchObject({ 'kms:ViaService': 'sqs.us-east-1.amazonaws.com' });
@@ -298,7 +428,7 @@ describe('alert topic and key', () => {
 
 describe('failure path', () => {
   it('retries an asynchronous invocation twice, then sends it to the dead-letter queue', () => {
-    const [, config] = only(alert.template, 'AWS::Lambda::EventInvokeConfig');
+    const config = invokeConfig(alert.template);
     expect(config.Properties).toMatchObject({
       FunctionName: { Ref: 'AttachGuardLambdaFunction' },
       MaximumRetryAttempts: 2,
@@ -307,16 +437,27 @@ describe('failure path', () => {
     expect(alert.template.Resources.DeadLetterQueue?.Properties?.MessageRetentionPeriod).toBe(1209600);
   });
 
-  it('alarms on dead letters, function errors and failed rule invocations, notifying the topic', () => {
+  it('alarms on dead letters, function errors and failed rule and schedule invocations, notifying the topic', () => {
     const alarms: Record<string, Record<string, unknown>> = Object.fromEntries(
-      resourcesOfType(alert.template, 'AWS::CloudWatch::Alarm').map(([, a]) => [String(a.Properties?.MetricName), a.Properties ?? {}]),
+      resourcesOfType(alert.template, 'AWS::CloudWatch::Alarm').map(([, a]) => [`${String(a.Properties?.Namespace)} ${String(a.Properties?.MetricName)}`, a.Properties ?? {}]),
     );
-    expect(Object.keys(alarms).sort()).toEqual(['ApproximateNumberOfMessagesVisible', 'Errors', 'FailedInvocations']);
-    expect(alarms.ApproximateNumberOfMessagesVisible?.Dimensions).toEqual([{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['DeadLetterQueue', 'QueueName'] } }]);
-    expect(alarms.Errors?.Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: 'AttachGuardLambdaFunction' } }]);
+    const byMetric = (namespace: string, metric: string): unknown[] =>
+      resourcesOfType(alert.template, 'AWS::CloudWatch::Alarm')
+        .map(([, a]) => a.Properties ?? {})
+        .filter((a) => a.Namespace === namespace && a.MetricName === metric)
+        .map((a) => a.Dimensions);
+    expect(resourcesOfType(alert.template, 'AWS::CloudWatch::Alarm')).toHaveLength(5);
+    expect(Object.keys(alarms).sort()).toEqual(['AWS/Events FailedInvocations', 'AWS/Lambda Errors', 'AWS/SQS ApproximateNumberOfMessagesVisible', 'AWS/Scheduler TargetErrorCount']);
+    expect(byMetric('AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toEqual([[{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['DeadLetterQueue', 'QueueName'] } }]]);
+    // A sweep run that fails (Errors >= 1) is not retried: this alarm is how anyone hears of it.
+    expect(byMetric('AWS/Lambda', 'Errors')).toEqual([
+      [{ Name: 'FunctionName', Value: { Ref: 'AttachGuardLambdaFunction' } }],
+      [{ Name: 'FunctionName', Value: { Ref: 'SweepLambdaFunction' } }],
+    ]);
     const [, rule] = only(alert.template, 'AWS::Events::Rule');
-    expect(alarms.FailedInvocations?.Dimensions).toEqual([{ Name: 'RuleName', Value: rule.Properties?.Name }]);
-    for (const alarm of Object.values(alarms)) {
+    expect(byMetric('AWS/Events', 'FailedInvocations')).toEqual([[{ Name: 'RuleName', Value: rule.Properties?.Name }]]);
+    expect(byMetric('AWS/Scheduler', 'TargetErrorCount')).toEqual([[{ Name: 'ScheduleGroup', Value: { Ref: 'SweepScheduleGroup' } }]]);
+    for (const [, { Properties: alarm = {} }] of resourcesOfType(alert.template, 'AWS::CloudWatch::Alarm')) {
       expect(alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
       expect(alarm.AlarmActions).toEqual([{ Ref: 'AlertTopic' }]);
       // The key and topic policies let CloudWatch publish for alarms named with this prefix only.
@@ -406,12 +547,24 @@ function only(template: Template, type: string): [string, Resource] {
   return found[0]!;
 }
 
-function fn(template: Template): Resource {
-  return template.Resources.AttachGuardLambdaFunction!;
+const ATTACH_GUARD = 'AttachGuardLambdaFunction';
+const SWEEP = 'SweepLambdaFunction';
+
+function fn(template: Template, id = ATTACH_GUARD): Resource {
+  const resource = template.Resources[id];
+  if (!resource) throw new Error(`no ${id}`);
+  return resource;
 }
 
-function env(template: Template): Record<string, unknown> {
-  return (fn(template).Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+function env(template: Template, id = ATTACH_GUARD): Record<string, unknown> {
+  return (fn(template, id).Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
+/** The asynchronous-invocation configuration (retries, destinations) of a function. */
+function invokeConfig(template: Template, id = ATTACH_GUARD): Resource {
+  const found = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').filter(([, r]) => JSON.stringify(r.Properties?.FunctionName) === JSON.stringify({ Ref: id }));
+  expect(found, id).toHaveLength(1);
+  return found[0]![1];
 }
 
 function rulePattern(template: Template): unknown {
@@ -455,9 +608,19 @@ function policyStatements(document: unknown, template?: Template): Statement[] {
   });
 }
 
-function roleStatements(template: Template): Statement[] {
-  const policies = template.Resources.AttachGuardRole?.Properties?.Policies as { PolicyDocument: unknown }[];
+/** The statements of a role's inline policies. */
+function roleStatements(template: Template, role = 'AttachGuardRole'): Statement[] {
+  const policies = template.Resources[role]?.Properties?.Policies as { PolicyDocument: unknown }[];
   return policies.flatMap((p) => policyStatements(p.PolicyDocument, template));
+}
+
+/** Everything a role is granted in this template: its inline policies and the policies attached to it that exist. */
+function effectiveStatements(template: Template, role: string): Statement[] {
+  const attached = resourcesOfType(template, 'AWS::IAM::Policy')
+    .filter(([, p]) => (p.Properties?.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: role })))
+    .filter(([, p]) => p.Condition === undefined || conditionHolds(template, p.Condition))
+    .flatMap(([, p]) => policyStatements(p.Properties?.PolicyDocument, template));
+  return [...roleStatements(template, role), ...attached];
 }
 
 function keyStatements(template: Template): Statement[] {
