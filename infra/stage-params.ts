@@ -98,3 +98,36 @@ export function checkAllowlistPath(value: unknown, serviceDir: string): string {
   }
   return path;
 }
+
+/** `organizationId`: empty, or the AWS Organizations id whose accounts may forward events to this stack's bus. */
+export function checkOrganizationId(value: unknown): string {
+  const text = String(value ?? '').trim();
+  if (text === '' || /^o-[a-z0-9]{10,32}$/.test(text)) return text;
+  throw new StageParamError(`--param="organizationId=..." must be an organization id such as o-a1b2c3d4e5 (or empty); got ${JSON.stringify(value)}`);
+}
+
+/** `memberRoleName`: empty (single account), or the remediation role the member template creates in each account. */
+export function checkMemberRoleName(value: unknown): string {
+  const text = String(value ?? '').trim();
+  if (text === '' || /^[\w+=,.@-]{1,64}$/.test(text)) return text;
+  throw new StageParamError(`--param="memberRoleName=..." must be an IAM role name (or empty); got ${JSON.stringify(value)}`);
+}
+
+/** `memberExternalId`: required with memberRoleName (the member template's ExternalId), empty without it. */
+export function checkMemberExternalId(value: unknown, roleName: unknown): string {
+  const text = String(value ?? '').trim();
+  const role = String(roleName ?? '').trim();
+  if (role === '' && text === '') return '';
+  if (role === '') throw new StageParamError('--param="memberExternalId=..." needs --param="memberRoleName=..."');
+  if (/^[\w+=,.@:/-]{2,1224}$/.test(text)) return text;
+  throw new StageParamError('--param="memberExternalId=..." is required with memberRoleName: 2 to 1224 characters of letters, digits and +=,.@:/-');
+}
+
+/** `sweepAccounts`: member account ids the sweep covers besides its own, comma-separated; needs memberRoleName. */
+export function checkSweepAccounts(value: unknown, roleName: unknown): string {
+  const accounts = String(value ?? '').split(',').map((a) => a.trim()).filter((a) => a !== '');
+  const bad = accounts.find((a) => !/^\d{12}$/.test(a));
+  if (bad !== undefined) throw new StageParamError(`--param="sweepAccounts=..." must be 12-digit account ids separated by commas; got ${JSON.stringify(bad)}`);
+  if (accounts.length > 0 && String(roleName ?? '').trim() === '') throw new StageParamError('--param="sweepAccounts=..." needs --param="memberRoleName=..."');
+  return accounts.join(',');
+}

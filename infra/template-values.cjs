@@ -42,6 +42,16 @@ const param = (name, check) => async ({ resolveVariable }) => {
   }
 };
 
+// A parameter checked together with memberRoleName.
+const withRole = (name, check) => async ({ resolveVariable }) => {
+  try {
+    return check(await resolveVariable(`param:${name}`), await resolveVariable('param:memberRoleName'));
+  } catch (error) {
+    if (error && error.name === 'StageParamError') error.stack = error.message;
+    throw error;
+  }
+};
+
 module.exports = {
   eventPattern: () => load().toCloudFormation(load().attachEventPattern()),
   detachStatements: () => load().toCloudFormation(load().detachPolicyStatements()),
@@ -53,4 +63,8 @@ module.exports = {
   findingsBus: param('findingsBus', (value) => load().checkFindingsBus(value)),
   logLevel: param('logLevel', (value) => load().checkLogLevel(value)),
   sweepSchedule: param('sweepSchedule', (value) => load().checkSweepSchedule(value)),
+  organizationId: param('organizationId', (value) => load().checkOrganizationId(value)),
+  memberRoleName: param('memberRoleName', (value) => load().checkMemberRoleName(value)),
+  memberExternalId: withRole('memberExternalId', (value, role) => load().checkMemberExternalId(value, role)),
+  sweepAccounts: withRole('sweepAccounts', (value, role) => load().checkSweepAccounts(value, role)),
 };

@@ -106,6 +106,10 @@ describe('attach-guard function', () => {
       POWERTOOLS_SERVICE_NAME: 'iot-policy-guard',
       POWERTOOLS_METRICS_NAMESPACE: 'IotPolicyGuard',
       NODE_OPTIONS: '--enable-source-maps',
+      HOME_ACCOUNT_ID: { Ref: 'AWS::AccountId' },
+      MEMBER_ROLE_NAME: '',
+      MEMBER_EXTERNAL_ID: '',
+      SWEEP_ACCOUNTS: { 'Fn::If': ['Remediate', '', ''] },
     });
     expect(env(remediate.template)).toMatchObject({ GUARD_MODE: 'remediate', ALLOWLIST_PATH: OTHER_ALLOWLIST, FINDINGS_BUS_NAME: 'security-findings' });
   });
@@ -239,7 +243,7 @@ describe('detach permission', () => {
 
   it('exists in remediate mode, on the two function roles only', () => {
     expect(conditionHolds(remediate.template, 'Remediate')).toBe(true);
-    const [, policy] = only(remediate.template, 'AWS::IAM::Policy');
+    const [, policy] = only(remediate.template, 'AWS::IAM::Policy', (r) => r.Condition === 'Remediate');
     expect(policy.Properties?.Roles).toEqual([{ Ref: 'AttachGuardRole' }, { Ref: 'SweepRole' }]);
   });
 
@@ -541,8 +545,8 @@ function resourcesOfType(template: Template, type: string): [string, Resource][]
   return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 }
 
-function only(template: Template, type: string): [string, Resource] {
-  const found = resourcesOfType(template, type);
+function only(template: Template, type: string, which: (resource: Resource) => boolean = () => true): [string, Resource] {
+  const found = resourcesOfType(template, type).filter(([, resource]) => which(resource));
   expect(found, type).toHaveLength(1);
   return found[0]!;
 }

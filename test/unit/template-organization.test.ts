@@ -1,0 +1,71 @@
+// The central stack's organization settings, from the packaged template (offline, no credentials).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { checkMemberExternalId, checkOrganizationId, checkSweepAccounts, StageParamError } from '../../infra/stage-params.js';
+import { packageStack, type PackagedStack } from '../../scripts/package-stack.js';
+
+const ORG = { memberRoleName: 'iot-policy-guard-remediation', memberExternalId: 'org-guard-secret', organizationId: 'o-abcdefghij', sweepAccounts: '222222222222,333333333333' };
+
+describe('central stack in an organization', () => {
+  let single: PackagedStack;
+  let org: PackagedStack;
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ipg-org-'));
+    single = await packageStack(join(dir, 'single'));
+    org = await packageStack(join(dir, 'org'), { ...ORG, mode: 'remediate' });
+  }, 120_000);
+
+  const env = (stack: PackagedStack, fn: string) => (stack.template.Resources[fn]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+
+  it('passes the organization settings to both functions', () => {
+    for (const fn of ['AttachGuardLambdaFunction', 'SweepLambdaFunction']) {
+      expect(env(org, fn)).toMatchObject({
+        HOME_ACCOUNT_ID: { Ref: 'AWS::AccountId' },
+        MEMBER_ROLE_NAME: ORG.memberRoleName,
+        MEMBER_EXTERNAL_ID: ORG.memberExternalId,
+        SWEEP_ACCOUNTS: { 'Fn::If': ['Remediate', ORG.sweepAccounts, ''] },
+      });
+      expect(env(single, fn)).toMatchObject({ MEMBER_ROLE_NAME: '', SWEEP_ACCOUNTS: { 'Fn::If': ['Remediate', '', ''] } });
+    }
+  });
+
+  it('lets the functions assume only the member remediation role, within the organization', () => {
+    const policy = org.template.Resources.AssumeMemberRolePolicy!;
+    // Only in remediate mode: the member role may detach, and alert and dry-run modes may detach nowhere.
+    expect(policy.Condition).toBe('RemediateMembers');
+    expect(org.template.Conditions!.RemediateMembers).toEqual({ 'Fn::And': [{ Condition: 'Remediate' }, { Condition: 'HasMemberRole' }] });
+    expect(policy.Properties!.Roles).toEqual([{ Ref: 'AttachGuardRole' }, { Ref: 'SweepRole' }]);
+    expect((policy.Properties!.PolicyDocument as { Statement: unknown[] }).Statement).toEqual([
+      {
+        Sid: 'AssumeMemberRemediationRole',
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/iot-policy-guard-remediation' },
+        Condition: { 'Fn::If': ['HasOrganization', { StringEquals: { 'aws:ResourceOrgID': 'o-abcdefghij' } }, { Ref: 'AWS::NoValue' }] },
+      },
+    ]);
+    // Single-account deployments: the condition is false, so the policy does not exist.
+    expect(single.template.Conditions!.HasMemberRole).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+  });
+
+  it('lets only the organization put events on the default bus', () => {
+    const bus = org.template.Resources.OrganizationBusPolicy!;
+    expect(bus.Condition).toBe('HasOrganization');
+    expect(bus.Properties).toMatchObject({ EventBusName: 'default', Statement: { Effect: 'Allow', Action: 'events:PutEvents', Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abcdefghij' } } } });
+    expect(single.template.Conditions!.HasOrganization).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+  });
+});
+
+describe('organization stage parameters', () => {
+  it('checks them, naming the parameter', () => {
+    expect(checkOrganizationId('o-abcdefghij')).toBe('o-abcdefghij');
+    expect(() => checkOrganizationId('org-1')).toThrow(/organizationId=/);
+    expect(() => checkMemberExternalId('', 'role')).toThrow(/memberExternalId=.*is required with memberRoleName/);
+    expect(() => checkMemberExternalId('x1', '')).toThrow(StageParamError);
+    expect(checkSweepAccounts(' 222222222222 ,333333333333', 'r')).toBe('222222222222,333333333333');
+    expect(() => checkSweepAccounts('222222222222', '')).toThrow(/needs --param="memberRoleName/);
+    expect(() => checkSweepAccounts('2222', 'r')).toThrow(/12-digit account ids/);
+  });
+});
