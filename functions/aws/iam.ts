@@ -21,6 +21,8 @@ export class RemediationError extends Error {
  * UnmodifiableEntity (service-linked and Identity Center roles) cannot be fixed here. Anything else throws.
  */
 export async function detachPolicy(iam: IAMClient, principal: Principal, policyArn: string): Promise<{ result: DetachResult; errorMessage?: string }> {
+  // Not an IAM principal: respond() takes these to Identity Center (aws/sso.ts). Never report a detach not made.
+  if (principal.type === 'permission-set') throw new TypeError('a permission set is detached through IAM Identity Center, not IAM');
   try {
     switch (principal.type) {
       case 'user':

@@ -1,7 +1,8 @@
 /**
  * `iot-policy-guard audit`: the sweep, run by hand against the account of the current AWS credentials (or
  * AWS_ENDPOINT_URL). Read-only by default: it lists and reports, and makes no write call at all. With --remediate it
- * detaches what the guard in remediate mode would, through the same detach as the functions.
+ * detaches what the guard in remediate mode would, through the same detach as the functions. With
+ * --identity-center-region it covers the permission sets of IAM Identity Center too.
  */
 import { IAMClient } from '@aws-sdk/client-iam';
 import { Option, type Command } from 'commander';
@@ -12,8 +13,10 @@ import { toReportRecord, type ReportRecord } from '../core/report.js';
 import { SCOPES, type Scope } from '../core/types.js';
 import { detachPolicy, errorCode, RemediationError } from '../aws/iam.js';
 import { ListHoldersError } from '../aws/list-entities.js';
-import { emptyScanStats, FOUND_BY_SWEEP, scanAttachments, type ScanStats } from '../guard/sweep-scan.js';
-import { tableHeader, tableRow } from './format.js';
+import { createIdentityCenterAccess, detachFromPermissionSet, IdentityCenterListError, type IdentityCenterAccess } from '../aws/sso.js';
+import { scanPermissionSets } from '../guard/sweep-identity-center.js';
+import { emptyScanStats, FOUND_BY_SWEEP, scanAttachments, type Found, type ScanStats } from '../guard/sweep-scan.js';
+import { formatVerdicts, tableHeader, tableRow } from './format.js';
 import { EXIT, UsageError, type Io } from './main.js';
 
 /** An audit record: evaluate's record (eventId and eventTime null, actor "found by sweep") plus what was done. */
@@ -35,7 +38,10 @@ interface AuditOptions {
   account?: string;
   json?: boolean;
   remediate?: boolean;
+  identityCenterRegion?: string;
 }
+
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 /** Adds the `audit` command to the CLI. */
 export function registerAudit(program: Command, context: AuditContext): void {
@@ -47,19 +53,29 @@ export function registerAudit(program: Command, context: AuditContext): void {
     .option('--account <id>', 'the account the credentials act in (default: from the credentials, e.g. AWS_ACCOUNT_ID); needed when allowlist entries name an account')
     .option('--json', 'one JSON object per attachment on stdout; summary on stderr')
     .option('--remediate', "detach every violation whose action is remediate, the allowlist's mode counting as remediate (per-policy modes: alert are kept)")
+    .option('--identity-center-region <region>', 'also check the permission sets of IAM Identity Center, enabled in this Region (e.g. eu-west-1)')
     .action(async (opts: AuditOptions) => {
       const iam = new IAMClient({ maxAttempts: 5, retryMode: 'adaptive' });
+      const identityCenter = createIdentityCenterAccess({ maxAttempts: 5, retryMode: 'adaptive' });
       try {
-        context.setStatus(await runAudit(opts, iam, context));
+        context.setStatus(await runAudit(opts, iam, context, identityCenter));
       } finally {
         iam.destroy();
+        identityCenter.destroy();
       }
     });
 }
 
 /** Runs one audit and resolves to the exit status; throws UsageError for problems with credentials, endpoint or input. */
-export async function runAudit(opts: AuditOptions, iam: IAMClient, context: Pick<AuditContext, 'io' | 'resolveAllowlist'>): Promise<number> {
+export async function runAudit(
+  opts: AuditOptions,
+  iam: IAMClient,
+  context: Pick<AuditContext, 'io' | 'resolveAllowlist'>,
+  identityCenter: IdentityCenterAccess = createIdentityCenterAccess({ maxAttempts: 5, retryMode: 'adaptive' }),
+): Promise<number> {
   const { io } = context;
+  const icRegion = opts.identityCenterRegion;
+  if (icRegion !== undefined && !REGION.test(icRegion)) throw new UsageError(`--identity-center-region "${icRegion}" is not an AWS Region such as eu-west-1`);
   const say = (line: string): void => void io.stderr.write(`${line}\n`);
   const given = context.resolveAllowlist(opts.allowlist);
   // --remediate is GUARD_MODE=remediate for one run: the top-level mode becomes remediate, per-policy overrides stay.
@@ -72,10 +88,14 @@ export async function runAudit(opts: AuditOptions, iam: IAMClient, context: Pick
   const outcomes = new Map<Outcome, number>();
   const problems: string[] = [];
   const progress = startProgress(io.stderr, stats);
-  let stoppedBy: ListHoldersError | undefined;
+  let stoppedBy: ListHoldersError | IdentityCenterListError | undefined;
   if (!opts.json) io.stdout.write(`${tableHeader()}\n`);
   try {
-    const found = scanAttachments(iam, { allowlist, scope, partition, account, now: new Date(), onPolicy: progress.update }, stats);
+    const now = new Date();
+    const found = chain(
+      scanAttachments(iam, { allowlist, scope, partition, account, now, onPolicy: progress.update }, stats),
+      icRegion === undefined ? null : () => scanPermissionSets(identityCenter, { allowlist, scope, account, now, region: icRegion }, stats),
+    );
     for await (const { event, decision } of found) {
       let outcome: Outcome | null = null;
       if (opts.remediate && decision.verdict === 'violation' && event.principal && event.policyArn) {
@@ -83,7 +103,12 @@ export async function runAudit(opts: AuditOptions, iam: IAMClient, context: Pick
           outcome = 'alert-only';
         } else {
           try {
-            outcome = (await detachPolicy(iam, event.principal, event.policyArn)).result;
+            if (event.principal.type === 'permission-set') {
+              const target = { instanceArn: event.instanceArn ?? '', permissionSetArn: event.principal.name, policyArn: event.policyArn };
+              outcome = (await detachFromPermissionSet(identityCenter.clientFor(event.region ?? icRegion ?? ''), target)).result;
+            } else {
+              outcome = (await detachPolicy(iam, event.principal, event.policyArn)).result;
+            }
           } catch (error) {
             if (!(error instanceof RemediationError)) throw error;
             outcome = 'remediation-failed';
@@ -97,7 +122,7 @@ export async function runAudit(opts: AuditOptions, iam: IAMClient, context: Pick
       io.stdout.write(opts.json ? `${JSON.stringify(record)}\n` : `${tableRow(outcome ? { ...record, reason: `${outcome}; ${record.reason}` } : record)}\n`);
     }
   } catch (error) {
-    if (!(error instanceof ListHoldersError)) throw explain(error);
+    if (!(error instanceof ListHoldersError) && !(error instanceof IdentityCenterListError)) throw explain(error);
     stoppedBy = error;
   } finally {
     progress.stop();
@@ -107,10 +132,22 @@ export async function runAudit(opts: AuditOptions, iam: IAMClient, context: Pick
   if (opts.json) say(text);
   else io.stdout.write(`\n${text}\n`);
   if (stoppedBy) {
-    throw explain(stoppedBy, stats.listed > 0 ? `the audit stopped after ${stats.listed} of ${stats.governedPolicies} policies; what it found so far is above` : undefined);
+    const where = stats.identityCenter
+      ? `the audit stopped while listing IAM Identity Center in ${stats.identityCenter.region}; what it found so far is above`
+      : stats.listed > 0
+        ? `the audit stopped after ${stats.listed} of ${stats.governedPolicies} policies; what it found so far is above`
+        : undefined;
+    throw explain(stoppedBy, where);
   }
   if (problems.length > 0) return EXIT.error;
-  return stats.verdicts.violation > 0 ? EXIT.violation : EXIT.ok;
+  if (stats.verdicts.violation > 0) return EXIT.violation;
+  return stats.verdicts.unresolved > 0 ? EXIT.unresolved : EXIT.ok;
+}
+
+/** The IAM scan, then (when asked for) the Identity Center one. */
+async function* chain(first: AsyncGenerator<Found>, then: (() => AsyncGenerator<Found>) | null): AsyncGenerator<Found> {
+  yield* first;
+  if (then) yield* then();
 }
 
 /**
@@ -172,7 +209,7 @@ const REJECTED_CREDENTIALS = new Set(['InvalidClientTokenId', 'SignatureDoesNotM
 
 /** Turns an AWS or network failure into a one-line UsageError; anything else (a bug) is returned as it is. */
 function explain(error: unknown, context?: string): unknown {
-  const cause = error instanceof ListHoldersError || error instanceof RemediationError ? error.cause : error;
+  const cause = error instanceof ListHoldersError || error instanceof RemediationError || error instanceof IdentityCenterListError ? error.cause : error;
   const e = cause as { code?: unknown; name?: unknown; message?: unknown; $metadata?: unknown } | null;
   if (e === null || typeof e !== 'object') return error;
   const code = typeof e.code === 'string' ? e.code : errorCode(cause);
@@ -185,7 +222,12 @@ function explain(error: unknown, context?: string): unknown {
   } else if (REJECTED_CREDENTIALS.has(code)) {
     text = `the AWS credentials were rejected (${code}: ${message}); refresh them (e.g. \`aws sso login\`)`;
   } else if (code === 'AccessDenied') {
-    text = `access denied (${message}); audit needs iam:ListEntitiesForPolicy, and --remediate iam:DetachUserPolicy, iam:DetachRolePolicy and iam:DetachGroupPolicy`;
+    text =
+      `access denied (${message}); audit needs iam:ListEntitiesForPolicy, and --remediate iam:DetachUserPolicy, iam:DetachRolePolicy and iam:DetachGroupPolicy` +
+      '; --identity-center-region needs sso:ListInstances, sso:ListPermissionSets, sso:ListManagedPoliciesInPermissionSet and sso:DescribePermissionSet, ' +
+      'and with --remediate sso:DetachManagedPolicyFromPermissionSet and sso:ProvisionPermissionSet';
+  } else if (error instanceof IdentityCenterListError) {
+    text = `IAM Identity Center failed: ${code}: ${message}`;
   } else if (e.$metadata !== undefined || error instanceof ListHoldersError) {
     text = `IAM failed: ${code}: ${message}`;
   } else {
@@ -208,8 +250,12 @@ function formatAuditSummary(s: ScanStats, c: SummaryContext): string {
   const lines = [
     `${s.listed} of ${s.governedPolicies} governed policies listed (scope ${c.scope}, partition ${c.partition}, account ${c.account ?? 'unknown'}) ` +
       `in ${s.listCalls} ListEntitiesForPolicy call${s.listCalls === 1 ? '' : 's'}, ${s.attachments} attachments`,
-    `verdicts: ${v.violation} violation, ${v.allowed} allowed, ${v['not-governed']} not-governed, ${v['failed-attempt']} failed-attempt`,
+    formatVerdicts(v),
   ];
+  if (s.identityCenter) {
+    const ic = s.identityCenter;
+    lines.splice(1, 0, `IAM Identity Center (${ic.region}): ${ic.permissionSets} permission sets of ${ic.instances} instance${ic.instances === 1 ? '' : 's'} checked in ${ic.calls} SSO admin call${ic.calls === 1 ? '' : 's'}`);
+  }
   if (c.remediate) {
     const done = [...c.outcomes].map(([outcome, n]) => `${n} ${outcome}`);
     lines.push(`remediation: ${done.length > 0 ? done.join(', ') : 'nothing to do'}`);

@@ -40,7 +40,7 @@ export function emptySummary(): Summary {
     otherRecords: 0,
     unrecognisedDocuments: 0,
     digestFiles: 0,
-    verdicts: { violation: 0, allowed: 0, 'not-governed': 0, 'failed-attempt': 0 },
+    verdicts: { violation: 0, allowed: 0, 'not-governed': 0, 'failed-attempt': 0, unresolved: 0 },
     problems: [],
   };
 }

@@ -1,5 +1,7 @@
 /** How `evaluate` and `audit` show their results: a table for people, NDJSON for programs. */
+import { parsePermissionSetArn, permissionSetLabel } from '../core/identity-center.js';
 import { displayPolicy, type ReportRecord } from '../core/report.js';
+import type { Verdict } from '../core/types.js';
 import type { Summary } from './evaluate.js';
 
 const COLUMNS = [
@@ -31,13 +33,20 @@ export function tableHeader(): string {
   return row(COLUMNS.map((c) => c.title));
 }
 
+// A permission set's ARN does not fit the column: its name when known (audit), else its ps- id (evaluate).
+function principalCell(r: ReportRecord): string {
+  const { type, name } = r.principal!;
+  if (type !== 'permission-set') return `${type}/${name}`;
+  return r.permissionSetName ? permissionSetLabel(name, r.permissionSetName) : (parsePermissionSetArn(name)?.id ?? name);
+}
+
 export function tableRow(r: ReportRecord): string {
   const detail =
     r.verdict === 'violation' ? `${r.action}: ${r.reason}` : r.verdict === 'allowed' ? `entry #${r.rule}` : r.reason;
   return row([
     (r.eventTime ?? '-').replace(/\.\d+Z$/, 'Z'),
     r.account ?? '-',
-    r.principal ? `${r.principal.type}/${r.principal.name}` : '-',
+    r.principal ? principalCell(r) : '-',
     displayPolicy(r.policyArn),
     r.actor,
     r.verdict,
@@ -53,7 +62,7 @@ export function formatSummary(s: Summary, noun = 'attach events'): string {
       (s.filesSkipped > 0 ? `, ${s.filesSkipped} files skipped (not .json, .json.gz, .jsonl or .ndjson)` : '') +
       (s.digestFiles > 0 ? `, ${s.digestFiles} CloudTrail digest files skipped` : '') +
       (s.unrecognisedDocuments > 0 ? `, ${s.unrecognisedDocuments} documents not CloudTrail` : ''),
-    `verdicts: ${v.violation} violation, ${v.allowed} allowed, ${v['not-governed']} not-governed, ${v['failed-attempt']} failed-attempt`,
+    formatVerdicts(v),
   ];
   if (s.problems.length > 0) {
     lines.push(`${s.problems.length} input problem${s.problems.length === 1 ? '' : 's'}:`);
@@ -61,6 +70,12 @@ export function formatSummary(s: Summary, noun = 'attach events'): string {
     if (s.problems.length > 50) lines.push(`  … and ${s.problems.length - 50} more`);
   }
   return lines.join('\n');
+}
+
+/** The verdict counts; `unresolved` only when there are some (permission sets an entry matches by name). */
+export function formatVerdicts(v: Readonly<Record<Verdict, number>>): string {
+  const unresolved = v.unresolved > 0 ? `, ${v.unresolved} unresolved (permission set names are not in CloudTrail: see the detail)` : '';
+  return `verdicts: ${v.violation} violation, ${v.allowed} allowed, ${v['not-governed']} not-governed, ${v['failed-attempt']} failed-attempt${unresolved}`;
 }
 
 function formatBytes(n: number): string {

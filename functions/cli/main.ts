@@ -1,6 +1,8 @@
 /**
  * `iot-policy-guard`: the command line. Exit status: 0 no violation, 1 at least one violation, 2 usage or input error
- * (an input error wins over violations, because the run did not see everything it was asked to).
+ * (an input error wins over violations, because the run did not see everything it was asked to), 3 no violation but
+ * at least one unresolved attachment (a permission set an entry matches by name, whose name CloudTrail does not record):
+ * neither "compliant" nor "violation" would be true.
  */
 import { existsSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
@@ -15,7 +17,7 @@ import { emptySummary, evaluateSources, type Summary } from './evaluate.js';
 import { formatSummary, tableHeader, tableRow } from './format.js';
 import { readSources } from './sources.js';
 
-export const EXIT = { ok: 0, violation: 1, error: 2 } as const;
+export const EXIT = { ok: 0, violation: 1, error: 2, unresolved: 3 } as const;
 export const DEFAULT_ALLOWLIST = 'infra/allowlist.yml';
 
 /** A user error: printed as one message, never as a stack trace. */
@@ -109,7 +111,8 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
 
 function statusOf(summary: Summary): number {
   if (summary.problems.length > 0) return EXIT.error;
-  return summary.verdicts.violation > 0 ? EXIT.violation : EXIT.ok;
+  if (summary.verdicts.violation > 0) return EXIT.violation;
+  return summary.verdicts.unresolved > 0 ? EXIT.unresolved : EXIT.ok;
 }
 
 function resolveAllowlist(path: string | undefined, say: (line: string) => void): Allowlist {

@@ -65,7 +65,9 @@ async function* readFile(path: string): AsyncGenerator<SourceItem> {
 export async function* readStream(source: string, input: Readable): AsyncGenerator<SourceItem> {
   const decoder = new StringDecoder('utf8');
   let bytes = 0;
-  let pending = '';
+  // The unfinished line, in pieces joined once when its newline arrives. Appending to one string and searching it
+  // would flatten the whole line on every chunk: quadratic in the line, and CloudTrail writes a log file as one line.
+  let pieces: string[] = [];
   let lineNumber = 0;
   let whole: string[] | null = null; // set once the file turns out to be one multi-line document
   let wholeChars = 0;
@@ -80,14 +82,13 @@ export async function* readStream(source: string, input: Readable): AsyncGenerat
         whole.push(textChunk);
         continue;
       }
-      // Search only the new text: rescanning a long single-line file on every chunk would be quadratic.
-      let searchFrom = pending.length;
-      pending += textChunk;
+      let start = 0;
       let newline: number;
-      while (!whole && (newline = pending.indexOf('\n', searchFrom)) >= 0) {
-        const line = pending.slice(0, newline);
-        pending = pending.slice(newline + 1);
-        searchFrom = 0;
+      while (!whole && (newline = textChunk.indexOf('\n', start)) >= 0) {
+        pieces.push(textChunk.slice(start, newline));
+        const line = pieces.join('');
+        pieces = [];
+        start = newline + 1;
         lineNumber++;
         if (line.trim() === '') continue;
         const parsed = tryParse(line);
@@ -96,15 +97,16 @@ export async function* readStream(source: string, input: Readable): AsyncGenerat
           yield { kind: 'document', source, doc: parsed.value };
         } else if (firstLine) {
           // Not a JSON line: the file is one document spread over many lines.
-          whole = [line, '\n', pending];
-          wholeChars = line.length + pending.length;
-          pending = '';
+          const after = textChunk.slice(start);
+          whole = [line, '\n', after];
+          wholeChars = line.length + 1 + after.length;
         } else {
           yield { kind: 'error', source: `${source}:${lineNumber}`, message: `not valid JSON (${parsed.message})` };
         }
       }
+      if (!whole && start < textChunk.length) pieces.push(start === 0 ? textChunk : textChunk.slice(start));
     }
-    const rest = (whole ? whole.join('') : '') + pending + decoder.end();
+    const rest = (whole ? whole.join('') : '') + pieces.join('') + decoder.end();
     if (rest.trim() !== '') {
       const parsed = tryParse(rest);
       if (parsed.ok) yield { kind: 'document', source, doc: parsed.value };
@@ -129,7 +131,10 @@ async function* decompress(input: Readable): AsyncGenerator<Buffer> {
     yield* all();
     return;
   }
-  const gunzip = createGunzip();
+  // 64 KiB of output per step instead of zlib's 16 KiB: every step is a round trip through libuv's threadpool, and a
+  // quarter as many made `evaluate` a quarter faster over a CloudTrail archive (bench/RESULTS.md); larger steps grew
+  // the peak RSS without going much faster.
+  const gunzip = createGunzip({ chunkSize: 64 * 1024 });
   const feeding = (async () => {
     try {
       for await (const chunk of all()) if (!gunzip.write(chunk)) await new Promise((r) => gunzip.once('drain', r));

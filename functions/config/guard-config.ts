@@ -23,6 +23,11 @@ export interface GuardConfig {
   readonly memberRole: { readonly roleName: string; readonly externalId: string } | null;
   /** Member accounts the sweep covers besides its own (SWEEP_ACCOUNTS, comma-separated). */
   readonly sweepAccounts: readonly string[];
+  /**
+   * Where IAM Identity Center is enabled (IDENTITY_CENTER_REGION): the sweep lists its permission sets there. Absent or
+   * null: the sweep leaves Identity Center out (attach-guard acts in each event's own Region regardless).
+   */
+  readonly identityCenterRegion?: string | null;
 }
 
 /** A configuration value is missing or wrong; the message names the variable. */
@@ -38,6 +43,7 @@ const BUS_NAME = /^(arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/)?[\w.\-/
 const ACCOUNT = /^\d{12}$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const EXTERNAL_ID = /^[\w+=,.@:\/-]{2,1224}$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -65,6 +71,10 @@ export function loadGuardConfig(env: Env = process.env): GuardConfig {
   const badAccount = sweepAccounts.find((a) => !ACCOUNT.test(a));
   if (badAccount !== undefined) throw new ConfigError(`SWEEP_ACCOUNTS must be 12-digit account ids separated by commas, got "${badAccount}"`);
   if (sweepAccounts.length > 0 && roleName === null) throw new ConfigError('SWEEP_ACCOUNTS needs MEMBER_ROLE_NAME and MEMBER_EXTERNAL_ID');
+  const identityCenterRegion = env.IDENTITY_CENTER_REGION?.trim() || null;
+  if (identityCenterRegion !== null && !REGION.test(identityCenterRegion)) {
+    throw new ConfigError(`IDENTITY_CENTER_REGION must be an AWS Region such as eu-west-1 (where IAM Identity Center is enabled), got "${identityCenterRegion}"`);
+  }
   // The allowlist last: every variable above is checked even when the file is the problem.
   const root = env.LAMBDA_TASK_ROOT ?? process.cwd();
   const path = env.ALLOWLIST_PATH?.trim() || SHIPPED_ALLOWLIST;
@@ -87,6 +97,7 @@ export function loadGuardConfig(env: Env = process.env): GuardConfig {
     homeAccount,
     memberRole: roleName !== null && externalId !== null ? Object.freeze({ roleName, externalId }) : null,
     sweepAccounts: Object.freeze([...new Set(sweepAccounts)]),
+    identityCenterRegion,
   });
 }
 

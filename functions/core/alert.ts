@@ -4,12 +4,14 @@
  * `infra/alert.schema.json` is generated from `alertSchema`; a test keeps the two in step.
  */
 import { stringify } from 'yaml';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { parsePolicyArn, qualifiedName } from './arn.js';
 import { riskOf } from './catalog.js';
 import { describeActor } from './cloudtrail.js';
 import type { Attachment } from './decide.js';
+import { permissionSetLabel, permissionSetOfReservedRole } from './identity-center.js';
 import type { AttachEvent, Decision } from './types.js';
+import { described } from './zod.js';
 
 export const OUTCOMES = ['reverted', 'already-detached', 'not-remediable', 'remediation-failed', 'alert-only', 'dry-run'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -20,42 +22,59 @@ export type GuardMode = (typeof GUARD_MODES)[number];
 export const MAX_FIELD_CHARS = 1024;
 export const SNS_MAX_BYTES = 262_144;
 
-const nullableString = z.string().nullable();
-export const alertSchema = z
-  .strictObject({
+const nullableString = z.nullable(z.string());
+export const alertSchema = described(
+  z.strictObject({
     schemaVersion: z.literal(1),
-    source: z.enum(['event', 'sweep']).describe('event: an attach call seen through CloudTrail; sweep: found by the scheduled sweep.'),
-    eventId: nullableString.describe('CloudTrail eventID; null for the sweep.'),
-    eventTime: nullableString.describe('When the policy was attached (CloudTrail eventTime); null for the sweep.'),
+    source: described(z.enum(['event', 'sweep']), 'event: an attach call seen through CloudTrail; sweep: found by the scheduled sweep.'),
+    eventId: described(nullableString, 'CloudTrail eventID; null for the sweep.'),
+    eventTime: described(nullableString, 'When the policy was attached (CloudTrail eventTime); null for the sweep.'),
     account: nullableString,
     region: nullableString,
-    actor: z.string().describe('Who attached it: userIdentity.arn, else the session issuer, invokedBy or type; "found by sweep" for the sweep.'),
+    actor: described(z.string(), 'Who attached it: userIdentity.arn, else the session issuer, invokedBy or type; "found by sweep" for the sweep.'),
     sourceIp: nullableString,
     userAgent: nullableString,
-    principal: z.strictObject({ type: z.enum(['user', 'role', 'group']), name: z.string() }),
+    principal: described(
+      z.strictObject({ type: z.enum(['user', 'role', 'group', 'permission-set']), name: z.string() }),
+      'The IAM user, role or group by name, or the IAM Identity Center permission set by ARN (its name is in permissionSet).',
+    ),
     policyArn: z.string(),
-    policyName: z.string().describe('Path-qualified name, e.g. service-role/AWSIoTLogging.'),
-    severity: z.enum(['high', 'low']).describe('high for write or full access, low for read-only.'),
+    policyName: described(z.string(), 'Path-qualified name, e.g. service-role/AWSIoTLogging.'),
+    severity: described(z.enum(['high', 'low']), 'high for write or full access, low for read-only.'),
     verdict: z.enum(['violation', 'failed-attempt']),
-    action: z.enum(['alert', 'remediate']).nullable().describe('What the allowlist asks for; null for failed attempts.'),
+    action: described(z.nullable(z.enum(['alert', 'remediate'])), 'What the allowlist asks for; null for failed attempts.'),
     outcome: z.enum(OUTCOMES),
-    mode: z.enum(GUARD_MODES).describe('The mode the guard ran in.'),
+    mode: described(z.enum(GUARD_MODES), 'The mode the guard ran in.'),
     reason: z.string(),
-    error: z.strictObject({ name: z.string(), message: z.string() }).optional().describe('Why remediation failed or was impossible.'),
-    suggestedAllowlistEntry: z.string().describe('The allowlist entry (YAML) that would allow this attachment, if it was legitimate.'),
-    handledAt: z.string().describe('When the guard handled it (ISO 8601).'),
-  })
-  .describe('iot-policy-guard alert, schemaVersion 1');
+    error: described(z.optional(z.strictObject({ name: z.string(), message: z.string() })), 'Why remediation failed or was impossible.'),
+    suggestedAllowlistEntry: described(z.string(), 'The allowlist entry (YAML) that would allow this attachment, if it was legitimate.'),
+    handledAt: described(z.string(), 'When the guard handled it (ISO 8601).'),
+    permissionSet: described(
+      z.optional(z.strictObject({ arn: nullableString, name: nullableString, instanceArn: nullableString })),
+      'The IAM Identity Center permission set involved: the principal itself (type permission-set), or the one an ' +
+        'AWSReservedSSO_* role was provisioned from (name only): the policy has to come off that permission set.',
+    ),
+    provisioning: described(
+      z.optional(z.strictObject({ status: z.string(), requestId: nullableString, failureReason: nullableString })),
+      'After detaching from a permission set: ProvisionPermissionSet to all provisioned accounts, as it answered ' +
+        '(status IN_PROGRESS, SUCCEEDED or FAILED; IN_PROGRESS finishes asynchronously).',
+    ),
+  }),
+  'iot-policy-guard alert, schemaVersion 1',
+);
 
 export type Alert = z.infer<typeof alertSchema>;
+export type Provisioning = NonNullable<Alert['provisioning']>;
 
 export interface AlertInput {
   readonly source: Alert['source'];
-  readonly event: Pick<AttachEvent, 'eventId' | 'eventTime' | 'region'> & Attachment;
+  readonly event: Pick<AttachEvent, 'eventId' | 'eventTime' | 'region' | 'instanceArn'> & Attachment;
   readonly decision: Decision;
   readonly outcome: Outcome;
   readonly mode: GuardMode;
   readonly error?: { readonly name: string; readonly message: string };
+  /** Permission sets: what ProvisionPermissionSet answered after the detach. */
+  readonly provisioning?: Provisioning;
   readonly handledAt: Date;
 }
 
@@ -79,7 +98,7 @@ export function buildAlert(input: AlertInput): Alert {
     actor: clip(input.source === 'sweep' ? 'found by sweep' : describeActor(event.actor)),
     sourceIp: clipOrNull(event.actor.sourceIp),
     userAgent: clipOrNull(event.actor.userAgent),
-    principal: { type: principal.type, name: clip(principal.name, 128) },
+    principal: { type: principal.type, name: clip(principal.name, principal.type === 'permission-set' ? MAX_FIELD_CHARS : 128) },
     policyArn: clip(policyArn),
     policyName: clip(policyName),
     severity: arn && riskOf(arn) === 'read-only' ? 'low' : 'high',
@@ -88,15 +107,35 @@ export function buildAlert(input: AlertInput): Alert {
     outcome: input.outcome,
     mode: input.mode,
     reason: clip(decision.reason),
-    suggestedAllowlistEntry: suggestEntry(principal, arn ? (arn.account === 'aws' ? qualifiedName(arn) : policyArn) : policyArn, event.account),
+    suggestedAllowlistEntry: suggestEntry(
+      principal.type === 'permission-set' && event.permissionSetName ? { type: principal.type, name: event.permissionSetName } : principal,
+      arn ? (arn.account === 'aws' ? qualifiedName(arn) : policyArn) : policyArn,
+      event.account,
+    ),
     handledAt: input.handledAt.toISOString(),
   };
   if (input.error) alert.error = { name: clip(input.error.name, 128), message: clip(input.error.message) };
+  if (principal.type === 'permission-set') {
+    alert.permissionSet = { arn: clip(principal.name), name: clipOrNull(event.permissionSetName ?? null), instanceArn: clipOrNull(event.instanceArn ?? null) };
+  } else if (principal.type === 'role') {
+    const fromPermissionSet = permissionSetOfReservedRole(principal.name);
+    if (fromPermissionSet !== null) alert.permissionSet = { arn: null, name: fromPermissionSet, instanceArn: null };
+  }
+  if (input.provisioning) {
+    const { status, requestId, failureReason } = input.provisioning;
+    alert.provisioning = { status: clip(status, 64), requestId: clipOrNull(requestId), failureReason: clipOrNull(failureReason) };
+  }
   return alert;
 }
 
+/** How people read the principal: `role/NAME`, or `permission-set/NAME` (the ARN's ps- id when the name is unknown). */
+function principalLabel(alert: Alert): string {
+  if (alert.principal.type === 'permission-set') return permissionSetLabel(alert.principal.name, alert.permissionSet?.name);
+  return `${alert.principal.type}/${alert.principal.name}`;
+}
+
 function suggestEntry(principal: { type: string; name: string }, policy: string, account: string | null): string {
-  const entry: Record<string, string> = { policy, principal: `${principal.type}/${clip(principal.name, 128)}` };
+  const entry: Record<string, string> = { policy, principal: `${principal.type}/${clip(principal.name, principal.type === 'permission-set' ? MAX_FIELD_CHARS : 128)}` };
   if (account !== null && /^\d{12}$/.test(account)) entry.account = account;
   entry.reason = 'TODO: why this attachment is approved';
   return stringify([entry], { defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' });
@@ -105,7 +144,7 @@ function suggestEntry(principal: { type: string; name: string }, policy: string,
 const OUTCOME_TEXT: Record<Outcome, string> = {
   reverted: 'The policy was detached (reverted).',
   'already-detached': 'The policy was already detached when the guard tried to detach it (a retry, or someone was faster).',
-  'not-remediable': 'The guard could not detach it: IAM does not allow changes to this principal. Fix it at its source.',
+  'not-remediable': 'The guard could not detach it (see Error). Fix it at its source.',
   'remediation-failed': 'DETACHING FAILED: the policy is probably still attached. The guard will retry; act now.',
   'alert-only': 'Nothing was changed: the allowlist asks for an alert only.',
   'dry-run': 'Nothing was changed: the guard runs in dry-run mode.',
@@ -118,7 +157,7 @@ export function renderSubject(alert: Alert): string {
   const tail = `${alert.account ? ` (${alert.account})` : ''}: ${alert.outcome}`;
   const head = `${what} ${alert.policyName} on `;
   const room = 99 - head.length - tail.length;
-  const principal = `${alert.principal.type}/${alert.principal.name}`;
+  const principal = principalLabel(alert);
   const subject = `${head}${principal.length > room ? `${principal.slice(0, Math.max(room - 1, 0))}…` : principal}${tail}`;
   return scrub(subject.length > 99 ? `${subject.slice(0, 98)}…` : subject);
 }
@@ -127,13 +166,14 @@ export function renderSubject(alert: Alert): string {
 export function renderText(alert: Alert): string {
   const lines = [
     alert.verdict === 'failed-attempt'
-      ? `Someone tried, and failed, to attach the AWS IoT managed policy ${alert.policyName} to ${alert.principal.type} ${alert.principal.name}.`
-      : `The AWS IoT managed policy ${alert.policyName} was attached to ${alert.principal.type} ${alert.principal.name}, and no allowlist entry allows it.`,
+      ? `Someone tried, and failed, to attach the AWS IoT managed policy ${alert.policyName} to ${principalLabel(alert).replace('/', ' ')}.`
+      : `The AWS IoT managed policy ${alert.policyName} was attached to ${principalLabel(alert).replace('/', ' ')}, and no allowlist entry allows it.`,
     '',
     `What was done: ${OUTCOME_TEXT[alert.outcome]}`,
   ];
   if (alert.outcome === 'dry-run') lines.push(`In ${alert.action ?? 'alert'} mode the guard would have ${alert.action === 'remediate' ? 'detached the policy' : 'only alerted'}.`);
   if (alert.error) lines.push(`Error: ${alert.error.name}: ${alert.error.message}`);
+  lines.push(...identityCenterLines(alert));
   lines.push(
     '',
     `Policy:      ${alert.policyArn} (severity ${alert.severity})`,
@@ -153,6 +193,31 @@ export function renderText(alert: Alert): string {
     `-- iot-policy-guard (${alert.source === 'sweep' ? 'scheduled sweep' : 'attach-guard'}, mode ${alert.mode})`,
   );
   return lines.join('\n');
+}
+
+// What people need to know about IAM Identity Center: every account the permission set is provisioned to has the
+// policy, and an AWSReservedSSO_* role can only be fixed through its permission set.
+function identityCenterLines(alert: Alert): string[] {
+  const set = alert.permissionSet;
+  if (!set) return [];
+  if (alert.principal.type === 'role') {
+    return [
+      '',
+      `This role belongs to IAM Identity Center: it was provisioned from the permission set "${set.name}", and IAM does not let anyone change it.`,
+      `Fix it there: detach ${alert.policyName} from permission set "${set.name}" (Identity Center console, or aws sso-admin ` +
+        'detach-managed-policy-from-permission-set), then provision the permission set to all its accounts.',
+    ];
+  }
+  const lines = [
+    '',
+    `The permission set gives the policy to every account it is provisioned to. Instance: ${set.instanceArn ?? 'unknown'}.`,
+  ];
+  const p = alert.provisioning;
+  if (p) {
+    const detail = p.failureReason ? `: ${p.failureReason}` : p.status === 'IN_PROGRESS' ? ' (Identity Center updates the accounts asynchronously)' : '';
+    lines.push(`Provisioning to all provisioned accounts: ${p.status}${detail}; request ${p.requestId ?? 'unknown'}.`);
+  }
+  return lines;
 }
 
 export interface SnsAlertMessage {

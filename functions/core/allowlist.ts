@@ -5,63 +5,64 @@
  * the field and the line, because a typo must never silently allow or forbid an attachment.
  */
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { parsePolicyArn, qualifiedName, type PolicyArn } from './arn.js';
 import { catalogPoliciesNamed, CATALOG, hasIotPrefix } from './catalog.js';
 import { compileGlob, type GlobMatcher } from './glob.js';
+import { described } from './zod.js';
 import type { Mode, PrincipalType, Scope } from './types.js';
 
 const DAY_MS = 86_400_000;
-// IAM user, role and group names: letters, digits and +=,.@_- ; the allowlist adds the globs * and ?.
-const PRINCIPAL = /^(user|role|group)\/([\w+=,.@*?-]{1,128})$/;
+// IAM user, role and group names: letters, digits and +=,.@_- ; the allowlist adds the globs * and ?. A permission
+// set is named by a glob over its name (same characters) or, starting with `arn:`, over its ARN.
+const PRINCIPAL = /^(?:(?:user|role|group)\/[\w+=,.@*?-]{1,128}|permission-set\/(?:arn:[\w+=,.@:/*?-]{1,1224}|[\w+=,.@*?-]{1,128}))$/;
+const PERMISSION_SET_ARN_GLOB = /^arn:[a-z*?-]*:sso:::/;
 
 const modeSchema = z.enum(['alert', 'remediate']);
 
-const entrySchema = z
-  .strictObject({
-    policy: z
-      .string()
-      .min(1)
-      .describe('Policy name (any partition, e.g. AWSIoTDataAccess or service-role/AWSIoTLogging), full policy ARN, or "*" for any governed policy.'),
-    principal: z
-      .string()
-      .regex(PRINCIPAL, 'expected user/NAME, role/NAME or group/NAME (NAME may use * and ?)')
-      .describe('user/NAME, role/NAME or group/NAME; NAME may use * (any run, also empty) and ? (one character).'),
-    account: z
-      .string()
-      .regex(/^\d{12}$/, 'expected a 12-digit account id in quotes, e.g. "123456789012"')
-      .optional()
-      .describe('Only in this AWS account (12 digits, quoted).'),
-    attachedBy: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('Glob matched against the caller: userIdentity.arn or sessionContext.sessionIssuer.arn.'),
-    expires: z.iso
-      .date('expected a date YYYY-MM-DD')
-      .optional()
-      .describe('Allows through the end of this day, UTC (YYYY-MM-DD).'),
-    reason: z.string().trim().min(1, 'a reason is required').describe('Why this attachment is approved.'),
-    ticket: z.string().min(1).optional().describe('Change or approval ticket, e.g. SEC-123.'),
-  })
-  .describe('One approved (principal, policy) pair.');
+const entrySchema = described(
+  z.strictObject({
+    policy: described(
+      z.string().check(z.minLength(1)),
+      'Policy name (any partition, e.g. AWSIoTDataAccess or service-role/AWSIoTLogging), full policy ARN, or "*" for any governed policy.',
+    ),
+    principal: described(
+      z.string().check(z.regex(PRINCIPAL, 'expected user/NAME, role/NAME, group/NAME or permission-set/NAME-or-ARN (NAME may use * and ?)')),
+      'user/NAME, role/NAME, group/NAME or permission-set/NAME; NAME may use * (any run, also empty) and ? (one character). ' +
+        'An IAM Identity Center permission set: permission-set/NAME matches its name, permission-set/arn:... its ARN.',
+    ),
+    account: described(
+      z.optional(z.string().check(z.regex(/^\d{12}$/, 'expected a 12-digit account id in quotes, e.g. "123456789012"'))),
+      'Only in this AWS account (12 digits, quoted).',
+    ),
+    attachedBy: described(
+      z.optional(z.string().check(z.minLength(1))),
+      'Glob matched against the caller: userIdentity.arn or sessionContext.sessionIssuer.arn.',
+    ),
+    expires: described(z.optional(z.iso.date('expected a date YYYY-MM-DD')), 'Allows through the end of this day, UTC (YYYY-MM-DD).'),
+    reason: described(z.string().check(z.trim(), z.minLength(1, 'a reason is required')), 'Why this attachment is approved.'),
+    ticket: described(z.optional(z.string().check(z.minLength(1))), 'Change or approval ticket, e.g. SEC-123.'),
+  }),
+  'One approved (principal, policy) pair.',
+);
 
 /** The allowlist file format. `infra/allowlist.schema.json` is generated from this. */
-export const allowlistSchema = z
-  .strictObject({
-    version: z.literal(1).describe('Format version; always 1.'),
-    mode: modeSchema.default('alert').describe('What a violation gets: alert (default) or remediate (detach, then alert).'),
-    scope: z
-      .enum(['aws-iot', 'seed'])
-      .default('aws-iot')
-      .describe('aws-iot (default): every AWS IoT managed policy; seed: exactly the ten of the AWS IoT developer guide.'),
-    modes: z
-      .record(z.string().min(1), modeSchema)
-      .default({})
-      .describe('Per-policy override of mode; key = policy name or full ARN.'),
-    allow: z.array(entrySchema).default([]).describe('Approved attachments. Anything governed and not listed is a violation.'),
-  })
-  .describe('iot-policy-guard allowlist');
+export const allowlistSchema = described(
+  z.strictObject({
+    version: described(z.literal(1), 'Format version; always 1.'),
+    mode: described(z._default(modeSchema, 'alert'), 'What a violation gets: alert (default) or remediate (detach, then alert).'),
+    scope: described(
+      z._default(z.enum(['aws-iot', 'seed']), 'aws-iot'),
+      'aws-iot (default): every AWS IoT managed policy; seed: exactly the ten of the AWS IoT developer guide.',
+    ),
+    modes: described(
+      z._default(z.record(z.string().check(z.minLength(1)), modeSchema), {}),
+      'Per-policy override of mode; key = policy name or full ARN.',
+    ),
+    allow: described(z._default(z.array(entrySchema), []), 'Approved attachments. Anything governed and not listed is a violation.'),
+  }),
+  'iot-policy-guard allowlist',
+);
 
 export type AllowlistInput = z.input<typeof allowlistSchema>;
 
@@ -80,6 +81,11 @@ export interface AllowEntry {
 export interface CompiledEntry extends AllowEntry {
   readonly matchesPolicy: (arn: PolicyArn) => boolean;
   readonly principalType: PrincipalType;
+  /**
+   * What `matchesPrincipalName` is matched against: the principal's name, or for a permission-set entry whose glob
+   * starts with `arn:`, the permission set's ARN. A permission set's name is not in CloudTrail; see decide().
+   */
+  readonly matchesPrincipalBy: 'name' | 'arn';
   readonly matchesPrincipalName: GlobMatcher;
   readonly matchesActor: GlobMatcher | null;
   /** First instant (ms since epoch) at which the entry no longer allows, or null for no expiry. */
@@ -214,12 +220,19 @@ export function compileAllowlist(
   const allow: CompiledEntry[] = [];
   parsed.data.allow.forEach((entry, index) => {
     const matchesPolicy = policyMatcher(entry.policy, (m) => problem(['allow', index, 'policy'], m));
-    const [, type, name] = PRINCIPAL.exec(entry.principal) as unknown as [string, PrincipalType, string];
+    const slash = entry.principal.indexOf('/');
+    const type = entry.principal.slice(0, slash) as PrincipalType;
+    const name = entry.principal.slice(slash + 1);
+    const byArn = type === 'permission-set' && name.startsWith('arn:');
+    if (byArn && !PERMISSION_SET_ARN_GLOB.test(name)) {
+      problem(['allow', index, 'principal'], `"${name}" is not a permission set ARN glob (arn:PARTITION:sso:::permissionSet/ssoins-ID/ps-ID, * and ? allowed)`);
+    }
     allow.push({
       index,
       ...entry,
       matchesPolicy: matchesPolicy ?? (() => false),
       principalType: type,
+      matchesPrincipalBy: byArn ? 'arn' : 'name',
       matchesPrincipalName: compileGlob(name),
       matchesActor: entry.attachedBy === undefined ? null : compileGlob(entry.attachedBy),
       expiresAt: entry.expires === undefined ? null : Date.parse(`${entry.expires}T00:00:00Z`) + DAY_MS,

@@ -4,12 +4,15 @@
  * (null or "None" responseElements, string booleans, redacted placeholders, eventVersion 1.0 to 1.11): nothing here
  * throws on any JSON value, and nothing that is not a well-formed attach call becomes an AttachEvent.
  */
-import { ATTACH_EVENT_NAMES, type Actor, type AttachEvent, type AttachEventName, type PrincipalType } from './types.js';
+import { instanceIdOf, parsePermissionSetArn, SSO_EVENT_SOURCE } from './identity-center.js';
+import { ATTACH_EVENT_NAMES, PERMISSION_SET_ATTACH_EVENT, type Actor, type AttachEvent, type PrincipalType } from './types.js';
 
 export const IAM_EVENT_SOURCE = 'iam.amazonaws.com';
 export const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
 
-const PRINCIPAL_OF: Record<AttachEventName, { type: PrincipalType; field: string }> = {
+type IamAttachEventName = (typeof ATTACH_EVENT_NAMES)[number];
+
+const PRINCIPAL_OF: Record<IamAttachEventName, { type: PrincipalType; field: string }> = {
   AttachUserPolicy: { type: 'user', field: 'userName' },
   AttachRolePolicy: { type: 'role', field: 'roleName' },
   AttachGroupPolicy: { type: 'group', field: 'groupName' },
@@ -104,15 +107,21 @@ export function isDigestDocument(doc: unknown): boolean {
   return isObject(doc) && 'digestStartTime' in doc && 'digestEndTime' in doc;
 }
 
-/** Classifies one CloudTrail record: an attach-policy call, a malformed one, or anything else. */
+/**
+ * Classifies one CloudTrail record: an attach-policy call (IAM's Attach{User,Role,Group}Policy, or Identity Center's
+ * AttachManagedPolicyToPermissionSet), a malformed one, or anything else.
+ */
 export function readAttachEvent(record: unknown, envelopeAccount: string | null = null): RecordResult {
   if (!isObject(record)) return { kind: 'other' };
+  if (record.eventSource === SSO_EVENT_SOURCE && record.eventName === PERMISSION_SET_ATTACH_EVENT) {
+    return readPermissionSetAttach(record, envelopeAccount);
+  }
   if (record.eventSource !== IAM_EVENT_SOURCE) return { kind: 'other' };
   const eventName = record.eventName;
   if (typeof eventName !== 'string' || !(ATTACH_EVENT_NAMES as readonly string[]).includes(eventName)) {
     return { kind: 'other' };
   }
-  const name = eventName as AttachEventName;
+  const name = eventName as IamAttachEventName;
   const eventId = text(record.eventID);
   const errorCode = present(record.errorCode);
   const params = isObject(record.requestParameters) ? record.requestParameters : null;
@@ -143,6 +152,49 @@ export function readAttachEvent(record: unknown, envelopeAccount: string | null 
       policyArn,
       errorCode,
       errorMessage: text(record.errorMessage),
+    },
+  };
+}
+
+/**
+ * AttachManagedPolicyToPermissionSet: the principal is the permission set, named by its ARN (CloudTrail does not
+ * record its name). The event arrives in the Region where Identity Center is enabled, which is its `awsRegion`.
+ */
+function readPermissionSetAttach(record: Json, envelopeAccount: string | null): RecordResult {
+  const eventId = text(record.eventID);
+  const errorCode = present(record.errorCode);
+  const params = isObject(record.requestParameters) ? record.requestParameters : null;
+  const permissionSetArn = params ? text(params.permissionSetArn) : null;
+  const instanceArn = params ? text(params.instanceArn) : null;
+  const policyArn = params ? text(params.managedPolicyArn) : null;
+  const permissionSet = parsePermissionSetArn(permissionSetArn);
+  const instanceId = instanceIdOf(instanceArn);
+
+  if (errorCode === null) {
+    if (params === null) return { kind: 'malformed', eventId, problem: 'requestParameters missing on a successful call' };
+    if (permissionSetArn === null) return { kind: 'malformed', eventId, problem: 'requestParameters.permissionSetArn missing' };
+    if (!permissionSet) return { kind: 'malformed', eventId, problem: 'requestParameters.permissionSetArn is not a permission set ARN' };
+    if (instanceArn === null) return { kind: 'malformed', eventId, problem: 'requestParameters.instanceArn missing' };
+    if (instanceId === null) return { kind: 'malformed', eventId, problem: 'requestParameters.instanceArn is not an Identity Center instance ARN' };
+    // Acting on a permission set through another instance than its own would fail anyway: refuse it as unreadable.
+    if (instanceId !== permissionSet.instanceId) return { kind: 'malformed', eventId, problem: 'requestParameters.permissionSetArn is not of requestParameters.instanceArn' };
+    if (policyArn === null) return { kind: 'malformed', eventId, problem: 'requestParameters.managedPolicyArn missing' };
+  }
+
+  return {
+    kind: 'attach',
+    event: {
+      eventId,
+      eventTime: text(record.eventTime),
+      eventName: PERMISSION_SET_ATTACH_EVENT,
+      account: text(record.recipientAccountId) ?? envelopeAccount,
+      region: text(record.awsRegion),
+      actor: readActor(record),
+      principal: permissionSet && permissionSetArn ? { type: 'permission-set', name: permissionSetArn } : null,
+      policyArn,
+      errorCode,
+      errorMessage: text(record.errorMessage),
+      instanceArn: instanceId === null ? null : instanceArn,
     },
   };
 }

@@ -3,55 +3,64 @@
  * versioned JSON contract (`kind: sweep-digest`, schemaVersion 1) built by a pure function, and the text for email is
  * rendered from the same data. Subscribers tell it from an alert by `kind` (in the JSON and as a message attribute).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { GUARD_MODES, MAX_FIELD_CHARS, OUTCOMES, SNS_MAX_BYTES, type GuardMode, type Outcome, type SnsAlertMessage } from './alert.js';
 import { parsePolicyArn, qualifiedName } from './arn.js';
 import { riskOf } from './catalog.js';
+import { permissionSetLabel } from './identity-center.js';
 import type { Principal, Scope } from './types.js';
+import { described } from './zod.js';
 
 export const DIGEST_KIND = 'sweep-digest';
 /** The text lists at most this many violations; the JSON lists as many as fit in one SNS message. */
 export const DIGEST_TEXT_LINES = 100;
 
-const count = z.number().int().nonnegative();
+const count = z.int().check(z.nonnegative());
 const errorSchema = z.strictObject({ name: z.string(), message: z.string() });
 
 export const digestViolationSchema = z.strictObject({
-  principal: z.strictObject({ type: z.enum(['user', 'role', 'group']), name: z.string() }),
+  principal: z.strictObject({ type: z.enum(['user', 'role', 'group', 'permission-set']), name: z.string() }),
+  permissionSetName: described(z.optional(z.nullable(z.string())), 'For a permission set (named by ARN in principal): its name.'),
   policyArn: z.string(),
-  policyName: z.string().describe('Path-qualified name, e.g. service-role/AWSIoTLogging.'),
+  policyName: described(z.string(), 'Path-qualified name, e.g. service-role/AWSIoTLogging.'),
   severity: z.enum(['high', 'low']),
-  outcome: z.enum(OUTCOMES).nullable().describe('What was done; null when responding failed before an outcome was known (see error).'),
+  outcome: described(z.nullable(z.enum(OUTCOMES)), 'What was done; null when responding failed before an outcome was known (see error).'),
   reason: z.string(),
-  error: errorSchema.optional(),
+  error: z.optional(errorSchema),
 });
 
-export const digestSchema = z
-  .strictObject({
+export const digestSchema = described(
+  z.strictObject({
     schemaVersion: z.literal(1),
     kind: z.literal(DIGEST_KIND),
-    account: z.string().nullable(),
+    account: z.nullable(z.string()),
     partition: z.string(),
     scope: z.enum(['aws-iot', 'seed']),
-    mode: z.enum(GUARD_MODES).describe('The mode the guard ran in.'),
+    mode: described(z.enum(GUARD_MODES), 'The mode the guard ran in.'),
     startedAt: z.string(),
     finishedAt: z.string(),
-    complete: z.boolean().describe('false when the sweep stopped early (see error): attachments may have been missed.'),
+    complete: described(z.boolean(), 'false when the sweep stopped early (see error): attachments may have been missed.'),
     counts: z.strictObject({
-      governedPolicies: count.describe('Policy ARNs the sweep set out to list.'),
-      policiesNotFound: count.describe('Of those, policies that do not exist in this partition (skipped).'),
-      listCalls: count.describe('ListEntitiesForPolicy calls made (pages).'),
+      governedPolicies: described(count, 'Policy ARNs the sweep set out to list.'),
+      policiesNotFound: described(count, 'Of those, policies that do not exist in this partition (skipped).'),
+      listCalls: described(count, 'ListEntitiesForPolicy calls made (pages).'),
       attachments: count,
       allowed: count,
       violations: count,
       outcomes: z.record(z.enum(OUTCOMES), count),
-      failures: count.describe('Violations whose response failed (remediation-failed, or an error before any outcome).'),
+      failures: described(count, 'Violations whose response failed (remediation-failed, or an error before any outcome).'),
     }),
-    violations: z.array(digestViolationSchema).describe('Worst first: failures, then what is still attached, then what was reverted.'),
-    omitted: count.describe('Violations left out of `violations` to keep the message within the SNS size limit.'),
-    error: errorSchema.optional().describe('Why the sweep stopped early.'),
-  })
-  .describe('iot-policy-guard sweep digest, schemaVersion 1');
+    violations: described(z.array(digestViolationSchema), 'Worst first: failures, then what is still attached, then what was reverted.'),
+    omitted: described(count, 'Violations left out of `violations` to keep the message within the SNS size limit.'),
+    error: described(z.optional(errorSchema), 'Why the sweep stopped early.'),
+    identityCenter: described(
+      z.optional(z.strictObject({ region: z.string(), instances: count, permissionSets: count, calls: count })),
+      'The IAM Identity Center part of the sweep (absent when no Identity Center Region is configured): permission sets ' +
+        'checked and the SSO admin calls made. Their attachments are counted in counts.',
+    ),
+  }),
+  'iot-policy-guard sweep digest, schemaVersion 1',
+);
 
 export type Digest = z.infer<typeof digestSchema>;
 export type DigestViolation = z.infer<typeof digestViolationSchema>;
@@ -62,6 +71,7 @@ export interface DigestViolationInput {
   readonly outcome: Outcome | null;
   readonly reason: string;
   readonly error?: { readonly name: string; readonly message: string };
+  readonly permissionSetName?: string | null;
 }
 
 export interface DigestInput {
@@ -75,6 +85,8 @@ export interface DigestInput {
   readonly violations: readonly DigestViolationInput[];
   /** Set when the sweep stopped early. */
   readonly error?: { readonly name: string; readonly message: string };
+  /** Set when the sweep covered IAM Identity Center. */
+  readonly identityCenter?: Digest['identityCenter'];
 }
 
 // What needs a human first: failures, then violations still in place, then what the guard already fixed.
@@ -122,13 +134,15 @@ export function buildDigest(input: DigestInput): Digest {
     omitted: 0,
   };
   if (input.error) digest.error = { name: clip(input.error.name, 128), message: clip(input.error.message) };
+  if (input.identityCenter) digest.identityCenter = { ...input.identityCenter };
   return digest;
 }
 
 function toDigestViolation(v: DigestViolationInput): DigestViolation {
   const arn = parsePolicyArn(v.policyArn);
   const entry: DigestViolation = {
-    principal: { type: v.principal.type, name: clip(v.principal.name, 128) },
+    principal: { type: v.principal.type, name: clip(v.principal.name, v.principal.type === 'permission-set' ? MAX_FIELD_CHARS : 128) },
+    ...(v.permissionSetName === undefined ? {} : { permissionSetName: v.permissionSetName === null ? null : clip(v.permissionSetName, 128) }),
     policyArn: clip(v.policyArn),
     policyName: clip(arn ? qualifiedName(arn) : v.policyArn),
     severity: arn && riskOf(arn) === 'read-only' ? 'low' : 'high',
@@ -179,7 +193,8 @@ export function renderDigestText(digest: Digest): string {
     lines.push('', 'Violations (worst first):');
     for (const v of digest.violations.slice(0, DIGEST_TEXT_LINES)) {
       const error = v.error ? ` [${v.error.name}: ${v.error.message}]` : '';
-      lines.push(`  ${v.principal.type}/${v.principal.name}  ${v.policyName}  ${v.outcome ?? 'failed'}: ${v.reason}${error}`);
+      const who = v.principal.type === 'permission-set' ? permissionSetLabel(v.principal.name, v.permissionSetName) : `${v.principal.type}/${v.principal.name}`;
+      lines.push(`  ${who}  ${v.policyName}  ${v.outcome ?? 'failed'}: ${v.reason}${error}`);
     }
     const more = digest.violations.length - Math.min(digest.violations.length, DIGEST_TEXT_LINES) + digest.omitted;
     if (more > 0) lines.push(`  … and ${more} more (see the JSON message and the function's log)`);
@@ -189,6 +204,12 @@ export function renderDigestText(digest: Digest): string {
     `Checked: ${c.governedPolicies} governed policies (scope ${digest.scope}, partition ${digest.partition}` +
       `${c.policiesNotFound > 0 ? `, ${c.policiesNotFound} not found there` : ''}) in ${c.listCalls} ListEntitiesForPolicy calls: ` +
       `${c.attachments} attachments, ${c.allowed} allowed, ${c.violations} violations.`,
+    ...(digest.identityCenter
+      ? [
+          `IAM Identity Center (${digest.identityCenter.region}): ${digest.identityCenter.permissionSets} permission sets of ` +
+            `${digest.identityCenter.instances} instance${digest.identityCenter.instances === 1 ? '' : 's'} checked in ${digest.identityCenter.calls} SSO admin calls (their attachments are counted above).`,
+        ]
+      : []),
     `Swept from ${digest.startedAt} to ${digest.finishedAt}.`,
     '',
     'Every detach the sweep made, tried or could not make was also sent as its own alert.',

@@ -16,6 +16,9 @@ export interface ReportRecord {
   readonly action: Mode | null;
   readonly rule: number | null;
   readonly reason: string;
+  /** Permission-set attachments only: the Identity Center instance, and the permission set's name when it was looked up. */
+  readonly instanceArn?: string | null;
+  readonly permissionSetName?: string | null;
 }
 
 /** Builds the report record of one decided event. */
@@ -33,6 +36,8 @@ export function toReportRecord(event: AttachEvent, decision: Decision): ReportRe
     action: decision.action,
     rule: decision.rule,
     reason: decision.reason,
+    ...(event.principal?.type === 'permission-set' || event.instanceArn !== undefined ? { instanceArn: event.instanceArn ?? null } : {}),
+    ...(event.permissionSetName === undefined ? {} : { permissionSetName: event.permissionSetName }),
   };
 }
 

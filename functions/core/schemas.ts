@@ -9,7 +9,7 @@ export const SCHEMA_FILES = {
 } as const;
 
 /** The JSON Schema text of a zod schema, as committed. */
-export function renderSchema(schema: z.ZodType): string {
+export function renderSchema(schema: z.core.$ZodType): string {
   // `io: input` describes what users write: fields with defaults are optional.
   return `${JSON.stringify(z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12' }), null, 2)}\n`;
 }

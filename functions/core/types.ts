@@ -1,6 +1,7 @@
 /** Contracts shared by the decision core, the CLI and the Lambda functions. Pure data, no behaviour. */
 
-export type PrincipalType = 'user' | 'role' | 'group';
+/** An IAM user, role or group, or an IAM Identity Center permission set (named by its ARN). */
+export type PrincipalType = 'user' | 'role' | 'group' | 'permission-set';
 
 export interface Principal {
   readonly type: PrincipalType;
@@ -8,7 +9,9 @@ export interface Principal {
 }
 
 export const ATTACH_EVENT_NAMES = ['AttachUserPolicy', 'AttachRolePolicy', 'AttachGroupPolicy'] as const;
-export type AttachEventName = (typeof ATTACH_EVENT_NAMES)[number];
+/** IAM Identity Center's call (event source sso.amazonaws.com) that adds an AWS managed policy to a permission set. */
+export const PERMISSION_SET_ATTACH_EVENT = 'AttachManagedPolicyToPermissionSet';
+export type AttachEventName = (typeof ATTACH_EVENT_NAMES)[number] | typeof PERMISSION_SET_ATTACH_EVENT;
 
 /** Who made the call, as CloudTrail recorded it. Every field may be absent in real events. */
 export interface Actor {
@@ -34,6 +37,13 @@ export interface AttachEvent {
   readonly policyArn: string | null;
   readonly errorCode: string | null;
   readonly errorMessage: string | null;
+  /** Permission-set events only: the IAM Identity Center instance (`requestParameters.instanceArn`). */
+  readonly instanceArn?: string | null;
+  /**
+   * Permission-set events only: the permission set's name, which CloudTrail does not record. Absent: not looked up
+   * (evaluate works offline); null: looked up, and the permission set no longer exists.
+   */
+  readonly permissionSetName?: string | null;
 }
 
 export type Mode = 'alert' | 'remediate';
@@ -41,7 +51,11 @@ export type Scope = 'seed' | 'aws-iot';
 export const SCOPES: readonly Scope[] = ['aws-iot', 'seed'];
 export const MODES: readonly Mode[] = ['alert', 'remediate'];
 
-export type Verdict = 'failed-attempt' | 'not-governed' | 'allowed' | 'violation';
+/**
+ * `unresolved`: the verdict depends on a `permission-set/NAME` allowlist entry and the permission set's name is not
+ * known (CloudTrail records only its ARN; evaluate cannot look it up offline). Never counted as allowed or as a violation.
+ */
+export type Verdict = 'failed-attempt' | 'not-governed' | 'allowed' | 'violation' | 'unresolved';
 
 export interface Decision {
   readonly verdict: Verdict;

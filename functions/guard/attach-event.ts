@@ -1,6 +1,8 @@
 /** attach-guard's work for one EventBridge delivery: read the CloudTrail event, decide, respond. */
 import { readAttachEvent, recordsIn } from '../core/cloudtrail.js';
 import { decide } from '../core/decide.js';
+import type { AttachEvent, Decision } from '../core/types.js';
+import { errorCode } from '../aws/iam.js';
 import { respond, type GuardDeps, type Response } from './respond.js';
 
 const NOTHING: Response = { outcome: null, alert: null };
@@ -25,6 +27,30 @@ export async function handleAttachEvent(event: unknown, deps: GuardDeps): Promis
     deps.logger.error('unreadable event', { envelopeId, eventId: result.eventId, problem: result.problem });
     return NOTHING;
   }
-  const decision = decide(result.event, deps.config.allowlist, { scope: deps.config.scope, now: deps.now() });
-  return respond({ source: 'event', event: result.event }, decision, deps);
+  const { event: named, decision } = await decideNamingPermissionSet(result.event, deps);
+  return respond({ source: 'event', event: named }, decision, deps);
+}
+
+/**
+ * Decides the event. A permission set's name is not in CloudTrail: it is looked up (DescribePermissionSet in the
+ * event's Region, cached) when the decision depends on it, and then a failed look-up throws so that the platform
+ * retries; and for the alert of a violation, where a failed look-up only costs the alert the name.
+ */
+async function decideNamingPermissionSet(event: AttachEvent, deps: GuardDeps): Promise<{ event: AttachEvent; decision: Decision }> {
+  const options = { scope: deps.config.scope, now: deps.now() };
+  const decision = decide(event, deps.config.allowlist, options);
+  const access = deps.identityCenter;
+  const { principal, region, instanceArn } = event;
+  if (principal?.type !== 'permission-set' || !access || !region || !instanceArn) return { event, decision };
+  if (decision.verdict !== 'unresolved' && decision.verdict !== 'violation') return { event, decision };
+  try {
+    const { name } = await access.permissionSetName(region, instanceArn, principal.name);
+    const named: AttachEvent = { ...event, permissionSetName: name };
+    // A violation stays one whatever the name: an entry matching by name would have made it unresolved.
+    return { event: named, decision: decision.verdict === 'unresolved' ? decide(named, deps.config.allowlist, options) : decision };
+  } catch (error) {
+    if (decision.verdict === 'unresolved') throw error;
+    deps.logger.warn('permission set name not looked up', { eventId: event.eventId, permissionSetArn: principal.name, error: { name: errorCode(error), message: (error as Error).message } });
+    return { event, decision };
+  }
 }

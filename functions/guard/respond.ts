@@ -11,6 +11,7 @@ import type { Decision } from '../core/types.js';
 import { AccountAccessError, type AccountAccess } from '../aws/accounts.js';
 import { detachPolicy, RemediationError } from '../aws/iam.js';
 import { publishAlert, putFinding } from '../aws/notify.js';
+import { detachFromPermissionSet, type IdentityCenterAccess } from '../aws/sso.js';
 import type { GuardConfig } from '../config/guard-config.js';
 
 type LogFields = Record<string, unknown>;
@@ -33,6 +34,8 @@ export interface GuardDeps {
   readonly iam: IAMClient;
   /** IAM in other accounts (organization deployments); without it, only the function's own account is acted in. */
   readonly accounts?: AccountAccess;
+  /** IAM Identity Center, per Region: permission sets are detached (and their names looked up) there. */
+  readonly identityCenter?: IdentityCenterAccess;
   readonly sns: SNSClient;
   readonly events: EventBridgeClient | null;
   readonly logger: GuardLogger;
@@ -40,7 +43,7 @@ export interface GuardDeps {
   readonly now: () => Date;
 }
 
-export type Subject = Pick<AlertInput, 'source' | 'event'>;
+export type Subject = Pick<AlertInput, 'source' | 'event' | 'provisioning'>;
 
 export interface Response {
   readonly outcome: Outcome | null;
@@ -78,6 +81,13 @@ export async function respond(subject: Subject, decision: Decision, deps: GuardD
     logger.debug('decision', { ...fields, outcome: null, reason: decision.reason });
     return { outcome: null, alert: null };
   }
+  if (decision.verdict === 'unresolved') {
+    // The guard looks permission set names up: this is a permission set deleted since (nothing is attached any more),
+    // or, without a name looked up at all, a guard that cannot reach Identity Center: that one is an error.
+    const log = subject.event.permissionSetName === null ? logger.warn : logger.error;
+    log.call(logger, 'decision', { ...fields, outcome: null, reason: decision.reason });
+    return { outcome: null, alert: null };
+  }
   if (decision.verdict === 'failed-attempt') {
     const alertable = config.alertOnFailedAttempts && isGoverned(subject.event.policyArn, config.scope) && subject.event.principal !== null;
     logger.info('decision', { ...fields, outcome: alertable ? 'alert-only' : null, reason: decision.reason });
@@ -96,6 +106,7 @@ export async function respond(subject: Subject, decision: Decision, deps: GuardD
     // The reader never yields a successful attach call without both; refuse to guess.
     return finish(subject, effective, 'not-remediable', deps, fields, { name: 'IncompleteEvent', message: 'the event names no principal or policy' });
   }
+  if (principal.type === 'permission-set') return remediatePermissionSet(subject, effective, deps, fields, principal.name, policyArn);
   let iam: IAMClient;
   try {
     iam = deps.accounts ? await deps.accounts.iamFor(subject.event.account) : deps.iam;
@@ -113,6 +124,32 @@ export async function respond(subject: Subject, decision: Decision, deps: GuardD
     if (!(error instanceof RemediationError)) throw error;
     deps.metrics.addMetric('RemediationFailures', 'Count', 1);
     await finish(subject, effective, 'remediation-failed', deps, fields, { name: error.code, message: error.message });
+    throw error;
+  }
+}
+
+/** Remediation at the permission set: Identity Center in the event's Region detaches, then provisions (aws/sso.ts). */
+async function remediatePermissionSet(
+  subject: Subject,
+  decision: Decision,
+  deps: GuardDeps,
+  fields: Record<string, unknown>,
+  permissionSetArn: string,
+  policyArn: string,
+): Promise<Response> {
+  const { region, instanceArn } = subject.event;
+  if (!deps.identityCenter || !region || !instanceArn) {
+    const message = deps.identityCenter ? 'the event names no Region or Identity Center instance' : 'this guard has no IAM Identity Center client';
+    return finish(subject, decision, 'not-remediable', deps, fields, { name: 'IdentityCenterUnavailable', message });
+  }
+  try {
+    const { result, provisioning } = await detachFromPermissionSet(deps.identityCenter.clientFor(region), { instanceArn, permissionSetArn, policyArn });
+    if (result === 'reverted') deps.metrics.addMetric('Reverted', 'Count', 1);
+    return finish(provisioning ? { ...subject, provisioning } : subject, decision, result, deps, { ...fields, provisioning: provisioning?.status ?? null });
+  } catch (error) {
+    if (!(error instanceof RemediationError)) throw error;
+    deps.metrics.addMetric('RemediationFailures', 'Count', 1);
+    await finish(subject, decision, 'remediation-failed', deps, fields, { name: error.code, message: error.message });
     throw error;
   }
 }

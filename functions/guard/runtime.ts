@@ -7,6 +7,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { PARTITIONS, type Partition } from '../core/arn.js';
 import { createAccountAccess } from '../aws/accounts.js';
+import { createIdentityCenterAccess } from '../aws/sso.js';
 import { loadGuardConfig } from '../config/guard-config.js';
 import type { GuardDeps } from './respond.js';
 
@@ -38,6 +39,8 @@ export function createRuntime(functionName: string, env: NodeJS.ProcessEnv = pro
       // Loaded and built on first use: single-account deployments never initialise STS.
       sts: async () => (sts ??= new (await import('@aws-sdk/client-sts')).STSClient({})),
     }),
+    // One SSO admin client per Region an event comes from, built on first use (Identity Center is regional).
+    identityCenter: createIdentityCenterAccess(),
     sns: new SNSClient({}),
     events: config.findingsBusName ? new EventBridgeClient({}) : null,
     logger,
@@ -54,6 +57,7 @@ export function createRuntime(functionName: string, env: NodeJS.ProcessEnv = pro
     homeAccount: config.homeAccount,
     memberRole: config.memberRole?.roleName ?? null,
     sweepAccounts: config.sweepAccounts.length,
+    identityCenterRegion: config.identityCenterRegion ?? null,
   });
   return { logger, metrics, deps };
 }

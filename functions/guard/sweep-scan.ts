@@ -16,10 +16,15 @@ import { ListHoldersError, listPolicyHolders, type PolicyHolders } from '../aws/
 /** What alerts and reports say for the actor of an attachment the sweep found: nobody recorded who made it. */
 export const FOUND_BY_SWEEP = 'found by sweep';
 
-const UNKNOWN_ACTOR: Actor = Object.freeze({ type: null, arn: null, issuerArn: null, invokedBy: null, sourceIp: null, userAgent: null });
+export const UNKNOWN_ACTOR: Actor = Object.freeze({ type: null, arn: null, issuerArn: null, invokedBy: null, sourceIp: null, userAgent: null });
 
 // The call that makes such an attachment; reports carry it so that their records keep evaluate's shape.
-const ATTACH_CALL: Record<PrincipalType, AttachEventName> = { user: 'AttachUserPolicy', role: 'AttachRolePolicy', group: 'AttachGroupPolicy' };
+const ATTACH_CALL: Record<PrincipalType, AttachEventName> = {
+  user: 'AttachUserPolicy',
+  role: 'AttachRolePolicy',
+  group: 'AttachGroupPolicy',
+  'permission-set': 'AttachManagedPolicyToPermissionSet',
+};
 
 export interface ScanOptions {
   readonly allowlist: Allowlist;
@@ -44,6 +49,8 @@ export interface ScanStats {
   listCalls: number;
   attachments: number;
   readonly verdicts: Record<Verdict, number>;
+  /** The IAM Identity Center part (sweep-identity-center.ts); null when it was not swept. */
+  identityCenter: { region: string; instances: number; permissionSets: number; calls: number } | null;
 }
 
 export interface Found {
@@ -59,7 +66,8 @@ export function emptyScanStats(): ScanStats {
     notFound: [],
     listCalls: 0,
     attachments: 0,
-    verdicts: { violation: 0, allowed: 0, 'not-governed': 0, 'failed-attempt': 0 },
+    verdicts: { violation: 0, allowed: 0, 'not-governed': 0, 'failed-attempt': 0, unresolved: 0 },
+    identityCenter: null,
   };
 }
 

@@ -10,7 +10,8 @@ import { ConfigError } from '../config/guard-config.js';
 import { RemediationError } from '../aws/iam.js';
 import { publishDigest } from '../aws/notify.js';
 import { respond, type GuardDeps } from './respond.js';
-import { emptyScanStats, scanAttachments, type ScanStats } from './sweep-scan.js';
+import { scanPermissionSets } from './sweep-identity-center.js';
+import { emptyScanStats, scanAttachments, type Found, type ScanStats } from './sweep-scan.js';
 
 /** Where the sweep runs: the account is what allowlist entries with `account` are checked against. */
 export interface SweepTarget {
@@ -21,6 +22,8 @@ export interface SweepTarget {
 export interface SweepOptions {
   /** ListEntitiesForPolicy page size (default: IAM's maximum); tests use small pages to exercise paging. */
   readonly pageSize?: number;
+  /** Page size of the Identity Center listings (default: their maximum, 100). */
+  readonly identityCenterPageSize?: number;
 }
 
 export interface SweepResult {
@@ -60,7 +63,7 @@ export async function runSweep(target: SweepTarget, deps: GuardDeps, options: Sw
   const failures: unknown[] = [];
   let stoppedBy: unknown;
 
-  const found = scanAttachments(
+  const iamFound = scanAttachments(
     deps.iam,
     {
       allowlist: config.allowlist,
@@ -72,6 +75,7 @@ export async function runSweep(target: SweepTarget, deps: GuardDeps, options: Sw
     },
     stats,
   );
+  const found = thenPermissionSets(iamFound, target, deps, startedAt, stats, options);
   try {
     for await (const { event, decision } of found) {
       let outcome: Outcome | null = null;
@@ -90,7 +94,8 @@ export async function runSweep(target: SweepTarget, deps: GuardDeps, options: Sw
         }
       }
       if (decision.verdict === 'violation' && event.principal && event.policyArn) {
-        violations.push({ principal: event.principal, policyArn: event.policyArn, outcome, reason: decision.reason, ...(error ? { error } : {}) });
+        const permissionSetName = event.principal.type === 'permission-set' ? { permissionSetName: event.permissionSetName ?? null } : {};
+        violations.push({ principal: event.principal, policyArn: event.policyArn, outcome, reason: decision.reason, ...permissionSetName, ...(error ? { error } : {}) });
       }
     }
   } catch (caught) {
@@ -114,6 +119,7 @@ export async function runSweep(target: SweepTarget, deps: GuardDeps, options: Sw
     },
     violations,
     ...(stoppedBy === undefined ? {} : { error: { name: (stoppedBy as Error).name, message: (stoppedBy as Error).message } }),
+    ...(stats.identityCenter ? { identityCenter: { ...stats.identityCenter } } : {}),
   };
   const digest = buildDigest(input);
   const published = needsDigest(input);
@@ -132,18 +138,40 @@ export async function runSweep(target: SweepTarget, deps: GuardDeps, options: Sw
     outcomes: counts.outcomes,
     failures: counts.failures,
     complete: digest.complete,
+    identityCenter: stats.identityCenter,
     digest: published,
     durationMs: new Date(digest.finishedAt).getTime() - startedAt.getTime(),
   });
   deps.metrics.addMetric('SweepListCalls', 'Count', counts.listCalls);
   deps.metrics.addMetric('SweepAttachments', 'Count', counts.attachments);
+  if (stats.identityCenter) deps.metrics.addMetric('SweepIdentityCenterCalls', 'Count', stats.identityCenter.calls);
   if (published) await publishDigest(deps.sns, config.alertTopicArn, digest);
 
-  if (stoppedBy !== undefined) throw new SweepError(`the sweep stopped after ${stats.listed} of ${stats.governedPolicies} policies`, { cause: stoppedBy });
+  if (stoppedBy !== undefined) {
+    const where = stats.identityCenter ? `while listing the IAM Identity Center permission sets in ${stats.identityCenter.region}` : `after ${stats.listed} of ${stats.governedPolicies} policies`;
+    throw new SweepError(`the sweep stopped ${where}`, { cause: stoppedBy });
+  }
   if (failures.length > 0) {
     throw new SweepError(`${failures.length} of ${counts.violations} responses failed`, { cause: failures.length === 1 ? failures[0] : new AggregateError(failures) });
   }
   return { stats, digest, published };
+}
+
+/**
+ * The IAM scan, then the permission sets of IAM Identity Center in IDENTITY_CENTER_REGION. Without a Region configured,
+ * Identity Center is skipped with a log line; without an Identity Center client (member accounts: Identity Center is
+ * swept once, from the function's own account), silently.
+ */
+async function* thenPermissionSets(iamFound: AsyncGenerator<Found>, target: SweepTarget, deps: GuardDeps, now: Date, stats: ScanStats, options: SweepOptions): AsyncGenerator<Found> {
+  yield* iamFound;
+  const { config, identityCenter } = deps;
+  if (!identityCenter) return;
+  if (!config.identityCenterRegion) {
+    deps.logger.info('identity center not swept', { reason: 'IDENTITY_CENTER_REGION is not set' });
+    return;
+  }
+  const pageSize = options.identityCenterPageSize === undefined ? {} : { pageSize: options.identityCenterPageSize };
+  yield* scanPermissionSets(identityCenter, { allowlist: config.allowlist, scope: config.scope, account: target.account, now, region: config.identityCenterRegion, ...pageSize }, stats);
 }
 
 /**
@@ -158,7 +186,9 @@ export async function sweepAccounts(home: SweepTarget, deps: GuardDeps, options:
     const target: SweepTarget = { account, partition: home.partition };
     try {
       const iam = account === home.account || !deps.accounts ? deps.iam : await deps.accounts.iamFor(account);
-      results.push({ account, ...(await runSweep(target, { ...deps, iam }, options)) });
+      // Identity Center is organization-wide: the home account's sweep covers it, the members' do not repeat it.
+      const inAccount = account === home.account ? { iam } : { iam, identityCenter: undefined };
+      results.push({ account, ...(await runSweep(target, { ...deps, ...inAccount }, options)) });
     } catch (error) {
       failed.push(`${account ?? 'this account'}: ${(error as Error).message}`);
       deps.logger.error('sweep of an account failed', { account, error: { name: (error as Error).name, message: (error as Error).message } });

@@ -27,7 +27,7 @@ import { fixture } from '../support/fixtures.js';
 import { awsClientConfig, createSqsQueueSubscribedToTopic, describeWithEmulator, motoEndpoint, receiveAll, snsEnvelope, uniqueName } from './helpers/emulator.js';
 
 const SEED_ARNS = SEED_POLICIES.map((p) => awsManagedPolicyArn(p.path, p.name));
-const TYPES: PrincipalType[] = ['user', 'role', 'group'];
+const TYPES: Exclude<PrincipalType, 'permission-set'>[] = ['user', 'role', 'group'];
 const validateAlert = new Ajv2020({ allErrors: true }).compile(JSON.parse(readFileSync('infra/alert.schema.json', 'utf8')));
 const context = { functionName: 'attach-guard', awsRequestId: 'req-1', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:attach-guard', memoryLimitInMB: '256', functionVersion: '$LATEST', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
 
@@ -154,7 +154,7 @@ async function attached(iam: IAMClient, type: PrincipalType, principal: string):
 }
 
 /** A real-shaped EventBridge delivery of an attach call, from the fixture, for this principal and policy. */
-function attachEvent(type: PrincipalType, principal: string, policyArn: string): unknown {
+function attachEvent(type: Exclude<PrincipalType, 'permission-set'>, principal: string, policyArn: string): unknown {
   const event = fixture<{ id: string; detail: Record<string, unknown> }>('AttachRolePolicy.eventbridge-full-access');
   const eventName = { user: 'AttachUserPolicy', role: 'AttachRolePolicy', group: 'AttachGroupPolicy' }[type];
   event.id = crypto.randomUUID();

@@ -89,6 +89,8 @@ export async function createPrincipals(iam: IAMClient, principals: readonly Prin
         return iam.send(new CreateRoleCommand({ RoleName: p.name, AssumeRolePolicyDocument: TRUST_POLICY }));
       case 'group':
         return iam.send(new CreateGroupCommand({ GroupName: p.name }));
+      case 'permission-set':
+        throw new Error('permission sets are made through sso-admin, not IAM');
     }
   });
 }

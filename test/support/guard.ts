@@ -4,6 +4,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { parseAllowlist } from '../../functions/core/allowlist.js';
 import type { GuardConfig } from '../../functions/config/guard-config.js';
+import { createIdentityCenterAccess } from '../../functions/aws/sso.js';
 import type { GuardDeps } from '../../functions/guard/respond.js';
 
 export interface LogLine {
@@ -48,6 +49,7 @@ export function guardDeps(config: Partial<GuardConfig> = {}): GuardDeps & { logs
   return {
     config: fullConfig,
     iam: new IAMClient({ region: 'us-east-1', credentials, maxAttempts: 1 }),
+    identityCenter: createIdentityCenterAccess({ credentials, maxAttempts: 1 }),
     sns: new SNSClient({ region: 'us-east-1', credentials, maxAttempts: 1 }),
     events: fullConfig.findingsBusName ? new EventBridgeClient({ region: 'us-east-1', credentials, maxAttempts: 1 }) : null,
     logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },

@@ -62,3 +62,65 @@ describe('the alert', () => {
     expect(list.allow[0]).toMatchObject({ policy: 'service-role/AWSIoTLogging', principal: 'role/foo', account: '123456789012' });
   });
 });
+
+describe('the alert: IAM Identity Center', () => {
+  const PS = 'arn:aws:sso:::permissionSet/ssoins-6804a1b2c3d4e5f6/ps-3a7c9e1f5b2d4a6c';
+  const onSet: AlertInput = {
+    ...base,
+    event: {
+      ...base.event,
+      region: 'eu-west-1',
+      principal: { type: 'permission-set', name: PS },
+      policyArn: 'arn:aws:iam::aws:policy/AWSIoTFullAccess',
+      instanceArn: 'arn:aws:sso:::instance/ssoins-6804a1b2c3d4e5f6',
+      permissionSetName: 'IoTOperators',
+    },
+    provisioning: { status: 'IN_PROGRESS', requestId: 'req-77', failureReason: null },
+  };
+
+  it('names the permission set by ARN in principal, by name in permissionSet, and carries the provisioning status', () => {
+    const alert = buildAlert(onSet);
+    expect(alert).toMatchObject({
+      principal: { type: 'permission-set', name: PS },
+      permissionSet: { arn: PS, name: 'IoTOperators', instanceArn: 'arn:aws:sso:::instance/ssoins-6804a1b2c3d4e5f6' },
+      provisioning: { status: 'IN_PROGRESS', requestId: 'req-77', failureReason: null },
+      region: 'eu-west-1',
+    });
+    expect(renderSubject(alert)).toBe('IoT policy AWSIoTFullAccess on permission-set/IoTOperators (123456789012): reverted');
+    const email = JSON.parse(renderSnsMessage(alert).Message).email as string;
+    expect(email).toContain('to permission-set IoTOperators');
+    expect(email).toMatch(/every account it is provisioned to/);
+    expect(email).toMatch(/Provisioning to all provisioned accounts: IN_PROGRESS \(Identity Center updates the accounts asynchronously\); request req-77/);
+  });
+
+  it('without a name, the subject shows the ps- id and the suggestion matches by ARN', () => {
+    const alert = buildAlert({ ...onSet, event: { ...onSet.event, permissionSetName: undefined } });
+    expect(alert.permissionSet).toEqual({ arn: PS, name: null, instanceArn: 'arn:aws:sso:::instance/ssoins-6804a1b2c3d4e5f6' });
+    expect(renderSubject(alert)).toMatch(/ on permission-set\/ps-3a7c9e1f5b2d4a6c \(/);
+    const list = parseAllowlist(`version: 1\nallow:\n${alert.suggestedAllowlistEntry.replace(/^/gm, '  ')}`, 'suggested.yml');
+    expect(list.allow[0]).toMatchObject({ principal: `permission-set/${PS}`, matchesPrincipalBy: 'arn' });
+  });
+
+  it('suggests an entry by name when the name is known', () => {
+    const list = parseAllowlist(`version: 1\nallow:\n${buildAlert(onSet).suggestedAllowlistEntry.replace(/^/gm, '  ')}`, 'suggested.yml');
+    expect(list.allow[0]).toMatchObject({ policy: 'AWSIoTFullAccess', principal: 'permission-set/IoTOperators', matchesPrincipalBy: 'name' });
+  });
+
+  it('an AWSReservedSSO_ role that IAM refuses to change: the alert says which permission set to fix', () => {
+    const input: AlertInput = {
+      ...base,
+      event: { ...base.event, principal: { type: 'role', name: 'AWSReservedSSO_IoT_Fleet_Admins_0a1b2c3d4e5f6a7b' } },
+      outcome: 'not-remediable',
+      error: { name: 'UnmodifiableEntity', message: 'Cannot perform the operation on the protected role' },
+    };
+    const alert = buildAlert(input);
+    expect(alert.permissionSet).toEqual({ arn: null, name: 'IoT_Fleet_Admins', instanceArn: null });
+    const email = JSON.parse(renderSnsMessage(alert).Message).email as string;
+    expect(email).toContain('provisioned from the permission set "IoT_Fleet_Admins"');
+    expect(email).toContain('detach service-role/AWSIoTLogging from permission set "IoT_Fleet_Admins"');
+  });
+
+  it('other roles carry no permissionSet', () => {
+    expect(buildAlert({ ...base, outcome: 'not-remediable' })).not.toHaveProperty('permissionSet');
+  });
+});

@@ -50,7 +50,10 @@ allow:
     ['a customer policy ARN', 'version: 1\nallow:\n  - policy: arn:aws:iam::123456789012:policy/AWSIoTFullAccess\n    principal: role/x\n    reason: r\n', /customer managed policy/],
     ['a non-IoT AWS policy ARN', 'version: 1\nallow:\n  - policy: arn:aws:iam::aws:policy/AdministratorAccess\n    principal: role/x\n    reason: r\n', /not an AWS IoT managed policy/],
     ['a malformed ARN', 'version: 1\nallow:\n  - policy: "arn:aws:iam::aws:AWSIoTFullAccess"\n    principal: role/x\n    reason: r\n', /is not an IAM policy ARN/],
-    ['a principal without a type', 'version: 1\nallow:\n  - policy: AWSIoTDataAccess\n    principal: iot-ingest\n    reason: r\n', /field "principal": expected user\/NAME, role\/NAME or group\/NAME/],
+    ['a permission set ARN glob of another service', 'version: 1\nallow:\n  - policy: AWSIoTDataAccess\n    principal: permission-set/arn:aws:iam::*:role/x\n    reason: r\n', /field "principal": "arn:aws:iam::\*:role\/x" is not a permission set ARN glob/],
+    ['a permission set name with a space', 'version: 1\nallow:\n  - policy: AWSIoTDataAccess\n    principal: permission-set/IoT Operators\n    reason: r\n', /field "principal": expected/],
+    ['a permission set without a name', 'version: 1\nallow:\n  - policy: AWSIoTDataAccess\n    principal: permission-set/\n    reason: r\n', /field "principal": expected/],
+    ['a principal without a type', 'version: 1\nallow:\n  - policy: AWSIoTDataAccess\n    principal: iot-ingest\n    reason: r\n', /field "principal": expected user\/NAME, role\/NAME, group\/NAME or permission-set\/NAME-or-ARN/],
     ['an unknown principal type', 'version: 1\nallow:\n  - policy: AWSIoTDataAccess\n    principal: thing/x\n    reason: r\n', /field "principal"/],
     ['an unquoted account', 'version: 1\nallow:\n  - policy: AWSIoTDataAccess\n    principal: role/x\n    account: 012345678901\n    reason: r\n', /field "account": account ids must be quoted strings/],
     ['an impossible date', 'version: 1\nallow:\n  - policy: AWSIoTDataAccess\n    principal: role/x\n    expires: 2027-02-30\n    reason: r\n', /field "expires": expected a date YYYY-MM-DD/],
@@ -84,5 +87,27 @@ allow:
       'allow.yml',
     );
     expect(list.allow).toHaveLength(2);
+  });
+
+  it('accepts permission sets by name glob or by ARN glob', () => {
+    const list = parseAllowlist(
+      `version: 1
+allow:
+  - policy: AWSIoTDataAccess
+    principal: permission-set/IoT*Operators
+    reason: operators
+  - policy: AWSIoTFullAccess
+    principal: "permission-set/arn:aws:sso:::permissionSet/ssoins-7223c9b1e4d5f6a7/ps-*"
+    reason: the platform team's permission sets
+`,
+      'allow.yml',
+    );
+    expect(list.allow.map((e) => [e.principalType, e.matchesPrincipalBy])).toEqual([
+      ['permission-set', 'name'],
+      ['permission-set', 'arn'],
+    ]);
+    expect(list.allow[0]!.matchesPrincipalName('IoTFleetOperators')).toBe(true);
+    expect(list.allow[1]!.matchesPrincipalName('arn:aws:sso:::permissionSet/ssoins-7223c9b1e4d5f6a7/ps-0a1b2c3d4e5f6a7b')).toBe(true);
+    expect(list.allow[1]!.matchesPrincipalName('arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-0a1b2c3d4e5f6a7b')).toBe(false);
   });
 });

@@ -29,6 +29,7 @@ function summarise(name: string, scope: 'aws-iot' | 'seed' = 'aws-iot') {
 }
 
 const iot = (name: string) => `arn:aws:iam::aws:policy/${name}`;
+const PS = 'arn:aws:sso:::permissionSet/ssoins-6804a1b2c3d4e5f6/ps-3a7c9e1f5b2d4a6c';
 
 describe('reading the CloudTrail fixtures', () => {
   it('every fixture is a recognised CloudTrail document', () => {
@@ -50,6 +51,10 @@ describe('reading the CloudTrail fixtures', () => {
     ['AttachRolePolicy.record-lookalike', expect.stringMatching(/^role\//), iot('AWSAuditManagerAdministratorAccess'), '123456789012', 'not-governed'],
     ['AttachGroupPolicy.record-redacted', 'group/iot-operators', iot('AWSIoTConfigAccess'), expect.any(String), 'violation'],
     ['AttachUserPolicy.record-eventversion-1.11', expect.stringMatching(/^user\//), expect.stringMatching(/^arn:aws:iam::aws:policy\//), expect.any(String), 'violation'],
+    ['AttachManagedPolicyToPermissionSet.eventbridge-full-access', `permission-set/${PS}`, iot('AWSIoTFullAccess'), '111122223333', 'violation'],
+    ['AttachManagedPolicyToPermissionSet.record-console-service-role-path', expect.stringMatching(/^permission-set\/arn:aws:sso:::permissionSet\/ssoins-69875a1e2b3c4d5e\/ps-/), iot('service-role/AWSIoTRuleActions'), '111122223333', 'violation'],
+    ['AttachManagedPolicyToPermissionSet.record-access-denied', null, null, '111122223333', 'failed-attempt'],
+    ['AttachManagedPolicyToPermissionSet.record-not-iot', expect.stringMatching(/^permission-set\//), iot('ReadOnlyAccess'), '111122223333', 'not-governed'],
   ])('%s', (name, principal, policyArn, account, verdict) => {
     expect(summarise(name)).toEqual([{ kind: 'attach', principal, policyArn, account, verdict }]);
   });
@@ -59,7 +64,7 @@ describe('reading the CloudTrail fixtures', () => {
     expect(summarise('AttachRolePolicy.record-wrong-path', 'seed')[0]).toMatchObject({ verdict: 'not-governed' });
   });
 
-  it.each(['DetachRolePolicy.record', 'CreateRole.record', 'PutObject.record-s3', 'AttachRolePolicy.record-not-iam-source'])('%s is not an attach event', (name) => {
+  it.each(['DetachRolePolicy.record', 'CreateRole.record', 'PutObject.record-s3', 'AttachRolePolicy.record-not-iam-source', 'DetachManagedPolicyFromPermissionSet.record'])('%s is not an attach event', (name) => {
     expect(summarise(name)).toEqual([{ kind: 'other' }]);
   });
 
@@ -99,5 +104,53 @@ describe('reading the CloudTrail fixtures', () => {
     const event = fixture<{ detail: { requestParameters: Record<string, unknown> } }>('AttachRolePolicy.eventbridge-full-access');
     event.detail.requestParameters.roleName = 'evil role; rm -rf /';
     expect(readAttachEvent(event.detail)).toMatchObject({ kind: 'malformed' });
+  });
+});
+
+describe('reading IAM Identity Center permission-set attachments', () => {
+  type Sso = { detail: Record<string, unknown> & { requestParameters: Record<string, unknown> } };
+  const detail = () => fixture<Sso>('AttachManagedPolicyToPermissionSet.eventbridge-full-access').detail;
+
+  it('the permission set (by ARN) is the principal; the instance and the Identity Center Region come along', () => {
+    const [result] = read('AttachManagedPolicyToPermissionSet.eventbridge-full-access');
+    expect(result).toEqual({
+      kind: 'attach',
+      event: expect.objectContaining({
+        eventName: 'AttachManagedPolicyToPermissionSet',
+        principal: { type: 'permission-set', name: PS },
+        policyArn: iot('AWSIoTFullAccess'),
+        instanceArn: 'arn:aws:sso:::instance/ssoins-6804a1b2c3d4e5f6',
+        region: 'eu-west-1',
+        account: '111122223333',
+        actor: expect.objectContaining({ type: 'AssumedRole', issuerArn: expect.stringContaining('AWSReservedSSO_IdentityAdmins_') }),
+      }),
+    });
+    // CloudTrail does not record the name; nothing pretends it was looked up.
+    expect((result as { event: object }).event).not.toHaveProperty('permissionSetName');
+  });
+
+  it.each([
+    ['permissionSetArn', undefined, /permissionSetArn missing/],
+    ['permissionSetArn', 'arn:aws:iam::111122223333:role/x', /permissionSetArn is not a permission set ARN/],
+    ['instanceArn', undefined, /instanceArn missing/],
+    ['instanceArn', 'arn:aws:sso:::instance/ssoins-0000000000000000', /permissionSetArn is not of requestParameters.instanceArn/],
+    ['managedPolicyArn', undefined, /managedPolicyArn missing/],
+  ])('a successful call with %s = %s is malformed, never decided', (field, value, problem) => {
+    const record = detail();
+    if (value === undefined) delete record.requestParameters[field];
+    else record.requestParameters[field] = value;
+    expect(readAttachEvent(record)).toMatchObject({ kind: 'malformed', problem: expect.stringMatching(problem) });
+  });
+
+  it('needs both the source and the name: IAM names from sso, or this name from another source, are other events', () => {
+    expect(readAttachEvent({ ...detail(), eventSource: 'iam.amazonaws.com' })).toEqual({ kind: 'other' });
+    expect(readAttachEvent({ ...detail(), eventName: 'AttachRolePolicy' })).toEqual({ kind: 'other' });
+    expect(readAttachEvent({ ...detail(), eventSource: 'sso.amazonaws.com.evil' })).toEqual({ kind: 'other' });
+  });
+
+  it("accepts moto's spelling of permission set ARNs (instance/…/ps-…), which the integration tests get", () => {
+    const record = detail();
+    record.requestParameters.permissionSetArn = 'arn:aws:sso:::instance/ssoins-6804a1b2c3d4e5f6/ps-0123456789abcdef';
+    expect(readAttachEvent(record)).toMatchObject({ kind: 'attach', event: { principal: { type: 'permission-set' } } });
   });
 });

@@ -102,3 +102,55 @@ describe('decide', () => {
     expect(decide(attachment('role/x', iot('AWSIoTFullAccess', 'aws-us-gov')), allowlist, seed).verdict).toBe('violation');
   });
 });
+
+describe('decide: IAM Identity Center permission sets', () => {
+  const PS = 'arn:aws:sso:::permissionSet/ssoins-6804a1b2c3d4e5f6/ps-3a7c9e1f5b2d4a6c';
+  const list = parseAllowlist(
+    `version: 1
+mode: remediate
+allow:
+  - policy: AWSIoTDataAccess
+    principal: "permission-set/arn:aws:sso:::permissionSet/ssoins-6804a1b2c3d4e5f6/ps-3a7c9e1f5b2d4a6c"
+    reason: by ARN
+  - policy: AWSIoTConfigReadOnlyAccess
+    principal: permission-set/IoT*Auditors
+    reason: by name
+  - policy: AWSIoTFullAccess
+    principal: permission-set/IoTAdmins
+    account: "999999999999"
+    reason: another account's admins
+  - policy: AWSIoTEventsReadOnlyAccess
+    principal: role/IoTAuditors
+    reason: a role of the same name is not the permission set
+`,
+    'ps.yml',
+  );
+  const onSet = (policy: string, extra: Partial<Attachment> = {}): Attachment => ({
+    ...attachment('role/x', iot(policy)),
+    principal: { type: 'permission-set', name: PS },
+    ...extra,
+  });
+
+  it.each([
+    ['an ARN entry needs no name', onSet('AWSIoTDataAccess'), 'allowed', 0],
+    ['a name entry allows once the name is known', onSet('AWSIoTConfigReadOnlyAccess', { permissionSetName: 'IoTFleetAuditors' }), 'allowed', 1],
+    ['a name entry that does not match the known name', onSet('AWSIoTConfigReadOnlyAccess', { permissionSetName: 'Developers' }), 'violation', null],
+    ['a name entry, name not looked up (evaluate): undecided, neither allowed nor a violation', onSet('AWSIoTConfigReadOnlyAccess'), 'unresolved', null],
+    ['a name entry, permission set gone (looked up: null): still undecided', onSet('AWSIoTConfigReadOnlyAccess', { permissionSetName: null }), 'unresolved', null],
+    ['a name entry ruled out by its account does not make it undecided', onSet('AWSIoTFullAccess'), 'violation', null],
+    ['no entry for the policy at all: a violation whatever the name', onSet('AWSIoTConfigAccess'), 'violation', null],
+    ['role entries never match a permission set of the same name', onSet('AWSIoTEventsReadOnlyAccess', { permissionSetName: 'IoTAuditors' }), 'violation', null],
+  ])('%s', (_case, subject, verdict, rule) => {
+    const decision = decide(subject, list, { now: NOW });
+    expect(decision).toMatchObject({ verdict, rule });
+    if (verdict === 'unresolved') {
+      expect(decision.action).toBeNull();
+      expect(decision.reason).toMatch(/entry #1 \(permission-set\/IoT\*Auditors\) matches permission sets by name/);
+      expect(decision.reason).toMatch(subject.permissionSetName === null ? /no longer exists/ : /evaluate works offline/);
+    }
+  });
+
+  it('permission-set entries never match IAM principals', () => {
+    expect(decide(attachment('role/IoTFleetAuditors', iot('AWSIoTConfigReadOnlyAccess')), list, { now: NOW }).verdict).toBe('violation');
+  });
+});
