@@ -5,7 +5,7 @@
  * others: it surfaces as an AccountAccessError, which respond() reports as `not-remediable`.
  */
 import { IAMClient } from '@aws-sdk/client-iam';
-import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
+import type { STSClient } from '@aws-sdk/client-sts';
 import type { Partition } from '../core/arn.js';
 
 export interface MemberRole {
@@ -70,6 +70,8 @@ export function createAccountAccess(options: AccountAccessOptions): AccountAcces
       const roleArn = `arn:${partition}:iam::${account}:role/${roleName}`;
       let credentials: Credentials;
       try {
+        // Loaded on first use: single-account deployments never initialise STS at cold start.
+        const { AssumeRoleCommand } = await import('@aws-sdk/client-sts');
         const out = await (await options.sts()).send(
           new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'iot-policy-guard', ExternalId: externalId, DurationSeconds: SESSION_SECONDS }),
         );

@@ -3,7 +3,6 @@
  * from it (a JSON body for machines, readable text for email, attributes for subscription filter policies).
  * `infra/alert.schema.json` is generated from `alertSchema`; a test keeps the two in step.
  */
-import { stringify } from 'yaml';
 import * as z from 'zod/mini';
 import { parsePolicyArn, qualifiedName } from './arn.js';
 import { riskOf } from './catalog.js';
@@ -138,7 +137,11 @@ function suggestEntry(principal: { type: string; name: string }, policy: string,
   const entry: Record<string, string> = { policy, principal: `${principal.type}/${clip(principal.name, principal.type === 'permission-set' ? MAX_FIELD_CHARS : 128)}` };
   if (account !== null && /^\d{12}$/.test(account)) entry.account = account;
   entry.reason = 'TODO: why this attachment is approved';
-  return stringify([entry], { defaultStringType: 'QUOTE_DOUBLE', defaultKeyType: 'PLAIN' });
+  // A JSON string is a valid YAML double-quoted scalar, so this needs no YAML library on the alert path.
+  return Object.entries(entry)
+    .map(([key, value], i) => `${i === 0 ? '-' : ' '} ${key}: ${JSON.stringify(value)}`)
+    .join('\n')
+    .concat('\n');
 }
 
 const OUTCOME_TEXT: Record<Outcome, string> = {

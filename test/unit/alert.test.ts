@@ -123,4 +123,11 @@ describe('the alert: IAM Identity Center', () => {
   it('other roles carry no permissionSet', () => {
     expect(buildAlert({ ...base, outcome: 'not-remediable' })).not.toHaveProperty('permissionSet');
   });
+
+  it('renders the suggested entry as YAML that reads back exactly, whatever the characters', async () => {
+    const { parse } = await import('yaml');
+    const name = 'a"b\\c: #d\u00e9';
+    const alert = buildAlert({ ...base, event: { ...base.event, principal: { type: 'role', name } } });
+    expect(parse(alert.suggestedAllowlistEntry)).toEqual([{ policy: 'service-role/AWSIoTLogging', principal: `role/${name}`, account: '123456789012', reason: 'TODO: why this attachment is approved' }]);
+  });
 });

@@ -1,0 +1,106 @@
+/**
+ * Benchmark 2, cold start: the size of each function's bundle, and the time a fresh Node process takes to load the
+ * attach-guard bundle (module code, configuration, allowlist, clients: everything Lambda's init phase runs) against a
+ * bundle of only the bare IAM and SNS clients. The two load in alternating fresh processes; the reported ratio is the
+ * median of the per-pair ratios.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { bundle, composition, deployedBundleStyle, type Bundle } from '../lib/bundle.js';
+import { run } from '../lib/proc.js';
+import { check, row, type Row } from '../lib/report.js';
+import { fmt, median, pairedRatio } from '../lib/stats.js';
+
+export interface ColdStartOptions {
+  readonly outDir: string;
+  /** Pairs of loads (one of each bundle per pair, in alternating order). */
+  readonly pairs: number;
+  readonly log: (line: string) => void;
+}
+
+export interface ColdStartResult {
+  readonly rows: Row[];
+  readonly details: Record<string, unknown>;
+  /** The attach-guard bundle, reused by the time-to-revert benchmark. */
+  readonly handlerBundle: Bundle;
+}
+
+/** What attach-guard needs to start: a topic, the example allowlist, no logs. */
+export function handlerEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'testing',
+    AWS_SECRET_ACCESS_KEY: 'testing',
+    ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:iot-policy-guard-alerts',
+    ALLOWLIST_PATH: resolve('infra/allowlist.example.yml'),
+    LOG_LEVEL: 'SILENT',
+    // Lambda runs nodejs22.x, where the SDK's "Node 20 is ending" warning does not exist: keep it out of both timings.
+    NODE_NO_WARNINGS: '1',
+    ...extra,
+  };
+}
+
+interface Load {
+  readonly importMs: number;
+  readonly readyMs: number;
+}
+
+async function load(path: string): Promise<Load> {
+  const out = await run(process.execPath, ['bench/cold-start/load.mjs', resolve(path)], { env: handlerEnv() });
+  return JSON.parse(out.trim().split('\n').pop() ?? '{}') as Load;
+}
+
+export async function coldStart(options: ColdStartOptions): Promise<ColdStartResult> {
+  const { log, outDir } = options;
+  const style = deployedBundleStyle();
+  log(`cold start: bundling (${style.source})…`);
+  const handler = await bundle('functions/attach-guard/handler.ts', outDir, 'attach-guard', style);
+  const bare = await bundle('bench/cold-start/bare-clients.ts', outDir, 'bare-iam-sns', style);
+  const sweep = existsSync('functions/sweep/handler.ts') ? await bundle('functions/sweep/handler.ts', outDir, 'sweep', style).catch((e: unknown) => e as Error) : null;
+
+  if (options.pairs === 0) return { rows: [], handlerBundle: handler, details: {} };
+  // One untimed load of each warms the file cache.
+  await load(bare.path);
+  await load(handler.path);
+  const h: Load[] = [];
+  const b: Load[] = [];
+  for (let i = 0; i < options.pairs; i++) {
+    if (i % 2 === 0) {
+      b.push(await load(bare.path));
+      h.push(await load(handler.path));
+    } else {
+      h.push(await load(handler.path));
+      b.push(await load(bare.path));
+    }
+  }
+  const hImport = h.map((x) => x.importMs);
+  const bImport = b.map((x) => x.importMs);
+  const ratio = pairedRatio(hImport, bImport);
+  const readyRatio = pairedRatio(h.map((x) => x.readyMs), b.map((x) => x.readyMs));
+  log(`cold start: attach-guard ${fmt.ms(median(hImport))}, bare clients ${fmt.ms(median(bImport))} (${options.pairs} pairs)`);
+
+  const rows: Row[] = [
+    row('2 cold start', `bundle size (minified, ${style.format})`, `attach-guard: ${fmt.kb(handler.bytes)}`, `bare IAM+SNS: ${fmt.kb(bare.bytes)}`, fmt.ratio(handler.bytes / bare.bytes), '-', '-'),
+  ];
+  if (sweep instanceof Error) rows.push(row('2 cold start', 'bundle size', `sweep: does not bundle (${sweep.message.split('\n')[0]})`, '-', '-', '-', '-'));
+  else if (sweep) rows.push(row('2 cold start', `bundle size (minified, ${style.format})`, `sweep: ${fmt.kb(sweep.bytes)}`, `bare IAM+SNS: ${fmt.kb(bare.bytes)}`, fmt.ratio(sweep.bytes / bare.bytes), '-', '-'));
+  else rows.push(row('2 cold start', 'bundle size', 'sweep: not there yet (functions/sweep/handler.ts)', '-', '-', '-', '-'));
+  rows.push(
+    row('2 cold start', `load in a fresh process (median of ${options.pairs})`, `attach-guard: ${fmt.ms(median(hImport))}`, `bare IAM+SNS: ${fmt.ms(median(bImport))}`, fmt.ratio(ratio), '≤ 1.25×', check(ratio <= 1.25)),
+    row('2 cold start', 'process start to handler ready', `attach-guard: ${fmt.ms(median(h.map((x) => x.readyMs)))}`, `bare IAM+SNS: ${fmt.ms(median(b.map((x) => x.readyMs)))}`, fmt.ratio(readyRatio), '-', '-'),
+  );
+  return {
+    rows,
+    handlerBundle: handler,
+    details: {
+      style,
+      bytes: { attachGuard: handler.bytes, bare: bare.bytes, sweep: sweep instanceof Error ? sweep.message : (sweep?.bytes ?? null) },
+      attachGuardComposition: composition(handler.metafile),
+      bareComposition: composition(bare.metafile, 6),
+      importMs: { attachGuard: hImport, bare: bImport },
+      readyMs: { attachGuard: h.map((x) => x.readyMs), bare: b.map((x) => x.readyMs) },
+      ratios: { import: ratio, ready: readyRatio },
+    },
+  };
+}
