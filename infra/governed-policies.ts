@@ -1,5 +1,6 @@
 /**
- * The deploy's view of the policy catalog: the EventBridge pattern that routes attach calls to attach-guard, the IAM
+ * The deploy's view of the policy catalog: the EventBridge patterns that route attach calls (IAM's, and IAM Identity
+ * Center's permission-set attaches) to attach-guard, the IAM
  * statements that let the functions detach, and the statement that lets the sweep list who holds each policy, all
  * generated from functions/core/catalog.ts so that none holds a hand-copied ARN list. serverless.yml reads them through
  * template-values.cjs; the tests import them from here.
@@ -8,7 +9,8 @@
  * function may detach nothing the rule does not deliver.
  */
 import { CATALOG, governedArns, hasIotPrefix } from '../functions/core/catalog.js';
-import { ATTACH_EVENT_NAMES, type Scope } from '../functions/core/types.js';
+import { SSO_EVENT_SOURCE } from '../functions/core/identity-center.js';
+import { ATTACH_EVENT_NAMES, PERMISSION_SET_ATTACH_EVENT, type Scope } from '../functions/core/types.js';
 
 /** Substituted by CloudFormation (`Fn::Sub`), so one template serves aws, aws-cn and aws-us-gov. */
 export const PARTITION = '${AWS::Partition}';
@@ -55,16 +57,39 @@ export function governedArnMatchers(scope: Scope, partition: string = PARTITION)
  * policy is governed. Failed calls without request parameters (AccessDenied) carry no policy ARN and do not match.
  */
 export function attachEventPattern(scope: Scope = DEPLOYED_SCOPE, partition: string = PARTITION): Record<string, unknown> {
-  const { wildcards, exact } = governedArnMatchers(scope, partition);
   return {
     'source': ['aws.iam'],
     'detail-type': ['AWS API Call via CloudTrail'],
     'detail': {
       eventSource: ['iam.amazonaws.com'],
       eventName: [...ATTACH_EVENT_NAMES],
-      requestParameters: { policyArn: [...wildcards.map((wildcard) => ({ wildcard })), ...exact] },
+      requestParameters: { policyArn: policyArnPatternValues(scope, partition) },
     },
   };
+}
+
+/**
+ * The EventBridge pattern of attach-guard's IAM Identity Center rule (and of the member template's forwarding rule in
+ * the Identity Center Region): AttachManagedPolicyToPermissionSet calls recorded by CloudTrail whose
+ * `managedPolicyArn` is governed, matched by the same matchers as the IAM pattern. As there, a failed call without
+ * request parameters carries no policy ARN and does not match.
+ */
+export function permissionSetEventPattern(scope: Scope = DEPLOYED_SCOPE, partition: string = PARTITION): Record<string, unknown> {
+  return {
+    'source': ['aws.sso'],
+    'detail-type': ['AWS API Call via CloudTrail'],
+    'detail': {
+      eventSource: [SSO_EVENT_SOURCE],
+      eventName: [PERMISSION_SET_ATTACH_EVENT],
+      requestParameters: { managedPolicyArn: policyArnPatternValues(scope, partition) },
+    },
+  };
+}
+
+/** The governed policy ARNs as the values of an EventBridge pattern field: `wildcard` matchers, then exact ARNs. */
+function policyArnPatternValues(scope: Scope, partition: string): (string | { wildcard: string })[] {
+  const { wildcards, exact } = governedArnMatchers(scope, partition);
+  return [...wildcards.map((wildcard) => ({ wildcard })), ...exact];
 }
 
 export interface PolicyStatement {

@@ -131,3 +131,19 @@ export function checkSweepAccounts(value: unknown, roleName: unknown): string {
   if (accounts.length > 0 && String(roleName ?? '').trim() === '') throw new StageParamError('--param="sweepAccounts=..." needs --param="memberRoleName=..."');
   return accounts.join(',');
 }
+
+// The Region names the functions accept as IDENTITY_CENTER_REGION (functions/config/guard-config.ts): eu-west-1,
+// us-gov-west-1, cn-north-1.
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+/**
+ * `identityCenterRegion`: empty (no IAM Identity Center), or the Region where Identity Center is enabled. It switches
+ * on the central rule for permission-set attaches, the functions' SSO permissions and the sweep's Identity Center half.
+ */
+export function checkIdentityCenterRegion(value: unknown): string {
+  const text = String(value ?? '').trim();
+  if (text === '' || REGION.test(text)) return text;
+  throw new StageParamError(
+    `--param="identityCenterRegion=..." must be the Region where IAM Identity Center is enabled, such as eu-west-1 (or empty); got ${JSON.stringify(value)}`,
+  );
+}

@@ -1,5 +1,5 @@
 // Values serverless.yml computes with the project's TypeScript, e.g. `${file(infra/template-values.cjs):eventPattern}`:
-// the attach-guard rule's event pattern, the detach statements and the sweep's list statement, generated from the policy
+// the event patterns of attach-guard's rules (IAM, IAM Identity Center), the detach statements and the sweep's list statement, generated from the policy
 // catalog (governed-policies.ts), and the checked stage parameters (stage-params.ts).
 // osls loads variable files with require() and the sources are TypeScript (ESM), so this CommonJS shim bundles them
 // with esbuild (a dev dependency, as osls is) into memory and evaluates the bundle: no generated file to go stale.
@@ -54,6 +54,7 @@ const withRole = (name, check) => async ({ resolveVariable }) => {
 
 module.exports = {
   eventPattern: () => load().toCloudFormation(load().attachEventPattern()),
+  permissionSetEventPattern: () => load().toCloudFormation(load().permissionSetEventPattern()),
   detachStatements: () => load().toCloudFormation(load().detachPolicyStatements()),
   listStatements: () => load().toCloudFormation(load().listPolicyStatements()),
   mode: param('mode', (value) => load().checkMode(value)),
@@ -67,4 +68,5 @@ module.exports = {
   memberRoleName: param('memberRoleName', (value) => load().checkMemberRoleName(value)),
   memberExternalId: withRole('memberExternalId', (value, role) => load().checkMemberExternalId(value, role)),
   sweepAccounts: withRole('sweepAccounts', (value, role) => load().checkSweepAccounts(value, role)),
+  identityCenterRegion: param('identityCenterRegion', (value) => load().checkIdentityCenterRegion(value)),
 };

@@ -7,6 +7,10 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { Partition } from '../core/arn.js';
+import { errorCode, RemediationError } from './iam.js';
+
+/** STS answers that mean the member role will not be assumed by us, however often we try. */
+const REFUSED = new Set(['AccessDenied', 'InvalidIdentityToken', 'RegionDisabled', 'MalformedPolicyDocument']);
 
 export interface MemberRole {
   /** Name of the remediation role the member template creates in every member account. */
@@ -57,7 +61,11 @@ export function createAccountAccess(options: AccountAccessOptions): AccountAcces
 
   return {
     async iamFor(account) {
-      if (account === null || options.homeAccount === null || account === options.homeAccount) return options.home;
+      if (options.homeAccount === null || account === options.homeAccount) return options.home;
+      if (account === null) {
+        // Acting "at home" on an event whose account is unknown could detach a same-named principal in the wrong account.
+        throw new AccountAccessError(`the event names no account, so the guard cannot tell where to act (this is ${options.homeAccount})`, 'unknown');
+      }
       if (options.member === null) {
         throw new AccountAccessError(
           `the event is from account ${account}, not this one (${options.homeAccount}), and no member role is configured (MEMBER_ROLE_NAME)`,
@@ -85,8 +93,12 @@ export function createAccountAccess(options: AccountAccessOptions): AccountAcces
         };
       } catch (error) {
         cache.delete(account);
-        const code = (error as { name?: string }).name ?? 'Error';
-        throw new AccountAccessError(`cannot assume ${roleArn}: ${code}: ${(error as Error).message}`, account, { cause: error });
+        const code = errorCode(error);
+        const message = `cannot assume ${roleArn}: ${code}: ${(error as Error).message}`;
+        // Refused (the role is missing, or its trust policy or external id does not admit us): nothing a retry fixes.
+        if (REFUSED.has(code)) throw new AccountAccessError(message, account, { cause: error });
+        // Throttling, a network error, an STS outage: fail the invocation so that it is retried.
+        throw new RemediationError(message, code, { cause: error });
       }
       const iam = makeIam(credentials);
       cache.set(account, { iam, refreshAt: credentials.expiration.getTime() - REFRESH_MARGIN_MS });

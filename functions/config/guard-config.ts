@@ -59,7 +59,8 @@ export function loadGuardConfig(env: Env = process.env): GuardConfig {
   if (bus !== null && !BUS_NAME.test(bus)) throw new ConfigError(`FINDINGS_BUS_NAME must be an event bus name or ARN, got "${bus}"`);
   const failed = oneOf(env, 'ALERT_ON_FAILED_ATTEMPTS', ['true', 'false'] as const) ?? 'false';
   oneOf(env, 'LOG_LEVEL', ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL', 'TRACE', 'debug', 'info', 'warn', 'error', 'silent', 'critical', 'trace'] as const);
-  const homeAccount = env.HOME_ACCOUNT_ID?.trim() || null;
+  // The alert topic lives in the function's own account, so its ARN names the home account when HOME_ACCOUNT_ID does not.
+  const homeAccount = env.HOME_ACCOUNT_ID?.trim() || (alertTopicArn.split(':')[4] ?? null);
   if (homeAccount !== null && !ACCOUNT.test(homeAccount)) throw new ConfigError(`HOME_ACCOUNT_ID must be a 12-digit account id, got "${homeAccount}"`);
   const roleName = env.MEMBER_ROLE_NAME?.trim() || null;
   const externalId = env.MEMBER_EXTERNAL_ID?.trim() || null;

@@ -8,7 +8,7 @@ import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import * as z from 'zod/mini';
 import { parsePolicyArn, qualifiedName, type PolicyArn } from './arn.js';
 import { catalogPoliciesNamed, CATALOG, hasIotPrefix } from './catalog.js';
-import { compileGlob, type GlobMatcher } from './glob.js';
+import { compileArnGlob, compileGlob, type GlobMatcher } from './glob.js';
 import { described } from './zod.js';
 import type { Mode, PrincipalType, Scope } from './types.js';
 
@@ -233,8 +233,8 @@ export function compileAllowlist(
       matchesPolicy: matchesPolicy ?? (() => false),
       principalType: type,
       matchesPrincipalBy: byArn ? 'arn' : 'name',
-      matchesPrincipalName: compileGlob(name),
-      matchesActor: entry.attachedBy === undefined ? null : compileGlob(entry.attachedBy),
+      matchesPrincipalName: byArn ? compileArnGlob(name) : compileGlob(name),
+      matchesActor: entry.attachedBy === undefined ? null : compileArnGlob(entry.attachedBy),
       expiresAt: entry.expires === undefined ? null : Date.parse(`${entry.expires}T00:00:00Z`) + DAY_MS,
     });
   });

@@ -52,9 +52,9 @@ export interface Response {
 
 export interface RespondOptions {
   /**
-   * `all` (default): every acted-on attachment gets its own alert. `remediations`: only outcomes of a detach (tried or
-   * impossible) do; `alert-only` and `dry-run` are left to the caller, so that the hourly sweep reports standing
-   * violations once per run in its digest instead of re-alerting each of them every hour.
+   * `all` (default): every acted-on attachment gets its own alert. `remediations`: only detaches that changed something
+   * or failed do; `alert-only`, `dry-run` and `not-remediable` are left to the caller, so that the hourly sweep reports
+   * standing violations once per run in its digest instead of re-alerting each of them every hour.
    */
   readonly alerts?: 'all' | 'remediations';
 }
@@ -104,22 +104,23 @@ export async function respond(subject: Subject, decision: Decision, deps: GuardD
   const { principal, policyArn } = subject.event;
   if (principal === null || policyArn === null) {
     // The reader never yields a successful attach call without both; refuse to guess.
-    return finish(subject, effective, 'not-remediable', deps, fields, { name: 'IncompleteEvent', message: 'the event names no principal or policy' });
+    return finish(subject, effective, 'not-remediable', deps, fields, { name: 'IncompleteEvent', message: 'the event names no principal or policy' }, quiet);
   }
   if (principal.type === 'permission-set') return remediatePermissionSet(subject, effective, deps, fields, principal.name, policyArn);
-  let iam: IAMClient;
   try {
-    iam = deps.accounts ? await deps.accounts.iamFor(subject.event.account) : deps.iam;
-  } catch (error) {
-    // A member account whose role is missing or refuses us: report it, and keep working for the other accounts.
-    if (!(error instanceof AccountAccessError)) throw error;
-    return finish(subject, effective, 'not-remediable', deps, fields, { name: error.name, message: error.message });
-  }
-  try {
+    let iam: IAMClient;
+    try {
+      iam = deps.accounts ? await deps.accounts.iamFor(subject.event.account) : deps.iam;
+    } catch (error) {
+      // A member account whose role is missing or refuses us: report it, and keep working for the other accounts.
+      if (!(error instanceof AccountAccessError)) throw error;
+      return await finish(subject, effective, 'not-remediable', deps, fields, { name: error.name, message: error.message }, quiet);
+    }
     const { result, errorMessage } = await detachPolicy(iam, principal, policyArn);
     if (result === 'reverted') deps.metrics.addMetric('Reverted', 'Count', 1);
     const error = result === 'not-remediable' ? { name: 'UnmodifiableEntity', message: errorMessage ?? 'IAM does not allow changes to this principal' } : undefined;
-    return finish(subject, effective, result, deps, fields, error);
+    // A principal IAM will not change stays that way: the sweep reports it in its digest, not in an alert every run.
+    return await finish(subject, effective, result, deps, fields, error, quiet && result === 'not-remediable');
   } catch (error) {
     if (!(error instanceof RemediationError)) throw error;
     deps.metrics.addMetric('RemediationFailures', 'Count', 1);
@@ -177,7 +178,13 @@ async function notify(
   error?: { name: string; message: string },
 ): Promise<Response> {
   const alert = buildAlert({ ...subject, decision, outcome, mode: deps.config.mode, handledAt: deps.now(), ...(error ? { error } : {}) });
-  await publishAlert(deps.sns, deps.config.alertTopicArn, alert);
-  if (deps.events && deps.config.findingsBusName) await putFinding(deps.events, deps.config.findingsBusName, alert);
+  try {
+    await publishAlert(deps.sns, deps.config.alertTopicArn, alert);
+    if (deps.events && deps.config.findingsBusName) await putFinding(deps.events, deps.config.findingsBusName, alert);
+  } catch (failure) {
+    // The retry will find the policy already detached and say so: record here what this attempt really did.
+    deps.logger.error('alert not delivered', { eventId: subject.event.eventId, outcome, error: { name: (failure as Error).name, message: (failure as Error).message } });
+    throw failure;
+  }
   return { outcome, alert };
 }

@@ -185,7 +185,8 @@ export async function sweepAccounts(home: SweepTarget, deps: GuardDeps, options:
   for (const account of [home.account, ...members]) {
     const target: SweepTarget = { account, partition: home.partition };
     try {
-      const iam = account === home.account || !deps.accounts ? deps.iam : await deps.accounts.iamFor(account);
+      if (account !== home.account && !deps.accounts) throw new ConfigError(`no way to act in account ${account}: member accounts need MEMBER_ROLE_NAME`);
+      const iam = account === home.account ? deps.iam : await deps.accounts!.iamFor(account);
       // Identity Center is organization-wide: the home account's sweep covers it, the members' do not repeat it.
       const inAccount = account === home.account ? { iam } : { iam, identityCenter: undefined };
       results.push({ account, ...(await runSweep(target, { ...deps, ...inAccount }, options)) });

@@ -122,9 +122,12 @@ describeWithEmulator('attach-guard event pattern (packaged template, moto EventB
   beforeAll(async () => {
     const { template } = await packageStack(packageDir);
     rmSync(packageDir, { recursive: true, force: true });
-    const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule');
+    // attach-guard's IAM rule: the one rule without a condition. The IAM Identity Center rule exists only with
+    // identityCenterRegion (test/integration/event-pattern-identity-center.test.ts).
+    const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule' && r.Condition === undefined);
     expect(rules).toHaveLength(1);
     pattern = substitutePseudoParameters(rules[0]?.Properties?.EventPattern);
+    expect(pattern).toMatchObject({ source: ['aws.iam'] });
 
     events = new EventBridgeClient(awsClientConfig());
     sqs = new SQSClient(awsClientConfig());

@@ -61,6 +61,8 @@ allow:
         AWS_SECRET_ACCESS_KEY: account.config.credentials.secretAccessKey,
         AWS_SESSION_TOKEN: account.config.credentials.sessionToken,
         ALERT_TOPIC_ARN: TopicArn,
+        // As the deploy sets it: the function's own account (the topic here lives in the emulator's default one).
+        HOME_ACCOUNT_ID: account.accountId,
         ALLOWLIST_PATH: allowlistPath,
         GUARD_MODE: 'remediate',
         LOG_LEVEL: 'WARN',

@@ -26,11 +26,17 @@ describe('createAccountAccess', () => {
   const home = new IAMClient({ region: 'us-east-1' });
   const stsClient = new STSClient({ region: 'us-east-1' });
 
-  it('uses the home client for the home account and for events without an account', async () => {
+  it('uses the home client for the home account, and refuses an event that names no account', async () => {
     const access = createAccountAccess({ home, homeAccount: HOME, member: MEMBER, sts: async () => stsClient });
     expect(await access.iamFor(HOME)).toBe(home);
-    expect(await access.iamFor(null)).toBe(home);
+    await expect(access.iamFor(null)).rejects.toThrow(/names no account/);
     expect(sts.calls()).toHaveLength(0);
+  });
+
+  it('a throttled or failed AssumeRole fails the invocation (retry), it is no "not-remediable"', async () => {
+    sts.on(AssumeRoleCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling' }));
+    const access = createAccountAccess({ home, homeAccount: HOME, member: MEMBER, sts: async () => stsClient });
+    await expect(access.iamFor('222222222222')).rejects.toMatchObject({ name: 'RemediationError', code: 'Throttling' });
   });
 
   it('assumes the member role with the external id, once per account while the credentials last', async () => {
@@ -98,5 +104,14 @@ describe('attach-guard in an organization', () => {
     expect(response.outcome).toBe('not-remediable');
     expect(response.alert?.error).toMatchObject({ name: 'AccountAccessError', message: expect.stringContaining('cannot assume arn:aws:iam::222222222222:role/') });
     expect(iam.calls()).toHaveLength(0);
+  });
+
+  it('an STS outage alerts "remediation-failed" and fails the invocation so that it is retried', async () => {
+    sts.on(AssumeRoleCommand).rejects(Object.assign(new Error('service unavailable'), { name: 'ServiceUnavailable' }));
+    const deps = guardDeps();
+    const accounts = createAccountAccess({ home: deps.iam, homeAccount: HOME, member: MEMBER, sts: async () => new STSClient({ region: 'us-east-1' }) });
+    await expect(handleAttachEvent(event(), { ...deps, accounts })).rejects.toThrow(/cannot assume/);
+    const alert = JSON.parse(JSON.parse(sns.commandCalls(PublishCommand)[0]!.args[0].input.Message!).default) as { outcome: string };
+    expect(alert.outcome).toBe('remediation-failed');
   });
 });

@@ -21,6 +21,10 @@ describe('loadGuardConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('takes the home account from the alert topic when HOME_ACCOUNT_ID is not set', () => {
+    expect(loadGuardConfig(env).homeAccount).toBe('123456789012');
+  });
+
   it('reads the organization settings', () => {
     const config = loadGuardConfig({ ...env, HOME_ACCOUNT_ID: '123456789012', MEMBER_ROLE_NAME: 'iot-policy-guard-remediation', MEMBER_EXTERNAL_ID: 'org-guard-1', SWEEP_ACCOUNTS: '222222222222, 333333333333,222222222222' });
     expect(config).toMatchObject({ homeAccount: '123456789012', memberRole: { roleName: 'iot-policy-guard-remediation', externalId: 'org-guard-1' }, sweepAccounts: ['222222222222', '333333333333'] });
@@ -40,7 +44,6 @@ describe('loadGuardConfig', () => {
     [{ FINDINGS_BUS_NAME: 'bad bus!' }, /FINDINGS_BUS_NAME must be an event bus name or ARN/],
     [{ HOME_ACCOUNT_ID: '12345' }, /HOME_ACCOUNT_ID must be a 12-digit account id/],
     [{ MEMBER_ROLE_NAME: 'guard' }, /MEMBER_ROLE_NAME and MEMBER_EXTERNAL_ID go together/],
-    [{ MEMBER_ROLE_NAME: 'guard', MEMBER_EXTERNAL_ID: 'x1' }, /MEMBER_ROLE_NAME needs HOME_ACCOUNT_ID/],
     [{ MEMBER_ROLE_NAME: 'bad role', MEMBER_EXTERNAL_ID: 'x1', HOME_ACCOUNT_ID: '123456789012' }, /MEMBER_ROLE_NAME must be an IAM role name/],
     [{ SWEEP_ACCOUNTS: '222222222222' }, /SWEEP_ACCOUNTS needs MEMBER_ROLE_NAME/],
     [{ SWEEP_ACCOUNTS: '222222222222,oops', MEMBER_ROLE_NAME: 'g', MEMBER_EXTERNAL_ID: 'x1', HOME_ACCOUNT_ID: '123456789012' }, /SWEEP_ACCOUNTS must be 12-digit account ids .* got "oops"/],

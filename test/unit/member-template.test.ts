@@ -1,12 +1,37 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { attachEventPattern, detachPolicyStatements, toCloudFormation } from '../../infra/governed-policies.js';
+import { attachEventPattern, detachPolicyStatements, permissionSetEventPattern, toCloudFormation } from '../../infra/governed-policies.js';
 import { renderMemberTemplate } from '../../infra/member-account.js';
 
 const text = readFileSync('infra/member-account.yml', 'utf8');
 type Resource = { Type: string; Condition?: string; Properties: Record<string, any> };
-const template = parse(text, { version: '1.1' }) as { Parameters: Record<string, unknown>; Resources: Record<string, Resource> };
+const template = parse(text, { version: '1.1' }) as {
+  Parameters: Record<string, Record<string, unknown>>;
+  Conditions: Record<string, unknown>;
+  Resources: Record<string, Resource>;
+};
+const CENTRAL_BUS = { 'Fn::Sub': 'arn:${AWS::Partition}:events:us-east-1:${CentralAccountId}:event-bus/${CentralEventBusName}' };
+
+/** The resources a stack instance in `region` creates, with the parameter IdentityCenterRegion (CloudFormation's conditions). */
+function created(region: string, identityCenterRegion = ''): string[] {
+  const value = (expr: unknown): unknown => {
+    if (expr === null || typeof expr !== 'object') return expr;
+    const [[op, arg]] = Object.entries(expr) as [[string, unknown]];
+    if (op === 'Ref') return arg === 'AWS::Region' ? region : arg === 'IdentityCenterRegion' ? identityCenterRegion : `(${String(arg)})`;
+    const args = arg as unknown[];
+    if (op === 'Fn::Equals') return value(args[0]) === value(args[1]);
+    if (op === 'Fn::Or') return args.some((a) => value(a) === true);
+    if (op === 'Fn::And') return args.every((a) => value(a) === true);
+    if (op === 'Fn::Not') return value(args[0]) !== true;
+    if (op === 'Condition') return value(template.Conditions[arg as string]);
+    throw new Error(`cannot evaluate ${op}`);
+  };
+  return Object.entries(template.Resources)
+    .filter(([, r]) => r.Condition === undefined || value(template.Conditions[r.Condition]) === true)
+    .map(([id]) => id)
+    .sort();
+}
 
 describe('infra/member-account.yml (StackSet template for member accounts)', () => {
   it('is what infra/member-account.ts generates from the catalog (run `npm run member-template`)', () => {
@@ -17,11 +42,44 @@ describe('infra/member-account.yml (StackSet template for member accounts)', () 
     const rule = template.Resources.ForwardRule!;
     expect(rule.Condition).toBe('InUsEast1');
     expect(rule.Properties.EventPattern).toEqual(toCloudFormation(attachEventPattern()));
-    expect(rule.Properties.Targets).toEqual([
-      expect.objectContaining({ Arn: { 'Fn::Sub': 'arn:${AWS::Partition}:events:us-east-1:${CentralAccountId}:event-bus/${CentralEventBusName}' }, RoleArn: { 'Fn::GetAtt': ['ForwardRole', 'Arn'] } }),
-    ]);
+    expect(rule.Properties.Targets).toEqual([expect.objectContaining({ Arn: CENTRAL_BUS, RoleArn: { 'Fn::GetAtt': ['ForwardRole', 'Arn'] } })]);
     const put = template.Resources.ForwardRole!.Properties.Policies[0].PolicyDocument.Statement;
     expect(put).toEqual([{ Effect: 'Allow', Action: 'events:PutEvents', Resource: rule.Properties.Targets[0].Arn }]);
+  });
+
+  it('forwards governed permission-set attaches to the central bus in us-east-1, from the Identity Center Region only', () => {
+    const rule = template.Resources.IdentityCenterForwardRule!;
+    expect(rule.Type).toBe('AWS::Events::Rule');
+    expect(rule.Condition).toBe('InIdentityCenterRegion');
+    expect(template.Conditions.InIdentityCenterRegion).toEqual({ 'Fn::Equals': [{ Ref: 'AWS::Region' }, { Ref: 'IdentityCenterRegion' }] });
+    // The central stack's Identity Center rule's own pattern, with the IAM rule's policy matchers.
+    expect(rule.Properties.EventPattern).toEqual(toCloudFormation(permissionSetEventPattern()));
+    expect(rule.Properties.EventPattern.source).toEqual(['aws.sso']);
+    expect(rule.Properties.EventPattern.detail.requestParameters.managedPolicyArn).toEqual(template.Resources.ForwardRule!.Properties.EventPattern.detail.requestParameters.policyArn);
+    expect(rule.Properties.EventBusName).toBe('default');
+    expect(rule.Properties.Targets).toEqual([{ Id: 'central-bus', Arn: CENTRAL_BUS, RoleArn: { 'Fn::GetAtt': ['ForwardRole', 'Arn'] } }]);
+  });
+
+  it('takes IdentityCenterRegion as an optional Region name', () => {
+    const parameter = template.Parameters.IdentityCenterRegion!;
+    expect(parameter).toMatchObject({ Type: 'String', Default: '' });
+    const pattern = new RegExp(String(parameter.AllowedPattern));
+    for (const ok of ['', 'eu-west-1', 'us-east-1', 'us-gov-west-1', 'cn-north-1']) expect(pattern.test(ok), ok).toBe(true);
+    for (const bad of ['eu-west', 'Ireland', 'eu-west-1 ', 'EU-WEST-1']) expect(pattern.test(bad), bad).toBe(false);
+  });
+
+  it('creates the forwarding role wherever a rule forwards, under a generated name, so no two instances clash', () => {
+    const role = template.Resources.ForwardRole!;
+    expect(role.Condition).toBe('Forwards');
+    expect(template.Conditions.Forwards).toEqual({ 'Fn::Or': [{ Condition: 'InUsEast1' }, { Condition: 'InIdentityCenterRegion' }] });
+    // IAM roles are global: a fixed name would collide between the us-east-1 and the Identity Center Region instances.
+    expect(role.Properties.RoleName).toBeUndefined();
+    expect(created('us-east-1')).toEqual(['ForwardRole', 'ForwardRule', 'RemediationRole']);
+    expect(created('eu-west-1')).toEqual([]);
+    expect(created('eu-west-1', 'eu-west-1')).toEqual(['ForwardRole', 'IdentityCenterForwardRule']);
+    expect(created('us-east-1', 'eu-west-1')).toEqual(['ForwardRole', 'ForwardRule', 'RemediationRole']);
+    expect(created('us-east-1', 'us-east-1')).toEqual(['ForwardRole', 'ForwardRule', 'IdentityCenterForwardRule', 'RemediationRole']);
+    expect(created('ap-southeast-2', 'eu-west-1')).toEqual([]);
   });
 
   it('lets only the central function roles assume the remediation role, and only with the external id', () => {

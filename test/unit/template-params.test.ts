@@ -5,6 +5,7 @@ import {
   checkAllowlistPath,
   checkCreateTrail,
   checkFindingsBus,
+  checkIdentityCenterRegion,
   checkLogLevel,
   checkMode,
   checkSweepSchedule,
@@ -38,6 +39,16 @@ describe('stage parameters', () => {
     expect(checkFindingsBus('')).toBe('');
     expect(checkFindingsBus('security-findings')).toBe('security-findings');
     expect(() => checkFindingsBus('arn:aws:events:us-east-1:111122223333:event-bus/central')).toThrow(/findingsBus=.*name of an event bus/);
+  });
+
+  it('accepts an empty identityCenterRegion or a Region name, in any partition', () => {
+    expect(checkIdentityCenterRegion('')).toBe('');
+    expect(checkIdentityCenterRegion(undefined)).toBe('');
+    for (const region of ['eu-west-1', 'us-east-1', 'ap-southeast-2', 'us-gov-west-1', 'cn-north-1']) expect(checkIdentityCenterRegion(` ${region} `)).toBe(region);
+    for (const bad of ['eu-west', 'EU-WEST-1', 'Ireland', 'eu-west-1a', 'arn:aws:sso:::instance/ssoins-6804a1b2c3d4e5f6', 'eu-west-1,us-east-1']) {
+      expect(() => checkIdentityCenterRegion(bad), bad).toThrow(StageParamError);
+      expect(() => checkIdentityCenterRegion(bad), bad).toThrow(/identityCenterRegion=.*such as eu-west-1/);
+    }
   });
 
   it('accepts the four log levels in any case', () => {

@@ -1,6 +1,7 @@
-// Packages the stack offline (`osls package`, no credentials) in alert mode with the default parameters and in
-// remediate mode with every option on, and checks the CloudFormation templates and the functions' zips.
-// Run alone: npx vitest run test/unit/template.test.ts (about 10 s: two packagings).
+// Packages the stack offline (`osls package`, no credentials) in alert mode with the default parameters, in alert mode
+// with IAM Identity Center, and in remediate mode with every option on, and checks the CloudFormation templates and the
+// functions' zips.
+// Run alone: npx vitest run test/unit/template.test.ts (about 15 s: three packagings).
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,12 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SHIPPED_ALLOWLIST } from '../../functions/config/guard-config.js';
 import { parseAllowlist } from '../../functions/core/allowlist.js';
 import { CATALOG, SEED_POLICIES, governedArns, isGoverned } from '../../functions/core/catalog.js';
-import { attachEventPattern, DETACH_ACTIONS, LIST_ACTIONS } from '../../infra/governed-policies.js';
+import { attachEventPattern, DETACH_ACTIONS, LIST_ACTIONS, permissionSetEventPattern } from '../../infra/governed-policies.js';
 import { packageStack, REPO_ROOT, substitutePseudoParameters, type PackagedStack, type Template } from '../../scripts/package-stack.js';
 
 const ACCOUNT = '123456789012';
 const OTHER_ALLOWLIST = 'infra/allowlist.example.yml';
 const OTHER_SCHEDULE = 'cron(15 * * * ? *)';
+const IDENTITY_CENTER_REGION = 'eu-west-1';
 /** IAM's limit on the inline policies of one role together, whitespace excluded. */
 const ROLE_INLINE_POLICY_LIMIT = 10_240;
 
@@ -39,11 +41,14 @@ type Statement = { Sid?: string; Effect: 'Allow' | 'Deny'; Action: string | stri
 type Resource = Template['Resources'][string];
 
 let alert: PackagedStack;
+/** Alert mode with IAM Identity Center: the permission-set rule and the SSO reads, no SSO write. */
+let alertIdc: PackagedStack;
 let remediate: PackagedStack;
 const root = join(tmpdir(), `iot-policy-guard-template-${process.pid}`);
 
 beforeAll(async () => {
   alert = await packageStack(join(root, 'alert'));
+  alertIdc = await packageStack(join(root, 'alert-identity-center'), { identityCenterRegion: IDENTITY_CENTER_REGION });
   remediate = await packageStack(join(root, 'remediate'), {
     mode: 'remediate',
     allowlist: OTHER_ALLOWLIST,
@@ -51,9 +56,10 @@ beforeAll(async () => {
     findingsBus: 'security-findings',
     createTrail: 'true',
     sweepSchedule: OTHER_SCHEDULE,
+    identityCenterRegion: IDENTITY_CENTER_REGION,
   });
-  console.info(`osls package: ${alert.millis} ms (alert), ${remediate.millis} ms (remediate)`);
-}, 240_000);
+  console.info(`osls package: ${alert.millis} ms (alert), ${alertIdc.millis} ms (alert, Identity Center), ${remediate.millis} ms (remediate)`);
+}, 360_000);
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -65,7 +71,7 @@ describe('packaging', () => {
   });
 
   it('refers only to resources and conditions it defines, and to a conditional resource only under its condition', () => {
-    for (const { template } of [alert, remediate]) {
+    for (const { template } of [alert, alertIdc, remediate]) {
       const problems: string[] = [];
       const sections = { ...template.Resources, ...((template.Outputs ?? {}) as Record<string, Resource>) };
       for (const [id, item] of Object.entries(sections)) {
@@ -110,8 +116,14 @@ describe('attach-guard function', () => {
       MEMBER_ROLE_NAME: '',
       MEMBER_EXTERNAL_ID: '',
       SWEEP_ACCOUNTS: { 'Fn::If': ['Remediate', '', ''] },
+      IDENTITY_CENTER_REGION: '',
     });
-    expect(env(remediate.template)).toMatchObject({ GUARD_MODE: 'remediate', ALLOWLIST_PATH: OTHER_ALLOWLIST, FINDINGS_BUS_NAME: 'security-findings' });
+    expect(env(remediate.template)).toMatchObject({
+      GUARD_MODE: 'remediate',
+      ALLOWLIST_PATH: OTHER_ALLOWLIST,
+      FINDINGS_BUS_NAME: 'security-findings',
+      IDENTITY_CENTER_REGION: IDENTITY_CENTER_REGION,
+    });
   });
 
   it('ships the allowlist, the bundle with the SDK inside, and its source map', () => {
@@ -145,7 +157,7 @@ describe('sweep function', () => {
   });
 
   it('reads the same configuration as attach-guard', () => {
-    for (const { template } of [alert, remediate]) expect(env(template, SWEEP)).toEqual(env(template));
+    for (const { template } of [alert, alertIdc, remediate]) expect(env(template, SWEEP)).toEqual(env(template));
   });
 
   it('runs on the sweepSchedule parameter (hourly by default), from EventBridge Scheduler in the stack’s own group', () => {
@@ -159,8 +171,10 @@ describe('sweep function', () => {
     });
     expect(only(remediate.template, 'AWS::Scheduler::Schedule')[1].Properties?.ScheduleExpression).toBe(OTHER_SCHEDULE);
     expect(alert.template.Resources.SweepScheduleGroup?.Properties?.Name).toBe('iot-policy-guard-dev');
-    // Not an EventBridge rule: attach-guard's rule stays the stack's only one (test/integration/event-pattern.test.ts).
-    expect(resourcesOfType(alert.template, 'AWS::Events::Rule')).toHaveLength(1);
+    // Not an EventBridge rule: attach-guard's rules stay the stack's only ones, IAM's and, with identityCenterRegion,
+    // IAM Identity Center's (test/integration/event-pattern*.test.ts).
+    expect(existing(alert.template, 'AWS::Events::Rule').map(([id]) => id)).toEqual([iamRule(alert.template)[0]]);
+    expect(existing(remediate.template, 'AWS::Events::Rule').map(([id]) => id).sort()).toEqual([iamRule(remediate.template)[0], 'IdentityCenterRule'].sort());
   });
 
   it('is invoked through a role that only this stack’s schedule group may assume and that may only invoke the sweep', () => {
@@ -200,7 +214,7 @@ describe('sweep function', () => {
 
 describe('attach-policy rule', () => {
   it('listens on the default bus and targets the function with retries', () => {
-    const [, rule] = only(alert.template, 'AWS::Events::Rule');
+    const [, rule] = iamRule(alert.template);
     const props = rule.Properties ?? {};
     expect(props.EventBusName).toBeUndefined();
     expect(props.State).toBe('ENABLED');
@@ -317,17 +331,27 @@ describe('least privilege', () => {
     }
   });
 
-  it('gives IAM policies no Resource "*" (key policies use it for the key itself)', () => {
+  it('gives IAM policies no Resource "*" (key policies use it for the key itself), but sso:ListInstances, which has no resource type', () => {
+    let listInstances = 0;
     for (const [where, s] of allStatements(remediate.template)) {
       if (where.startsWith('AlertKey')) continue;
+      // IAM Identity Center's ListInstances cannot be scoped; it is alone in its statement, so "*" grants nothing else.
+      if (JSON.stringify([s.Action].flat()) === '["sso:ListInstances"]') {
+        expect([where, s.Resource]).toEqual(['SweepRole', '*']);
+        listInstances++;
+        continue;
+      }
       expect([s.Resource].flat(), `${where} ${s.Sid ?? ''}`).not.toContain('*');
     }
+    expect(listInstances).toBe(1);
   });
 
   it('allows no wildcard action in alert mode either', () => {
-    for (const [where, s] of allStatements(alert.template)) {
-      if (s.Effect !== 'Allow') continue;
-      for (const action of [s.Action].flat()) expect(action, `${where} ${s.Sid ?? ''}`).not.toContain('*');
+    for (const { template } of [alert, alertIdc]) {
+      for (const [where, s] of allStatements(template)) {
+        if (s.Effect !== 'Allow') continue;
+        for (const action of [s.Action].flat()) expect(action, `${where} ${s.Sid ?? ''}`).not.toContain('*');
+      }
     }
   });
 
@@ -386,13 +410,153 @@ describe('least privilege', () => {
 
   it('keeps each function role’s inline policies under IAM’s size limit, in the longest partition', () => {
     const pseudo = { 'AWS::Partition': 'aws-us-gov', 'AWS::Region': 'us-gov-west-1', 'AWS::AccountId': ACCOUNT, 'AWS::StackName': 'iot-policy-guard-dev' };
+    const { template } = remediate;
     for (const role of ['AttachGuardRole', 'SweepRole']) {
+      // The role's own inline policies and every AWS::IAM::Policy put on it (also inline policies, for IAM's limit):
+      // RemediationPolicy and IdentityCenterRemediationPolicy here, AssumeMemberRolePolicy in an organization.
+      const attached = resourcesOfType(template, 'AWS::IAM::Policy').filter(([, p]) => (p.Properties?.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: role })));
+      expect(attached.map(([id]) => id)).toEqual(expect.arrayContaining(['RemediationPolicy', 'IdentityCenterRemediationPolicy']));
       const documents = [
-        ...(remediate.template.Resources[role]?.Properties?.Policies as { PolicyDocument: unknown }[]).map((p) => p.PolicyDocument),
-        remediate.template.Resources.RemediationPolicy?.Properties?.PolicyDocument,
+        ...(template.Resources[role]?.Properties?.Policies as { PolicyDocument: unknown }[]).map((p) => p.PolicyDocument),
+        ...attached.map(([, p]) => p.Properties?.PolicyDocument),
       ];
-      const size = documents.reduce((n: number, d) => n + JSON.stringify(substitutePseudoParameters(d, pseudo)).replace(/\s/g, '').length, 0);
+      // Fn::If resolved as deployed (Identity Center on), pseudo parameters of GovCloud filled in.
+      const size = documents.reduce(
+        (n: number, d) => n + JSON.stringify({ Version: '2012-10-17', Statement: policyStatements(substitutePseudoParameters(d, pseudo), template) }).replace(/\s/g, '').length,
+        0,
+      );
       expect(size, role).toBeLessThan(ROLE_INLINE_POLICY_LIMIT * 0.8); // room for the catalog to grow
+    }
+  });
+});
+
+describe('IAM Identity Center (identityCenterRegion)', () => {
+  const SSO_READS = ['sso:DescribePermissionSet', 'sso:ListInstances', 'sso:ListManagedPoliciesInPermissionSet', 'sso:ListPermissionSets'];
+  const SSO_WRITES = ['sso:DetachManagedPolicyFromPermissionSet', 'sso:ProvisionPermissionSet'];
+  const INSTANCES = 'arn:aws:sso:::instance/*';
+  const PERMISSION_SETS = 'arn:aws:sso:::permissionSet/*/*';
+
+  it('is off by default, on with the parameter; its remediation only in remediate mode', () => {
+    expect(conditionHolds(alert.template, 'HasIdentityCenter')).toBe(false);
+    expect(conditionHolds(alertIdc.template, 'HasIdentityCenter')).toBe(true);
+    expect(conditionHolds(remediate.template, 'HasIdentityCenter')).toBe(true);
+    expect(remediate.template.Conditions?.RemediateIdentityCenter).toEqual({ 'Fn::And': [{ Condition: 'Remediate' }, { Condition: 'HasIdentityCenter' }] });
+    expect(conditionHolds(alert.template, 'RemediateIdentityCenter')).toBe(false);
+    expect(conditionHolds(alertIdc.template, 'RemediateIdentityCenter')).toBe(false);
+    expect(conditionHolds(remediate.template, 'RemediateIdentityCenter')).toBe(true);
+  });
+
+  it('tells both functions the Region (IDENTITY_CENTER_REGION, where the sweep lists permission sets)', () => {
+    for (const id of [ATTACH_GUARD, SWEEP]) {
+      expect(env(alert.template, id).IDENTITY_CENTER_REGION, id).toBe('');
+      expect(env(alertIdc.template, id).IDENTITY_CENTER_REGION, id).toBe(IDENTITY_CENTER_REGION);
+      expect(env(remediate.template, id).IDENTITY_CENTER_REGION, id).toBe(IDENTITY_CENTER_REGION);
+    }
+  });
+
+  it('adds a second rule on the default bus, targeting attach-guard with the IAM rule’s retry policy, only with the parameter', () => {
+    const rule = identityCenterRule(alertIdc.template);
+    expect(rule.Condition).toBe('HasIdentityCenter');
+    expect(exists(alert.template, identityCenterRule(alert.template))).toBe(false);
+    const props = rule.Properties ?? {};
+    expect(props.EventBusName).toBeUndefined();
+    expect(props.State).toBe('ENABLED');
+    expect(props.Name).toBe('iot-policy-guard-dev-attach-permission-set');
+    const [iamTarget] = iamRule(alertIdc.template)[1].Properties?.Targets as { Arn: unknown; RetryPolicy: unknown }[];
+    expect(props.Targets).toEqual([{ Id: 'attach-guard', Arn: { 'Fn::GetAtt': ['AttachGuardLambdaFunction', 'Arn'] }, RetryPolicy: iamTarget?.RetryPolicy }]);
+    expect(iamTarget?.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 });
+    // Its invocations are asynchronous like the IAM rule's: the function's retries and dead-letter queue apply.
+    expect(invokeConfig(alertIdc.template).Properties?.DestinationConfig).toEqual({ OnFailure: { Destination: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } } });
+  });
+
+  it('lets exactly that rule invoke attach-guard', () => {
+    const permission = alertIdc.template.Resources.IdentityCenterRuleLambdaPermission;
+    expect(permission?.Type).toBe('AWS::Lambda::Permission');
+    expect(permission?.Condition).toBe('HasIdentityCenter');
+    expect(permission?.Properties).toEqual({
+      Action: 'lambda:InvokeFunction',
+      FunctionName: { 'Fn::GetAtt': ['AttachGuardLambdaFunction', 'Arn'] },
+      Principal: 'events.amazonaws.com',
+      SourceArn: { 'Fn::GetAtt': ['IdentityCenterRule', 'Arn'] },
+    });
+  });
+
+  it('matches CloudTrail permission-set attaches of governed policies, with the IAM rule’s matchers on managedPolicyArn', () => {
+    const pattern = substitutePseudoParameters(identityCenterRule(alertIdc.template).Properties?.EventPattern) as {
+      detail: { requestParameters: { managedPolicyArn: PatternValue[] } };
+    };
+    expect(pattern).toEqual(permissionSetEventPattern('aws-iot', 'aws'));
+    expect(pattern).toMatchObject({
+      'source': ['aws.sso'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      'detail': { eventSource: ['sso.amazonaws.com'], eventName: ['AttachManagedPolicyToPermissionSet'] },
+    });
+    // One source of truth: the same values as the IAM rule's policyArn.
+    const iam = (rulePattern(alertIdc.template) as { detail: { requestParameters: { policyArn: PatternValue[] } } }).detail.requestParameters.policyArn;
+    const matchers = pattern.detail.requestParameters.managedPolicyArn;
+    expect(matchers).toEqual(iam);
+    const selects = (arn: string): boolean => matchers.some((m) => patternValueMatches(m, arn));
+    for (const arn of governedArns('aws-iot')) expect(selects(arn), arn).toBe(true);
+    for (const arn of NOT_GOVERNED) expect(selects(arn), arn).toBe(false);
+    expect(substitutePseudoParameters(identityCenterRule(remediate.template).Properties?.EventPattern)).toEqual(pattern);
+  });
+
+  it('alarms when EventBridge cannot invoke attach-guard for that rule', () => {
+    const alarm = alertIdc.template.Resources.IdentityCenterRuleFailedInvocationsAlarm;
+    expect(alarm?.Condition).toBe('HasIdentityCenter');
+    expect(alarm?.Properties).toMatchObject({
+      Namespace: 'AWS/Events',
+      MetricName: 'FailedInvocations',
+      Dimensions: [{ Name: 'RuleName', Value: identityCenterRule(alertIdc.template).Properties?.Name }],
+      AlarmActions: [{ Ref: 'AlertTopic' }],
+      AlarmName: expect.stringMatching(/^iot-policy-guard-dev-/),
+    });
+    expect(existing(alertIdc.template, 'AWS::CloudWatch::Alarm')).toHaveLength(6);
+  });
+
+  it('grants no SSO action at all without the parameter', () => {
+    for (const role of ['AttachGuardRole', 'SweepRole']) expect(ssoActions(alert.template, role), role).toEqual([]);
+  });
+
+  it('grants only reads in alert mode: attach-guard the permission set’s name, the sweep its listings', () => {
+    expect(ssoActions(alertIdc.template, 'AttachGuardRole')).toEqual(['sso:DescribePermissionSet']);
+    expect(ssoActions(alertIdc.template, 'SweepRole')).toEqual(SSO_READS);
+    const sweep = Object.fromEntries(effectiveStatements(alertIdc.template, 'SweepRole').filter((s) => s.Sid && [s.Action].flat().some((a) => a.startsWith('sso:'))).map((s) => [s.Sid, s]));
+    expect(sweep.ListIdentityCenterInstances).toEqual({ Sid: 'ListIdentityCenterInstances', Effect: 'Allow', Action: 'sso:ListInstances', Resource: '*' });
+    expect(sweep.ReadPermissionSets).toEqual({
+      Sid: 'ReadPermissionSets',
+      Effect: 'Allow',
+      Action: ['sso:DescribePermissionSet', 'sso:ListManagedPoliciesInPermissionSet', 'sso:ListPermissionSets'],
+      Resource: [INSTANCES, PERMISSION_SETS],
+    });
+    expect(roleStatements(alertIdc.template).find((s) => s.Sid === 'DescribePermissionSets')).toEqual({
+      Sid: 'DescribePermissionSets',
+      Effect: 'Allow',
+      Action: 'sso:DescribePermissionSet',
+      Resource: [INSTANCES, PERMISSION_SETS],
+    });
+    // Nothing else changes in alert mode: the sweep still reads and publishes, nothing more.
+    const actions = effectiveStatements(alertIdc.template, 'SweepRole').flatMap((s) => [s.Action].flat());
+    expect([...new Set(actions)].sort()).toEqual(
+      ['iam:ListEntitiesForPolicy', 'kms:Decrypt', 'kms:GenerateDataKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish', ...SSO_READS].sort(),
+    );
+    expect(alertIdc.template.Resources.IdentityCenterRemediationPolicy?.Condition).toBe('RemediateIdentityCenter');
+  });
+
+  it('adds detach and provision on permission sets in remediate mode, for both functions, through one policy', () => {
+    expect(ssoActions(remediate.template, 'AttachGuardRole')).toEqual(['sso:DescribePermissionSet', ...SSO_WRITES]);
+    expect(ssoActions(remediate.template, 'SweepRole')).toEqual([...SSO_READS, ...SSO_WRITES].sort());
+    const policy = remediate.template.Resources.IdentityCenterRemediationPolicy;
+    expect(policy?.Condition).toBe('RemediateIdentityCenter');
+    expect(policy?.Properties?.Roles).toEqual([{ Ref: 'AttachGuardRole' }, { Ref: 'SweepRole' }]);
+    expect(policyStatements(policy?.Properties?.PolicyDocument, remediate.template)).toEqual([
+      { Sid: 'DetachFromPermissionSets', Effect: 'Allow', Action: 'sso:DetachManagedPolicyFromPermissionSet', Resource: [INSTANCES, PERMISSION_SETS] },
+      { Sid: 'ProvisionPermissionSets', Effect: 'Allow', Action: 'sso:ProvisionPermissionSet', Resource: [INSTANCES, PERMISSION_SETS, 'arn:aws:sso:::account/*'] },
+    ]);
+    // The SSO writes come from that policy only, never from a role's own statements.
+    for (const role of ['AttachGuardRole', 'SweepRole']) {
+      const own = roleStatements(remediate.template, role).flatMap((s) => [s.Action].flat());
+      for (const action of SSO_WRITES) expect(own, role).not.toContain(action);
     }
   });
 });
@@ -443,14 +607,15 @@ describe('failure path', () => {
 
   it('alarms on dead letters, function errors and failed rule and schedule invocations, notifying the topic', () => {
     const alarms: Record<string, Record<string, unknown>> = Object.fromEntries(
-      resourcesOfType(alert.template, 'AWS::CloudWatch::Alarm').map(([, a]) => [`${String(a.Properties?.Namespace)} ${String(a.Properties?.MetricName)}`, a.Properties ?? {}]),
+      existing(alert.template, 'AWS::CloudWatch::Alarm').map(([, a]) => [`${String(a.Properties?.Namespace)} ${String(a.Properties?.MetricName)}`, a.Properties ?? {}]),
     );
     const byMetric = (namespace: string, metric: string): unknown[] =>
-      resourcesOfType(alert.template, 'AWS::CloudWatch::Alarm')
+      existing(alert.template, 'AWS::CloudWatch::Alarm')
         .map(([, a]) => a.Properties ?? {})
         .filter((a) => a.Namespace === namespace && a.MetricName === metric)
         .map((a) => a.Dimensions);
-    expect(resourcesOfType(alert.template, 'AWS::CloudWatch::Alarm')).toHaveLength(5);
+    // Without Identity Center, its rule's alarm does not exist (see 'IAM Identity Center' below).
+    expect(existing(alert.template, 'AWS::CloudWatch::Alarm')).toHaveLength(5);
     expect(Object.keys(alarms).sort()).toEqual(['AWS/Events FailedInvocations', 'AWS/Lambda Errors', 'AWS/SQS ApproximateNumberOfMessagesVisible', 'AWS/Scheduler TargetErrorCount']);
     expect(byMetric('AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toEqual([[{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['DeadLetterQueue', 'QueueName'] } }]]);
     // A sweep run that fails (Errors >= 1) is not retried: this alarm is how anyone hears of it.
@@ -458,7 +623,7 @@ describe('failure path', () => {
       [{ Name: 'FunctionName', Value: { Ref: 'AttachGuardLambdaFunction' } }],
       [{ Name: 'FunctionName', Value: { Ref: 'SweepLambdaFunction' } }],
     ]);
-    const [, rule] = only(alert.template, 'AWS::Events::Rule');
+    const [, rule] = iamRule(alert.template);
     expect(byMetric('AWS/Events', 'FailedInvocations')).toEqual([[{ Name: 'RuleName', Value: rule.Properties?.Name }]]);
     expect(byMetric('AWS/Scheduler', 'TargetErrorCount')).toEqual([[{ Name: 'ScheduleGroup', Value: { Ref: 'SweepScheduleGroup' } }]]);
     for (const [, { Properties: alarm = {} }] of resourcesOfType(alert.template, 'AWS::CloudWatch::Alarm')) {
@@ -571,8 +736,35 @@ function invokeConfig(template: Template, id = ATTACH_GUARD): Resource {
   return found[0]![1];
 }
 
+/** Whether a resource exists in the deployed stack: it has no condition, or its condition holds. */
+function exists(template: Template, resource: Resource): boolean {
+  return resource.Condition === undefined || conditionHolds(template, resource.Condition);
+}
+
+/** The resources of a type that exist in the deployed stack. */
+function existing(template: Template, type: string): [string, Resource][] {
+  return resourcesOfType(template, type).filter(([, r]) => exists(template, r));
+}
+
+/** attach-guard's IAM rule (the function's eventBridge event): the one rule without a condition, listening to aws.iam. */
+function iamRule(template: Template): [string, Resource] {
+  return only(template, 'AWS::Events::Rule', (r) => r.Condition === undefined && JSON.stringify(r.Properties?.EventPattern).includes('"aws.iam"'));
+}
+
+/** attach-guard's IAM Identity Center rule (infra/identity-center.yml). */
+function identityCenterRule(template: Template): Resource {
+  const rule = template.Resources.IdentityCenterRule;
+  if (rule?.Type !== 'AWS::Events::Rule') throw new Error('no IdentityCenterRule');
+  return rule;
+}
+
 function rulePattern(template: Template): unknown {
-  return substitutePseudoParameters(only(template, 'AWS::Events::Rule')[1].Properties?.EventPattern);
+  return substitutePseudoParameters(iamRule(template)[1].Properties?.EventPattern);
+}
+
+/** The sso: actions a role is granted in this template, sorted. */
+function ssoActions(template: Template, role: string): string[] {
+  return [...new Set(effectiveStatements(template, role).flatMap((s) => [s.Action].flat()).filter((a) => a.startsWith('sso:')))].sort();
 }
 
 /** Evaluates a named condition of a packaged template: osls has already put the parameters in as literals. */

@@ -1,0 +1,192 @@
+// Proves attach-guard's IAM Identity Center pattern by behaviour, as event-pattern.test.ts does for the IAM rule: the
+// pattern is taken from the packaged CloudFormation template (remediate mode, identityCenterRegion=us-east-1), put on a
+// rule in moto's EventBridge with an SQS target, and fed real-shaped CloudTrail events. Every governed permission-set
+// attach must arrive; non-IoT policies, other Identity Center calls, IAM's attach calls and other sources must not.
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateEventBusCommand,
+  DeleteEventBusCommand,
+  DeleteRuleCommand,
+  EventBridgeClient,
+  PutEventsCommand,
+  PutRuleCommand,
+  PutTargetsCommand,
+  RemoveTargetsCommand,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
+import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CATALOG, SEED_POLICIES, governedArns, isGoverned } from '../../functions/core/catalog.js';
+import { packageStack, REPO_ROOT, substitutePseudoParameters } from '../../scripts/package-stack.js';
+import { awsClientConfig, describeWithEmulator, receiveAll, uniqueName } from './helpers/emulator.js';
+
+type Json = Record<string, unknown>;
+
+const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'events');
+const fixture = (name: string): Json => JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8')) as Json;
+
+/** The detail of an EventBridge "AWS API Call via CloudTrail" event of AttachManagedPolicyToPermissionSet. */
+const BASE_DETAIL = fixture('AttachManagedPolicyToPermissionSet.eventbridge-full-access').detail as Json;
+const IAM_DETAIL = fixture('AttachRolePolicy.eventbridge-full-access').detail as Json;
+
+const INSTANCES = ['ssoins-6804a1b2c3d4e5f6', 'ssoins-69875a1e2b3c4d5e'] as const;
+const PERMISSION_SETS = ['ps-3a7c9e1f5b2d4a6c', 'ps-b1c2d3e4f5a6b7c8', 'ps-9d8c7b6a5f4e3d2c'] as const;
+
+interface Case {
+  /** Travels as detail.eventID, so that an arrival names its case. */
+  readonly id: string;
+  readonly entry: PutEventsRequestEntry;
+}
+
+/** A CloudTrail record (bare, or the detail of an envelope) as EventBridge puts it on the default bus. */
+function cloudTrailEvent(id: string, detail: Json, { source = 'aws.sso', detailType = 'AWS API Call via CloudTrail' } = {}): Case {
+  return { id, entry: { Source: source, DetailType: detailType, Resources: [], Detail: JSON.stringify({ ...detail, eventID: id }) } };
+}
+
+/** AttachManagedPolicyToPermissionSet of `policyArn` to the i-th permission set (instance and permission set vary). */
+function attach(id: string, policyArn: string, i = 0, extra: Json = {}): Case {
+  const instance = INSTANCES[i % INSTANCES.length]!;
+  const permissionSet = PERMISSION_SETS[i % PERMISSION_SETS.length]!;
+  return cloudTrailEvent(id, {
+    ...BASE_DETAIL,
+    requestParameters: {
+      instanceArn: `arn:aws:sso:::instance/${instance}`,
+      permissionSetArn: `arn:aws:sso:::permissionSet/${instance}/${permissionSet}`,
+      managedPolicyArn: policyArn,
+    },
+    ...extra,
+  });
+}
+
+const name = (arn: string): string => arn.slice(arn.indexOf(':policy/') + ':policy/'.length);
+
+const FUTURE_IOT_POLICIES = [
+  'arn:aws:iam::aws:policy/AWSIoTFutureServiceFullAccess',
+  'arn:aws:iam::aws:policy/service-role/AWSIoTFutureServiceRole',
+  'arn:aws:iam::aws:policy/aws-service-role/AWSIotFutureServiceRolePolicy',
+];
+
+const OTHER_POLICIES = [
+  'arn:aws:iam::aws:policy/AdministratorAccess',
+  'arn:aws:iam::aws:policy/job-function/SystemAdministrator',
+  'arn:aws:iam::aws:policy/AmazonS3FullAccess',
+  'arn:aws:iam::aws:policy/ReadOnlyAccess',
+  'arn:aws:iam::aws:policy/AWSAuditManagerAdministratorAccess',
+  'arn:aws:iam::aws:policy/NotAWSIoTFullAccess',
+  'arn:aws:iam::aws:policy/service-role/AWSConfigRole',
+  'arn:aws:iam::111122223333:policy/AWSIoTFullAccess',
+  'arn:aws:iam::111122223333:policy/service-role/AWSIoTLogging',
+  'arn:aws-cn:iam::aws:policy/AWSIoTFullAccess',
+];
+
+const GOVERNED = 'arn:aws:iam::aws:policy/AWSIoTFullAccess';
+
+const MUST_ARRIVE: Case[] = [
+  // The ten seed policies, each on three permission sets of two instances.
+  ...governedArns('seed').flatMap((arn) => PERMISSION_SETS.map((_, i) => attach(`seed ${i} ${name(arn)}`, arn, i))),
+  // Every catalog policy, Greengrass and FreeRTOS included, at its exact path.
+  ...governedArns('aws-iot').map((arn, i) => attach(`catalog ${name(arn)}`, arn, i)),
+  // Policies AWS adds later, recognised by their name.
+  ...FUTURE_IOT_POLICIES.map((arn, i) => attach(`future ${name(arn)}`, arn, i)),
+  // A failed call that still names its policy: the function decides what a failed attempt gets.
+  attach('failed call with parameters', GOVERNED, 1, { errorCode: 'ConflictException', errorMessage: 'The permission set is being provisioned.' }),
+  // Another Region and account than the fixture's (the event arrives where Identity Center is enabled).
+  attach('other region and account', GOVERNED, 2, { awsRegion: 'ap-southeast-2', recipientAccountId: '444455556666' }),
+  // The fixtures, as recorded.
+  cloudTrailEvent('AttachManagedPolicyToPermissionSet.eventbridge-full-access', BASE_DETAIL),
+  cloudTrailEvent('AttachManagedPolicyToPermissionSet.record-console-service-role-path', fixture('AttachManagedPolicyToPermissionSet.record-console-service-role-path')),
+];
+
+const MUST_NOT_ARRIVE: Case[] = [
+  // Other policies, AWS managed or customer managed (whatever their names), and another partition.
+  ...OTHER_POLICIES.map((arn, i) => attach(`other ${arn}`, arn, i)),
+  cloudTrailEvent('AttachManagedPolicyToPermissionSet.record-not-iot', fixture('AttachManagedPolicyToPermissionSet.record-not-iot')),
+  // A failed call CloudTrail recorded without parameters: nothing to decide on.
+  cloudTrailEvent('AttachManagedPolicyToPermissionSet.record-access-denied', fixture('AttachManagedPolicyToPermissionSet.record-access-denied')),
+  // Other Identity Center calls, also naming a governed policy (the guard's own detach among them).
+  cloudTrailEvent('DetachManagedPolicyFromPermissionSet.record', fixture('DetachManagedPolicyFromPermissionSet.record')),
+  ...['DetachManagedPolicyFromPermissionSet', 'AttachCustomerManagedPolicyReferenceToPermissionSet', 'ProvisionPermissionSet', 'CreatePermissionSet'].map((eventName) =>
+    attach(`call ${eventName}`, GOVERNED, 0, { eventName }),
+  ),
+  // The policy under IAM's field name instead of Identity Center's.
+  cloudTrailEvent('policyArn instead of managedPolicyArn', {
+    ...BASE_DETAIL,
+    requestParameters: { ...(BASE_DETAIL.requestParameters as Json), managedPolicyArn: undefined, policyArn: GOVERNED },
+  }),
+  // IAM's attach calls: the IAM rule's events, not this one's.
+  cloudTrailEvent('AttachRolePolicy.eventbridge-full-access', IAM_DETAIL, { source: 'aws.iam' }),
+  cloudTrailEvent('AttachUserPolicy.record-eventversion-1.11', fixture('AttachUserPolicy.record-eventversion-1.11'), { source: 'aws.iam' }),
+  cloudTrailEvent('IAM attach under source aws.sso', IAM_DETAIL),
+  cloudTrailEvent('permission-set attach under source aws.iam', BASE_DETAIL, { source: 'aws.iam' }),
+  // Other sources: a look-alike eventSource, another service, another detail type.
+  cloudTrailEvent('eventSource identitystore', { ...BASE_DETAIL, eventSource: 'identitystore.amazonaws.com' }),
+  cloudTrailEvent('eventSource sso-directory', { ...BASE_DETAIL, eventSource: 'sso-directory.amazonaws.com' }),
+  cloudTrailEvent('source aws.sso-directory', BASE_DETAIL, { source: 'aws.sso-directory' }),
+  cloudTrailEvent('PutObject.record-s3', fixture('PutObject.record-s3'), { source: 'aws.s3' }),
+  cloudTrailEvent('detail-type service event', BASE_DETAIL, { detailType: 'AWS Service Event via CloudTrail' }),
+];
+
+describeWithEmulator('attach-guard IAM Identity Center event pattern (packaged template, moto EventBridge)', () => {
+  let events: EventBridgeClient;
+  let sqs: SQSClient;
+  let pattern: unknown;
+  const busName = uniqueName('guard-idc-bus');
+  const ruleName = uniqueName('attach-ps');
+  let queueUrl = '';
+  const packageDir = join(tmpdir(), `iot-policy-guard-event-pattern-idc-${process.pid}`);
+
+  beforeAll(async () => {
+    const { template } = await packageStack(packageDir, { mode: 'remediate', identityCenterRegion: 'us-east-1' });
+    rmSync(packageDir, { recursive: true, force: true });
+    // The rule exists: its condition is the parameter, set (osls has put the value in as a literal).
+    expect(template.Conditions?.HasIdentityCenter).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['us-east-1', ''] }] });
+    const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule' && r.Condition === 'HasIdentityCenter');
+    expect(rules).toHaveLength(1);
+    pattern = substitutePseudoParameters(rules[0]?.Properties?.EventPattern);
+    expect(pattern).toMatchObject({ source: ['aws.sso'] });
+
+    events = new EventBridgeClient(awsClientConfig());
+    sqs = new SQSClient(awsClientConfig());
+    ({ QueueUrl: queueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('guard-idc-rule') })));
+    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+    // A bus of its own keeps other tests' events away; the deployed rule sits on the default bus.
+    await events.send(new CreateEventBusCommand({ Name: busName }));
+    await events.send(new PutRuleCommand({ Name: ruleName, EventBusName: busName, EventPattern: JSON.stringify(pattern), State: 'ENABLED' }));
+    await events.send(new PutTargetsCommand({ Rule: ruleName, EventBusName: busName, Targets: [{ Id: 'queue', Arn: Attributes?.QueueArn }] }));
+  }, 180_000);
+
+  afterAll(async () => {
+    await events?.send(new RemoveTargetsCommand({ Rule: ruleName, EventBusName: busName, Ids: ['queue'] })).catch(() => {});
+    await events?.send(new DeleteRuleCommand({ Name: ruleName, EventBusName: busName })).catch(() => {});
+    await events?.send(new DeleteEventBusCommand({ Name: busName })).catch(() => {});
+    if (queueUrl) await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => {});
+    events?.destroy();
+    sqs?.destroy();
+  });
+
+  it('has cases that agree with the catalog: governed policies arrive, others do not', () => {
+    const arnOf = (c: Case): unknown => (JSON.parse(c.entry.Detail ?? '{}') as { requestParameters?: { managedPolicyArn?: unknown } }).requestParameters?.managedPolicyArn;
+    expect(SEED_POLICIES).toHaveLength(10);
+    expect(MUST_ARRIVE.length).toBeGreaterThan(CATALOG.length + 30);
+    for (const c of MUST_ARRIVE) expect(isGoverned(arnOf(c) as string, 'aws-iot'), c.id).toBe(true);
+    for (const arn of OTHER_POLICIES) expect(isGoverned(arn, 'aws-iot') && arn.startsWith('arn:aws:'), arn).toBe(false);
+    expect(new Set([...MUST_ARRIVE, ...MUST_NOT_ARRIVE].map((c) => c.id)).size).toBe(MUST_ARRIVE.length + MUST_NOT_ARRIVE.length);
+  });
+
+  it('delivers every governed permission-set attach and nothing else', async () => {
+    const all = [...MUST_ARRIVE, ...MUST_NOT_ARRIVE];
+    for (let i = 0; i < all.length; i += 10) {
+      const batch = all.slice(i, i + 10).map((c) => ({ ...c.entry, EventBusName: busName }));
+      const out = await events.send(new PutEventsCommand({ Entries: batch }));
+      expect(out.FailedEntryCount ?? 0).toBe(0);
+    }
+
+    const arrived = await receiveAll(queueUrl, { expect: MUST_ARRIVE.length, timeoutMs: 20_000 });
+    // moto routes during PutEvents; a last short poll catches anything delivered that should not have been.
+    arrived.push(...(await receiveAll(queueUrl, { expect: 1, timeoutMs: 1_500 })));
+    const ids = arrived.map((m) => (JSON.parse(m.Body ?? '{}') as { detail?: { eventID?: string } }).detail?.eventID ?? `(no eventID) ${m.Body}`);
+    expect(ids.sort()).toEqual(MUST_ARRIVE.map((c) => c.id).sort());
+  });
+});
