@@ -99,9 +99,15 @@ export function checkAllowlistPath(value: unknown, serviceDir: string): string {
   return path;
 }
 
-/** `organizationId`: empty, or the AWS Organizations id whose accounts may forward events to this stack's bus. */
-export function checkOrganizationId(value: unknown): string {
+/**
+ * `organizationId`: empty, or the AWS Organizations id whose accounts may forward events to this stack's bus. Required
+ * with memberRoleName: without it the functions could assume a role of that name in any AWS account.
+ */
+export function checkOrganizationId(value: unknown, roleName: unknown = ''): string {
   const text = String(value ?? '').trim();
+  if (text === '' && String(roleName ?? '').trim() !== '') {
+    throw new StageParamError('--param="organizationId=..." is required with memberRoleName: it confines the assume-role permission to the organization\'s accounts');
+  }
   if (text === '' || /^o-[a-z0-9]{10,32}$/.test(text)) return text;
   throw new StageParamError(`--param="organizationId=..." must be an organization id such as o-a1b2c3d4e5 (or empty); got ${JSON.stringify(value)}`);
 }

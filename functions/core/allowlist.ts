@@ -248,6 +248,21 @@ export function compileAllowlist(
     const matchesPolicy = policyMatcher(key, (m) => problem(['modes', key], m));
     if (matchesPolicy) modes.push({ key, mode, matchesPolicy, specific: key.startsWith('arn:') });
   }
+  // Two keys for the same policy with different modes would leave the file order to decide: refuse.
+  const conflicts = new Set<string>();
+  for (const p of CATALOG) {
+    for (const partition of ['aws', 'aws-cn', 'aws-us-gov'] as const) {
+      const arn = { partition, account: 'aws', path: p.path, name: p.name };
+      for (const specific of [true, false]) {
+        const keys = modes.filter((m) => m.specific === specific && m.matchesPolicy(arn));
+        const pair = `${keys[0]?.key}\u0000${keys[1]?.key}`;
+        if (new Set(keys.map((m) => m.mode)).size > 1 && !conflicts.has(pair)) {
+          conflicts.add(pair);
+          problem(['modes', keys[1]!.key], `conflicts with "${keys[0]!.key}": both name ${qualifiedName(arn)} with different modes`);
+        }
+      }
+    }
+  }
 
   if (problems.length > 0) throw new AllowlistError(source, problems);
   return Object.freeze({
@@ -278,6 +293,13 @@ function policyMatcher(policy: string, report: (message: string) => void): ((arn
     }
     if (!hasIotPrefix(wanted.name) && catalogPoliciesNamed(wanted.name).length === 0) {
       report(`"${policy}" is not an AWS IoT managed policy, so it is never governed and this can never match`);
+      return null;
+    }
+    const known = catalogPoliciesNamed(wanted.name);
+    if (known.length > 0 && !known.some((p) => p.path === wanted.path)) {
+      // e.g. arn:aws:iam::aws:policy/AWSIoTLogging: a typo of the path that would never match the real policy.
+      const right = known.map((p) => `arn:${wanted.partition}:iam::aws:policy${p.path}${p.name}`).join(' or ');
+      report(`"${policy}" names ${wanted.name} at the wrong path, so it would never match; the policy is ${right}`);
       return null;
     }
     return (arn) =>

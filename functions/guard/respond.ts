@@ -84,9 +84,13 @@ export async function respond(subject: Subject, decision: Decision, deps: GuardD
   if (decision.verdict === 'unresolved') {
     // The guard looks permission set names up: this is a permission set deleted since (nothing is attached any more),
     // or, without a name looked up at all, a guard that cannot reach Identity Center: that one is an error.
-    const log = subject.event.permissionSetName === null ? logger.warn : logger.error;
-    log.call(logger, 'decision', { ...fields, outcome: null, reason: decision.reason });
-    return { outcome: null, alert: null };
+    if (subject.event.permissionSetName === null) {
+      logger.warn('decision', { ...fields, outcome: null, reason: decision.reason });
+      return { outcome: null, alert: null };
+    }
+    // Undecided is not handled: fail, so that the event is retried and, in the end, the dead-letter alarm tells people.
+    logger.error('decision', { ...fields, outcome: null, reason: decision.reason });
+    throw new Error(`permission set ${subject.event.principal?.name ?? '?'}: ${decision.reason}`);
   }
   if (decision.verdict === 'failed-attempt') {
     const alertable = config.alertOnFailedAttempts && isGoverned(subject.event.policyArn, config.scope) && subject.event.principal !== null;

@@ -67,7 +67,17 @@ describe('central stack in an organization', () => {
   it('lets only the organization put events on the default bus', () => {
     const bus = org.template.Resources.OrganizationBusPolicy!;
     expect(bus.Condition).toBe('HasOrganization');
-    expect(bus.Properties).toMatchObject({ EventBusName: 'default', Statement: { Effect: 'Allow', Action: 'events:PutEvents', Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abcdefghij' } } } });
+    expect(bus.Properties).toMatchObject({
+      EventBusName: 'default',
+      Statement: {
+        Effect: 'Allow',
+        Action: 'events:PutEvents',
+        Condition: {
+          StringEquals: { 'aws:PrincipalOrgID': 'o-abcdefghij', 'events:detail-type': 'AWS API Call via CloudTrail' },
+          'ForAllValues:StringEquals': { 'events:source': ['aws.iam', 'aws.sso'] },
+        },
+      },
+    });
     expect(single.template.Conditions!.HasOrganization).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
   });
 });
@@ -76,6 +86,7 @@ describe('organization stage parameters', () => {
   it('checks them, naming the parameter', () => {
     expect(checkOrganizationId('o-abcdefghij')).toBe('o-abcdefghij');
     expect(() => checkOrganizationId('org-1')).toThrow(/organizationId=/);
+    expect(() => checkOrganizationId('', 'iot-policy-guard-remediation')).toThrow(/organizationId=.*is required with memberRoleName/);
     expect(() => checkMemberExternalId('', 'role')).toThrow(/memberExternalId=.*is required with memberRoleName/);
     expect(() => checkMemberExternalId('x1', '')).toThrow(StageParamError);
     expect(checkSweepAccounts(' 222222222222 ,333333333333', 'r')).toBe('222222222222,333333333333');
