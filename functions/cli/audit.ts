@@ -103,9 +103,14 @@ export async function runAudit(
           outcome = 'alert-only';
         } else {
           try {
-            if (event.principal.type === 'permission-set') {
-              const target = { instanceArn: event.instanceArn ?? '', permissionSetArn: event.principal.name, policyArn: event.policyArn };
-              outcome = (await detachFromPermissionSet(identityCenter.clientFor(event.region ?? icRegion ?? ''), target)).result;
+            const region = event.region ?? icRegion;
+            if (event.principal.type === 'permission-set' && (!event.instanceArn || !region)) {
+              // Never guess the instance or the Region of a permission set.
+              outcome = 'not-remediable';
+              problems.push(`${event.principal.name}: no Identity Center instance or Region known, nothing detached`);
+            } else if (event.principal.type === 'permission-set') {
+              const target = { instanceArn: event.instanceArn!, permissionSetArn: event.principal.name, policyArn: event.policyArn };
+              outcome = (await detachFromPermissionSet(identityCenter.clientFor(region!), target)).result;
             } else {
               outcome = (await detachPolicy(iam, event.principal, event.policyArn)).result;
             }

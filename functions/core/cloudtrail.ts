@@ -8,7 +8,6 @@ import { instanceIdOf, parsePermissionSetArn, SSO_EVENT_SOURCE } from './identit
 import { ATTACH_EVENT_NAMES, PERMISSION_SET_ATTACH_EVENT, type Actor, type AttachEvent, type PrincipalType } from './types.js';
 
 export const IAM_EVENT_SOURCE = 'iam.amazonaws.com';
-export const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
 
 type IamAttachEventName = (typeof ATTACH_EVENT_NAMES)[number];
 

@@ -49,7 +49,6 @@ export interface AttachEvent {
 export type Mode = 'alert' | 'remediate';
 export type Scope = 'seed' | 'aws-iot';
 export const SCOPES: readonly Scope[] = ['aws-iot', 'seed'];
-export const MODES: readonly Mode[] = ['alert', 'remediate'];
 
 /**
  * `unresolved`: the verdict depends on a `permission-set/NAME` allowlist entry and the permission set's name is not
