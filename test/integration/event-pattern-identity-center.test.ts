@@ -5,22 +5,12 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CreateEventBusCommand,
-  DeleteEventBusCommand,
-  DeleteRuleCommand,
-  EventBridgeClient,
-  PutEventsCommand,
-  PutRuleCommand,
-  PutTargetsCommand,
-  RemoveTargetsCommand,
-  type PutEventsRequestEntry,
-} from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CATALOG, SEED_POLICIES, governedArns, isGoverned } from '../../functions/core/catalog.js';
 import { packageStack, REPO_ROOT, substitutePseudoParameters } from '../../scripts/package-stack.js';
-import { awsClientConfig, describeWithEmulator, receiveAll, uniqueName } from './helpers/emulator.js';
+import { describeWithEmulator } from './helpers/emulator.js';
+import { createPatternRule, type PatternRule } from './helpers/pattern-rule.js';
 
 type Json = Record<string, unknown>;
 
@@ -129,12 +119,8 @@ const MUST_NOT_ARRIVE: Case[] = [
 ];
 
 describeWithEmulator('attach-guard IAM Identity Center event pattern (packaged template, moto EventBridge)', () => {
-  let events: EventBridgeClient;
-  let sqs: SQSClient;
   let pattern: unknown;
-  const busName = uniqueName('guard-idc-bus');
-  const ruleName = uniqueName('attach-ps');
-  let queueUrl = '';
+  let rule: PatternRule;
   const packageDir = join(tmpdir(), `iot-policy-guard-event-pattern-idc-${process.pid}`);
 
   beforeAll(async () => {
@@ -147,23 +133,11 @@ describeWithEmulator('attach-guard IAM Identity Center event pattern (packaged t
     pattern = substitutePseudoParameters(rules[0]?.Properties?.EventPattern);
     expect(pattern).toMatchObject({ source: ['aws.sso'] });
 
-    events = new EventBridgeClient(awsClientConfig());
-    sqs = new SQSClient(awsClientConfig());
-    ({ QueueUrl: queueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('guard-idc-rule') })));
-    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
-    // A bus of its own keeps other tests' events away; the deployed rule sits on the default bus.
-    await events.send(new CreateEventBusCommand({ Name: busName }));
-    await events.send(new PutRuleCommand({ Name: ruleName, EventBusName: busName, EventPattern: JSON.stringify(pattern), State: 'ENABLED' }));
-    await events.send(new PutTargetsCommand({ Rule: ruleName, EventBusName: busName, Targets: [{ Id: 'queue', Arn: Attributes?.QueueArn }] }));
+    rule = await createPatternRule(pattern, 'attach-ps');
   }, 180_000);
 
   afterAll(async () => {
-    await events?.send(new RemoveTargetsCommand({ Rule: ruleName, EventBusName: busName, Ids: ['queue'] })).catch(() => {});
-    await events?.send(new DeleteRuleCommand({ Name: ruleName, EventBusName: busName })).catch(() => {});
-    await events?.send(new DeleteEventBusCommand({ Name: busName })).catch(() => {});
-    if (queueUrl) await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => {});
-    events?.destroy();
-    sqs?.destroy();
+    await rule?.remove();
   });
 
   it('has cases that agree with the catalog: governed policies arrive, others do not', () => {
@@ -176,17 +150,7 @@ describeWithEmulator('attach-guard IAM Identity Center event pattern (packaged t
   });
 
   it('delivers every governed permission-set attach and nothing else', async () => {
-    const all = [...MUST_ARRIVE, ...MUST_NOT_ARRIVE];
-    for (let i = 0; i < all.length; i += 10) {
-      const batch = all.slice(i, i + 10).map((c) => ({ ...c.entry, EventBusName: busName }));
-      const out = await events.send(new PutEventsCommand({ Entries: batch }));
-      expect(out.FailedEntryCount ?? 0).toBe(0);
-    }
-
-    const arrived = await receiveAll(queueUrl, { expect: MUST_ARRIVE.length, timeoutMs: 20_000 });
-    // moto routes during PutEvents; a last short poll catches anything delivered that should not have been.
-    arrived.push(...(await receiveAll(queueUrl, { expect: 1, timeoutMs: 1_500 })));
-    const ids = arrived.map((m) => (JSON.parse(m.Body ?? '{}') as { detail?: { eventID?: string } }).detail?.eventID ?? `(no eventID) ${m.Body}`);
-    expect(ids.sort()).toEqual(MUST_ARRIVE.map((c) => c.id).sort());
+    const arrived = await rule.route([...MUST_ARRIVE, ...MUST_NOT_ARRIVE], MUST_ARRIVE.length);
+    expect(arrived).toEqual(MUST_ARRIVE.map((c) => c.id).sort());
   });
 });
