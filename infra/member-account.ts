@@ -111,7 +111,7 @@ export function memberTemplate(): Record<string, unknown> {
       CentralAccountId: { Type: 'String', AllowedPattern: '^\\d{12}$', Description: 'The account that runs iot-policy-guard' },
       CentralEventBusName: { Type: 'String', Default: 'default', Description: "The central account's bus in us-east-1 (its policy must let the organization put events)" },
       CentralFunctionRoleArns: { Type: 'CommaDelimitedList', Description: 'ARNs of the central attach-guard and sweep roles (the only principals that may assume the remediation role)' },
-      ExternalId: { Type: 'String', NoEcho: true, MinLength: 2, MaxLength: 1224, AllowedPattern: '^[\\w+=,.@:/-]+$', Description: 'Shared secret the central functions pass as sts:ExternalId (MEMBER_EXTERNAL_ID)' },
+      ExternalId: { Type: 'String', NoEcho: true, MinLength: 2, MaxLength: 1224, AllowedPattern: '^[\\w+=,.@:/-]+$', Description: 'External id the central functions pass as sts:ExternalId (MEMBER_EXTERNAL_ID); guards against a confused deputy' },
       RemediationRoleName: { Type: 'String', Default: 'iot-policy-guard-remediation', AllowedPattern: '^[\\w+=,.@-]{1,64}$', Description: 'Must equal MEMBER_ROLE_NAME of the central deployment' },
       IdentityCenterRegion: {
         Type: 'String',

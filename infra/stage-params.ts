@@ -62,12 +62,60 @@ export function checkSweepSchedule(value: unknown): string {
     if (count >= 1 && String(count) === rate[1] && (count === 1) === (unit === singular) && count * (UNIT_MINUTES[singular] ?? 0) >= SWEEP_MIN_INTERVAL_MINUTES) {
       return text;
     }
-  } else if (CRON.test(text)) {
+  } else if (CRON.test(text) && cronMinutesApart(text) >= SWEEP_MIN_INTERVAL_MINUTES) {
     return text;
   }
   throw new StageParamError(
     `--param="sweepSchedule=..." must be rate(N minutes|hours|days) of at least ${SWEEP_MIN_INTERVAL_MINUTES} minutes (rate(1 hour), rate(6 hours), rate(1 day)) or cron(minutes hours day-of-month month day-of-week year), e.g. cron(15 * * * ? *); got ${JSON.stringify(value)}`,
   );
+}
+
+/**
+ * The least number of minutes between two runs of a cron expression, judged by its minutes field alone (hours and
+ * days only spread runs further apart): `*` is 1, `*\/N` and `A/N` are N, a list or range is its smallest gap (a single
+ * value is once an hour at most, 60).
+ */
+function cronMinutesApart(expression: string): number {
+  const minutes = expression.slice('cron('.length).split(' ')[0] ?? '*';
+  if (minutes === '*') return 1;
+  const step = /^(?:\*|\d+)\/(\d+)$/.exec(minutes);
+  if (step) return Number(step[1]);
+  if (/^\d+$/.test(minutes)) return 60;
+  const values = minutes.split(',').flatMap((part) => {
+    const range = /^(\d+)-(\d+)$/.exec(part);
+    if (!range) return /^\d+$/.test(part) ? [Number(part)] : [Number.NaN];
+    return Array.from({ length: Number(range[2]) - Number(range[1]) + 1 }, (_, i) => Number(range[1]) + i);
+  });
+  if (values.some(Number.isNaN) || values.length === 0) return 0;
+  const sorted = [...new Set(values)].sort((a, b) => a - b);
+  const gaps = sorted.map((v, i) => ((sorted[(i + 1) % sorted.length] ?? v) - v + 60) % 60 || 60);
+  return Math.min(...gaps);
+}
+
+/** The stack's parameters (serverless.yml `params.default`); a test keeps the two lists equal. */
+export const PARAM_NAMES = [
+  'alertEmail', 'mode', 'allowlist', 'createTrail', 'findingsBus', 'logLevel', 'sweepSchedule',
+  'organizationId', 'memberRoleName', 'memberExternalId', 'sweepAccounts', 'identityCenterRegion',
+] as const;
+
+/** Every `--param` on the command line names a parameter of this stack: a misspelt one would be ignored silently. */
+export function checkParamNames(argv: readonly string[]): void {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const value = arg.startsWith('--param=') ? arg.slice('--param='.length) : arg === '--param' ? (argv[i + 1] ?? '') : null;
+    if (value === null) continue;
+    const name = value.split('=')[0] ?? '';
+    if ((PARAM_NAMES as readonly string[]).includes(name)) continue;
+    const near = PARAM_NAMES.find((known) => known.toLowerCase() === name.toLowerCase());
+    throw new StageParamError(`--param="${name}=..." is not a parameter of this stack${near ? ` (did you mean ${near}?)` : ''}; the parameters are ${PARAM_NAMES.join(', ')}`);
+  }
+}
+
+/** The stage: part of every role name, which IAM caps at 64 characters. */
+export function checkStage(value: unknown): string {
+  const text = String(value ?? '');
+  if (/^[a-zA-Z0-9-]{1,20}$/.test(text)) return text;
+  throw new StageParamError(`--stage must be 1 to 20 letters, digits or hyphens (it is part of the functions' role names, which IAM limits to 64 characters); got ${JSON.stringify(value)}`);
 }
 
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;

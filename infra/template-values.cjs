@@ -57,7 +57,18 @@ module.exports = {
   permissionSetEventPattern: () => load().toCloudFormation(load().permissionSetEventPattern()),
   detachStatements: () => load().toCloudFormation(load().detachPolicyStatements()),
   listStatements: () => load().toCloudFormation(load().listPolicyStatements()),
-  mode: param('mode', (value) => load().checkMode(value)),
+  mode: param('mode', (value) => {
+    load().checkParamNames(process.argv);
+    return load().checkMode(value);
+  }),
+  stage: async ({ resolveVariable }) => {
+    try {
+      return load().checkStage(await resolveVariable('sls:stage'));
+    } catch (error) {
+      if (error && error.name === 'StageParamError') error.stack = error.message;
+      throw error;
+    }
+  },
   createTrail: param('createTrail', (value) => load().checkCreateTrail(value)),
   allowlist: param('allowlist', (value) => load().checkAllowlistPath(value, path.dirname(__dirname))),
   alertEmail: param('alertEmail', (value) => load().checkAlertEmail(value)),

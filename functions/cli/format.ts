@@ -59,8 +59,8 @@ export function formatSummary(s: Summary, noun = 'attach events'): string {
   const lines = [
     `${s.records} records read from ${s.files} file${s.files === 1 ? '' : 's'} (${formatBytes(s.bytes)}), ` +
       `${s.attachEvents} ${noun}, ${s.otherRecords} other records skipped` +
-      (s.filesSkipped > 0 ? `, ${s.filesSkipped} files skipped (not .json, .json.gz, .jsonl or .ndjson)` : '') +
-      (s.digestFiles > 0 ? `, ${s.digestFiles} CloudTrail digest files skipped` : '') +
+      (s.filesSkipped > 0 ? `, ${s.filesSkipped} file${s.filesSkipped === 1 ? '' : 's'} skipped (not .json, .json.gz, .jsonl or .ndjson)` : '') +
+      (s.digestFiles > 0 ? `, ${s.digestFiles} CloudTrail digest file${s.digestFiles === 1 ? '' : 's'} skipped` : '') +
       (s.unrecognisedDocuments > 0 ? `, ${s.unrecognisedDocuments} documents not CloudTrail` : ''),
     formatVerdicts(v),
   ];

@@ -4,7 +4,8 @@
  * - Names (`principal: role/iot-ingest-*`): `*` matches any run of characters (also none), `?` exactly one. IAM does
  *   not tell user, role or group names apart by case, so neither do these.
  * - ARNs (`attachedBy`): case-sensitive like ARNs, and a wildcard stays inside one `:` field and one `/` segment, so
- *   `role/ci-deployer*` cannot be met by a role created under the path `/ci-deployer-x/`. `**` crosses `/`.
+ *   `role/ci-deployer*` cannot be met by a role created under the path `/ci-deployer-x/`. A double star crosses `/`,
+ *   and a double star followed by a slash also matches no segment at all (a role at the default path).
  */
 export type GlobMatcher = (text: string) => boolean;
 
@@ -26,7 +27,11 @@ export function compileArnGlob(pattern: string): GlobMatcher {
   let source = '';
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i]!;
-    if (c === '*' && pattern[i + 1] === '*') {
+    if (c === '*' && pattern[i + 1] === '*' && pattern[i + 2] === '/') {
+      // A double star and a slash: any number of path segments, none included (a role at the default path).
+      source += '(?:[^:]*/)?';
+      i += 2;
+    } else if (c === '*' && pattern[i + 1] === '*') {
       source += '[^:]*';
       i++;
     } else if (c === '*') source += '[^:/]*';

@@ -151,7 +151,7 @@ describe('evaluate never passes input it could not read', () => {
     writeFileSync(file, JSON.stringify({ awsAccountId: '123456789012', digestStartTime: '2026-11-20T10:00:00Z', digestEndTime: '2026-11-20T11:00:00Z', logFiles: [] }));
     const run = await cli(['evaluate', '--allowlist', EXAMPLE, file, join(SAMPLES, 'eventbridge-attach-role-policy.json')]);
     expect(run.status).toBe(1);
-    expect(run.stdout).toMatch(/1 CloudTrail digest files skipped/);
+    expect(run.stdout).toMatch(/1 CloudTrail digest file skipped/);
   });
 
   it('an errorCode written as the string "None" is no error', async () => {

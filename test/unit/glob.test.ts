@@ -29,6 +29,9 @@ describe('compileArnGlob (attachedBy)', () => {
     // A role created under a path that merely starts like the name does not meet the entry.
     ['arn:aws:iam::*:role/ci-deployer*', 'arn:aws:iam::222222222222:role/ci-deployer-x/evil', false],
     ['arn:aws:iam::*:role/**/ci-deployer*', 'arn:aws:iam::222222222222:role/team/ci/ci-deployer-prod', true],
+    ['arn:aws:iam::*:role/**/ci-deployer*', 'arn:aws:iam::123456789012:role/ci-deployer-prod', true],
+    ['arn:aws:iam::*:role/**/ci-deployer*', 'arn:aws:iam::123456789012:role/x-ci-deployer-prod', false],
+    ['arn:aws:iam::*:role/**', 'arn:aws:iam::123456789012:role/a/b/c', true],
     ['arn:aws:iam::*:role/ci-deployer*', 'arn:aws:iam::123456789012:role/CI-deployer-prod', false],
     ['arn:aws:sts::123456789012:assumed-role/ci-deployer/*', 'arn:aws:sts::123456789012:assumed-role/ci-deployer/session-1', true],
     ['arn:aws:iam::1234567890?2:user/alice', 'arn:aws:iam::123456789012:user/alice', true],

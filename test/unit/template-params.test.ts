@@ -8,9 +8,13 @@ import {
   checkIdentityCenterRegion,
   checkLogLevel,
   checkMode,
+  checkParamNames,
+  checkStage,
   checkSweepSchedule,
+  PARAM_NAMES,
   StageParamError,
 } from '../../infra/stage-params.js';
+import { readFileSync } from 'node:fs';
 import { REPO_ROOT } from '../../scripts/package-stack.js';
 
 describe('stage parameters', () => {
@@ -96,5 +100,30 @@ describe('stage parameters', () => {
     ])('rejects %s', (path, message) => {
       expect(() => checkAllowlistPath(path, REPO_ROOT)).toThrow(message);
     });
+  });
+
+  it('refuses a --param whose name is not a parameter, instead of ignoring it', () => {
+    expect(() => checkParamNames(['node', 'osls', 'package', '--param=mode=remediate', '--param', 'logLevel=DEBUG'])).not.toThrow();
+    expect(() => checkParamNames(['--param=Mode=remediate'])).toThrow(/--param="Mode=..." is not a parameter of this stack \(did you mean mode\?\)/);
+    expect(() => checkParamNames(['--param', 'identityCentreRegion=eu-west-1'])).toThrow(StageParamError);
+  });
+
+  it('knows exactly the parameters serverless.yml declares', () => {
+    const block = /\nparams:\n  default:\n((?:    .*\n)+)/.exec(readFileSync('serverless.yml', 'utf8'))?.[1] ?? '';
+    const declared = block.split('\n').map((line) => /^    (\w+):/.exec(line)?.[1]).filter(Boolean);
+    expect([...declared].sort()).toEqual([...PARAM_NAMES].sort());
+  });
+
+  it('keeps stage names short enough for the role names', () => {
+    expect(checkStage('prod')).toBe('prod');
+    expect(() => checkStage('a-very-long-stage-name-xx')).toThrow(/--stage must be 1 to 20/);
+  });
+
+  it.each(['cron(* * * * ? *)', 'cron(*/2 * * * ? *)', 'cron(0,1 * * * ? *)', 'cron(0-3 * * * ? *)'])('refuses %s: runs closer than the sweep timeout', (cron) => {
+    expect(() => checkSweepSchedule(cron)).toThrow(/sweepSchedule/);
+  });
+
+  it.each(['cron(0/10 * * * ? *)', 'cron(15 * * * ? *)', 'cron(0,30 * * * ? *)', 'cron(0 3 * * ? *)'])('accepts %s', (cron) => {
+    expect(checkSweepSchedule(cron)).toBe(cron);
   });
 });
