@@ -174,15 +174,34 @@ async function* thenPermissionSets(iamFound: AsyncGenerator<Found>, target: Swee
   yield* scanPermissionSets(identityCenter, { allowlist: config.allowlist, scope: config.scope, account: target.account, now, region: config.identityCenterRegion, ...pageSize }, stats);
 }
 
+/** How long one account's sweep may take at most, kept free before the function's timeout. */
+export const ACCOUNT_BUDGET_MS = 60_000;
+
+export interface AccountsOptions extends SweepOptions {
+  /** Milliseconds left in the invocation (`context.getRemainingTimeInMillis`); unlimited when absent. */
+  readonly remainingMs?: () => number;
+  /** Where in the member list this run starts (e.g. the hour), so that a list too long for one run is covered in turn. */
+  readonly rotation?: number;
+}
+
 /**
- * Sweeps the function's own account, then every member account of SWEEP_ACCOUNTS through its remediation role. One
- * account's failure (a missing role, a failed detach) does not stop the others; a SweepError at the end names them all.
+ * Sweeps the function's own account, then the member accounts of SWEEP_ACCOUNTS through their remediation role,
+ * starting at `rotation` in the list. One account's failure (a missing role, a failed detach) does not stop the others.
+ * Accounts that no longer fit in the invocation's time are left for the next run and named in a log line; a
+ * SweepError at the end names the accounts that failed.
  */
-export async function sweepAccounts(home: SweepTarget, deps: GuardDeps, options: SweepOptions = {}): Promise<(SweepResult & { account: string | null })[]> {
+export async function sweepAccounts(home: SweepTarget, deps: GuardDeps, options: AccountsOptions = {}): Promise<(SweepResult & { account: string | null })[]> {
   const results: (SweepResult & { account: string | null })[] = [];
   const failed: string[] = [];
   const members = deps.config.sweepAccounts.filter((account) => account !== home.account);
-  for (const account of [home.account, ...members]) {
+  const start = members.length === 0 ? 0 : (options.rotation ?? 0) % members.length;
+  const ordered = [home.account, ...members.slice(start), ...members.slice(0, start)];
+  for (const [i, account] of ordered.entries()) {
+    if (i > 0 && options.remainingMs && options.remainingMs() < ACCOUNT_BUDGET_MS) {
+      const left = ordered.slice(i);
+      deps.logger.warn('sweep out of time', { notSwept: left, nextRunStartsAt: left[0] });
+      break;
+    }
     const target: SweepTarget = { account, partition: home.partition };
     try {
       if (account !== home.account && !deps.accounts) throw new ConfigError(`no way to act in account ${account}: member accounts need MEMBER_ROLE_NAME`);

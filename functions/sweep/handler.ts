@@ -11,7 +11,9 @@ import { sweepAccounts, targetOfFunction } from '../guard/sweep.js';
 const { logger, metrics, deps } = createRuntime('sweep', process.env, { maxAttempts: 8, retryMode: 'adaptive' });
 
 export const handler = middy(async (_event: unknown, context: Context) => {
-  const results = await sweepAccounts(targetOfFunction(context.invokedFunctionArn), deps);
+  // Start each run at another member account (by the hour), so that an organization too large for one run is covered in turn.
+  const rotation = Math.floor(deps.now().getTime() / 3_600_000);
+  const results = await sweepAccounts(targetOfFunction(context.invokedFunctionArn), deps, { remainingMs: () => context.getRemainingTimeInMillis(), rotation });
   return results.map(({ account, digest, published }) => {
     const { attachments, violations, outcomes, listCalls } = digest.counts;
     return { account, attachments, violations, outcomes, listCalls, digest: published };

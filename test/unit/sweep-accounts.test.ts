@@ -1,0 +1,47 @@
+import { IAMClient, ListEntitiesForPolicyCommand } from '@aws-sdk/client-iam';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { ACCOUNT_BUDGET_MS, sweepAccounts } from '../../functions/guard/sweep.js';
+import { guardDeps } from '../support/guard.js';
+
+const iam = mockClient(IAMClient);
+mockClient(SNSClient);
+const HOME = { account: '111111111111', partition: 'aws' as const };
+const MEMBERS = ['222222222222', '333333333333', '444444444444'];
+
+beforeEach(() => {
+  iam.reset();
+  iam.on(ListEntitiesForPolicyCommand).resolves({ PolicyUsers: [], PolicyRoles: [], PolicyGroups: [], IsTruncated: false });
+});
+
+function deps() {
+  const base = guardDeps({ sweepAccounts: MEMBERS, scope: 'seed' });
+  const asked: (string | null)[] = [];
+  return { deps: { ...base, accounts: { iamFor: async (account: string | null) => (asked.push(account), base.iam) } }, asked, logs: base.logs };
+}
+
+describe('sweepAccounts', () => {
+  it('sweeps home first, then the members starting at the rotation', async () => {
+    const { deps: d } = deps();
+    const results = await sweepAccounts(HOME, d, { rotation: 4 });
+    expect(results.map((r) => r.account)).toEqual(['111111111111', '333333333333', '444444444444', '222222222222']);
+  });
+
+  it('leaves the accounts that no longer fit in the invocation for the next run, and says which', async () => {
+    const { deps: d, logs } = deps();
+    // Asked before each member: enough time before the first, too little before the second.
+    const answers = [ACCOUNT_BUDGET_MS + 1, ACCOUNT_BUDGET_MS - 1];
+    const results = await sweepAccounts(HOME, d, { remainingMs: () => answers.shift() ?? 0 });
+    expect(results.map((r) => r.account)).toEqual(['111111111111', '222222222222']);
+    const warning = logs.find((l) => l.message === 'sweep out of time');
+    expect(warning?.fields).toEqual({ notSwept: ['333333333333', '444444444444'], nextRunStartsAt: '333333333333' });
+  });
+
+  it('one member that cannot be reached does not stop the others; the run fails at the end naming it', async () => {
+    const { deps: d } = deps();
+    const failing = { ...d, accounts: { iamFor: async (account: string | null) => { if (account === '333333333333') throw new Error('role missing'); return d.iam; } } };
+    await expect(sweepAccounts(HOME, failing)).rejects.toThrow(/the sweep failed in 1 account: 333333333333: role missing/);
+    expect(iam.commandCalls(ListEntitiesForPolicyCommand).length).toBe(10 * 3);
+  });
+});
