@@ -3,8 +3,10 @@
  * stops `osls package` with a message naming the parameter, instead of deploying a function that fails every cold
  * start (the guard reads its configuration once, at start-up, and refuses a bad value).
  */
-import { isAbsolute, normalize, resolve, sep } from 'node:path';
-import { loadAllowlistFile } from '../functions/config/allowlist-file.js';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, normalize, resolve, sep } from 'node:path';
+import { loadAllowlistDocument } from '../functions/config/allowlist-file.js';
+import type { AllowlistDocument } from '../functions/core/allowlist.js';
 import { GUARD_MODES, type GuardMode } from '../functions/core/alert.js';
 
 /** A stage parameter has a value the deploy cannot use; the message names the parameter. */
@@ -128,10 +130,39 @@ export function checkLogLevel(value: unknown): (typeof LOG_LEVELS)[number] {
 }
 
 /**
- * `allowlist`: a valid allowlist file inside the service directory, given relative to it. It is packaged at the same
- * relative path and the function resolves ALLOWLIST_PATH against its task root, so a path outside cannot work.
+ * `allowlist`: a valid allowlist file inside the service directory, given relative to it (normalised path returned).
+ * The deploy ships it compiled to JSON (writeShippedAllowlist) at a path inside the service directory, and the function
+ * resolves ALLOWLIST_PATH against its task root, so a path outside cannot work.
  */
 export function checkAllowlistPath(value: unknown, serviceDir: string): string {
+  return readAllowlistParam(value, serviceDir).path;
+}
+
+/** Where the deploy writes the allowlist compiled to JSON: `.build/` + the file's path, with `.json` for its extension. */
+export function shippedAllowlistPath(allowlistPath: string): string {
+  return `.build/${allowlistPath.replace(/\.[^./]*$/, '')}.json`;
+}
+
+/**
+ * `allowlist` at package time: checks the file as checkAllowlistPath does and writes what that one parse validated
+ * (the strict YAML reader's result, defaults filled in) as JSON to shippedAllowlistPath, relative to the service
+ * directory (git-ignored `.build/`), and returns that path: serverless.yml packages it with each function and sets
+ * ALLOWLIST_PATH to it, so that the functions read JSON and parse no YAML at cold start. The YAML file itself is not
+ * shipped: the functions could not read it (their bundles have no YAML reader).
+ */
+export function writeShippedAllowlist(value: unknown, serviceDir: string): string {
+  const { path, document } = readAllowlistParam(value, serviceDir);
+  const shipped = shippedAllowlistPath(path);
+  const target = resolve(serviceDir, shipped);
+  mkdirSync(dirname(target), { recursive: true });
+  // Written whole, then renamed: a packaging never zips a half-written file.
+  const partial = `${target}.${process.pid}.tmp`;
+  writeFileSync(partial, `${JSON.stringify(document, null, 2)}\n`);
+  renameSync(partial, target);
+  return shipped;
+}
+
+function readAllowlistParam(value: unknown, serviceDir: string): { path: string; document: AllowlistDocument } {
   if (typeof value !== 'string' || value.trim() === '') {
     throw new StageParamError(`--param="allowlist=..." must name an allowlist file; got ${JSON.stringify(value)}`);
   }
@@ -140,11 +171,10 @@ export function checkAllowlistPath(value: unknown, serviceDir: string): string {
     throw new StageParamError(`--param="allowlist=${value}" must be a path inside ${serviceDir}, relative to it: the file is packaged with the function`);
   }
   try {
-    loadAllowlistFile(resolve(serviceDir, path));
+    return { path, document: loadAllowlistDocument(resolve(serviceDir, path)).document };
   } catch (error) {
     throw new StageParamError(`--param="allowlist=${value}": ${(error as Error).message}`, { cause: error });
   }
-  return path;
 }
 
 /**

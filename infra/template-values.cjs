@@ -70,7 +70,8 @@ module.exports = {
     }
   },
   createTrail: param('createTrail', (value) => load().checkCreateTrail(value)),
-  allowlist: param('allowlist', (value) => load().checkAllowlistPath(value, path.dirname(__dirname))),
+  // Checks the allowlist file and writes it compiled to JSON (.build/…json), which the functions ship and read.
+  shippedAllowlist: param('allowlist', (value) => load().writeShippedAllowlist(value, path.dirname(__dirname))),
   alertEmail: param('alertEmail', (value) => load().checkAlertEmail(value)),
   findingsBus: param('findingsBus', (value) => load().checkFindingsBus(value)),
   logLevel: param('logLevel', (value) => load().checkLogLevel(value)),

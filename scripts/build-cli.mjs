@@ -1,4 +1,6 @@
 // Bundles the CLI into dist/cli.js; run by `npm ci` through the `prepare` script, so `npx iot-policy-guard` works.
+// The yaml package (a dependency) is not bundled: functions/core/yaml-library.ts loads it on first use from the
+// node_modules next to dist/, with a require esbuild does not follow (so that the Lambda bundles go without it).
 import { build } from 'esbuild';
 
 await build({

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { bundle, composition, deployedBundleStyle, type Bundle } from '../lib/bundle.js';
+import { bundle, composition, deployedBundleStyle, shippedAllowlist, type Bundle } from '../lib/bundle.js';
 import { run } from '../lib/proc.js';
 import { check, row, type Row } from '../lib/report.js';
 import { fmt, median, pairedRatio } from '../lib/stats.js';
@@ -25,7 +25,10 @@ export interface ColdStartResult {
   readonly handlerBundle: Bundle;
 }
 
-/** What attach-guard needs to start: a topic, the example allowlist, no logs. */
+/** The example allowlist as the deploy ships it (compiled to JSON); the handlers under test read this one. */
+export const EXAMPLE_ALLOWLIST = 'infra/allowlist.example.yml';
+
+/** What attach-guard needs to start: a topic, the example allowlist as deployed (JSON), no logs. */
 export function handlerEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return {
     ...process.env,
@@ -33,7 +36,7 @@ export function handlerEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
     AWS_ACCESS_KEY_ID: 'testing',
     AWS_SECRET_ACCESS_KEY: 'testing',
     ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:iot-policy-guard-alerts',
-    ALLOWLIST_PATH: resolve('infra/allowlist.example.yml'),
+    ALLOWLIST_PATH: shippedAllowlist(EXAMPLE_ALLOWLIST),
     LOG_LEVEL: 'SILENT',
     // Lambda runs nodejs22.x, where the SDK's "Node 20 is ending" warning does not exist: keep it out of both timings.
     NODE_NO_WARNINGS: '1',
@@ -46,8 +49,8 @@ interface Load {
   readonly readyMs: number;
 }
 
-async function load(path: string): Promise<Load> {
-  const out = await run(process.execPath, ['bench/cold-start/load.mjs', resolve(path)], { env: handlerEnv() });
+async function load(path: string, env: NodeJS.ProcessEnv): Promise<Load> {
+  const out = await run(process.execPath, ['bench/cold-start/load.mjs', resolve(path)], { env });
   return JSON.parse(out.trim().split('\n').pop() ?? '{}') as Load;
 }
 
@@ -60,18 +63,20 @@ export async function coldStart(options: ColdStartOptions): Promise<ColdStartRes
   const sweep = existsSync('functions/sweep/handler.ts') ? await bundle('functions/sweep/handler.ts', outDir, 'sweep', style).catch((e: unknown) => e as Error) : null;
 
   if (options.pairs === 0) return { rows: [], handlerBundle: handler, details: {} };
+  const env = handlerEnv();
+  log(`cold start: allowlist ${env.ALLOWLIST_PATH} (${EXAMPLE_ALLOWLIST} compiled as the deploy does)`);
   // One untimed load of each warms the file cache.
-  await load(bare.path);
-  await load(handler.path);
+  await load(bare.path, env);
+  await load(handler.path, env);
   const h: Load[] = [];
   const b: Load[] = [];
   for (let i = 0; i < options.pairs; i++) {
     if (i % 2 === 0) {
-      b.push(await load(bare.path));
-      h.push(await load(handler.path));
+      b.push(await load(bare.path, env));
+      h.push(await load(handler.path, env));
     } else {
-      h.push(await load(handler.path));
-      b.push(await load(bare.path));
+      h.push(await load(handler.path, env));
+      b.push(await load(bare.path, env));
     }
   }
   const hImport = h.map((x) => x.importMs);

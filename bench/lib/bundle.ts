@@ -1,8 +1,9 @@
 /** Bundling functions the way the deploy does (serverless-esbuild), so that sizes and load times are the deployed ones. */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { parseDocument } from 'yaml';
+import { writeShippedAllowlist } from '../../infra/stage-params.js';
 
 // What scripts/build-cli.mjs gives the CLI: bundled CommonJS dependencies may call require() inside an ESM bundle.
 const REQUIRE_BANNER = "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);";
@@ -55,6 +56,15 @@ export async function bundle(entry: string, outDir: string, name: string, style:
     ...(style.mainFields ? { mainFields: style.mainFields } : {}),
   });
   return { path, bytes: statSync(path).size, metafile: result.metafile };
+}
+
+/**
+ * An allowlist as the deploy ships it to the functions: checked and compiled to JSON by the same package-time code
+ * (infra/stage-params.ts writeShippedAllowlist), written under serviceDir's `.build/`. Returns its absolute path, for
+ * ALLOWLIST_PATH: the handlers then read JSON at cold start, as deployed, and never load the yaml package.
+ */
+export function shippedAllowlist(allowlist: string, serviceDir = '.'): string {
+  return resolve(serviceDir, writeShippedAllowlist(allowlist, resolve(serviceDir)));
 }
 
 /** Bytes in the bundle per npm package (or `functions/` for our own code), largest first. */

@@ -5,6 +5,8 @@
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { EXAMPLE_ALLOWLIST } from '../cold-start/cold-start.js';
+import { shippedAllowlist } from '../lib/bundle.js';
 import { bundleChild, motoAnswers, motoEndpoint, motoEnv } from '../lib/moto.js';
 import { run } from '../lib/proc.js';
 import { check, row, type Row } from '../lib/report.js';
@@ -41,7 +43,8 @@ export async function timeToRevert(options: RevertOptions): Promise<{ rows: Row[
   log(`revert: ${options.iterations} invocations and ${options.iterations} direct Detach+Publish pairs against ${motoEndpoint()}…`);
   await run(process.execPath, [child, outFile, String(options.iterations), resolve(options.handlerBundle)], {
     env: motoEnv({
-      ALLOWLIST_PATH: resolve('infra/allowlist.example.yml'),
+      // As deployed: the example allowlist compiled to JSON.
+      ALLOWLIST_PATH: shippedAllowlist(EXAMPLE_ALLOWLIST),
       GUARD_MODE: 'remediate',
       // As in Lambda: an INFO log line per decision and the EMF metrics, written to stdout (discarded here).
       LOG_LEVEL: 'INFO',

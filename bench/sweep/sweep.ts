@@ -9,7 +9,7 @@
  */
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { bundle, deployedBundleStyle } from '../lib/bundle.js';
+import { bundle, deployedBundleStyle, shippedAllowlist } from '../lib/bundle.js';
 import { bundleChild, motoAnswers, motoEndpoint, motoEnv } from '../lib/moto.js';
 import { run } from '../lib/proc.js';
 import { check, row, type Row } from '../lib/report.js';
@@ -48,8 +48,9 @@ export async function sweepCost(options: SweepOptions): Promise<{ rows: Row[]; d
   }
   const handler = await bundle(SWEEP_HANDLER, options.outDir, 'sweep', deployedBundleStyle());
   const child = await bundleChild('bench/sweep/child.ts', join(options.outDir, 'sweep-child.mjs'));
-  const allowlist = resolve(options.outDir, 'sweep-allowlist.yml');
-  writeFileSync(allowlist, sweepAllowlist());
+  writeFileSync(resolve(options.outDir, 'sweep-allowlist.yml'), sweepAllowlist());
+  // As deployed: compiled to JSON (under outDir/.build/).
+  const allowlist = shippedAllowlist('sweep-allowlist.yml', options.outDir);
 
   const results: ChildResult[] = [];
   for (const size of options.sizes) {

@@ -10,6 +10,7 @@ import { AllowlistError, emptyAllowlist, type Allowlist } from '../core/allowlis
 import { CATALOG_COMPILED } from '../core/catalog.js';
 import { toReportRecord } from '../core/report.js';
 import { SCOPES, type Scope } from '../core/types.js';
+import { YamlUnavailableError } from '../core/yaml-library.js';
 import { loadAllowlistFile } from '../config/allowlist-file.js';
 import packageJson from '../../package.json' with { type: 'json' };
 import { registerAudit } from './audit.js';
@@ -101,7 +102,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
     return status;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.error;
-    if (error instanceof AllowlistError || error instanceof UsageError) {
+    if (error instanceof AllowlistError || error instanceof UsageError || error instanceof YamlUnavailableError) {
       say(`iot-policy-guard: ${error.message}`);
       return EXIT.error;
     }

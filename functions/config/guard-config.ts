@@ -6,7 +6,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { GUARD_MODES, type GuardMode } from '../core/alert.js';
 import { AllowlistError, type Allowlist } from '../core/allowlist.js';
 import { SCOPES, type Scope } from '../core/types.js';
-import { loadAllowlistFile } from './allowlist-file.js';
+import { YamlUnavailableError } from '../core/yaml-library.js';
+import { loadFunctionAllowlist } from './allowlist-file.js';
 
 export interface GuardConfig {
   readonly alertTopicArn: string;
@@ -35,8 +36,11 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
-/** The allowlist shipped with the function, relative to the function's root. */
-export const SHIPPED_ALLOWLIST = 'infra/allowlist.yml';
+/**
+ * The allowlist read when ALLOWLIST_PATH is not set (local runs), relative to the function's root. The deploy always
+ * sets ALLOWLIST_PATH, to the allowlist it compiled to JSON and shipped in the zip (infra/stage-params.ts).
+ */
+export const DEFAULT_ALLOWLIST = 'infra/allowlist.yml';
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/;
 const BUS_NAME = /^(arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/)?[\w.\-/]{1,256}$/;
 
@@ -78,12 +82,20 @@ export function loadGuardConfig(env: Env = process.env): GuardConfig {
   }
   // The allowlist last: every variable above is checked even when the file is the problem.
   const root = env.LAMBDA_TASK_ROOT ?? process.cwd();
-  const path = env.ALLOWLIST_PATH?.trim() || SHIPPED_ALLOWLIST;
+  const path = env.ALLOWLIST_PATH?.trim() || DEFAULT_ALLOWLIST;
   let allowlist: Allowlist;
   try {
-    allowlist = loadAllowlistFile(isAbsolute(path) ? path : resolve(root, path));
+    // A .json file (what the deploy ships) is read without any YAML code: no YAML parser at cold start.
+    allowlist = loadFunctionAllowlist(isAbsolute(path) ? path : resolve(root, path));
   } catch (error) {
     if (error instanceof AllowlistError) throw new ConfigError(`ALLOWLIST_PATH: ${error.message}`, { cause: error });
+    if (error instanceof YamlUnavailableError) {
+      throw new ConfigError(
+        `ALLOWLIST_PATH: ${path} is not a .json file, and this function cannot read YAML (its bundle leaves the yaml package out): ` +
+          'the deploy compiles the allowlist to JSON and ships that (.build/…json in the zip); point ALLOWLIST_PATH at a .json allowlist',
+        { cause: error },
+      );
+    }
     throw error;
   }
   const mode = guardMode ?? allowlist.mode;

@@ -4,13 +4,14 @@
  * A file is accepted whole or rejected whole. Every problem is reported with the file, the entry (index and principal),
  * the field and the line, because a typo must never silently allow or forbid an attachment.
  */
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
 import * as z from 'zod/mini';
 import { parsePolicyArn, qualifiedName, type PolicyArn } from './arn.js';
 import { catalogPoliciesNamed, CATALOG, hasIotPrefix } from './catalog.js';
 import { compileArnGlob, compileGlob, type GlobMatcher } from './glob.js';
 import { described } from './zod.js';
 import type { Mode, PrincipalType, Scope } from './types.js';
+import { yamlLibrary } from './yaml-library.js';
 
 const DAY_MS = 86_400_000;
 // IAM user, role and group names: letters, digits and +=,.@_- ; the allowlist adds the globs * and ?. A permission
@@ -65,6 +66,12 @@ export const allowlistSchema = described(
 );
 
 export type AllowlistInput = z.input<typeof allowlistSchema>;
+
+/**
+ * An allowlist file's content as validated, its defaults filled in: what the deploy writes as JSON for the functions
+ * (infra/stage-params.ts). Compiling it again gives the same allowlist.
+ */
+export type AllowlistDocument = z.output<typeof allowlistSchema>;
 
 export interface AllowEntry {
   /** Position in the file's `allow` list, from 0. */
@@ -143,8 +150,18 @@ export function emptyAllowlist(source = '(no allowlist)'): Allowlist {
   return compileAllowlist({ version: 1 }, source);
 }
 
-/** Parses and validates allowlist text (YAML or JSON); throws AllowlistError naming every problem. */
+/**
+ * Parses and validates allowlist text (YAML or JSON) with the strict YAML reader (duplicate keys rejected, line numbers
+ * in every problem); throws AllowlistError naming every problem. Loads the `yaml` package on first use: where it is not
+ * installed (the deployed functions), this throws YamlUnavailableError; they read JSON (parseAllowlistJson).
+ */
 export function parseAllowlist(text: string, source: string): Allowlist {
+  return parseAllowlistDocument(text, source).allowlist;
+}
+
+/** parseAllowlist, also returning the validated document (what the deploy ships as JSON). */
+export function parseAllowlistDocument(text: string, source: string): { allowlist: Allowlist; document: AllowlistDocument } {
+  const { LineCounter, parseDocument } = yamlLibrary();
   const lineCounter = new LineCounter();
   const fileProblem = (message: string, line: number | null = null) => new AllowlistError(source, [{ where: 'file', field: null, line, message }]);
   const doc = parseDocument(text.replace(/^\uFEFF/, ''), { lineCounter, uniqueKeys: true, prettyErrors: true, merge: false });
@@ -166,7 +183,117 @@ export function parseAllowlist(text: string, source: string): Allowlist {
   } catch (error) {
     throw fileProblem(`not a usable allowlist: ${(error as Error).message}`);
   }
-  return compileAllowlist(raw, source, (path) => lineOf(doc, lineCounter, path));
+  return compile(raw, source, (path) => lineOf(doc, lineCounter, path));
+}
+
+/**
+ * Parses and validates allowlist JSON without any YAML code: `JSON.parse`, a check that no object repeats a key
+ * (`JSON.parse` would silently keep the last, e.g. of two `reason`s or two `modes` entries for one policy), then the
+ * same validation as YAML, with line numbers. This is how the functions read the allowlist the deploy ships.
+ */
+export function parseAllowlistJson(text: string, source: string): Allowlist {
+  const body = text.replace(/^\uFEFF/, '');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body);
+  } catch (error) {
+    const message = (error as Error).message;
+    const at = /at position (\d+)/.exec(message);
+    const line = at ? lineAt(body, Number(at[1])) : null;
+    // V8 names a position (Node 22 adds line and column), or quotes a snippet of the text, which may span lines.
+    const reason = message.replace(/ in JSON at position \d+.*$/s, '').replace(/ after JSON at position \d+.*$/s, ' after the end').replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, '');
+    throw new AllowlistError(source, [{ where: 'file', field: null, line, message: `not valid JSON: ${reason}` }]);
+  }
+  const { duplicates } = scanJson(body, false);
+  if (duplicates.length > 0) {
+    throw new AllowlistError(
+      source,
+      duplicates.map((d) => ({
+        ...describePath(d.path, raw),
+        line: d.line,
+        message: `duplicate key "${String(d.path[d.path.length - 1])}" (JSON.parse would silently keep only the last)`,
+      })),
+    );
+  }
+  // Lines are only needed for a problem: found by a second pass then.
+  let lines: Map<string, number> | undefined;
+  return compileAllowlist(raw, source, (path) => {
+    lines ??= scanJson(body, true).lines;
+    for (let depth = path.length; depth >= 0; depth--) {
+      const line = lines.get(pathKey(path.slice(0, depth)));
+      if (line !== undefined) return line;
+    }
+    return null;
+  });
+}
+
+/** The 1-based line of a character offset. */
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+const pathKey = (path: readonly PropertyKey[]): string => JSON.stringify(path.map((p) => (typeof p === 'number' ? p : String(p))));
+
+/**
+ * One pass over text that JSON.parse has accepted: every key an object repeats and, with `recordLines`, the line where
+ * each value starts (keyed by its path, as zod reports paths: keys as strings, array indices as numbers).
+ */
+function scanJson(text: string, recordLines: boolean): { lines: Map<string, number>; duplicates: { path: PropertyKey[]; line: number }[] } {
+  interface Frame {
+    readonly path: PropertyKey[];
+    readonly keys: Set<string> | null; // null: an array
+    index: number;
+    key: string | null;
+  }
+  const lines = new Map<string, number>();
+  const duplicates: { path: PropertyKey[]; line: number }[] = [];
+  const stack: Frame[] = [];
+  let line = 1;
+  // The path of the value starting here, recorded once per value.
+  const valuePath = (): PropertyKey[] => {
+    const top = stack[stack.length - 1];
+    if (!top) return [];
+    return [...top.path, top.keys === null ? top.index : (top.key ?? '')];
+  };
+  const startValue = (): PropertyKey[] => {
+    const path = valuePath();
+    if (recordLines) {
+      const key = pathKey(path);
+      if (!lines.has(key)) lines.set(key, line);
+    }
+    return path;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') line++;
+    else if (c === '{' || c === '[') stack.push({ path: startValue(), keys: c === '{' ? new Set() : null, index: 0, key: null });
+    else if (c === '}' || c === ']') stack.pop();
+    else if (c === ',') {
+      const top = stack[stack.length - 1];
+      if (top?.keys === null) top.index++;
+      else if (top) top.key = null;
+    } else if (c === '"') {
+      let end = i + 1;
+      while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      const top = stack[stack.length - 1];
+      if (top?.keys && top.key === null) {
+        // A key: JSON.parse compares keys after unescaping, so must this.
+        const key = JSON.parse(text.slice(i, end + 1)) as string;
+        top.key = key;
+        if (top.keys.has(key)) duplicates.push({ path: [...top.path, key], line });
+        top.keys.add(key);
+      }
+      if (recordLines) startValue();
+      i = end;
+    } else if (c !== ' ' && c !== '\t' && c !== '\r' && c !== ':') {
+      // A number, true, false or null: nothing to record but its line.
+      if (recordLines) startValue();
+      while (i + 1 < text.length && /[\w.+-]/.test(text[i + 1] ?? '')) i++;
+    }
+  }
+  return { lines, duplicates };
 }
 
 /** Validates an already-parsed allowlist object (e.g. from JSON) and compiles its matchers. */
@@ -175,18 +302,14 @@ export function compileAllowlist(
   source: string,
   lineOfPath: (path: readonly PropertyKey[]) => number | null = () => null,
 ): Allowlist {
-  const entryLabel = (index: number): string => {
-    const principal = (raw as { allow?: { principal?: unknown }[] } | null)?.allow?.[index]?.principal;
-    return typeof principal === 'string' ? `allow[${index}] (${principal})` : `allow[${index}]`;
-  };
-  const describePath = (path: readonly PropertyKey[]): { where: string; field: string | null } => {
-    if (path[0] === 'allow' && typeof path[1] === 'number') {
-      return { where: entryLabel(path[1]), field: path.length > 2 ? String(path[2]) : null };
-    }
-    if (path[0] === 'modes' && path.length > 1) return { where: 'modes', field: String(path[1]) };
-    return { where: 'top level', field: path.length > 0 ? path.map(String).join('.') : null };
-  };
+  return compile(raw, source, lineOfPath).allowlist;
+}
 
+function compile(
+  raw: unknown,
+  source: string,
+  lineOfPath: (path: readonly PropertyKey[]) => number | null,
+): { allowlist: Allowlist; document: AllowlistDocument } {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new AllowlistError(source, [
       { where: 'file', field: null, line: null, message: 'expected a mapping with version: 1 and an allow list' },
@@ -194,7 +317,7 @@ export function compileAllowlist(
   }
   const problems: AllowlistProblem[] = [];
   const problem = (path: readonly PropertyKey[], message: string): void => {
-    problems.push({ ...describePath(path), line: lineOfPath(path), message });
+    problems.push({ ...describePath(path, raw), line: lineOfPath(path), message });
   };
 
   const parsed = allowlistSchema.safeParse(raw);
@@ -265,7 +388,7 @@ export function compileAllowlist(
   }
 
   if (problems.length > 0) throw new AllowlistError(source, problems);
-  return Object.freeze({
+  const allowlist: Allowlist = Object.freeze({
     source,
     version: 1,
     mode: parsed.data.mode,
@@ -273,6 +396,19 @@ export function compileAllowlist(
     modes: Object.freeze(modes),
     allow: Object.freeze(allow),
   });
+  return { allowlist, document: parsed.data };
+}
+
+/** Where a path of the file is, for a problem: the entry (with its principal) and field, `modes`, or the top level. */
+function describePath(path: readonly PropertyKey[], raw: unknown): { where: string; field: string | null } {
+  if (path[0] === 'allow' && typeof path[1] === 'number') {
+    const index = path[1];
+    const principal = (raw as { allow?: { principal?: unknown }[] } | null)?.allow?.[index]?.principal;
+    const where = typeof principal === 'string' ? `allow[${index}] (${principal})` : `allow[${index}]`;
+    return { where, field: path.length > 2 ? String(path[2]) : null };
+  }
+  if (path[0] === 'modes' && path.length > 1) return { where: 'modes', field: String(path[1]) };
+  return { where: 'top level', field: path.length > 0 ? path.map(String).join('.') : null };
 }
 
 /**
@@ -368,6 +504,7 @@ function accountHint(path: readonly PropertyKey[], raw: unknown): string | null 
 }
 
 function lineOf(doc: Document, counter: LineCounter, path: readonly PropertyKey[]): number | null {
+  const { isNode } = yamlLibrary();
   for (let depth = path.length; depth >= 0; depth--) {
     const node: unknown = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth) as unknown[], true);
     if (isNode(node) && node.range) return counter.linePos(node.range[0]).line;

@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AllowlistError, parseAllowlist } from '../../functions/core/allowlist.js';
+import { AllowlistError, parseAllowlist, parseAllowlistDocument, parseAllowlistJson, type Allowlist } from '../../functions/core/allowlist.js';
 
 function problemsOf(text: string): string {
   try {
@@ -112,5 +114,78 @@ allow:
     expect(list.allow[0]!.matchesPrincipalName('IoTFleetOperators')).toBe(true);
     expect(list.allow[1]!.matchesPrincipalName('arn:aws:sso:::permissionSet/ssoins-7223c9b1e4d5f6a7/ps-0a1b2c3d4e5f6a7b')).toBe(true);
     expect(list.allow[1]!.matchesPrincipalName('arn:aws:sso:::permissionSet/ssoins-0000000000000000/ps-0a1b2c3d4e5f6a7b')).toBe(false);
+  });
+});
+
+describe('parseAllowlistJson (how the functions read the allowlist the deploy ships)', () => {
+  const outcome = (parse: () => Allowlist): unknown => {
+    try {
+      return { ok: JSON.parse(JSON.stringify({ ...parse(), source: null })) as unknown }; // the matchers drop out
+    } catch (error) {
+      expect(error).toBeInstanceOf(AllowlistError);
+      return { error: (error as Error).message };
+    }
+  };
+
+  it('compiles the document the YAML reader validated to the same allowlist', () => {
+    const { allowlist, document } = parseAllowlistDocument(readFileSync('infra/allowlist.example.yml', 'utf8'), 'example');
+    const list = parseAllowlistJson(JSON.stringify(document, null, 2), 'example');
+    expect(outcome(() => list)).toEqual(outcome(() => allowlist));
+    expect(list.allow.map((e) => e.expiresAt)).toEqual(allowlist.allow.map((e) => e.expiresAt));
+    expect(list.allow[0]!.matchesPrincipalName('iot-ingest-eu')).toBe(allowlist.allow[0]!.matchesPrincipalName('iot-ingest-eu'));
+  });
+
+  it('accepts and rejects what the YAML reader does for the same JSON text, with the same messages and lines', () => {
+    const entry = fc.record(
+      {
+        policy: fc.constantFrom('AWSIoTDataAccess', 'AWSIoTFulAccess', '*', 'service-role/AWSIoTLogging', 'arn:aws:iam::aws:policy/AdministratorAccess', ''),
+        principal: fc.constantFrom('role/iot-*', 'user/alice', 'thing/x', 'permission-set/arn:aws:iam::*:role/x', 'permission-set/Ops'),
+        account: fc.constantFrom('123456789012', 123456789012, '1234'),
+        attachedBy: fc.constantFrom('arn:aws:iam::*:role/ci-*', ''),
+        expires: fc.constantFrom('2027-01-31', '2027-02-30', 20270131),
+        reason: fc.constantFrom('why', '', '  padded  ', 'braces {"a": [1]} and \\"quotes\\"'),
+        ticket: fc.constantFrom('SEC-1', ''),
+        principle: fc.constant('a typo'),
+      },
+      { requiredKeys: [] },
+    );
+    const file = fc.record(
+      {
+        version: fc.constantFrom(1, 2, '1'),
+        mode: fc.constantFrom('alert', 'remediate', 'revert'),
+        scope: fc.constantFrom('aws-iot', 'seed', 'all'),
+        modes: fc.dictionary(fc.constantFrom('AWSIoTFullAccess', 'arn:aws:iam::aws:policy/AWSIoTFullAccess', '*', 'AWSIoTFulAccess'), fc.constantFrom('alert', 'remediate', 'dry-run')),
+        allow: fc.oneof(fc.array(entry, { maxLength: 4 }), fc.constant('none')),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(file, fc.constantFrom(0, 2, 4), (content, indent) => {
+        const text = JSON.stringify(content, null, indent);
+        expect(outcome(() => parseAllowlistJson(text, 'a.json'))).toEqual(outcome(() => parseAllowlist(text, 'a.json')));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it.each([
+    ['at the top level', '{\n  "version": 1,\n  "mode": "remediate",\n  "mode": "alert"\n}', /top level field "mode": duplicate key "mode" \(JSON.parse would silently keep only the last\) \(line 4\)/],
+    ['in an entry', '{"version": 1, "allow": [\n  {"policy": "*", "principal": "role/a", "reason": "r"},\n  {"policy": "AWSIoTFullAccess", "principal": "role/b", "reason": "r", "policy": "*"}\n]}', /allow\[1\] \(role\/b\) field "policy": duplicate key "policy" .* \(line 3\)/],
+    ['in modes', '{"version": 1, "modes": {"AWSIoTFullAccess": "remediate", "AWSIoTFullAccess": "alert"}}', /modes field "AWSIoTFullAccess": duplicate key/],
+    ['spelt with an escape', '{"version": 1, "allow": [], "\\u0061llow": []}', /duplicate key "allow"/],
+  ])('rejects a key repeated %s, which JSON.parse would silently drop', (_, text, message) => {
+    expect(() => parseAllowlistJson(text, 'a.json')).toThrow(AllowlistError);
+    expect(() => parseAllowlistJson(text, 'a.json')).toThrow(message);
+  });
+
+  it('does not take keys inside strings, or the same key in two objects, for duplicates', () => {
+    const text = '{"version": 1, "allow": [{"policy": "*", "principal": "role/a", "reason": "\\"policy\\": {\\"policy\\": 1}"}, {"policy": "*", "principal": "role/b", "reason": "r"}]}';
+    expect(parseAllowlistJson(text, 'a.json').allow).toHaveLength(2);
+  });
+
+  it('reports a syntax error with its line, and reads a file with a byte order mark', () => {
+    expect(() => parseAllowlistJson('{\n  "version": 1\n  "allow": []\n}', 'a.json')).toThrow(/^a\.json: invalid allowlist \(1 problem\)\n  - file: not valid JSON: Expected ',' or '}' after property value \(line 3\)$/);
+    expect(() => parseAllowlistJson('{\n  "version": 1,\n  "allow": [}\n', 'a.json')).toThrow(/^a\.json: invalid allowlist \(1 problem\)\n  - file: not valid JSON: Unexpected token '}'$/);
+    expect(parseAllowlistJson('\uFEFF{"version": 1}', 'a.json').allow).toEqual([]);
   });
 });

@@ -23,7 +23,7 @@ describe('the attach-guard handler module', () => {
     await expect(loadHandler({ ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:t', GUARD_MODE: 'nuke' })).rejects.toThrow(/GUARD_MODE must be one of/);
   });
 
-  it('uses the allowlist shipped with the function by default (infra/allowlist.yml) and goes through middy', async () => {
+  it('reads infra/allowlist.yml when ALLOWLIST_PATH is not set (the deploy always sets it) and goes through middy', async () => {
     const iam = mockClient(IAMClient);
     const sns = mockClient(SNSClient);
     iam.on(DetachRolePolicyCommand).resolves({});

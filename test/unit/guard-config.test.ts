@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadGuardConfig } from '../../functions/config/guard-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ipg-config-'));
@@ -57,5 +57,43 @@ describe('loadGuardConfig', () => {
     const broken = join(dir, 'broken.yml');
     writeFileSync(broken, 'version: 1\nallow:\n  - policy: AWSIoTFullAccess\n    principal: role/x\n');
     expect(() => loadGuardConfig({ ...env, ALLOWLIST_PATH: broken })).toThrow(/allow\[0\] \(role\/x\) field "reason": is required/);
+  });
+
+  describe('a .json ALLOWLIST_PATH (what the deploy ships)', () => {
+    const json = join(dir, 'allowlist.json');
+    writeFileSync(json, JSON.stringify({ version: 1, mode: 'alert', scope: 'seed', modes: {}, allow: [] }, null, 2));
+
+    it('is read as JSON, to the same configuration as the YAML', () => {
+      const fromJson = loadGuardConfig({ ...env, ALLOWLIST_PATH: json });
+      expect(fromJson).toMatchObject({ mode: 'alert', scope: 'seed' });
+      expect({ ...fromJson, allowlist: { ...fromJson.allowlist, source: null } }).toEqual({ ...loadGuardConfig(env), allowlist: { ...loadGuardConfig(env).allowlist, source: null } });
+    });
+
+    it('stops start-up on a key written twice, which JSON.parse would silently drop, and on a JSON syntax error', () => {
+      const twice = join(dir, 'twice.json');
+      writeFileSync(twice, '{\n  "version": 1,\n  "allow": [\n    {"policy": "*", "principal": "role/x", "reason": "r", "principal": "role/*"}\n  ]\n}\n');
+      expect(() => loadGuardConfig({ ...env, ALLOWLIST_PATH: twice })).toThrow(ConfigError);
+      expect(() => loadGuardConfig({ ...env, ALLOWLIST_PATH: twice })).toThrow(/ALLOWLIST_PATH: .*twice\.json: invalid allowlist[\s\S]*allow\[0\] \(role\/\*\) field "principal": duplicate key "principal" .*\(line 4\)/);
+      const broken = join(dir, 'broken.json');
+      writeFileSync(broken, '{"version": 1,}');
+      expect(() => loadGuardConfig({ ...env, ALLOWLIST_PATH: broken })).toThrow(/ALLOWLIST_PATH: .*broken\.json: invalid allowlist[\s\S]*not valid JSON/);
+    });
+
+    it('needs no YAML reader; without one (as deployed) a YAML ALLOWLIST_PATH stops start-up saying what to do', async () => {
+      vi.resetModules();
+      vi.doMock('../../functions/core/yaml-library.js', async (importOriginal) => {
+        const actual = await importOriginal<typeof import('../../functions/core/yaml-library.js')>();
+        return { ...actual, yamlLibrary: () => { throw new actual.YamlUnavailableError('no yaml package here'); } };
+      });
+      try {
+        const deployed = await import('../../functions/config/guard-config.js');
+        expect(deployed.loadGuardConfig({ ...env, ALLOWLIST_PATH: json })).toMatchObject({ scope: 'seed' });
+        expect(() => deployed.loadGuardConfig(env)).toThrow(deployed.ConfigError);
+        expect(() => deployed.loadGuardConfig(env)).toThrow(/^ALLOWLIST_PATH: .*allowlist\.yml is not a \.json file, and this function cannot read YAML .*the deploy compiles the allowlist to JSON and ships that .*point ALLOWLIST_PATH at a \.json allowlist$/);
+      } finally {
+        vi.doUnmock('../../functions/core/yaml-library.js');
+        vi.resetModules();
+      }
+    });
   });
 });

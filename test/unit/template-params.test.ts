@@ -12,9 +12,14 @@ import {
   checkStage,
   checkSweepSchedule,
   PARAM_NAMES,
+  shippedAllowlistPath,
   StageParamError,
+  writeShippedAllowlist,
 } from '../../infra/stage-params.js';
-import { readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadAllowlistDocument } from '../../functions/config/allowlist-file.js';
 import { REPO_ROOT } from '../../scripts/package-stack.js';
 
 describe('stage parameters', () => {
@@ -99,6 +104,26 @@ describe('stage parameters', () => {
       ['', /must name an allowlist file/],
     ])('rejects %s', (path, message) => {
       expect(() => checkAllowlistPath(path, REPO_ROOT)).toThrow(message);
+    });
+
+    it('is compiled to JSON under .build/, named after the file, for the functions to ship and read', () => {
+      expect(shippedAllowlistPath('infra/allowlist.yml')).toBe('.build/infra/allowlist.json');
+      expect(shippedAllowlistPath('infra/allowlist.prod.yaml')).toBe('.build/infra/allowlist.prod.json');
+      expect(shippedAllowlistPath('allowlist')).toBe('.build/allowlist.json');
+      const service = mkdtempSync(join(tmpdir(), 'ipg-params-'));
+      mkdirSync(join(service, 'infra'));
+      cpSync(join(REPO_ROOT, 'infra/allowlist.example.yml'), join(service, 'infra/allowlist.example.yml'));
+      expect(writeShippedAllowlist('./infra/allowlist.example.yml', service)).toBe('.build/infra/allowlist.example.json');
+      const shipped = readFileSync(join(service, '.build/infra/allowlist.example.json'), 'utf8');
+      expect(JSON.parse(shipped)).toEqual(loadAllowlistDocument(join(service, 'infra/allowlist.example.yml')).document);
+      expect(JSON.parse(shipped)).toMatchObject({ version: 1, mode: 'alert', scope: 'aws-iot', modes: expect.any(Object) });
+    });
+
+    it('is not compiled when invalid: a key written twice stops packaging, as every other problem does', () => {
+      const service = mkdtempSync(join(tmpdir(), 'ipg-params-'));
+      writeFileSync(join(service, 'allowlist.yml'), 'version: 1\nallow:\n  - policy: "*"\n    principal: role/a\n    reason: r\n    principal: role/*\n');
+      expect(() => writeShippedAllowlist('allowlist.yml', service)).toThrow(/--param="allowlist=allowlist.yml": .*invalid allowlist[\s\S]*Map keys must be unique \(line 6\)/);
+      expect(existsSync(join(service, '.build'))).toBe(false);
     });
   });
 

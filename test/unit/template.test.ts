@@ -2,20 +2,28 @@
 // with IAM Identity Center, and in remediate mode with every option on, and checks the CloudFormation templates and the
 // functions' zips.
 // Run alone: npx vitest run test/unit/template.test.ts (about 15 s: three packagings).
-import { readFileSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SHIPPED_ALLOWLIST } from '../../functions/config/guard-config.js';
-import { parseAllowlist } from '../../functions/core/allowlist.js';
+import { loadAllowlistDocument, loadAllowlistFile } from '../../functions/config/allowlist-file.js';
+import { DEFAULT_ALLOWLIST } from '../../functions/config/guard-config.js';
+import { parseAllowlistJson, type Allowlist } from '../../functions/core/allowlist.js';
 import { CATALOG, SEED_POLICIES, governedArns, isGoverned } from '../../functions/core/catalog.js';
 import { attachEventPattern, DETACH_ACTIONS, LIST_ACTIONS, permissionSetEventPattern } from '../../infra/governed-policies.js';
+import { shippedAllowlistPath } from '../../infra/stage-params.js';
 import { packageStack, REPO_ROOT, substitutePseudoParameters, type PackagedStack, type Template } from '../../scripts/package-stack.js';
 
 const ACCOUNT = '123456789012';
+/** The allowlist the `allowlist` parameter names by default, and what the deploy compiles it to and ships. */
+const SOURCE_ALLOWLIST = DEFAULT_ALLOWLIST;
+const SHIPPED_ALLOWLIST = shippedAllowlistPath(SOURCE_ALLOWLIST);
 const OTHER_ALLOWLIST = 'infra/allowlist.example.yml';
+const OTHER_SHIPPED = shippedAllowlistPath(OTHER_ALLOWLIST);
 const OTHER_SCHEDULE = 'cron(15 * * * ? *)';
 const IDENTITY_CENTER_REGION = 'eu-west-1';
 /** IAM's limit on the inline policies of one role together, whitespace excluded. */
@@ -118,31 +126,52 @@ describe('attach-guard function', () => {
       SWEEP_ACCOUNTS: { 'Fn::If': ['Remediate', '', ''] },
       IDENTITY_CENTER_REGION: '',
     });
+    expect(SHIPPED_ALLOWLIST).toBe('.build/infra/allowlist.json');
     expect(env(remediate.template)).toMatchObject({
       GUARD_MODE: 'remediate',
-      ALLOWLIST_PATH: OTHER_ALLOWLIST,
+      ALLOWLIST_PATH: OTHER_SHIPPED,
       FINDINGS_BUS_NAME: 'security-findings',
       IDENTITY_CENTER_REGION: IDENTITY_CENTER_REGION,
     });
   });
 
-  it('ships the allowlist, the bundle with the SDK inside, and its source map', () => {
+  it('ships the allowlist compiled to JSON (not the YAML), the bundle with the SDK inside and no YAML parser, and its source map', () => {
     const files = readZip(alert.artifact('attachGuard'));
-    expect([...files.keys()].sort()).toEqual(['functions/attach-guard/handler.mjs', 'functions/attach-guard/handler.mjs.map', SHIPPED_ALLOWLIST]);
+    expect([...files.keys()].sort()).toEqual([SHIPPED_ALLOWLIST, 'functions/attach-guard/handler.mjs', 'functions/attach-guard/handler.mjs.map']);
     const shipped = files.get(SHIPPED_ALLOWLIST)?.toString('utf8') ?? '';
-    expect(shipped).toBe(readFileSync(join(REPO_ROOT, SHIPPED_ALLOWLIST), 'utf8'));
-    expect(parseAllowlist(shipped, SHIPPED_ALLOWLIST)).toMatchObject({ version: 1, mode: 'alert', scope: 'aws-iot', allow: [] });
+    expectCompiledFrom(shipped, SOURCE_ALLOWLIST);
+    expect(parseAllowlistJson(shipped, SHIPPED_ALLOWLIST)).toMatchObject({ version: 1, mode: 'alert', scope: 'aws-iot', allow: [] });
 
     const bundle = files.get('functions/attach-guard/handler.mjs')?.toString('utf8') ?? '';
     expect(bundle).not.toMatch(/from\s*["']@aws-sdk\//); // bundled, not left to the runtime's copy
     expect(bundle).toContain('DetachRolePolicy');
     expect(bundle).toMatch(/sourceMappingURL=handler\.mjs\.map/);
+    expectNoYamlParser(bundle);
   });
 
-  it('ships the allowlist the stage parameter names instead, at the path ALLOWLIST_PATH gives', () => {
+  it('ships the allowlist the stage parameter names instead, compiled, at the path ALLOWLIST_PATH gives', () => {
     const files = readZip(remediate.artifact('attachGuard'));
     expect(files.has(SHIPPED_ALLOWLIST)).toBe(false);
-    expect(files.get(OTHER_ALLOWLIST)?.toString('utf8')).toBe(readFileSync(join(REPO_ROOT, OTHER_ALLOWLIST), 'utf8'));
+    expect(files.has(OTHER_ALLOWLIST)).toBe(false);
+    expectCompiledFrom(files.get(OTHER_SHIPPED)?.toString('utf8') ?? '', OTHER_ALLOWLIST);
+  });
+
+  it('starts from its unzipped package alone, as in Lambda: the shipped JSON read without YAML; a YAML ALLOWLIST_PATH is refused clearly', async () => {
+    const taskRoot = unzip(remediate.artifact('attachGuard'), join(root, 'task-attach-guard'));
+    const lambdaEnv = {
+      ...(substitutePseudoParameters(env(remediate.template)) as Record<string, unknown>),
+      ALERT_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:iot-policy-guard-dev-alerts`,
+      HOME_ACCOUNT_ID: ACCOUNT,
+      SWEEP_ACCOUNTS: '',
+    };
+    const started = await coldStart(taskRoot, 'functions/attach-guard/handler.mjs', lambdaEnv as Record<string, string>);
+    expect(started.error).toBe('');
+    expect(started.configuration).toMatchObject({ mode: 'remediate', allowlist: join(taskRoot, OTHER_SHIPPED), entries: loadAllowlistFile(join(REPO_ROOT, OTHER_ALLOWLIST)).allow.length });
+
+    // The zip holds no YAML reader: a YAML allowlist stops the cold start with a message saying what to do.
+    writeFileSync(join(taskRoot, 'allowlist.yml'), readFileSync(join(REPO_ROOT, OTHER_ALLOWLIST)));
+    const refused = await coldStart(taskRoot, 'functions/attach-guard/handler.mjs', { ...(lambdaEnv as Record<string, string>), ALLOWLIST_PATH: 'allowlist.yml' });
+    expect(refused.error).toMatch(/ConfigError: ALLOWLIST_PATH: allowlist\.yml is not a \.json file, and this function cannot read YAML .*point ALLOWLIST_PATH at a \.json allowlist/);
   });
 });
 
@@ -198,17 +227,27 @@ describe('sweep function', () => {
     expect(JSON.stringify(config.Properties?.DestinationConfig ?? {})).toBe('{}');
   });
 
-  it('ships the allowlist the stage parameter names, the bundle with the SDK inside, and its source map', () => {
+  it('ships the allowlist the stage parameter names compiled to JSON, the bundle with the SDK inside and no YAML parser, and its source map', () => {
     const files = readZip(alert.artifact('sweep'));
-    expect([...files.keys()].sort()).toEqual(['functions/sweep/handler.mjs', 'functions/sweep/handler.mjs.map', SHIPPED_ALLOWLIST]);
-    expect(files.get(SHIPPED_ALLOWLIST)?.toString('utf8')).toBe(readFileSync(join(REPO_ROOT, SHIPPED_ALLOWLIST), 'utf8'));
+    expect([...files.keys()].sort()).toEqual([SHIPPED_ALLOWLIST, 'functions/sweep/handler.mjs', 'functions/sweep/handler.mjs.map']);
+    expectCompiledFrom(files.get(SHIPPED_ALLOWLIST)?.toString('utf8') ?? '', SOURCE_ALLOWLIST);
     const bundle = files.get('functions/sweep/handler.mjs')?.toString('utf8') ?? '';
     expect(bundle).not.toMatch(/from\s*["']@aws-sdk\//);
     expect(bundle).toContain('ListEntitiesForPolicy');
+    expectNoYamlParser(bundle);
 
     const other = readZip(remediate.artifact('sweep'));
     expect(other.has(SHIPPED_ALLOWLIST)).toBe(false);
-    expect(other.get(OTHER_ALLOWLIST)?.toString('utf8')).toBe(readFileSync(join(REPO_ROOT, OTHER_ALLOWLIST), 'utf8'));
+    expect(other.has(OTHER_ALLOWLIST)).toBe(false);
+    expectCompiledFrom(other.get(OTHER_SHIPPED)?.toString('utf8') ?? '', OTHER_ALLOWLIST);
+  });
+
+  it('starts from its unzipped package alone, with the shipped JSON allowlist', async () => {
+    const taskRoot = unzip(alert.artifact('sweep'), join(root, 'task-sweep'));
+    const lambdaEnv = { ...(env(alert.template, SWEEP) as Record<string, string>), ALERT_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:alerts`, HOME_ACCOUNT_ID: ACCOUNT, SWEEP_ACCOUNTS: '' };
+    const started = await coldStart(taskRoot, 'functions/sweep/handler.mjs', lambdaEnv);
+    expect(started.error).toBe('');
+    expect(started.configuration).toMatchObject({ mode: 'alert', allowlist: join(taskRoot, SHIPPED_ALLOWLIST), entries: 0 });
   });
 });
 
@@ -876,6 +915,50 @@ function patternValueMatches(value: PatternValue, text: string): boolean {
   if (value.prefix !== undefined) return text.startsWith(value.prefix);
   if (value.wildcard !== undefined) return glob(value.wildcard, '*').test(text);
   throw new Error(`unexpected pattern value ${JSON.stringify(value)}`);
+}
+
+/**
+ * A shipped allowlist is the YAML file's validated content, defaults filled in, as JSON: it compiles, without YAML, to
+ * the same allowlist as the YAML file.
+ */
+function expectCompiledFrom(shipped: string, source: string): void {
+  const yaml = loadAllowlistDocument(join(REPO_ROOT, source));
+  expect(JSON.parse(shipped)).toEqual(yaml.document);
+  const data = (list: Allowlist): unknown => JSON.parse(JSON.stringify({ ...list, source: null })); // functions drop out
+  const fromJson = parseAllowlistJson(shipped, 'shipped.json');
+  expect(data(fromJson)).toEqual(data(yaml.allowlist));
+  expect(fromJson.allow.map((e) => e.expiresAt)).toEqual(yaml.allowlist.allow.map((e) => e.expiresAt));
+}
+
+/** The yaml package's parser would be in a bundle that reads YAML: its error codes are strings esbuild keeps. */
+function expectNoYamlParser(bundle: string): void {
+  for (const code of ['BLOCK_AS_IMPLICIT_KEY', 'DUPLICATE_KEY', 'MULTILINE_IMPLICIT_KEY']) expect(bundle).not.toContain(code);
+}
+
+/** Writes a zip's files under dir (emptied first); returns dir. */
+function unzip(path: string, dir: string): string {
+  rmSync(dir, { recursive: true, force: true });
+  for (const [name, data] of readZip(path)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), data);
+  }
+  return dir;
+}
+
+/**
+ * Imports a function's handler module from its unzipped package in a fresh node process, with the template's
+ * environment, LAMBDA_TASK_ROOT and cwd at the package (outside the repository: no node_modules to fall back on):
+ * what Lambda's init phase does. Returns the `configuration` log line, or the error that stopped the start.
+ */
+async function coldStart(taskRoot: string, handlerFile: string, variables: Record<string, string>): Promise<{ configuration: Record<string, unknown> | null; error: string }> {
+  const script = `import(${JSON.stringify(join(taskRoot, handlerFile))}).then((m) => { if (typeof m.handler !== 'function') throw new Error('no handler'); }, (e) => { process.stderr.write(String(e.stack ?? e)); process.exitCode = 1; });`;
+  const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_') && name !== 'NODE_OPTIONS' && name !== 'NODE_PATH'));
+  const environment = { ...base, ...variables, LAMBDA_TASK_ROOT: taskRoot, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: taskRoot, env: environment }).catch(
+    (error: { stdout?: string; stderr?: string }) => ({ stdout: error.stdout ?? '', stderr: error.stderr ?? 'failed' }),
+  );
+  const configuration = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.message === 'configuration') ?? null;
+  return { configuration, error: stderr.trim() };
 }
 
 /** Reads a zip's entries (stored or deflated) by their names, from the central directory. */
