@@ -330,8 +330,9 @@ function compile(
     const rawList = raw as { allow?: unknown; modes?: unknown };
     if (Array.isArray(rawList.allow)) {
       rawList.allow.forEach((entry: unknown, index) => {
-        const policy = (entry as { policy?: unknown } | null)?.policy;
+        const { policy, principal } = (entry ?? {}) as { policy?: unknown; principal?: unknown };
         if (typeof policy === 'string' && policy !== '') policyMatcher(policy, (m) => problem(['allow', index, 'policy'], m));
+        if (typeof principal === 'string' && PRINCIPAL.test(principal)) checkPermissionSetArn(principal, (m) => problem(['allow', index, 'principal'], m));
       });
     }
     if (rawList.modes !== null && typeof rawList.modes === 'object') {
@@ -347,9 +348,7 @@ function compile(
     const type = entry.principal.slice(0, slash) as PrincipalType;
     const name = entry.principal.slice(slash + 1);
     const byArn = type === 'permission-set' && name.startsWith('arn:');
-    if (byArn && !PERMISSION_SET_ARN_GLOB.test(name)) {
-      problem(['allow', index, 'principal'], `"${name}" is not a permission set ARN glob (arn:PARTITION:sso:::permissionSet/ssoins-ID/ps-ID, * and ? allowed)`);
-    }
+    checkPermissionSetArn(entry.principal, (m) => problem(['allow', index, 'principal'], m));
     allow.push({
       index,
       ...entry,
@@ -456,6 +455,14 @@ function policyMatcher(policy: string, report: (message: string) => void): ((arn
   }
   const paths = new Set(known.map((p) => p.path));
   return (arn) => arn.account === 'aws' && arn.name === name && paths.has(arn.path);
+}
+
+/** A `permission-set/arn:...` principal must be a permission set ARN glob. */
+function checkPermissionSetArn(principal: string, report: (message: string) => void): void {
+  const name = principal.slice(principal.indexOf('/') + 1);
+  if (principal.startsWith('permission-set/arn:') && !PERMISSION_SET_ARN_GLOB.test(name)) {
+    report(`"${name}" is not a permission set ARN glob (arn:PARTITION:sso:::permissionSet/ssoins-ID/ps-ID, * and ? allowed)`);
+  }
 }
 
 function closestPolicyName(wanted: string): string | null {

@@ -14,7 +14,8 @@ declare module 'vitest' {
 const DEFAULT_ENDPOINT = 'http://127.0.0.1:5055';
 const MOTO_DIR = '/opt/moto';
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const startScript = join(dirname(repoRoot), 'shared', 'emulator', 'start-moto.sh');
+// The shared scripts sit beside the checkout (as in CI); MOTO_START_SCRIPT names them from anywhere else.
+const startScript = process.env.MOTO_START_SCRIPT ?? join(dirname(repoRoot), 'shared', 'emulator', 'start-moto.sh');
 
 async function answers(endpoint: string): Promise<boolean> {
   try {
@@ -78,7 +79,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
     const howTo = [
       `  sh ../shared/emulator/install-moto.sh /opt/moto && sh ../shared/emulator/start-moto.sh 5055 /opt/moto`,
       `  or: pip install 'moto[server]' && moto_server -p 5055`,
-      `  (set MOTO_ENDPOINT if it listens elsewhere)`,
+      `  (set MOTO_ENDPOINT if it listens elsewhere, MOTO_START_SCRIPT to let the tests start it from another checkout)`,
     ];
     if (process.env.CI === 'true') {
       throw new Error(

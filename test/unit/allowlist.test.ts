@@ -77,6 +77,13 @@ allow:
     expect(problems).toMatch(message);
   });
 
+  it('reports a bad permission-set ARN together with the schema problems of the same file', () => {
+    const problems = problemsOf('version: 1\nallow:\n  - policy: AWSIoTDataAccess\n    principal: permission-set/arn:aws:iam::123456789012:role/x\n    expires: 2020-02-30\n    reason: r\n');
+    expect(problems).toMatch(/2 problems/);
+    expect(problems).toMatch(/field "expires"/);
+    expect(problems).toMatch(/field "principal": "arn:aws:iam::123456789012:role\/x" is not a permission set ARN glob/);
+  });
+
   it('reports every problem of a file at once', () => {
     const problems = problemsOf(
       'version: 1\nallow:\n  - policy: Nope\n    principal: role/a\n    reason: r\n  - policy: AWSIoTDataAccess\n    principal: role/b\n',
