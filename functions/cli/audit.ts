@@ -11,11 +11,12 @@ import type { Allowlist } from '../core/allowlist.js';
 import { parsePolicyArn, qualifiedName, type Partition } from '../core/arn.js';
 import { toReportRecord, type ReportRecord } from '../core/report.js';
 import { SCOPES, type Scope } from '../core/types.js';
-import { detachPolicy, errorCode, RemediationError } from '../aws/iam.js';
+import { errorCode, RemediationError } from '../aws/iam.js';
 import { ListHoldersError } from '../aws/list-entities.js';
-import { createIdentityCenterAccess, detachFromPermissionSet, IdentityCenterListError, type IdentityCenterAccess } from '../aws/sso.js';
+import { createIdentityCenterAccess, IdentityCenterListError, type IdentityCenterAccess } from '../aws/sso.js';
 import { scanPermissionSets } from '../guard/sweep-identity-center.js';
 import { emptyScanStats, FOUND_BY_SWEEP, scanAttachments, type Found, type ScanStats } from '../guard/sweep-scan.js';
+import { remediate } from '../guard/remediate.js';
 import { formatVerdicts, tableHeader, tableRow } from './format.js';
 import { EXIT, UsageError, type Io } from './main.js';
 
@@ -103,17 +104,10 @@ export async function runAudit(
           outcome = 'alert-only';
         } else {
           try {
-            const region = event.region ?? icRegion;
-            if (event.principal.type === 'permission-set' && (!event.instanceArn || !region)) {
-              // Never guess the instance or the Region of a permission set.
-              outcome = 'not-remediable';
-              problems.push(`${event.principal.name}: no Identity Center instance or Region known, nothing detached`);
-            } else if (event.principal.type === 'permission-set') {
-              const target = { instanceArn: event.instanceArn!, permissionSetArn: event.principal.name, policyArn: event.policyArn };
-              outcome = (await detachFromPermissionSet(identityCenter.clientFor(region!), target)).result;
-            } else {
-              outcome = (await detachPolicy(iam, event.principal, event.policyArn)).result;
-            }
+            const { result, error } = await remediate(event, { iam, identityCenter, ...(icRegion === undefined ? {} : { identityCenterRegion: icRegion }) });
+            outcome = result;
+            // IAM refusing a service-linked role is an outcome; not knowing where to act is a problem with the run.
+            if (error && error.name !== 'UnmodifiableEntity') problems.push(`${event.principal.type}/${event.principal.name}: ${error.message}; nothing detached`);
           } catch (error) {
             if (!(error instanceof RemediationError)) throw error;
             outcome = 'remediation-failed';

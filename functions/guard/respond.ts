@@ -8,11 +8,12 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import { buildAlert, type Alert, type AlertInput, type Outcome } from '../core/alert.js';
 import { isGoverned } from '../core/catalog.js';
 import type { Decision } from '../core/types.js';
-import { AccountAccessError, type AccountAccess } from '../aws/accounts.js';
-import { detachPolicy, RemediationError } from '../aws/iam.js';
+import type { AccountAccess } from '../aws/accounts.js';
+import { RemediationError } from '../aws/iam.js';
 import { publishAlert, putFinding } from '../aws/notify.js';
-import { detachFromPermissionSet, type IdentityCenterAccess } from '../aws/sso.js';
+import type { IdentityCenterAccess } from '../aws/sso.js';
 import type { GuardConfig } from '../config/guard-config.js';
+import { remediate } from './remediate.js';
 
 type LogFields = Record<string, unknown>;
 
@@ -101,30 +102,17 @@ export async function respond(subject: Subject, decision: Decision, deps: GuardD
   deps.metrics.addMetric('Violations', 'Count', 1);
   const action = config.mode === 'alert' ? 'alert' : decision.action;
   const effective: Decision = { ...decision, action };
-  const quiet = options.alerts === 'remediations';
-  if (config.mode === 'dry-run') return finish(subject, effective, 'dry-run', deps, fields, undefined, quiet);
-  if (action !== 'remediate') return finish(subject, effective, 'alert-only', deps, fields, undefined, quiet);
+  // The sweep reports standing violations (left in place, or that IAM will not change) in its digest, not every run.
+  const quiet = (outcome: Outcome): boolean => options.alerts === 'remediations' && STANDING.has(outcome);
+  if (config.mode === 'dry-run') return finish(subject, effective, 'dry-run', deps, fields, undefined, quiet('dry-run'));
+  if (action !== 'remediate') return finish(subject, effective, 'alert-only', deps, fields, undefined, quiet('alert-only'));
 
-  const { principal, policyArn } = subject.event;
-  if (principal === null || policyArn === null) {
-    // The reader never yields a successful attach call without both; refuse to guess.
-    return finish(subject, effective, 'not-remediable', deps, fields, { name: 'IncompleteEvent', message: 'the event names no principal or policy' }, quiet);
-  }
-  if (principal.type === 'permission-set') return remediatePermissionSet(subject, effective, deps, fields, principal.name, policyArn);
   try {
-    let iam: IAMClient;
-    try {
-      iam = deps.accounts ? await deps.accounts.iamFor(subject.event.account) : deps.iam;
-    } catch (error) {
-      // A member account whose role is missing or refuses us: report it, and keep working for the other accounts.
-      if (!(error instanceof AccountAccessError)) throw error;
-      return await finish(subject, effective, 'not-remediable', deps, fields, { name: error.name, message: error.message }, quiet);
-    }
-    const { result, errorMessage } = await detachPolicy(iam, principal, policyArn);
+    const { result, error, provisioning } = await remediate(subject.event, { ...deps, identityCenterRegion: config.identityCenterRegion ?? undefined });
     if (result === 'reverted') deps.metrics.addMetric('Reverted', 'Count', 1);
-    const error = result === 'not-remediable' ? { name: 'UnmodifiableEntity', message: errorMessage ?? 'IAM does not allow changes to this principal' } : undefined;
-    // A principal IAM will not change stays that way: the sweep reports it in its digest, not in an alert every run.
-    return await finish(subject, effective, result, deps, fields, error, quiet && result === 'not-remediable');
+    const done = provisioning ? { ...subject, provisioning } : subject;
+    const logged = provisioning ? { ...fields, provisioning: provisioning.status } : fields;
+    return await finish(done, effective, result, deps, logged, error, quiet(result));
   } catch (error) {
     if (!(error instanceof RemediationError)) throw error;
     deps.metrics.addMetric('RemediationFailures', 'Count', 1);
@@ -133,31 +121,7 @@ export async function respond(subject: Subject, decision: Decision, deps: GuardD
   }
 }
 
-/** Remediation at the permission set: Identity Center in the event's Region detaches, then provisions (aws/sso.ts). */
-async function remediatePermissionSet(
-  subject: Subject,
-  decision: Decision,
-  deps: GuardDeps,
-  fields: Record<string, unknown>,
-  permissionSetArn: string,
-  policyArn: string,
-): Promise<Response> {
-  const { region, instanceArn } = subject.event;
-  if (!deps.identityCenter || !region || !instanceArn) {
-    const message = deps.identityCenter ? 'the event names no Region or Identity Center instance' : 'this guard has no IAM Identity Center client';
-    return finish(subject, decision, 'not-remediable', deps, fields, { name: 'IdentityCenterUnavailable', message });
-  }
-  try {
-    const { result, provisioning } = await detachFromPermissionSet(deps.identityCenter.clientFor(region), { instanceArn, permissionSetArn, policyArn });
-    if (result === 'reverted') deps.metrics.addMetric('Reverted', 'Count', 1);
-    return finish(provisioning ? { ...subject, provisioning } : subject, decision, result, deps, { ...fields, provisioning: provisioning?.status ?? null });
-  } catch (error) {
-    if (!(error instanceof RemediationError)) throw error;
-    deps.metrics.addMetric('RemediationFailures', 'Count', 1);
-    await finish(subject, decision, 'remediation-failed', deps, fields, { name: error.code, message: error.message });
-    throw error;
-  }
-}
+const STANDING: ReadonlySet<Outcome> = new Set<Outcome>(['alert-only', 'dry-run', 'not-remediable']);
 
 async function finish(
   subject: Subject,
