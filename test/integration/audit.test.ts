@@ -9,7 +9,7 @@ import { beforeAll, afterAll, expect, it } from 'vitest';
 import { runCli, type Io } from '../../functions/cli/main.js';
 import type { AuditRecord } from '../../functions/cli/audit.js';
 import { describeWithEmulator } from './helpers/emulator.js';
-import { attach, attachedPolicies, countingIamClient, createPrincipals, group, isolatedAccount, managed, role, user, type IsolatedAccount } from './sweep-account.js';
+import { accountEnv, attach, attachedPolicies, countingIamClient, createPrincipals, group, isolatedAccount, managed, role, user, type IsolatedAccount } from './sweep-account.js';
 
 function capture(): { io: Io; out: () => string; err: () => string } {
   const stdout = new PassThrough();
@@ -75,11 +75,7 @@ allow:
 `,
     );
     Object.assign(process.env, {
-      AWS_ENDPOINT_URL: account.config.endpoint,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: account.config.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: account.config.credentials.secretAccessKey,
-      AWS_SESSION_TOKEN: account.config.credentials.sessionToken,
+      ...accountEnv(account),
     });
     delete process.env.AWS_ACCOUNT_ID;
   }, 60_000);

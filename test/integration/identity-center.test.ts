@@ -20,7 +20,7 @@ import type { Alert } from '../../functions/core/alert.js';
 import { digestSchema } from '../../functions/core/digest.js';
 import { fixture } from '../support/fixtures.js';
 import { awsClientConfig, createSqsQueueSubscribedToTopic, describeWithEmulator, receiveAll, snsEnvelope, uniqueName } from './helpers/emulator.js';
-import { isolatedAccount, type IsolatedAccount } from './sweep-account.js';
+import { accountEnv, isolatedAccount, type IsolatedAccount } from './sweep-account.js';
 
 // Identity Center lives in one Region, rarely us-east-1; the functions run in us-east-1 and must follow the event there.
 const REGION = 'eu-west-1';
@@ -92,11 +92,7 @@ describeWithEmulator('IAM Identity Center against moto', () => {
     // By name: the functions have to look the name up in Identity Center (CloudTrail carries only the ARN).
     writeFileSync(allowlistPath, 'version: 1\nmode: remediate\nallow:\n  - policy: AWSIoTDataAccess\n    principal: permission-set/IoTIngest*\n    reason: the ingest team\n');
     Object.assign(process.env, {
-      AWS_ENDPOINT_URL: account.config.endpoint,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: account.config.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: account.config.credentials.secretAccessKey,
-      AWS_SESSION_TOKEN: account.config.credentials.sessionToken,
+      ...accountEnv(account),
       ALERT_TOPIC_ARN: topicArn,
       ALLOWLIST_PATH: allowlistPath,
       IDENTITY_CENTER_REGION: REGION,

@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { fixture } from '../support/fixtures.js';
 import { describeWithEmulator, motoEndpoint } from './helpers/emulator.js';
-import { isolatedAccount, type IsolatedAccount } from './sweep-account.js';
+import { accountEnv, isolatedAccount, type IsolatedAccount } from './sweep-account.js';
 
 const FULL = 'arn:aws:iam::aws:policy/AWSIoTFullAccess';
 const DATA = 'arn:aws:iam::aws:policy/AWSIoTDataAccess';
@@ -36,11 +36,7 @@ describeWithEmulator('organization: a central guard acting in a member account',
     await memberIam.send(new AttachRolePolicyCommand({ RoleName: 'found-by-sweep', PolicyArn: DATA }));
 
     Object.assign(process.env, {
-      AWS_ENDPOINT_URL: motoEndpoint()!,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: home.config.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: home.config.credentials.secretAccessKey,
-      AWS_SESSION_TOKEN: home.config.credentials.sessionToken,
+      ...accountEnv(home),
       ALERT_TOPIC_ARN: TopicArn!,
       ALLOWLIST_PATH: 'infra/allowlist.yml',
       GUARD_MODE: 'remediate',

@@ -124,3 +124,14 @@ export const role = (name: string): Principal => ({ type: 'role', name });
 export const user = (name: string): Principal => ({ type: 'user', name });
 export const group = (name: string): Principal => ({ type: 'group', name });
 export const managed = (qualifiedName: string): string => `arn:aws:iam::aws:policy/${qualifiedName}`;
+
+/** The environment that makes the SDK (as the functions and the CLI build it) act in the account, against moto. */
+export function accountEnv(account: IsolatedAccount): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: account.config.endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: account.config.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: account.config.credentials.secretAccessKey,
+    AWS_SESSION_TOKEN: account.config.credentials.sessionToken,
+  };
+}

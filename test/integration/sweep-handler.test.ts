@@ -8,7 +8,7 @@ import type { Context } from 'aws-lambda';
 import { expect, it } from 'vitest';
 import { digestSchema } from '../../functions/core/digest.js';
 import { awsClientConfig, createSqsQueueSubscribedToTopic, describeWithEmulator, receiveAll, snsEnvelope, uniqueName } from './helpers/emulator.js';
-import { attach, attachedPolicies, countingIamClient, createPrincipals, isolatedAccount, managed, role, user } from './sweep-account.js';
+import { accountEnv, attach, attachedPolicies, countingIamClient, createPrincipals, isolatedAccount, managed, role, user } from './sweep-account.js';
 
 // An EventBridge schedule delivers this; the sweep does not read it.
 const SCHEDULED_EVENT = {
@@ -55,11 +55,7 @@ allow:
 `,
       );
       Object.assign(process.env, {
-        AWS_ENDPOINT_URL: account.config.endpoint,
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: account.config.credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: account.config.credentials.secretAccessKey,
-        AWS_SESSION_TOKEN: account.config.credentials.sessionToken,
+        ...accountEnv(account),
         ALERT_TOPIC_ARN: TopicArn,
         // As the deploy sets it: the function's own account (the topic here lives in the emulator's default one).
         HOME_ACCOUNT_ID: account.accountId,
