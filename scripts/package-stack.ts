@@ -16,7 +16,7 @@ import { promisify } from 'node:util';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OSLS = join(REPO_ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
 const LOCK = join(tmpdir(), `iot-policy-guard-package-${createHash('sha256').update(REPO_ROOT).digest('hex').slice(0, 12)}.lock`);
-const STALE_LOCK_MS = 180_000;
+const STALE_LOCK_MS = 300_000;
 
 export type Template = {
   Conditions?: Record<string, unknown>;
@@ -39,22 +39,38 @@ export interface PackagedStack {
  */
 export async function packageStack(dir: string, params: Record<string, string> = {}, stage = 'dev'): Promise<PackagedStack> {
   rmSync(dir, { recursive: true, force: true });
-  const args = [OSLS, 'package', '--stage', stage, '--package', dir, ...Object.entries(params).map(([k, v]) => `--param=${k}=${v}`)];
+  const args = ['package', '--stage', stage, '--package', dir, ...Object.entries(params).map(([k, v]) => `--param=${k}=${v}`)];
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')));
   Object.assign(env, { AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' });
-  const release = await acquireLock();
-  const started = Date.now();
+  let millis = 0;
+  await withServiceDirectory(async () => {
+    const started = Date.now();
+    await runOsls(args, env, 'package');
+    millis = Date.now() - started;
+  });
+  const template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+  return { dir, template, millis, artifact: (functionKey) => join(dir, `${functionKey}.zip`) };
+}
+
+/** Runs osls with these arguments in the repository; throws with its output when it fails. */
+export async function runOsls(args: readonly string[], env: NodeJS.ProcessEnv, what: string, timeout = 120_000): Promise<string> {
   try {
-    await promisify(execFile)(process.execPath, args, { cwd: REPO_ROOT, env, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, [OSLS, ...args], { cwd: REPO_ROOT, env, maxBuffer: 16 * 1024 * 1024, timeout });
+    return stdout;
   } catch (error) {
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-    throw new Error(`osls package failed:\n${stdout}\n${stderr}`, { cause: error });
+    throw new Error(`osls ${what} failed:\n${stdout}\n${stderr}`, { cause: error });
+  }
+}
+
+/** Runs `work` while no other packaging or deploy of this checkout uses the service directory (.esbuild/, .serverless/). */
+export async function withServiceDirectory<T>(work: () => Promise<T>): Promise<T> {
+  const release = await acquireLock();
+  try {
+    return await work();
   } finally {
     release();
   }
-  const millis = Date.now() - started;
-  const template = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
-  return { dir, template, millis, artifact: (functionKey) => join(dir, `${functionKey}.zip`) };
 }
 
 async function acquireLock(): Promise<() => void> {
