@@ -4,6 +4,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
 // tests are selected: `vitest run test/unit` or `--project unit` never needs moto.
 // The SDK's notice that its 2027 releases will need Node 22 says nothing about the pinned versions under test.
 const env = { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+// The global setup (the emulator's self-test) runs in this process, not in a test worker.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 export default defineConfig({
   test: {

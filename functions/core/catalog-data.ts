@@ -1,6 +1,6 @@
 /**
  * The catalog of AWS managed policies that belong to AWS IoT services: what `aws-iot` scope governs by name and path,
- * and the ten `seed` policies of the AWS IoT developer guide ("IAM policies", /work/shared/seed/iam-policies.md).
+ * and the ten `seed` policies of the AWS IoT developer guide ("AWS managed policies for AWS IoT").
  *
  * Compiled on 2026-11-26 from:
  * - moto 5.2.4's copy of AWS's managed-policy list (`moto/iam/aws_managed_policies.py`, imported from AWS with

@@ -1,105 +1,53 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+/**
+ * Brings up the AWS API emulator (moto) for the integration tests, with the project's own tooling
+ * (scripts/emulator/): an emulator that already answers at MOTO_ENDPOINT (default http://127.0.0.1:5055) is used
+ * when it passes the self-test; otherwise one is installed on first use and started on that port, and stopped at the
+ * end of the run. Only when no route works are the integration tests skipped, and the run ends saying so; with
+ * CI=true that fails the run instead.
+ */
 import type { TestProject } from 'vitest/node';
+import { answers, startEmulator } from '../../scripts/emulator/emulator.js';
+import { selfTest } from '../../scripts/emulator/self-test.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** Base URL of the moto server, or null when none answers and integration tests are skipped. */
+    /** Base URL of the moto server, or null when none could be had and integration tests are skipped. */
     motoEndpoint: string | null;
   }
 }
 
 const DEFAULT_ENDPOINT = 'http://127.0.0.1:5055';
-const MOTO_DIR = '/opt/moto';
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-// The shared scripts sit beside the checkout (as in CI); MOTO_START_SCRIPT names them from anywhere else.
-const startScript = process.env.MOTO_START_SCRIPT ?? join(dirname(repoRoot), 'shared', 'emulator', 'start-moto.sh');
-
-async function answers(endpoint: string): Promise<boolean> {
-  try {
-    const res = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(2_000) });
-    await res.body?.cancel();
-    return res.ok;
-  } catch {
-    return false;
-  }
-}
-
-/** Starts moto with the shared script when it was installed once on this machine; returns its pid or null. */
-function tryAutoStart(endpoint: string): number | null {
-  const url = new URL(endpoint);
-  // start-moto.sh binds 127.0.0.1 only, so it cannot serve any other host.
-  if (!['127.0.0.1', 'localhost'].includes(url.hostname)) return null;
-  if (!existsSync(join(MOTO_DIR, '.installed')) || !existsSync(startScript)) return null;
-  const port = url.port || '80';
-  try {
-    const out = execFileSync('sh', [startScript, port, MOTO_DIR], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 60_000,
-    });
-    const pid = Number.parseInt(out.trim().split('\n').pop() ?? '', 10);
-    if (!Number.isInteger(pid)) return null;
-    console.error(`[integration] started moto on port ${port} (pid ${pid}, log /tmp/moto-${port}.log)`);
-    return pid;
-  } catch (error) {
-    console.error(`[integration] could not start moto on port ${port}: ${(error as Error).message}`);
-    return null;
-  }
-}
-
-function stopServer(pid: number): void {
-  try {
-    process.kill(pid, 'SIGTERM');
-  } catch {
-    // Already gone.
-  }
-}
+const log = (line: string): void => console.error(`[emulator] ${line}`);
 
 export default async function setup(project: TestProject): Promise<() => void> {
   const endpoint = (process.env.MOTO_ENDPOINT ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
-  let startedPid: number | null = null;
-  let reachable = await answers(endpoint);
-
-  if (!reachable) {
-    startedPid = tryAutoStart(endpoint);
-    if (startedPid !== null) reachable = await answers(endpoint);
-  }
-  const stop = (): void => {
-    if (startedPid !== null) stopServer(startedPid);
-    startedPid = null;
-  };
-  // Teardown does not run when the process is interrupted; do not leave our server behind then either.
-  process.once('exit', stop);
-
-  if (!reachable) {
-    stop();
-    const howTo = [
-      `  sh ../shared/emulator/install-moto.sh /opt/moto && sh ../shared/emulator/start-moto.sh 5055 /opt/moto`,
-      `  or: pip install 'moto[server]' && moto_server -p 5055`,
-      `  (set MOTO_ENDPOINT if it listens elsewhere, MOTO_START_SCRIPT to let the tests start it from another checkout)`,
-    ];
-    if (process.env.CI === 'true') {
-      throw new Error(
-        [`No AWS API emulator (moto) answers at ${endpoint}/moto-api/; CI must not skip integration tests. Start one:`, ...howTo].join('\n'),
-      );
-    }
-    const rule = '!'.repeat(78);
-    console.error(
-      [
-        '',
-        rule,
-        `INTEGRATION TESTS SKIPPED: no AWS API emulator at ${endpoint}`,
-        'To run them, start moto from the repo root:',
-        ...howTo,
-        rule,
-        '',
-      ].join('\n'),
-    );
+  if (await answers(endpoint)) {
+    const lacking = await selfTest(endpoint);
+    if (lacking) throw new Error(`The emulator at ${endpoint} ${lacking}. Stop it (or unset MOTO_ENDPOINT) and let the tests start their own.`);
+    log(`using the emulator that answers at ${endpoint}`);
+    project.provide('motoEndpoint', endpoint);
+    return () => undefined;
   }
 
-  project.provide('motoEndpoint', reachable ? endpoint : null);
-  return stop;
+  const url = new URL(endpoint);
+  const why = ['127.0.0.1', 'localhost'].includes(url.hostname)
+    ? await startOn(Number(url.port || '80'))
+    : { started: null, tried: [`nothing answers at ${endpoint}, and an emulator can only be started on this machine (127.0.0.1)`] };
+  if (why.started) {
+    project.provide('motoEndpoint', why.started.endpoint);
+    return () => why.started?.stop();
+  }
+
+  const lines = [`No AWS API emulator at ${endpoint}, and none could be started:`, ...why.tried.map((t) => `  - ${t}`), 'See docs/emulator.md (npm run emulator).'];
+  if (process.env.CI === 'true') throw new Error(['CI must not skip integration tests.', ...lines].join('\n'));
+  project.provide('motoEndpoint', null);
+  // Said again at the very end, under the summary, where it cannot be missed.
+  return () => console.error(['', `INTEGRATION TESTS SKIPPED: ${lines[0]}`, ...lines.slice(1), ''].join('\n'));
+}
+
+async function startOn(port: number): Promise<{ started: { endpoint: string; stop(): void } | null; tried: string[] }> {
+  log(`nothing answers on port ${port}: starting moto there (installed on first use; this can take a few minutes once)`);
+  const result = await startEmulator({ port, log });
+  if (result.ok) return { started: result.emulator, tried: [] };
+  return { started: null, tried: result.tried.map(({ route, reason }) => `${route}: ${reason}`) };
 }
