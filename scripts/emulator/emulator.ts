@@ -3,7 +3,7 @@
  * which starts, answers, and passes the self-test. Used by `npm run emulator` and by the tests' global setup.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ROUTES, tryRoute, type MotoInstall, type RouteName } from './routes.js';
@@ -114,10 +114,15 @@ async function launch(install: MotoInstall, port: number, dir: string): Promise<
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) return { ok: false, reason: `the server exited with status ${child.exitCode} before it answered; see ${logFile}` };
+    if (child.exitCode !== null) return { ok: false, reason: `the server exited with status ${child.exitCode} before it answered (${lastLine(logFile)}); see ${logFile}` };
     if (await answers(endpoint)) return { ok: true, emulator: { endpoint, install, logFile, stop } };
     await Promise.race([exited, new Promise((done) => setTimeout(done, 200))]);
   }
   stop();
   return { ok: false, reason: `the server did not answer within ${START_TIMEOUT_MS / 1000} s; see ${logFile}` };
+}
+
+function lastLine(file: string): string {
+  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  return (lines.at(-1) ?? 'no output').trim().slice(0, 200);
 }

@@ -16,7 +16,20 @@ export interface DeployedResource {
   readonly physicalId: string;
 }
 
+/** Where to deploy: the emulator, and credentials acting in the account (moto's AssumeRole gives one per account). */
+export interface DeployTarget {
+  readonly endpoint: string;
+  readonly accountId: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
+}
+
+/** SDK client options acting in the target's account. */
+export function clientConfig(target: DeployTarget): { endpoint: string; region: string; credentials: DeployTarget['credentials'] } {
+  return { endpoint: target.endpoint, region: 'us-east-1', credentials: target.credentials };
+}
+
 export interface DeployedStack {
+  readonly target: DeployTarget;
   readonly stage: string;
   readonly stackName: string;
   /** The template CloudFormation holds for the stack. */
@@ -31,14 +44,15 @@ export interface DeployedStack {
 }
 
 /** The environment osls runs with: the emulator's endpoint, us-east-1, dummy credentials, no telemetry. */
-function oslsEnvironment(endpoint: string): NodeJS.ProcessEnv {
+function oslsEnvironment({ endpoint, credentials }: DeployTarget): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')));
   return {
     ...env,
     AWS_ENDPOINT_URL: endpoint,
     AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
+    AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    ...(credentials.sessionToken ? { AWS_SESSION_TOKEN: credentials.sessionToken } : {}),
     AWS_CONFIG_FILE: '/dev/null',
     AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -51,19 +65,19 @@ const paramArgs = (params: Readonly<Record<string, string>>): string[] =>
   Object.entries(params).map(([name, value]) => `--param=${name}=${value}`);
 
 /**
- * Runs `osls deploy --stage STAGE --param=...` against the emulator at `endpoint` (taking turns with packaging runs
- * of the same checkout) and reads the stack back. Use a stage no other test uses: stacks outlive the test run.
+ * Runs `osls deploy --stage STAGE --param=...` against the emulator, in the target's account (taking turns with
+ * packaging runs of the same checkout), and reads the stack back. An account of its own keeps the stack's functions
+ * (the sweep acts on every attachment in its account) away from other tests.
  */
-export async function deployStack(endpoint: string, stage: string, params: Readonly<Record<string, string>> = {}): Promise<DeployedStack> {
-  const env = oslsEnvironment(endpoint);
-  await withServiceDirectory(() => runOsls(['deploy', '--stage', stage, ...paramArgs(params)], env, 'deploy', 300_000));
-  return readStack(endpoint, stage, params);
+export async function deployStack(target: DeployTarget, stage: string, params: Readonly<Record<string, string>> = {}): Promise<DeployedStack> {
+  await withServiceDirectory(() => runOsls(['deploy', '--stage', stage, ...paramArgs(params)], oslsEnvironment(target), 'deploy', 300_000));
+  return readStack(target, stage, params);
 }
 
 /** Reads a deployed stage's stack back from the emulator. */
-export async function readStack(endpoint: string, stage: string, params: Readonly<Record<string, string>> = {}): Promise<DeployedStack> {
+export async function readStack(target: DeployTarget, stage: string, params: Readonly<Record<string, string>> = {}): Promise<DeployedStack> {
   const stackName = `iot-policy-guard-${stage}`;
-  const cfn = new CloudFormationClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } });
+  const cfn = new CloudFormationClient(clientConfig(target));
   const [{ StackResources = [] }, { Stacks = [] }, { TemplateBody = '{}' }] = await Promise.all([
     cfn.send(new DescribeStackResourcesCommand({ StackName: stackName })),
     cfn.send(new DescribeStacksCommand({ StackName: stackName })),
@@ -74,6 +88,7 @@ export async function readStack(endpoint: string, stage: string, params: Readonl
   );
   const outputs = Object.fromEntries((Stacks[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
   return {
+    target,
     stage,
     stackName,
     template: JSON.parse(TemplateBody) as Template,
@@ -85,6 +100,6 @@ export async function readStack(endpoint: string, stage: string, params: Readonl
       return found.physicalId;
     },
     remove: () =>
-      withServiceDirectory(() => runOsls(['remove', '--stage', stage, ...paramArgs(params)], oslsEnvironment(endpoint), 'remove', 300_000)).then(() => undefined),
+      withServiceDirectory(() => runOsls(['remove', '--stage', stage, ...paramArgs(params)], oslsEnvironment(target), 'remove', 300_000)).then(() => undefined),
   };
 }

@@ -3,11 +3,10 @@
 // functions' zips.
 // Run alone: npx vitest run test/unit/template.test.ts (about 15 s: three packagings).
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllowlistDocument, loadAllowlistFile } from '../../functions/config/allowlist-file.js';
@@ -16,6 +15,7 @@ import { parseAllowlistJson, type Allowlist } from '../../functions/core/allowli
 import { CATALOG, SEED_POLICIES, governedArns, isGoverned } from '../../functions/core/catalog.js';
 import { attachEventPattern, DETACH_ACTIONS, LIST_ACTIONS, permissionSetEventPattern } from '../../infra/governed-policies.js';
 import { shippedAllowlistPath } from '../../infra/stage-params.js';
+import { readZip, unzip } from '../support/zip.js';
 import { packageStack, REPO_ROOT, substitutePseudoParameters, type PackagedStack, type Template } from '../../scripts/package-stack.js';
 
 const ACCOUNT = '123456789012';
@@ -935,16 +935,6 @@ function expectNoYamlParser(bundle: string): void {
   for (const code of ['BLOCK_AS_IMPLICIT_KEY', 'DUPLICATE_KEY', 'MULTILINE_IMPLICIT_KEY']) expect(bundle).not.toContain(code);
 }
 
-/** Writes a zip's files under dir (emptied first); returns dir. */
-function unzip(path: string, dir: string): string {
-  rmSync(dir, { recursive: true, force: true });
-  for (const [name, data] of readZip(path)) {
-    mkdirSync(dirname(join(dir, name)), { recursive: true });
-    writeFileSync(join(dir, name), data);
-  }
-  return dir;
-}
-
 /**
  * Imports a function's handler module from its unzipped package in a fresh node process, with the template's
  * environment, LAMBDA_TASK_ROOT and cwd at the package (outside the repository: no node_modules to fall back on):
@@ -959,28 +949,4 @@ async function coldStart(taskRoot: string, handlerFile: string, variables: Recor
   );
   const configuration = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.message === 'configuration') ?? null;
   return { configuration, error: stderr.trim() };
-}
-
-/** Reads a zip's entries (stored or deflated) by their names, from the central directory. */
-function readZip(path: string): Map<string, Buffer> {
-  const zip = readFileSync(path);
-  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  if (eocd < 0) throw new Error(`${path}: not a zip file`);
-  const count = zip.readUInt16LE(eocd + 10);
-  let at = zip.readUInt32LE(eocd + 16);
-  const files = new Map<string, Buffer>();
-  for (let i = 0; i < count; i++) {
-    const method = zip.readUInt16LE(at + 10);
-    const compressedSize = zip.readUInt32LE(at + 20);
-    const nameLength = zip.readUInt16LE(at + 28);
-    const extraLength = zip.readUInt16LE(at + 30);
-    const commentLength = zip.readUInt16LE(at + 32);
-    const localHeader = zip.readUInt32LE(at + 42);
-    const name = zip.toString('utf8', at + 46, at + 46 + nameLength);
-    const dataStart = localHeader + 30 + zip.readUInt16LE(localHeader + 26) + zip.readUInt16LE(localHeader + 28);
-    const data = zip.subarray(dataStart, dataStart + compressedSize);
-    if (!name.endsWith('/')) files.set(name, method === 8 ? inflateRawSync(data) : Buffer.from(data));
-    at += 46 + nameLength + extraLength + commentLength;
-  }
-  return files;
 }
