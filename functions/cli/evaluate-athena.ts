@@ -129,7 +129,8 @@ export async function* readAthena(
       },
     });
     bytesScanned = status.bytesScanned;
-    say(`athena: about $${estimateAthenaCostUsd(bytesScanned).toFixed(2)} for ${formatBytes(bytesScanned)} scanned (at $5 per TB, 10 MB minimum)`);
+    const usd = estimateAthenaCostUsd(bytesScanned);
+    say(`athena: ${usd < 0.01 ? 'under $0.01' : `about $${usd.toFixed(2)}`} for ${formatBytes(bytesScanned)} scanned (at $5 per TB, 10 MB minimum)`);
     let header = true;
     for await (const page of resultPages(athena, id)) {
       pages++;

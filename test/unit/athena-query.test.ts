@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import nodeSqlParser from 'node-sql-parser';
 import { describe, expect, it } from 'vitest';
@@ -50,7 +51,9 @@ describe('buildAthenaQuery', () => {
   });
 
   it('is exactly this for a year of a projected table, governed calls only (the text docs/athena.md shows)', () => {
-    expect(buildAthenaQuery({ table: TABLE, scope: 'seed', layout: 'timestamp', governedOnly: true, since: SINCE, until: UNTIL })).toBe(
+    const sql = buildAthenaQuery({ table: TABLE, scope: 'seed', layout: 'timestamp', governedOnly: true, since: SINCE, until: UNTIL });
+    expect(readFileSync('docs/athena.md', 'utf8')).toContain(`\`\`\`sql\n${sql}\n\`\`\``);
+    expect(sql).toBe(
       [
         'SELECT eventid, eventtime, eventsource, eventname, awsregion, recipientaccountid, sourceipaddress, useragent, errorcode, errormessage, requestparameters, ' +
           'useridentity.type AS identity_type, useridentity.arn AS identity_arn, useridentity.invokedby AS identity_invokedby, useridentity.sessioncontext.sessionissuer.arn AS session_issuer_arn',

@@ -30,6 +30,7 @@ describe('evaluate --athena', () => {
   it('reads every result page (NextToken) and gives each row the verdict the same record gets from the files', async () => {
     const rows = (await attachRecords([SAMPLES])).map((r) => resultRow(athenaRow(r)));
     expect(rows).toHaveLength(9);
+    athena.on(GetQueryExecutionCommand).resolves(succeeded(300 * GB));
     athena
       .on(GetQueryResultsCommand)
       .resolvesOnce({ ResultSet: { Rows: [resultRow(HEADER), ...rows.slice(0, 4)] }, NextToken: 't1' })
@@ -45,9 +46,9 @@ describe('evaluate --athena', () => {
     expect(result.status).toBe(fromFiles.status);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('athena: result page 3, 9 rows so far');
-    expect(result.stderr).toContain('9 records read from Athena query q-1 (3 result pages, 2.0 GB scanned), 9 attach events, 0 other records skipped');
+    expect(result.stderr).toContain('9 records read from Athena query q-1 (3 result pages, 300.0 GB scanned), 9 attach events, 0 other records skipped');
     expect(result.stderr).toContain('verdicts: 3 violation, 3 allowed, 2 not-governed, 1 failed-attempt');
-    expect(result.stderr).toContain('athena: about $0.01 for 2.0 GB scanned');
+    expect(result.stderr).toContain('athena: about $1.46 for 300.0 GB scanned (at $5 per TB, 10 MB minimum)');
   });
 
   it('sends the generated query, workgroup and output location, and prints the same table as for files', async () => {
@@ -74,6 +75,7 @@ describe('evaluate --athena', () => {
     athena.on(GetQueryResultsCommand).resolves({ ResultSet: { Rows: [resultRow(HEADER)] } });
     const result = await run('--since', '2026-11-01');
     expect(result.stdout).toContain('0 records read from Athena query q-1 (1 result page, 2.0 GB scanned), 0 attach events');
+    expect(result.stderr).toContain('athena: under $0.01 for 2.0 GB scanned');
     expect(result.status).toBe(0);
   });
 
