@@ -150,11 +150,19 @@ export async function* readAthena(
     }
   } catch (error) {
     if (!(error instanceof AthenaQueryError)) throw error;
-    yield { kind: 'error', source: `athena query ${id}`, message: error.message };
+    yield { kind: 'error', source: `athena query ${id}`, message: `${error.message}${hintFor(error)}` };
   }
   if (rows === 0 && bytesScanned === 0 && pages > 0) {
     // A trail writes every day; reading nothing at all means the table does not reach the logs (LOCATION, projection range).
     yield { kind: 'error', source: `athena query ${id}`, message: "the query scanned no data: check the table's LOCATION and partition range (docs/athena.md)" };
   }
   yield { kind: 'query', source: `athena query ${id}`, queryExecutionId: id, bytesScanned, pages };
+}
+
+// What to do about the failures a first run meets most.
+function hintFor(error: AthenaQueryError): string {
+  if (/Region is missing/.test(error.message)) return " (set AWS_REGION to the Region of the table's Glue catalog)";
+  if (error.code === 'CredentialsProviderError') return ' (configure AWS credentials, e.g. AWS_PROFILE or `aws sso login`)';
+  if (error.code === 'AccessDenied') return ' (the permissions evaluate --athena needs are listed in docs/athena.md)';
+  return '';
 }

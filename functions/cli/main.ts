@@ -50,7 +50,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
 
   program
     .command('evaluate')
-    .description('Replay CloudTrail history (files, directories, - for stdin) against an allowlist.')
+    .description('Replay CloudTrail history (files, directories, - for stdin, or a CloudTrail table in Athena) against an allowlist.')
     .argument('[paths...]', 'CloudTrail files or directories: log files (.json, .json.gz), EventBridge events, lookup-events output, NDJSON; - for stdin (the default without --athena)')
     .option('--allowlist <file>', `allowlist file (default: ${DEFAULT_ALLOWLIST} if it exists, else an empty allowlist)`)
     .addOption(new Option('--scope <scope>', 'governed policies (default: the allowlist\'s scope)').choices(SCOPES))
@@ -80,7 +80,8 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
       if (!athenaQuery && paths.includes('-') && (io.stdin as { isTTY?: boolean }).isTTY) say('reading CloudTrail JSON from stdin (end with Ctrl-D; give files or directories as arguments)');
       const athena = athenaQuery ? new AthenaClient({ maxAttempts: 5, retryMode: 'adaptive' }) : null;
       const sources = athena && athenaQuery ? readAthena(athena, athenaQuery, say) : readSources(paths, io.stdin);
-      const progress = startProgress(io.stderr, summary);
+      // The Athena run says what it does line by line; the file counter would overwrite those lines.
+      const progress = athena ? { stop: () => undefined } : startProgress(io.stderr, summary);
       if (!opts.json) io.stdout.write(`${tableHeader()}\n`);
       try {
         for await (const result of evaluateSources(sources, { allowlist, scope, now }, summary)) {

@@ -1,6 +1,8 @@
 import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { PassThrough } from 'node:stream';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { runCli } from '../../functions/cli/main.js';
 import { buildAthenaQuery } from '../../functions/core/athena-query.js';
 import { athenaRow, attachRecords, HEADER, resultRow } from '../support/athena.js';
 import { cli, jsonLines } from '../support/cli.js';
@@ -103,6 +105,8 @@ describe('evaluate --athena', () => {
   it.each([
     ['a failed query', () => athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'FAILED', AthenaError: { ErrorMessage: "TABLE_NOT_FOUND: Table 'cloudtrail.logs' does not exist" } } } }), /athena query q-1: query q-1 FAILED: TABLE_NOT_FOUND: Table 'cloudtrail.logs' does not exist/],
     ['a refused query', () => athena.on(StartQueryExecutionCommand).rejects(Object.assign(new Error('No output location provided.'), { name: 'InvalidRequestException' })), /StartQueryExecution failed: InvalidRequest: No output location provided\./],
+    ['no Region', () => athena.on(StartQueryExecutionCommand).rejects(new Error('Region is missing')), /Region is missing \(set AWS_REGION to the Region of the table's Glue catalog\)/],
+    ['access denied', () => athena.on(StartQueryExecutionCommand).rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' })), /AccessDenied: not authorized \(the permissions evaluate --athena needs are listed in docs\/athena\.md\)/],
     ['a result with other columns', () => athena.on(GetQueryResultsCommand).resolves({ ResultSet: { Rows: [resultRow(['eventid'])] } }), /the result's columns \(eventid\) are not the query's/],
   ])('%s: exit 2 with Athena\'s reason and no stack trace', async (_case, arrange, message) => {
     arrange();
@@ -111,6 +115,17 @@ describe('evaluate --athena', () => {
     expect(result.stdout).toMatch(message);
     expect(result.stdout).toContain('0 attach events');
     expect(`${result.stdout}${result.stderr}`).not.toMatch(/\n\s+at /);
+  });
+
+  it('on a terminal, keeps its progress lines clear of the file counter', async () => {
+    athena.on(GetQueryResultsCommand).resolves({ ResultSet: { Rows: [resultRow(HEADER)] } });
+    const stderr = Object.assign(new PassThrough(), { isTTY: true });
+    const err: string[] = [];
+    stderr.on('data', (c: Buffer) => err.push(c.toString()));
+    const status = await runCli(['evaluate', '--allowlist', EXAMPLE, '--athena', 'cloudtrail.logs', '--since', '2026-11-01'], { stdout: new PassThrough(), stderr, stdin: new PassThrough() });
+    expect(status).toBe(0);
+    expect(err.join('')).toContain('athena: result page 1, 0 rows so far');
+    expect(err.join('')).not.toContain('\r');
   });
 
   it('prints the query with --print-query and runs nothing', async () => {
