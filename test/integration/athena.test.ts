@@ -1,6 +1,7 @@
 // `evaluate --athena` against moto's Athena, through runCli as the command line runs it. moto does not execute SQL:
 // it hands each new query execution the next result seeded through its moto-api (per account and Region), records
-// the query text, and reports 0 bytes scanned. Its own file, because it sets process.env.
+// the query text, and reports 0 bytes scanned; serve.py's mend pages the results as AWS does. Its own file, because
+// it sets process.env.
 import { AthenaClient, CreateWorkGroupCommand, GetQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildAthenaQuery } from '../../functions/core/athena-query.js';
@@ -81,12 +82,15 @@ describeWithEmulator('evaluate --athena against moto', () => {
     expect(run.status).toBe(2);
   });
 
-  it('reads a result larger than one AWS result page (moto returns it in one response: it does not page)', async () => {
+  it('reads every page of a result larger than one (GetQueryResults pages of 1,000 rows, NextToken)', async () => {
     const [record] = await attachRecords([`${SAMPLES}/eventbridge-attach-role-policy.json`]);
     const rows = Array.from({ length: 2500 }, (_, i) => athenaRow({ ...record!, eventID: `copy-${i}` }));
     await seed([HEADER, ...rows]);
     const run = await cli(['evaluate', '--allowlist', EXAMPLE, '--json', '--athena', 'cloudtrail.cloudtrail_logs_pp', '--workgroup', workgroup, '--since', '2026-11-20']);
     expect(new Set(jsonLines(run.stdout).map((r) => r.eventId)).size).toBe(2500);
+    // The header and 2,500 rows: 1,000 + 1,000 + 501.
+    expect(run.stderr).toContain('athena: result page 1, 999 rows so far\nathena: result page 2, 1999 rows so far\nathena: result page 3, 2500 rows so far');
+    expect(run.stderr).toMatch(/2500 records read from Athena query \S+ \(3 result pages, 0 B scanned\)/);
     expect(run.stderr).toContain('verdicts: 2500 violation');
     expect(run.status).toBe(1);
   });
