@@ -25,6 +25,8 @@ export interface Summary {
   otherRecords: number;
   unrecognisedDocuments: number;
   digestFiles: number;
+  /** `evaluate --athena`: the query read instead of files. */
+  query?: { readonly queryExecutionId: string; readonly bytesScanned: number; readonly pages: number };
   verdicts: Record<Verdict, number>;
   /** Unreadable files and lines, and attach calls too malformed to decide. */
   readonly problems: InputProblem[];
@@ -68,6 +70,9 @@ export async function* evaluateSources(
         break;
       case 'error':
         summary.problems.push({ source: item.source, message: item.message });
+        break;
+      case 'query':
+        summary.query = { queryExecutionId: item.queryExecutionId, bytesScanned: item.bytesScanned, pages: item.pages };
         break;
       case 'document':
         if (isDigestDocument(item.doc)) {

@@ -56,8 +56,11 @@ export function tableRow(r: ReportRecord): string {
 
 export function formatSummary(s: Summary, noun = 'attach events'): string {
   const v = s.verdicts;
+  const origin = s.query
+    ? `Athena query ${s.query.queryExecutionId} (${s.query.pages} result page${s.query.pages === 1 ? '' : 's'}, ${formatBytes(s.query.bytesScanned)} scanned)`
+    : `${s.files} file${s.files === 1 ? '' : 's'} (${formatBytes(s.bytes)})`;
   const lines = [
-    `${s.records} records read from ${s.files} file${s.files === 1 ? '' : 's'} (${formatBytes(s.bytes)}), ` +
+    `${s.records} records read from ${origin}, ` +
       `${s.attachEvents} ${noun}, ${s.otherRecords} other records skipped` +
       (s.filesSkipped > 0 ? `, ${s.filesSkipped} file${s.filesSkipped === 1 ? '' : 's'} skipped (not .json, .json.gz, .jsonl or .ndjson)` : '') +
       (s.digestFiles > 0 ? `, ${s.digestFiles} CloudTrail digest file${s.digestFiles === 1 ? '' : 's'} skipped` : '') +
@@ -78,8 +81,15 @@ export function formatVerdicts(v: Readonly<Record<Verdict, number>>): string {
   return `verdicts: ${v.violation} violation, ${v.allowed} allowed, ${v['not-governed']} not-governed, ${v['failed-attempt']} failed-attempt${unresolved}`;
 }
 
-function formatBytes(n: number): string {
+const UNITS = ['KB', 'MB', 'GB', 'TB', 'PB'] as const;
+
+export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
-  if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KB`;
-  return `${(n / 1024 ** 2).toFixed(1)} MB`;
+  let unit = 0;
+  let value = n / 1024;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${UNITS[unit]}`;
 }

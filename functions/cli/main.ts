@@ -5,8 +5,10 @@
  * neither "compliant" nor "violation" would be true.
  */
 import { existsSync } from 'node:fs';
+import { AthenaClient } from '@aws-sdk/client-athena';
 import { Command, CommanderError, Option } from 'commander';
 import { AllowlistError, emptyAllowlist, type Allowlist } from '../core/allowlist.js';
+import { PARTITION_LAYOUTS } from '../core/athena-query.js';
 import { CATALOG_COMPILED } from '../core/catalog.js';
 import { toReportRecord } from '../core/report.js';
 import { SCOPES, type Scope } from '../core/types.js';
@@ -15,6 +17,7 @@ import { loadAllowlistFile } from '../config/allowlist-file.js';
 import packageJson from '../../package.json' with { type: 'json' };
 import { registerAudit } from './audit.js';
 import { emptySummary, evaluateSources, type Summary } from './evaluate.js';
+import { athenaRequest, readAthena, type AthenaFlags } from './evaluate-athena.js';
 import { formatSummary, tableHeader, tableRow } from './format.js';
 import { readSources } from './sources.js';
 
@@ -47,29 +50,49 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
 
   program
     .command('evaluate')
-    .description('Replay CloudTrail history (files, directories, - for stdin) against an allowlist.')
-    .argument('[paths...]', 'CloudTrail files or directories: log files (.json, .json.gz), EventBridge events, lookup-events output, NDJSON; - for stdin', ['-'])
+    .description('Replay CloudTrail history (files, directories, - for stdin, or a CloudTrail table in Athena) against an allowlist.')
+    .argument('[paths...]', 'CloudTrail files or directories: log files (.json, .json.gz), EventBridge events, lookup-events output, NDJSON; - for stdin (the default without --athena)')
     .option('--allowlist <file>', `allowlist file (default: ${DEFAULT_ALLOWLIST} if it exists, else an empty allowlist)`)
     .addOption(new Option('--scope <scope>', 'governed policies (default: the allowlist\'s scope)').choices(SCOPES))
     .option('--now <iso-time>', 'evaluate expiries as of this time (default: now)')
     .option('--json', 'one JSON object per attach event on stdout; summary on stderr')
-    .action(async (paths: string[], opts: { allowlist?: string; scope?: Scope; now?: string; json?: boolean }) => {
+    .option('--athena <database.table>', 'query this CloudTrail table in Athena instead of reading files (docs/athena.md)')
+    .option('--workgroup <name>', 'with --athena: the Athena workgroup (default: primary)')
+    .option('--output <s3-url>', "with --athena: where Athena writes the result (default: the workgroup's location)")
+    .option('--since <iso-time>', 'with --athena: calls at or after this time; only the partitions from that day on are read')
+    .option('--until <iso-time>', 'with --athena: calls before this time; only the partitions up to the next day are read')
+    .addOption(new Option('--partitions <layout>', "with --athena: the table's partitions: timestamp (AWS's partition projection DDL), year-month-day (AWS's manual partitioning DDL), none (default: timestamp)").choices(PARTITION_LAYOUTS))
+    .option('--governed-only', 'with --athena: return only calls of policies the scope may govern, and failed calls (fewer rows; the same bytes scanned)')
+    .option('--print-query', 'with --athena: print the SQL and exit without running it')
+    .action(async (given: string[], opts: { allowlist?: string; scope?: Scope; now?: string; json?: boolean; printQuery?: boolean } & AthenaFlags) => {
       const allowlist = resolveAllowlist(opts.allowlist, say);
       const now = parseNow(opts.now);
       const scope = opts.scope ?? allowlist.scope;
+      const athenaQuery = athenaRequest(opts, scope, parseIsoTime);
+      if (athenaQuery && given.length > 0) throw new UsageError(`give CloudTrail paths or --athena, not both (got ${given.join(' ')})`);
+      if (opts.printQuery) {
+        if (!athenaQuery) throw new UsageError('--print-query works only with --athena DATABASE.TABLE');
+        io.stdout.write(`${athenaQuery.sql};\n`);
+        return;
+      }
+      const paths = given.length > 0 ? given : ['-'];
       const summary = emptySummary();
-      if (paths.includes('-') && (io.stdin as { isTTY?: boolean }).isTTY) say('reading CloudTrail JSON from stdin (end with Ctrl-D; give files or directories as arguments)');
-      const progress = startProgress(io.stderr, summary);
+      if (!athenaQuery && paths.includes('-') && (io.stdin as { isTTY?: boolean }).isTTY) say('reading CloudTrail JSON from stdin (end with Ctrl-D; give files or directories as arguments)');
+      const athena = athenaQuery ? new AthenaClient({ maxAttempts: 5, retryMode: 'adaptive' }) : null;
+      const sources = athena && athenaQuery ? readAthena(athena, athenaQuery, say) : readSources(paths, io.stdin);
+      // The Athena run says what it does line by line; the file counter would overwrite those lines.
+      const progress = athena ? { stop: () => undefined } : startProgress(io.stderr, summary);
       if (!opts.json) io.stdout.write(`${tableHeader()}\n`);
       try {
-        for await (const result of evaluateSources(readSources(paths, io.stdin), { allowlist, scope, now }, summary)) {
+        for await (const result of evaluateSources(sources, { allowlist, scope, now }, summary)) {
           const record = toReportRecord(result.event, result.decision);
           io.stdout.write(opts.json ? `${JSON.stringify(record)}\n` : `${tableRow(record)}\n`);
         }
       } finally {
         progress.stop();
+        athena?.destroy();
       }
-      if (summary.records === 0 && summary.problems.length === 0) {
+      if (!athenaQuery && summary.records === 0 && summary.problems.length === 0) {
         // An empty pipe (`aws ... | evaluate -` after aws failed) must not pass as "no violation".
         summary.problems.push({ source: paths.join(' '), message: 'no CloudTrail records found in the input' });
       }
@@ -135,14 +158,17 @@ function resolveAllowlist(path: string | undefined, say: (line: string) => void)
 const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
 
 function parseNow(value: string | undefined): Date {
-  if (value === undefined) return new Date();
+  return value === undefined ? new Date() : parseIsoTime('--now', value);
+}
+
+function parseIsoTime(flag: string, value: string): Date {
   const m = ISO_TIME.exec(value);
   const ms = m ? Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value) : Number.NaN;
   const [, y, mo, d] = m ?? [];
   const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
   const real = m !== null && day.getUTCFullYear() === Number(y) && day.getUTCMonth() === Number(mo) - 1 && day.getUTCDate() === Number(d);
   if (Number.isNaN(ms) || !real) {
-    throw new UsageError(`--now "${value}" is not an ISO date or time with an offset, such as 2026-11-26 or 2026-11-26T12:00:00Z`);
+    throw new UsageError(`${flag} "${value}" is not an ISO date or time with an offset, such as 2026-11-26 or 2026-11-26T12:00:00Z`);
   }
   return new Date(ms);
 }

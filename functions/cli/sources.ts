@@ -14,7 +14,9 @@ export type SourceItem =
   | { readonly kind: 'document'; readonly source: string; readonly doc: unknown }
   | { readonly kind: 'file'; readonly source: string; readonly bytes: number }
   | { readonly kind: 'skipped'; readonly source: string }
-  | { readonly kind: 'error'; readonly source: string; readonly message: string };
+  | { readonly kind: 'error'; readonly source: string; readonly message: string }
+  /** `evaluate --athena`: the query the documents came from, once all its rows have been read. */
+  | { readonly kind: 'query'; readonly source: string; readonly queryExecutionId: string; readonly bytesScanned: number; readonly pages: number };
 
 /** Files a directory walk reads; files named explicitly are read whatever their name. */
 const DATA_FILE = /\.(json|jsonl|ndjson)(\.gz)?$/i;

@@ -1,11 +1,13 @@
 /**
  * The emulator's start-up self-test: what the integration tests rely on and a plain moto lacks.
  * - AWS managed policies are loaded (moto loads them only with MOTO_IAM_LOAD_MANAGED_POLICIES=true), with real paths;
- * - ListEntitiesForPolicy finds holders past the 100th role and pages with MaxItems/Marker (serve.py's mend).
+ * - ListEntitiesForPolicy finds holders past the 100th role and pages with MaxItems/Marker (serve.py's mend);
+ * - Athena's GetQueryResults pages seeded results with MaxResults/NextToken (serve.py's mend).
  * It works in an account of its own (moto's AssumeRole acts as the role's account), so no test ever sees its roles.
  */
 import { randomInt } from 'node:crypto';
 import { AttachRolePolicyCommand, CreateRoleCommand, GetPolicyCommand, IAMClient, ListEntitiesForPolicyCommand } from '@aws-sdk/client-iam';
+import { AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 
 const HOLDERS = 101;
@@ -24,7 +26,8 @@ export async function selfTest(endpoint: string): Promise<string | null> {
   const account = `8${String(randomInt(0, 1e11 - 1)).padStart(11, '0')}`;
   const { Credentials: c } = await new STSClient(base).send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${account}:role/self-test`, RoleSessionName: 'self-test' }));
   if (!c?.AccessKeyId || !c.SecretAccessKey) return 'AssumeRole returned no credentials';
-  const inAccount = new IAMClient({ ...base, credentials: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken } });
+  const credentials = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
+  const inAccount = new IAMClient({ ...base, credentials });
   const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
   const names = Array.from({ length: HOLDERS }, (_, i) => `self-test-${i}`);
   for (let i = 0; i < names.length; i += 20) {
@@ -47,6 +50,26 @@ export async function selfTest(endpoint: string): Promise<string | null> {
   const expectedPages = Math.ceil(HOLDERS / PAGE);
   if (found.size !== HOLDERS || pages !== expectedPages) {
     return `ListEntitiesForPolicy is not mended: ${HOLDERS} roles hold ${POLICY}, it found ${found.size} in ${pages} page(s) of at most ${PAGE} (expected ${HOLDERS} in ${expectedPages}); start moto with scripts/emulator/serve.py`;
+  }
+  return athenaPages(endpoint, account, new AthenaClient({ ...base, credentials }));
+}
+
+/** Three rows seeded for the account's next Athena query must come back as pages of two and one. */
+async function athenaPages(endpoint: string, account: string, athena: AthenaClient): Promise<string | null> {
+  const rows = ['a', 'b', 'c'].map((v) => ({ Data: [{ VarCharValue: v }] }));
+  const seeded = await fetch(`${endpoint}/moto-api/static/athena/query-results`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ account_id: account, region: 'us-east-1', results: [{ rows, column_info: [] }] }),
+  });
+  if (seeded.status !== 201) return `Athena results cannot be seeded (moto-api answered ${seeded.status})`;
+  const { QueryExecutionId } = await athena.send(new StartQueryExecutionCommand({ QueryString: 'SELECT 1' }));
+  await athena.send(new GetQueryExecutionCommand({ QueryExecutionId }));
+  const first = await athena.send(new GetQueryResultsCommand({ QueryExecutionId, MaxResults: 2 }));
+  const second = first.NextToken ? await athena.send(new GetQueryResultsCommand({ QueryExecutionId, MaxResults: 2, NextToken: first.NextToken })) : null;
+  const sizes = [first, second].map((p) => p?.ResultSet?.Rows?.length ?? 0);
+  if (sizes[0] !== 2 || sizes[1] !== 1 || second?.NextToken) {
+    return `Athena GetQueryResults is not mended: 3 seeded rows came back in pages of ${sizes.join(' and ')} with MaxResults 2 (expected 2 and 1); start moto with scripts/emulator/serve.py`;
   }
   return null;
 }

@@ -2,7 +2,7 @@
 
     python3 serve.py HOST PORT
 
-moto 5.2.x lacks three things the tests need:
+moto 5.2.x lacks these things the tests need:
 - ListEntitiesForPolicy looks at only the first 100 roles (or users) and never pages: a holder past the 100th role is
   never found, and MaxItems/Marker are ignored. The mend finds every holder and pages over the holders.
 - moto's CloudFormation imports API Gateway, which imports openapi-spec-validator; some installs (Debian's) lack it.
@@ -12,6 +12,8 @@ moto 5.2.x lacks three things the tests need:
   ValidateTemplate checks syntax only: the mend returns no findings. (The template is checked against the
   CloudFormation resource specification by the project's own tests instead.)
 - CloudFormation cannot create AWS::Scheduler::ScheduleGroup or AWS::Scheduler::Schedule: two resource models are added.
+- Athena's GetQueryResults returns every seeded row at once and ignores MaxResults/NextToken; AWS returns at most
+  MaxResults (1,000) rows a page. The mend pages the seeded rows.
 AWS managed policies (the IoT ones with their real paths) are loaded: MOTO_IAM_LOAD_MANAGED_POLICIES=true.
 """
 import os
@@ -94,6 +96,27 @@ def page_list_entities_for_policy() -> None:
         return ActionResult(result)
 
     IamResponse.list_entities_for_policy = list_entities_for_policy
+
+
+def page_athena_query_results() -> None:
+    import json
+
+    from moto.athena.responses import AthenaResponse
+
+    def get_query_results(self: Any) -> str:
+        exec_id = self._get_param("QueryExecutionId")
+        token = self._get_param("NextToken")
+        max_results = self._get_param("MaxResults")
+        result = self.athena_backend.get_query_results(exec_id).to_dict()
+        rows = result["ResultSet"]["Rows"]
+        start = int(token) if token else 0
+        size = int(max_results) if max_results else 1000
+        result["ResultSet"]["Rows"] = rows[start : start + size]
+        if len(rows) > start + size:
+            result["NextToken"] = str(start + size)
+        return json.dumps(result)
+
+    AthenaResponse.get_query_results = get_query_results
 
 
 def add_scheduler_to_cloudformation() -> None:
@@ -197,6 +220,7 @@ def main() -> None:
     stand_in_openapi_spec_validator()
     validate_templates_as_aws_does()
     page_list_entities_for_policy()
+    page_athena_query_results()
     add_scheduler_to_cloudformation()
     from moto.server import main as serve
 
