@@ -1,7 +1,7 @@
 /**
  * The deploy's view of the policy catalog: the EventBridge patterns that route attach calls (IAM's, and IAM Identity
  * Center's permission-set attaches) to attach-guard, the IAM
- * statements that let the functions detach, and the statement that lets the sweep list who holds each policy, all
+ * statements that let the functions detach, and the statements that let the sweep list who holds each policy, all
  * generated from functions/core/catalog.ts so that none holds a hand-copied ARN list. serverless.yml reads them through
  * template-values.cjs; the tests import them from here.
  *
@@ -21,8 +21,8 @@ export const DEPLOYED_SCOPE: Scope = 'aws-iot';
 
 export const DETACH_ACTIONS = ['iam:DetachGroupPolicy', 'iam:DetachRolePolicy', 'iam:DetachUserPolicy'] as const;
 
-/** The sweep's only IAM read: who holds a policy (functions/aws/list-entities.ts). */
-export const LIST_ACTIONS = ['iam:ListEntitiesForPolicy'] as const;
+/** The sweep's IAM reads (functions/aws/list-entities.ts): which AWS managed policies are attached, who holds one. */
+export const LIST_ACTIONS = ['iam:ListPolicies', 'iam:ListEntitiesForPolicy'] as const;
 
 export interface GovernedArnMatchers {
   /** ARN patterns whose `*` matches any run of characters (IAM `ArnLike`, EventBridge `wildcard`). */
@@ -118,16 +118,26 @@ export function detachPolicyStatements(scope: Scope = DEPLOYED_SCOPE, partition:
 }
 
 /**
- * The statement that lets the sweep list the holders of exactly the policies it sweeps: every catalog member by ARN,
- * path included (`governedArns`, which `functions/guard/sweep-scan.ts` lists; `seed` is a subset). Nothing else, no
- * `policy/*`: the prefix rule cannot be listed, so there is nothing more to read. IAM authorizes
- * ListEntitiesForPolicy on the policy's ARN.
+ * The statements that let the sweep read what it must, and nothing else:
+ *
+ * - `iam:ListPolicies` on `*`. IAM defines no resource type for ListPolicies (Service Authorization Reference), so a
+ *   statement naming any resource would never match and `*` is the only working value: alone in its statement, it
+ *   grants that one read and nothing else. It lists policy metadata (names, ARNs, attachment counts), never who holds
+ *   a policy nor what a policy allows.
+ * - `iam:ListEntitiesForPolicy` on the governed policies only, with the matchers the detach statements and the event
+ *   pattern use (`governedArnMatchers`): under `aws-iot`, AWS-owned policies (`iam::aws:`, so never a customer's
+ *   lookalike) named with the `AWSIoT`/`AWSIot` prefix at any path, which covers the policies AWS adds after the
+ *   catalog was compiled, plus the catalog members outside the prefix by exact ARN; under `seed`, the ten exact ARNs.
+ *   IAM's `*` also crosses `/`, so `policy/AWSIoT*` would match an AWS path starting with that prefix too; it is the
+ *   narrowest IAM can express, and it is a read of AWS's own policies only. A governed name spelt in a third letter
+ *   case would be denied (the sweep then fails loudly), exactly as the rule would not deliver it.
  */
 export function listPolicyStatements(scope: Scope = DEPLOYED_SCOPE, partition: string = PARTITION): PolicyStatement[] {
-  const Resource = governedArns(scope)
-    .map((arn) => arn.replace(/^arn:aws:/, `arn:${partition}:`))
-    .sort();
-  return [{ Sid: 'ListGovernedPolicyHolders', Effect: 'Allow', Action: LIST_ACTIONS, Resource }];
+  const { wildcards, exact } = governedArnMatchers(scope, partition);
+  return [
+    { Sid: 'ListAttachedPolicies', Effect: 'Allow', Action: ['iam:ListPolicies'], Resource: ['*'] },
+    { Sid: 'ListGovernedPolicyHolders', Effect: 'Allow', Action: ['iam:ListEntitiesForPolicy'], Resource: [...wildcards, ...exact] },
+  ];
 }
 
 /** Wraps every string that names a CloudFormation pseudo parameter in `Fn::Sub`, leaving the rest as it is. */

@@ -106,3 +106,15 @@ export function createAccountAccess(options: AccountAccessOptions): AccountAcces
     },
   };
 }
+
+/**
+ * The account the STS client's credentials act in (STS GetCallerIdentity, which needs no permission). The CLI's
+ * `audit` asks when no --account is given; the functions take their account from their own ARN instead.
+ */
+export async function callerAccount(sts: STSClient): Promise<string> {
+  // Loaded on use, like AssumeRoleCommand above: the functions' bundles never need it at cold start.
+  const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
+  const { Account } = await sts.send(new GetCallerIdentityCommand({}));
+  if (!Account || !/^\d{12}$/.test(Account)) throw new Error(`STS GetCallerIdentity answered no account id (${JSON.stringify(Account ?? null)})`);
+  return Account;
+}

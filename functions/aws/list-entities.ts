@@ -1,9 +1,13 @@
-/** Who holds a managed policy: the sweep's only read of IAM, one ListEntitiesForPolicy call per page. */
-import { paginateListEntitiesForPolicy, type IAMClient } from '@aws-sdk/client-iam';
+/**
+ * The sweep's two reads of IAM: which AWS managed policies are attached at all (ListPolicies), and who holds one of
+ * them (ListEntitiesForPolicy); one call per page each.
+ */
+import { paginateListEntitiesForPolicy, paginateListPolicies, type IAMClient } from '@aws-sdk/client-iam';
+import type { AttachedPolicy } from '../core/catalog.js';
 import type { Principal } from '../core/types.js';
 import { errorCode } from './iam.js';
 
-/** IAM's largest page for ListEntitiesForPolicy: the fewer pages, the fewer calls against the account's IAM quota. */
+/** IAM's largest page for both listings: the fewer pages, the fewer calls against the account's IAM quota. */
 export const MAX_PAGE_SIZE = 1000;
 
 export type PolicyHolders =
@@ -11,14 +15,17 @@ export type PolicyHolders =
   /** The policy does not exist (in this partition): IAM said NoSuchEntity. */
   | { readonly found: false; readonly calls: number };
 
-/** Listing the holders of a policy failed for a reason other than "no such policy" (after the SDK's retries). */
+/**
+ * An IAM listing of the sweep failed (after the SDK's retries): the holders of a policy, for a reason other than "no
+ * such policy", or the attached policies (`policyArn` null).
+ */
 export class ListHoldersError extends Error {
   override readonly name = 'ListHoldersError';
   constructor(
     message: string,
     readonly code: string,
-    readonly policyArn: string,
-    /** Calls made for this policy, the failed one included. */
+    readonly policyArn: string | null,
+    /** Calls made for this listing, the failed one included. */
     readonly calls: number,
     options?: { cause?: unknown },
   ) {
@@ -53,4 +60,29 @@ export async function listPolicyHolders(iam: IAMClient, policyArn: string, optio
     throw new ListHoldersError(`listing the holders of ${policyArn} failed: ${code}: ${(error as Error).message}`, code, policyArn, calls, { cause: error });
   }
   return { found: true, principals, calls };
+}
+
+/**
+ * Every AWS managed policy attached as a permissions policy to a user, role or group of the account, with its
+ * AttachmentCount, over all pages: ListPolicies with Scope AWS, OnlyAttached and PolicyUsageFilter PermissionsPolicy
+ * (boundaries are left out, as in listPolicyHolders). Any error throws ListHoldersError with a null policyArn.
+ */
+export async function listAttachedAwsPolicies(iam: IAMClient, options: { pageSize?: number } = {}): Promise<{ policies: AttachedPolicy[]; calls: number }> {
+  const policies: AttachedPolicy[] = [];
+  let calls = 0;
+  const pages = paginateListPolicies(
+    { client: iam, pageSize: options.pageSize ?? MAX_PAGE_SIZE, stopOnSameToken: true },
+    { Scope: 'AWS', OnlyAttached: true, PolicyUsageFilter: 'PermissionsPolicy' },
+  );
+  try {
+    for await (const page of pages) {
+      calls++;
+      for (const p of page.Policies ?? []) if (p.Arn) policies.push({ arn: p.Arn, attachmentCount: p.AttachmentCount });
+    }
+  } catch (error) {
+    calls++;
+    const code = errorCode(error);
+    throw new ListHoldersError(`listing the attached AWS managed policies failed: ${code}: ${(error as Error).message}`, code, null, calls, { cause: error });
+  }
+  return { policies, calls };
 }

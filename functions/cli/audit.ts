@@ -5,12 +5,14 @@
  * --identity-center-region it covers the permission sets of IAM Identity Center too.
  */
 import { IAMClient } from '@aws-sdk/client-iam';
+import { STSClient } from '@aws-sdk/client-sts';
 import { Option, type Command } from 'commander';
 import type { Outcome } from '../core/alert.js';
 import type { Allowlist } from '../core/allowlist.js';
 import { parsePolicyArn, qualifiedName, type Partition } from '../core/arn.js';
 import { toReportRecord, type ReportRecord } from '../core/report.js';
 import { SCOPES, type Scope } from '../core/types.js';
+import { callerAccount } from '../aws/accounts.js';
 import { errorCode, RemediationError } from '../aws/iam.js';
 import { ListHoldersError } from '../aws/list-entities.js';
 import { createIdentityCenterAccess, IdentityCenterListError, type IdentityCenterAccess } from '../aws/sso.js';
@@ -51,18 +53,20 @@ export function registerAudit(program: Command, context: AuditContext): void {
     .description('Sweep the current AWS account: list who holds each governed policy and check it against an allowlist (read-only unless --remediate).')
     .option('--allowlist <file>', 'allowlist file (default: infra/allowlist.yml if it exists, else an empty allowlist)')
     .addOption(new Option('--scope <scope>', "governed policies (default: the allowlist's scope)").choices(SCOPES))
-    .option('--account <id>', 'the account the credentials act in (default: from the credentials, e.g. AWS_ACCOUNT_ID); needed when allowlist entries name an account')
+    .option('--account <id>', 'the account the credentials act in (default: asked of STS GetCallerIdentity)')
     .option('--json', 'one JSON object per attachment on stdout; summary on stderr')
     .option('--remediate', "detach every violation whose action is remediate, the allowlist's mode counting as remediate (per-policy modes: alert are kept)")
     .option('--identity-center-region <region>', 'also check the permission sets of IAM Identity Center, enabled in this Region (e.g. eu-west-1)')
     .action(async (opts: AuditOptions) => {
       const iam = new IAMClient({ maxAttempts: 5, retryMode: 'adaptive' });
       const identityCenter = createIdentityCenterAccess({ maxAttempts: 5, retryMode: 'adaptive' });
+      const sts = new STSClient({ maxAttempts: 5, retryMode: 'adaptive' });
       try {
-        context.setStatus(await runAudit(opts, iam, context, identityCenter));
+        context.setStatus(await runAudit(opts, iam, context, identityCenter, sts));
       } finally {
         iam.destroy();
         identityCenter.destroy();
+        sts.destroy();
       }
     });
 }
@@ -73,6 +77,7 @@ export async function runAudit(
   iam: IAMClient,
   context: Pick<AuditContext, 'io' | 'resolveAllowlist'>,
   identityCenter: IdentityCenterAccess = createIdentityCenterAccess({ maxAttempts: 5, retryMode: 'adaptive' }),
+  sts: STSClient = new STSClient({ maxAttempts: 5, retryMode: 'adaptive' }),
 ): Promise<number> {
   const { io } = context;
   const icRegion = opts.identityCenterRegion;
@@ -82,7 +87,7 @@ export async function runAudit(
   // --remediate is GUARD_MODE=remediate for one run: the top-level mode becomes remediate, per-policy overrides stay.
   const allowlist: Allowlist = opts.remediate ? Object.freeze({ ...given, mode: 'remediate' as const }) : given;
   const scope = opts.scope ?? allowlist.scope;
-  const { account, partition } = await resolveTarget(iam, opts.account, allowlist, say);
+  const { account, partition } = await resolveTarget(iam, sts, opts.account, allowlist, say);
   say(`auditing account ${account ?? '(unknown)'} (partition ${partition}, scope ${scope}${opts.remediate ? ', REMEDIATE: violations are detached' : ', read-only'})`);
 
   const stats = emptyScanStats();
@@ -150,12 +155,13 @@ async function* chain(first: AsyncGenerator<Found>, then: (() => AsyncGenerator<
 }
 
 /**
- * The account and partition of the credentials. STS is not among our dependencies, so the account comes from
- * --account or from the credentials themselves (AWS_ACCOUNT_ID, a profile's aws_account_id, SSO); the partition from
- * the region. An unknown account is fine unless the allowlist restricts entries to accounts: then the decisions would
- * be wrong (and --remediate would detach what those entries allow), so it is an error.
+ * The account and partition of the credentials: the account from --account, else from STS GetCallerIdentity (which
+ * needs no permission); the partition from the region. When STS cannot answer, the account the credentials carry
+ * (AWS_ACCOUNT_ID, a profile's aws_account_id, SSO) stands in, else it is unknown. An unknown account is fine unless
+ * the allowlist restricts entries to accounts: then the decisions would be wrong (and --remediate would detach what
+ * those entries allow), so it is an error.
  */
-async function resolveTarget(iam: IAMClient, wanted: string | undefined, allowlist: Allowlist, say: (line: string) => void): Promise<{ account: string | null; partition: Partition }> {
+async function resolveTarget(iam: IAMClient, sts: STSClient, wanted: string | undefined, allowlist: Allowlist, say: (line: string) => void): Promise<{ account: string | null; partition: Partition }> {
   if (wanted !== undefined && !/^\d{12}$/.test(wanted)) throw new UsageError(`--account "${wanted}" is not a 12-digit AWS account id`);
   let region: string;
   try {
@@ -171,21 +177,32 @@ async function resolveTarget(iam: IAMClient, wanted: string | undefined, allowli
       `no usable AWS credentials (${(error as Error).message.split('\n')[0]}); configure some, e.g. AWS_PROFILE, \`aws sso login\`, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`,
     );
   }
-  if (wanted !== undefined && fromCredentials !== null && wanted !== fromCredentials) {
-    throw new UsageError(`--account ${wanted}, but the credentials are for account ${fromCredentials}`);
+  const partition = partitionOf(region);
+  if (wanted !== undefined) {
+    if (fromCredentials !== null && wanted !== fromCredentials) throw new UsageError(`--account ${wanted}, but the credentials are for account ${fromCredentials}`);
+    return { account: wanted, partition };
   }
-  const account = wanted ?? fromCredentials;
+  let asked: string | null = null;
+  let failure = '';
+  try {
+    asked = await callerAccount(sts);
+  } catch (error) {
+    failure = `STS GetCallerIdentity failed: ${errorCode(error)}: ${(error as Error).message.split('\n')[0]}`;
+  }
+  const account = asked ?? fromCredentials;
   if (account === null) {
     const scoped = allowlist.allow.find((e) => e.account !== undefined);
     if (scoped) {
       throw new UsageError(
-        `cannot tell which account the credentials act in, and allow[${scoped.index}] (${scoped.principal}) applies in account ${scoped.account} only: ` +
-          'pass --account ACCOUNT_ID (or set AWS_ACCOUNT_ID)',
+        `cannot tell which account the credentials act in (${failure}), and allow[${scoped.index}] (${scoped.principal}) applies in account ${scoped.account} only: ` +
+          'pass --account ACCOUNT_ID',
       );
     }
-    say('account: unknown (no --account, and the credentials do not say); no allowlist entry names an account, so the verdicts do not depend on it');
+    say(`account: unknown (${failure}); no allowlist entry names an account, so the verdicts do not depend on it`);
+  } else if (asked === null) {
+    say(`account: ${account}, as the credentials say (${failure})`);
   }
-  return { account, partition: partitionOf(region) };
+  return { account, partition };
 }
 
 const REGION_PARTITIONS: readonly [RegExp, Partition][] = [
@@ -222,7 +239,7 @@ function explain(error: unknown, context?: string): unknown {
     text = `the AWS credentials were rejected (${code}: ${message}); refresh them (e.g. \`aws sso login\`)`;
   } else if (code === 'AccessDenied') {
     text =
-      `access denied (${message}); audit needs iam:ListEntitiesForPolicy, and --remediate iam:DetachUserPolicy, iam:DetachRolePolicy and iam:DetachGroupPolicy` +
+      `access denied (${message}); audit needs iam:ListPolicies and iam:ListEntitiesForPolicy, and --remediate iam:DetachUserPolicy, iam:DetachRolePolicy and iam:DetachGroupPolicy` +
       '; --identity-center-region needs sso:ListInstances, sso:ListPermissionSets, sso:ListManagedPoliciesInPermissionSet and sso:DescribePermissionSet, ' +
       'and with --remediate sso:DetachManagedPolicyFromPermissionSet and sso:ProvisionPermissionSet';
   } else if (error instanceof IdentityCenterListError) {
@@ -247,8 +264,9 @@ interface SummaryContext {
 function formatAuditSummary(s: ScanStats, c: SummaryContext): string {
   const v = s.verdicts;
   const lines = [
-    `${s.listed} of ${s.governedPolicies} governed policies listed (scope ${c.scope}, partition ${c.partition}, account ${c.account ?? 'unknown'}) ` +
-      `in ${s.listCalls} ListEntitiesForPolicy call${s.listCalls === 1 ? '' : 's'}, ${s.attachments} attachments`,
+    `${s.attachedPolicies} AWS managed polic${s.attachedPolicies === 1 ? 'y' : 'ies'} attached, ${s.governedPolicies} governed; ${s.listed} of ${s.governedPolicies} listed ` +
+      `(scope ${c.scope}, partition ${c.partition}, account ${c.account ?? 'unknown'}) in ${s.listCalls} IAM call${s.listCalls === 1 ? '' : 's'} ` +
+      `(ListPolicies ${s.listPoliciesCalls}, ListEntitiesForPolicy ${s.listCalls - s.listPoliciesCalls}), ${s.attachments} attachments`,
     formatVerdicts(v),
   ];
   if (s.identityCenter) {
@@ -263,7 +281,7 @@ function formatAuditSummary(s: ScanStats, c: SummaryContext): string {
   }
   if (s.notFound.length > 0) {
     const names = s.notFound.map((arn) => { const p = parsePolicyArn(arn); return p ? qualifiedName(p) : arn; });
-    lines.push(`${s.notFound.length} governed polic${s.notFound.length === 1 ? 'y does' : 'ies do'} not exist in this partition (skipped): ${names.join(', ')}`);
+    lines.push(`${s.notFound.length} governed polic${s.notFound.length === 1 ? 'y was' : 'ies were'} no longer found when listed (skipped): ${names.join(', ')}`);
   }
   for (const p of c.problems) lines.push(`problem: ${p}`);
   return lines.join('\n');

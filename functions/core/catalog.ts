@@ -8,7 +8,7 @@
  *
  * Customer managed policies (a 12-digit account in the ARN) are never governed, whatever their name.
  */
-import { parsePolicyArn, awsManagedPolicyArn, type PolicyArn } from './arn.js';
+import { parsePolicyArn, awsManagedPolicyArn, type Partition, type PolicyArn } from './arn.js';
 import { CATALOG, type CatalogPolicy, type Risk } from './catalog-data.js';
 import type { Scope } from './types.js';
 
@@ -56,10 +56,33 @@ export function riskOf(arn: PolicyArn): Risk {
 }
 
 /**
- * The ARNs a scope names explicitly, in a partition: the seed ten, or every catalog member. What the sweep lists and
- * what the deploy's event pattern and IAM condition are generated from.
+ * The ARNs a scope names explicitly, in a partition: the seed ten, or every catalog member. What the deploy's event
+ * pattern and IAM statements are generated from (the sweep lists only the governed policies IAM says are attached,
+ * `governedAttached`, which under `aws-iot` may include policies AWS added after the catalog was compiled).
  */
 export function governedArns(scope: Scope, partition: PolicyArn['partition'] = 'aws'): string[] {
   const policies = scope === 'seed' ? SEED_POLICIES : CATALOG;
   return policies.map((p) => awsManagedPolicyArn(p.path, p.name, partition));
+}
+
+/** An AWS managed policy as IAM's ListPolicies reports it; `attachmentCount` undefined when IAM left it out. */
+export interface AttachedPolicy {
+  readonly arn: string;
+  readonly attachmentCount: number | undefined;
+}
+
+/**
+ * What the sweep lists the holders of: the governed policies (exact ARN matching, as everywhere) among the attached
+ * AWS managed policies IAM reported, in the swept partition, without duplicates, in IAM's order. A policy IAM reports
+ * as attached to nothing (AttachmentCount 0, e.g. used only as a permissions boundary) is left out; one without a
+ * count is kept, since ListPolicies was asked for attached policies only and one call too many is cheaper than a miss.
+ */
+export function governedAttached(policies: readonly AttachedPolicy[], scope: Scope, partition: Partition): string[] {
+  const out = new Set<string>();
+  for (const { arn, attachmentCount } of policies) {
+    if (attachmentCount === 0) continue;
+    const parsed = parsePolicyArn(arn);
+    if (parsed?.partition === partition && isGoverned(parsed, scope)) out.add(arn);
+  }
+  return [...out];
 }

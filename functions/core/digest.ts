@@ -41,9 +41,9 @@ export const digestSchema = described(
     finishedAt: z.string(),
     complete: described(z.boolean(), 'false when the sweep stopped early (see error): attachments may have been missed.'),
     counts: z.strictObject({
-      governedPolicies: described(count, 'Policy ARNs the sweep set out to list.'),
-      policiesNotFound: described(count, 'Of those, policies that do not exist in this partition (skipped).'),
-      listCalls: described(count, 'ListEntitiesForPolicy calls made (pages).'),
+      governedPolicies: described(count, 'Governed policies IAM reported attached in the account (ListPolicies): those whose holders the sweep set out to list.'),
+      policiesNotFound: described(count, 'Of those, policies IAM no longer found when their holders were listed (skipped).'),
+      listCalls: described(count, 'IAM list calls made (pages): one ListPolicies pass plus ListEntitiesForPolicy for each governed policy attached.'),
       attachments: count,
       allowed: count,
       violations: count,
@@ -201,8 +201,8 @@ export function renderDigestText(digest: Digest): string {
   }
   lines.push(
     '',
-    `Checked: ${c.governedPolicies} governed policies (scope ${digest.scope}, partition ${digest.partition}` +
-      `${c.policiesNotFound > 0 ? `, ${c.policiesNotFound} not found there` : ''}) in ${c.listCalls} ListEntitiesForPolicy calls: ` +
+    `Checked: ${c.governedPolicies} governed policies attached (scope ${digest.scope}, partition ${digest.partition}` +
+      `${c.policiesNotFound > 0 ? `, ${c.policiesNotFound} not found any more` : ''}) in ${c.listCalls} IAM list calls: ` +
       `${c.attachments} attachments, ${c.allowed} allowed, ${c.violations} violations.`,
     ...(digest.identityCenter
       ? [

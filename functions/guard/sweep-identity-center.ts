@@ -5,7 +5,9 @@
  *
  * Cost, in SSO admin calls: ListInstances (one page), ListPermissionSets (one per 100 permission sets),
  * ListManagedPoliciesInPermissionSet (one per permission set and 100 policies), and DescribePermissionSet once per
- * permission set that holds a governed policy (its name, cached for the container's life).
+ * permission set that holds a governed policy (its name, cached for the container's life). The SSO admin API has no
+ * look-up from a policy to the permission sets holding it, so each permission set's policies are listed once; only
+ * those holding a governed policy cost more (docs/sweep.md).
  */
 import { isGoverned } from '../core/catalog.js';
 import { decide } from '../core/decide.js';

@@ -3,15 +3,17 @@
  * same core and allowlist as attach-guard. Acting on the decisions is the caller's job (the sweep function responds,
  * `audit` reports, and detaches only with --remediate).
  *
- * Cost: one ListEntitiesForPolicy call per page per governed policy, whatever the number of principals in the account.
+ * Cost, in IAM calls: the pages of one ListPolicies pass (Scope AWS, OnlyAttached: every attached AWS managed policy,
+ * up to 1,000 a page), then one ListEntitiesForPolicy call per page (up to 1,000 holders) for each governed policy
+ * among them; nothing per principal, and nothing for a governed policy nobody holds. See docs/sweep.md.
  */
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { Allowlist } from '../core/allowlist.js';
 import type { Partition } from '../core/arn.js';
-import { governedArns } from '../core/catalog.js';
+import { governedAttached } from '../core/catalog.js';
 import { decide } from '../core/decide.js';
 import type { Actor, AttachEvent, AttachEventName, Decision, Principal, PrincipalType, Scope, Verdict } from '../core/types.js';
-import { ListHoldersError, listPolicyHolders, type PolicyHolders } from '../aws/list-entities.js';
+import { listAttachedAwsPolicies, ListHoldersError, listPolicyHolders, type PolicyHolders } from '../aws/list-entities.js';
 
 /** What alerts and reports say for the actor of an attachment the sweep found: nobody recorded who made it. */
 export const FOUND_BY_SWEEP = 'found by sweep';
@@ -35,18 +37,25 @@ export interface ScanOptions {
   readonly now: Date;
   /** ListEntitiesForPolicy page size (default: IAM's maximum). */
   readonly pageSize?: number;
+  /** ListPolicies page size (default: IAM's maximum). */
+  readonly policiesPageSize?: number;
   /** Called before each policy is listed. */
   readonly onPolicy?: (policyArn: string, index: number, total: number) => void;
-  /** Called for each governed policy that does not exist in the partition (it is skipped). */
+  /** Called for each governed policy that IAM reported attached but no longer finds (deleted meanwhile; it is skipped). */
   readonly onNotFound?: (policyArn: string) => void;
 }
 
 export interface ScanStats {
+  /** AWS managed policies attached in the account (ListPolicies), governed or not. */
+  attachedPolicies: number;
+  /** Of those, the governed ones: what the sweep lists the holders of. */
   governedPolicies: number;
   /** Governed policies listed so far (found or not). */
   listed: number;
   readonly notFound: string[];
+  /** IAM list calls: ListPolicies pages (listPoliciesCalls) plus ListEntitiesForPolicy pages. */
   listCalls: number;
+  listPoliciesCalls: number;
   attachments: number;
   readonly verdicts: Record<Verdict, number>;
   /** The IAM Identity Center part (sweep-identity-center.ts); null when it was not swept. */
@@ -61,10 +70,12 @@ export interface Found {
 
 export function emptyScanStats(): ScanStats {
   return {
+    attachedPolicies: 0,
     governedPolicies: 0,
     listed: 0,
     notFound: [],
     listCalls: 0,
+    listPoliciesCalls: 0,
     attachments: 0,
     verdicts: { violation: 0, allowed: 0, 'not-governed': 0, 'failed-attempt': 0, unresolved: 0 },
     identityCenter: null,
@@ -107,12 +118,26 @@ export function sweepAllowlist(allowlist: Allowlist): Allowlist {
 }
 
 /**
- * Lists the holders of every governed policy (all pages of one policy before any of its holders is yielded, so that
- * a caller detaching as it goes cannot shift the pages) and yields each attachment with its decision. Policies that do
- * not exist in the partition are skipped; any other listing error throws (ListHoldersError) after the SDK's retries.
+ * Lists the attached AWS managed policies, then the holders of each governed one (all pages of one policy before any
+ * of its holders is yielded, so that a caller detaching as it goes cannot shift the pages), and yields each attachment
+ * with its decision. A policy gone between the two listings (NoSuchEntity) is skipped; any other listing error throws
+ * (ListHoldersError) after the SDK's retries.
  */
 export async function* scanAttachments(iam: IAMClient, options: ScanOptions, stats: ScanStats): AsyncGenerator<Found> {
-  const arns = governedArns(options.scope, options.partition);
+  let attached: Awaited<ReturnType<typeof listAttachedAwsPolicies>>;
+  try {
+    attached = await listAttachedAwsPolicies(iam, options.policiesPageSize === undefined ? {} : { pageSize: options.policiesPageSize });
+  } catch (error) {
+    if (error instanceof ListHoldersError) {
+      stats.listCalls += error.calls;
+      stats.listPoliciesCalls += error.calls;
+    }
+    throw error;
+  }
+  stats.listCalls += attached.calls;
+  stats.listPoliciesCalls += attached.calls;
+  stats.attachedPolicies = attached.policies.length;
+  const arns = governedAttached(attached.policies, options.scope, options.partition);
   const allowlist = sweepAllowlist(options.allowlist);
   stats.governedPolicies = arns.length;
   for (const [index, policyArn] of arns.entries()) {

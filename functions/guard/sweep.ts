@@ -8,6 +8,7 @@ import { PARTITIONS, type Partition } from '../core/arn.js';
 import type { Outcome } from '../core/alert.js';
 import { ConfigError } from '../config/guard-config.js';
 import { RemediationError } from '../aws/iam.js';
+import { ListHoldersError } from '../aws/list-entities.js';
 import { publishDigest } from '../aws/notify.js';
 import { respond, type GuardDeps } from './respond.js';
 import { scanPermissionSets } from './sweep-identity-center.js';
@@ -22,6 +23,8 @@ export interface SweepTarget {
 export interface SweepOptions {
   /** ListEntitiesForPolicy page size (default: IAM's maximum); tests use small pages to exercise paging. */
   readonly pageSize?: number;
+  /** ListPolicies page size (default: IAM's maximum). */
+  readonly policiesPageSize?: number;
   /** Page size of the Identity Center listings (default: their maximum, 100). */
   readonly identityCenterPageSize?: number;
 }
@@ -71,6 +74,7 @@ export async function runSweep(target: SweepTarget, deps: GuardDeps, options: Sw
       ...target,
       now: startedAt,
       ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
+      ...(options.policiesPageSize === undefined ? {} : { policiesPageSize: options.policiesPageSize }),
       onNotFound: (policyArn) => logger.info('policy not found', { policyArn, partition: target.partition }),
     },
     stats,
@@ -129,9 +133,11 @@ export async function runSweep(target: SweepTarget, deps: GuardDeps, options: Sw
     partition: target.partition,
     scope: config.scope,
     mode: config.mode,
+    attachedPolicies: stats.attachedPolicies,
     governedPolicies: counts.governedPolicies,
     policiesNotFound: counts.policiesNotFound,
     listCalls: counts.listCalls,
+    listPoliciesCalls: stats.listPoliciesCalls,
     attachments: counts.attachments,
     allowed: counts.allowed,
     violations: counts.violations,
@@ -148,7 +154,11 @@ export async function runSweep(target: SweepTarget, deps: GuardDeps, options: Sw
   if (published) await publishDigest(deps.sns, config.alertTopicArn, digest);
 
   if (stoppedBy !== undefined) {
-    const where = stats.identityCenter ? `while listing the IAM Identity Center permission sets in ${stats.identityCenter.region}` : `after ${stats.listed} of ${stats.governedPolicies} policies`;
+    const where = stats.identityCenter
+      ? `while listing the IAM Identity Center permission sets in ${stats.identityCenter.region}`
+      : stoppedBy instanceof ListHoldersError && stoppedBy.policyArn === null
+        ? 'while listing the attached AWS managed policies'
+        : `after ${stats.listed} of ${stats.governedPolicies} policies`;
     throw new SweepError(`the sweep stopped ${where}`, { cause: stoppedBy });
   }
   if (failures.length > 0) {

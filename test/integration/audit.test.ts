@@ -103,7 +103,11 @@ allow:
     expect(violations.sort()).toEqual([...forbidden].sort());
     expect(records.find((r) => r.principal?.name === 'contractor-1')?.reason).toContain('expired on 2026-06-30');
     expect(records.filter((r) => r.verdict === 'allowed')).toHaveLength(3);
-    expect(err).toContain('10 of 10 governed policies listed (scope seed, partition aws');
+    // One ListPolicies call, then the 5 governed policies someone holds; the 200 other roles and the 5 seed policies
+    // nobody holds cost nothing.
+    expect(err).toContain(
+      `5 AWS managed policies attached, 5 governed; 5 of 5 listed (scope seed, partition aws, account ${account.accountId}) in 6 IAM calls (ListPolicies 1, ListEntitiesForPolicy 5), 6 attachments`,
+    );
     expect(err).toContain('verdicts: 3 violation, 3 allowed, 0 not-governed, 0 failed-attempt');
     expect(err).toContain('read-only: nothing was changed');
     expect(await attachedPolicies(iam, role('app-42'))).toEqual([managed('AWSIoTFullAccess')]);
@@ -119,12 +123,12 @@ allow:
     expect(out).toContain('verdicts: 3 violation, 3 allowed');
   });
 
-  it('refuses to guess the account when allowlist entries name one', async () => {
-    const { status, err, out } = await audit(['--allowlist', allowlistPath]);
-    expect(status).toBe(2);
-    expect(err).toContain('cannot tell which account the credentials act in, and allow[0] (role/iot-ingest-*) applies in account');
-    expect(err).not.toMatch(/\n\s+at /);
-    expect(out).toBe('');
+  it('finds its account itself with STS GetCallerIdentity when --account is not given', async () => {
+    // The credentials carry no account (no AWS_ACCOUNT_ID), and an allowlist entry names one.
+    const { status, err, records } = await audit(['--allowlist', allowlistPath, '--json']);
+    expect(status).toBe(1);
+    expect(err).toContain(`auditing account ${account.accountId} (partition aws, scope seed, read-only)`);
+    expect(records.filter((r) => r.verdict === 'allowed').map((r) => r.principal?.name).sort()).toEqual(['auditors', 'iot-ingest-a', 'iot-ingest-b']);
   });
 
   it('--remediate detaches exactly the violations, then a second audit finds the account compliant', async () => {

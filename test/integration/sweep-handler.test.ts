@@ -79,7 +79,7 @@ allow:
 
       const result = await handler(structuredClone(SCHEDULED_EVENT), context);
 
-      expect(result).toEqual([expect.objectContaining({ account: account.accountId, attachments: 3, violations: 2, listCalls: 10, digest: true, outcomes: expect.objectContaining({ reverted: 2 }) })]);
+      expect(result).toEqual([expect.objectContaining({ account: account.accountId, attachments: 3, violations: 2, listCalls: 4, digest: true, outcomes: expect.objectContaining({ reverted: 2 }) })]);
       expect(await attachedPolicies(iam, role('intruder'))).toEqual([]);
       expect(await attachedPolicies(iam, user('contractor-9'))).toEqual([]);
       expect(await attachedPolicies(iam, role('iot-ingest-1'))).toEqual([managed('AWSIoTDataAccess')]);

@@ -6,11 +6,12 @@ import { DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { alertSchema, type Alert } from '../../functions/core/alert.js';
 import { parseAllowlist } from '../../functions/core/allowlist.js';
-import { CATALOG, governedArns } from '../../functions/core/catalog.js';
+import { isGoverned } from '../../functions/core/catalog.js';
 import { digestSchema, type Digest } from '../../functions/core/digest.js';
 import type { Principal, Scope } from '../../functions/core/types.js';
 import type { GuardConfig } from '../../functions/config/guard-config.js';
 import type { GuardDeps } from '../../functions/guard/respond.js';
+import { listAttachedAwsPolicies } from '../../functions/aws/list-entities.js';
 import { runSweep, type SweepResult } from '../../functions/guard/sweep.js';
 import { awsClientConfig, createSqsQueueSubscribedToTopic, describeWithEmulator, receiveAll, snsEnvelope, uniqueName } from './helpers/emulator.js';
 import {
@@ -66,9 +67,13 @@ function sortMessages(messages: Awaited<ReturnType<typeof receiveAll>>): { alert
   return { alerts, digests };
 }
 
-/** Σ over governed policies of the pages ListEntitiesForPolicy needs for its holders (at least one each). */
-function expectedListCalls(holders: ReadonlyMap<string, ReadonlySet<string>>, scope: Scope, pageSize: number): number {
-  return governedArns(scope).reduce((sum, arn) => sum + Math.max(1, Math.ceil((holders.get(arn)?.size ?? 0) / pageSize)), 0);
+/**
+ * The sweep's IAM list calls by the formula of docs/sweep.md: one ListPolicies page (fewer than 1,000 AWS managed
+ * policies are attached here), then for each governed policy someone holds, the pages ListEntitiesForPolicy needs.
+ */
+function expectedListCalls(holders: ReadonlyMap<string, ReadonlySet<string>>, scope: Scope, pageSize: number): { ListPoliciesCommand: number; ListEntitiesForPolicyCommand: number } {
+  const held = [...holders].filter(([arn, who]) => who.size > 0 && isGoverned(arn, scope));
+  return { ListPoliciesCommand: 1, ListEntitiesForPolicyCommand: held.reduce((sum, [, who]) => sum + Math.ceil(who.size / pageSize), 0) };
 }
 
 describeWithEmulator('sweep (seed scope, remediate) in an account with hundreds of principals', () => {
@@ -199,17 +204,18 @@ allow:
     expect(await attachedPolicies(checkIam, role('app-011'))).toEqual([customerPolicyArn]);
   });
 
-  it('makes one ListEntitiesForPolicy call per page per governed policy, and one detach per violation to revert: nothing per principal', () => {
+  it('lists what is attached once, then each governed policy someone holds, one call per page, and one detach per violation to revert: nothing per principal', () => {
     const listCalls = expectedListCalls(holders, 'seed', PAGE_SIZE);
-    // 10 seed policies; AWSIoTDataAccess has 13 holders (3 pages of 5), every other one fits in one page.
-    expect(listCalls).toBe(12);
+    // 7 of the 10 seed policies are held; AWSIoTDataAccess has 13 holders (3 pages of 5), every other one fits in one
+    // page. The three seed policies nobody holds, DeviceDefenderAudit (not seed) and the customer policy cost nothing.
+    expect(listCalls).toEqual({ ListPoliciesCommand: 1, ListEntitiesForPolicyCommand: 9 });
     expect(Object.fromEntries(counted.calls)).toEqual({
-      ListEntitiesForPolicyCommand: listCalls,
+      ...listCalls,
       DetachRolePolicyCommand: 4,
       DetachUserPolicyCommand: 3,
       DetachGroupPolicyCommand: 1,
     });
-    expect(first.digest.counts.listCalls).toBe(listCalls);
+    expect(first.digest.counts.listCalls).toBe(10);
     expect(principals.length).toBeGreaterThan(340);
   });
 
@@ -226,9 +232,9 @@ allow:
       complete: true,
       omitted: 0,
       counts: {
-        governedPolicies: 10,
+        governedPolicies: 7,
         policiesNotFound: 0,
-        listCalls: 12,
+        listCalls: 10,
         attachments: 23,
         allowed: 14,
         violations: 9,
@@ -258,10 +264,10 @@ allow:
     expect(String(allowedLogging?.fields.reason)).toContain('not checked: the sweep cannot tell who attached it');
     const summary = firstDeps.logs.filter((l) => l.message === 'sweep summary');
     expect(summary).toHaveLength(1);
-    expect(summary[0]?.fields).toMatchObject({ attachments: 23, allowed: 14, violations: 9, listCalls: 12, digest: true, complete: true });
+    expect(summary[0]?.fields).toMatchObject({ attachedPolicies: 8, governedPolicies: 7, attachments: 23, allowed: 14, violations: 9, listCalls: 10, listPoliciesCalls: 1, digest: true, complete: true });
   });
 
-  it('is idempotent: a second sweep, with 300 more principals, reverts nothing, reports the standing violation, costs the same pages', async () => {
+  it('is idempotent: a second sweep, with 300 more principals, reverts nothing, reports the standing violation, and lists only what is still attached', async () => {
     for (const [p, arn] of [...FORBIDDEN, ...EXPIRED]) holders.get(arn)?.delete(key(p));
     await createPrincipals(checkIam, range(300, (i) => `more-${i}`).map(role));
     const again = countingIamClient(account.config);
@@ -270,7 +276,9 @@ allow:
     timings.push(`second sweep over ${principals.length + 300} principals: ${Date.now() - t} ms`);
     again.iam.destroy();
 
-    expect(Object.fromEntries(again.calls)).toEqual({ ListEntitiesForPolicyCommand: expectedListCalls(holders, 'seed', PAGE_SIZE) });
+    // The policies whose every holder was detached are no longer attached, so no longer listed.
+    expect(expectedListCalls(holders, 'seed', PAGE_SIZE)).toEqual({ ListPoliciesCommand: 1, ListEntitiesForPolicyCommand: 6 });
+    expect(Object.fromEntries(again.calls)).toEqual(expectedListCalls(holders, 'seed', PAGE_SIZE));
     expect(second.digest.counts).toMatchObject({ attachments: 15, allowed: 14, violations: 1, outcomes: { 'alert-only': 1, reverted: 0 } });
     const { alerts, digests } = sortMessages(await receiveAll(queueUrl, { expect: 2, timeoutMs: 3_000 }));
     expect(alerts).toHaveLength(0);
@@ -300,7 +308,7 @@ describeWithEmulator('sweep of a compliant account', () => {
       const result = await runSweep({ account: account.accountId, partition: 'aws' }, deps);
 
       expect(result.published).toBe(false);
-      expect(Object.fromEntries(calls)).toEqual({ ListEntitiesForPolicyCommand: 10 });
+      expect(Object.fromEntries(calls)).toEqual({ ListPoliciesCommand: 1, ListEntitiesForPolicyCommand: 2 });
       expect(deps.logs.find((l) => l.message === 'sweep summary')?.fields).toMatchObject({ attachments: 2, allowed: 2, violations: 0, digest: false });
       expect(await receiveAll(queueUrl, { expect: 1, timeoutMs: 2_000 })).toHaveLength(0);
     } finally {
@@ -312,7 +320,7 @@ describeWithEmulator('sweep of a compliant account', () => {
 });
 
 describeWithEmulator('sweep under aws-iot scope', () => {
-  it('lists every catalog member once, and reverts family members outside the seed ten', async () => {
+  it('lists the governed policies attached (catalog members outside the prefix too), and reverts family members outside the seed ten', async () => {
     const account = await isolatedAccount();
     const { iam, calls } = countingIamClient(account.config);
     const sns = new SNSClient(awsClientConfig());
@@ -332,15 +340,45 @@ describeWithEmulator('sweep under aws-iot scope', () => {
 
       const result = await runSweep({ account: account.accountId, partition: 'aws' }, recordingDeps(config, iam, sns));
 
-      // moto answers an empty page for the five deprecated policies AWS no longer has (AWS says NoSuchEntity).
-      expect(calls.get('ListEntitiesForPolicyCommand')).toBe(CATALOG.length);
-      expect(result.digest.counts).toMatchObject({ governedPolicies: CATALOG.length, attachments: 3, allowed: 1, violations: 2, outcomes: { reverted: 2 } });
+      expect(Object.fromEntries(calls)).toMatchObject({ ListPoliciesCommand: 1, ListEntitiesForPolicyCommand: 3 });
+      expect(result.digest.counts).toMatchObject({ governedPolicies: 3, listCalls: 4, attachments: 3, allowed: 1, violations: 2, outcomes: { reverted: 2 } });
       expect(await attachedPolicies(iam, user('gg-admin'))).toEqual([]);
       expect(await attachedPolicies(iam, role('svc-3'))).toEqual([]);
       expect(await attachedPolicies(iam, user('wireless-ops'))).toEqual([managed('AWSIoTWirelessFullAccess')]);
     } finally {
       await sns.send(new DeleteTopicCommand({ TopicArn }));
       sns.destroy();
+      iam.destroy();
+    }
+  });
+});
+
+describeWithEmulator('ListPolicies (Scope AWS, OnlyAttached) in moto', () => {
+  it('returns every attached AWS managed policy with its AttachmentCount, over pages, and no customer policy', async () => {
+    const account = await isolatedAccount();
+    const { iam, calls } = countingIamClient(account.config);
+    try {
+      await createPrincipals(iam, [role('a'), role('b'), user('c'), group('d')]);
+      await attach(iam, role('a'), managed('AWSIoTFullAccess'));
+      await attach(iam, user('c'), managed('AWSIoTFullAccess'));
+      await attach(iam, group('d'), managed('AWSIoTFullAccess'));
+      await attach(iam, role('b'), managed('service-role/AWSIoTLogging'));
+      await attach(iam, role('b'), managed('AmazonS3ReadOnlyAccess'));
+      const { Policy } = await iam.send(new CreatePolicyCommand({ PolicyName: 'AWSIoTFullAccess', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'iot:Describe*', Resource: '*' }] }) }));
+      await attach(iam, role('a'), Policy?.Arn ?? '');
+      calls.clear();
+
+      const { policies, calls: pages } = await listAttachedAwsPolicies(iam, { pageSize: 2 });
+
+      expect([...policies].sort((x, y) => (x.arn < y.arn ? -1 : 1))).toEqual([
+        { arn: managed('AWSIoTFullAccess'), attachmentCount: 3 },
+        { arn: managed('AmazonS3ReadOnlyAccess'), attachmentCount: 1 },
+        { arn: managed('service-role/AWSIoTLogging'), attachmentCount: 1 },
+      ]);
+      // 3 policies in pages of 2.
+      expect(pages).toBe(2);
+      expect(Object.fromEntries(calls)).toEqual({ ListPoliciesCommand: 2 });
+    } finally {
       iam.destroy();
     }
   });

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { IAMClient, ListEntitiesForPolicyCommand } from '@aws-sdk/client-iam';
+import { IAMClient } from '@aws-sdk/client-iam';
 import {
   AccessDeniedException,
   DescribePermissionSetCommand,
@@ -15,9 +15,11 @@ import {
   ProvisionPermissionSetCommand,
   SSOAdminClient,
 } from '@aws-sdk/client-sso-admin';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AuditRecord } from '../../functions/cli/audit.js';
+import { holdIn } from '../support/iam-holders.js';
 import { runCli } from '../../functions/cli/main.js';
 
 const ACCOUNT = '111122223333';
@@ -27,6 +29,7 @@ const INGEST = 'arn:aws:sso:::permissionSet/ssoins-6804a1b2c3d4e5f6/ps-000000000
 const aws = (name: string) => `arn:aws:iam::aws:policy/${name}`;
 const iamMock = mockClient(IAMClient);
 const ssoMock = mockClient(SSOAdminClient);
+const stsMock = mockClient(STSClient);
 
 const dir = mkdtempSync(join(tmpdir(), 'audit-ic-'));
 const ALLOWLIST = join(dir, 'allowlist.yml');
@@ -52,7 +55,9 @@ beforeEach(() => {
   Object.assign(process.env, { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_ACCOUNT_ID: ACCOUNT });
   iamMock.reset();
   ssoMock.reset();
-  iamMock.on(ListEntitiesForPolicyCommand).resolves({ PolicyUsers: [], PolicyRoles: [], PolicyGroups: [], IsTruncated: false });
+  holdIn(iamMock, {});
+  stsMock.reset();
+  stsMock.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT });
   ssoMock.on(ListInstancesCommand).resolves({ Instances: [{ InstanceArn: INSTANCE }] });
   ssoMock.on(ListPermissionSetsCommand).resolves({ PermissionSets: [ADMINS, INGEST] });
   ssoMock.on(ListManagedPoliciesInPermissionSetCommand, { PermissionSetArn: ADMINS }).resolves({ AttachedManagedPolicies: [{ Arn: aws('AWSIoTFullAccess') }] });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { attachEventPattern, detachPolicyStatements, permissionSetEventPattern, toCloudFormation } from '../../infra/governed-policies.js';
+import { attachEventPattern, detachPolicyStatements, listPolicyStatements, permissionSetEventPattern, toCloudFormation } from '../../infra/governed-policies.js';
 import { renderMemberTemplate } from '../../infra/member-account.js';
 
 const text = readFileSync('infra/member-account.yml', 'utf8');
@@ -95,10 +95,13 @@ describe('infra/member-account.yml (StackSet template for member accounts)', () 
     const statements = template.Resources.RemediationRole!.Properties.Policies[0].PolicyDocument.Statement as { Action: string[]; Resource: unknown; Condition?: unknown }[];
     expect(statements.filter((s) => s.Action.some((a) => a.startsWith('iam:Detach')))).toEqual(toCloudFormation(detachPolicyStatements()));
     const actions = new Set(statements.flatMap((s) => s.Action));
-    expect([...actions].sort()).toEqual(['iam:DetachGroupPolicy', 'iam:DetachRolePolicy', 'iam:DetachUserPolicy', 'iam:ListEntitiesForPolicy']);
+    expect([...actions].sort()).toEqual(['iam:DetachGroupPolicy', 'iam:DetachRolePolicy', 'iam:DetachUserPolicy', 'iam:ListEntitiesForPolicy', 'iam:ListPolicies']);
+    // The sweep of a member account runs under this role: the same two reads as the sweep's own role.
+    expect(statements.filter((s) => s.Action.some((a) => a.startsWith('iam:List')))).toEqual(toCloudFormation(listPolicyStatements()));
     for (const s of statements) {
       expect(s.Action.some((a) => a.includes('*'))).toBe(false);
-      expect(JSON.stringify(s.Resource)).not.toBe('"*"');
+      // iam:ListPolicies has no resource type: "*", alone in its statement.
+      if (JSON.stringify(s.Resource).includes('"*"')) expect([s.Action, s.Resource]).toEqual([['iam:ListPolicies'], ['*']]);
     }
     expect(JSON.stringify(statements)).not.toContain('AdministratorAccess');
   });

@@ -1,9 +1,10 @@
-import { IAMClient, ListEntitiesForPolicyCommand } from '@aws-sdk/client-iam';
+import { IAMClient, ListEntitiesForPolicyCommand, ListPoliciesCommand } from '@aws-sdk/client-iam';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ACCOUNT_BUDGET_MS, sweepAccounts } from '../../functions/guard/sweep.js';
 import { guardDeps } from '../support/guard.js';
+import { holdIn } from '../support/iam-holders.js';
 
 const iam = mockClient(IAMClient);
 mockClient(SNSClient);
@@ -12,7 +13,8 @@ const MEMBERS = ['222222222222', '333333333333', '444444444444'];
 
 beforeEach(() => {
   iam.reset();
-  iam.on(ListEntitiesForPolicyCommand).resolves({ PolicyUsers: [], PolicyRoles: [], PolicyGroups: [], IsTruncated: false });
+  // Allowed by the test allowlist: nothing to publish.
+  holdIn(iam, { 'arn:aws:iam::aws:policy/service-role/AWSIoTLogging': { roles: ['iot-logging-role'] } });
 });
 
 function deps() {
@@ -42,6 +44,8 @@ describe('sweepAccounts', () => {
     const { deps: d } = deps();
     const failing = { ...d, accounts: { iamFor: async (account: string | null) => { if (account === '333333333333') throw new Error('role missing'); return d.iam; } } };
     await expect(sweepAccounts(HOME, failing)).rejects.toThrow(/the sweep failed in 1 account: 333333333333: role missing/);
-    expect(iam.commandCalls(ListEntitiesForPolicyCommand).length).toBe(10 * 3);
+    // Home and two members: one ListPolicies pass and one listing of the one governed policy attached, each.
+    expect(iam.commandCalls(ListPoliciesCommand).length).toBe(3);
+    expect(iam.commandCalls(ListEntitiesForPolicyCommand).length).toBe(3);
   });
 });

@@ -3,25 +3,20 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import {
-  DetachGroupPolicyCommand,
-  DetachRolePolicyCommand,
-  DetachUserPolicyCommand,
-  IAMClient,
-  ListEntitiesForPolicyCommand,
-  NoSuchEntityException,
-  type ListEntitiesForPolicyCommandInput,
-} from '@aws-sdk/client-iam';
+import { DetachGroupPolicyCommand, DetachRolePolicyCommand, DetachUserPolicyCommand, IAMClient, ListEntitiesForPolicyCommand, ListPoliciesCommand, NoSuchEntityException } from '@aws-sdk/client-iam';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { partitionOf, type AuditRecord } from '../../functions/cli/audit.js';
 import { runCli, type Io } from '../../functions/cli/main.js';
+import { holdIn } from '../support/iam-holders.js';
 
 const ACCOUNT = '123456789012';
 const iot = (name: string) => `arn:aws:iam::aws:policy/${name}`;
 const iamMock = mockClient(IAMClient);
 const snsMock = mockClient(SNSClient);
+const stsMock = mockClient(STSClient);
 
 const dir = mkdtempSync(join(tmpdir(), 'audit-unit-'));
 const ALLOWLIST = join(dir, 'allowlist.yml');
@@ -72,15 +67,8 @@ beforeEach(() => {
   Object.assign(process.env, { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_ACCOUNT_ID: ACCOUNT });
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
-  iamMock.on(ListEntitiesForPolicyCommand).callsFake((input: ListEntitiesForPolicyCommandInput) => {
-    const h = HOLDERS[input.PolicyArn ?? ''] ?? {};
-    return {
-      PolicyRoles: (h.roles ?? []).map((RoleName) => ({ RoleName })),
-      PolicyUsers: (h.users ?? []).map((UserName) => ({ UserName })),
-      PolicyGroups: (h.groups ?? []).map((GroupName) => ({ GroupName })),
-      IsTruncated: false,
-    };
-  });
+  holdIn(iamMock, HOLDERS);
+  stsMock.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT, Arn: `arn:aws:iam::${ACCOUNT}:user/auditor`, UserId: 'AIDAEXAMPLE' });
   iamMock.on(DetachRolePolicyCommand).resolves({});
   iamMock.on(DetachGroupPolicyCommand).resolves({});
   iamMock.on(DetachUserPolicyCommand).resolves({});
@@ -88,6 +76,7 @@ beforeEach(() => {
 afterEach(() => {
   iamMock.reset();
   snsMock.reset();
+  stsMock.reset();
   for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
   Object.assign(process.env, saved);
 });
@@ -101,7 +90,10 @@ describe('audit, read-only (the default)', () => {
     expect(status).toBe(1);
     expect(writes()).toBe(0);
     expect(snsMock.calls()).toHaveLength(0);
-    expect(iamMock.commandCalls(ListEntitiesForPolicyCommand)).toHaveLength(10);
+    // One ListPolicies call, then the three governed policies someone holds, one page each; nothing for the other seven.
+    expect(iamMock.commandCalls(ListPoliciesCommand)).toHaveLength(1);
+    expect(iamMock.commandCalls(ListEntitiesForPolicyCommand)).toHaveLength(3);
+    expect(stsMock.commandCalls(GetCallerIdentityCommand)).toHaveLength(1);
     expect(records.map((r) => `${r.principal?.type}/${r.principal?.name} ${r.verdict} ${r.action} ${r.outcome}`)).toEqual([
       'role/iot-ingest-1 allowed null null',
       'role/reporting violation alert null',
@@ -126,6 +118,7 @@ describe('audit, read-only (the default)', () => {
     });
     expect(err).toContain(`auditing account ${ACCOUNT} (partition aws, scope seed, read-only)`);
     expect(err).toContain('verdicts: 4 violation, 1 allowed, 0 not-governed, 0 failed-attempt');
+    expect(err).toContain('3 AWS managed policies attached, 3 governed; 3 of 3 listed (scope seed, partition aws, account 123456789012) in 4 IAM calls (ListPolicies 1, ListEntitiesForPolicy 3), 5 attachments');
   });
 
   it('exits 0 when everything is allowed', async () => {
@@ -138,15 +131,15 @@ describe('audit, read-only (the default)', () => {
 
   it('shows progress on stderr when it is a terminal, and clears it', async () => {
     const { err } = await audit(['--allowlist', ALLOWLIST, '--json'], true);
-    expect(err).toContain('[1/10] AWSIoTConfigAccess… 0 attachments so far');
-    expect(err).toContain('[10/10]');
+    expect(err).toContain('[1/3] AWSIoTDataAccess… 0 attachments so far');
+    expect(err).toContain('[3/3] AWSIoTEventsReadOnlyAccess… 4 attachments so far');
     expect(err).toContain('\r\x1b[K');
   });
 
-  it('names the policies that do not exist in the partition', async () => {
-    iamMock.on(ListEntitiesForPolicyCommand, { PolicyArn: iot('service-role/AWSIoTOTAUpdate') }).rejects(new NoSuchEntityException({ message: 'not found', $metadata: {} }));
+  it('names a policy that vanished between the two listings', async () => {
+    iamMock.on(ListEntitiesForPolicyCommand, { PolicyArn: iot('AWSIoTEventsReadOnlyAccess') }).rejects(new NoSuchEntityException({ message: 'not found', $metadata: {} }));
     const { out } = await audit(['--allowlist', ALLOWLIST]);
-    expect(out).toContain('1 governed policy does not exist in this partition (skipped): service-role/AWSIoTOTAUpdate');
+    expect(out).toContain('1 governed policy was no longer found when listed (skipped): AWSIoTEventsReadOnlyAccess');
   });
 });
 
@@ -179,19 +172,48 @@ describe('audit --remediate', () => {
 });
 
 describe('audit: account and input errors (exit 2, one line, no stack trace)', () => {
-  it('needs the account when allowlist entries name one', async () => {
+  it('asks STS which account the credentials act in when --account is not given', async () => {
     delete process.env.AWS_ACCOUNT_ID;
+    const { status, err, records } = await audit(['--allowlist', ALLOWLIST, '--json']);
+    expect(status).toBe(1);
+    expect(stsMock.commandCalls(GetCallerIdentityCommand)).toHaveLength(1);
+    expect(err).toContain(`auditing account ${ACCOUNT} (partition aws`);
+    // The account-scoped entry applies: the account is known.
+    expect(records[0]).toMatchObject({ account: ACCOUNT, verdict: 'allowed' });
+  });
+
+  it('takes STS over the account the credentials carry, and asks nothing with --account', async () => {
+    process.env.AWS_ACCOUNT_ID = '210987654321';
+    expect((await audit(['--allowlist', NO_ACCOUNT_ALLOWLIST])).err).toContain(`auditing account ${ACCOUNT} `);
+    stsMock.resetHistory();
+    process.env.AWS_ACCOUNT_ID = ACCOUNT;
+    expect((await audit(['--allowlist', ALLOWLIST, '--account', ACCOUNT])).err).toContain(`auditing account ${ACCOUNT} `);
+    expect(stsMock.commandCalls(GetCallerIdentityCommand)).toHaveLength(0);
+  });
+
+  it('when STS cannot answer: the account the credentials carry, saying so', async () => {
+    stsMock.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: {} }));
+    const { err } = await audit(['--allowlist', ALLOWLIST]);
+    expect(err).toContain(`account: ${ACCOUNT}, as the credentials say (STS GetCallerIdentity failed: Throttling: Rate exceeded)`);
+  });
+
+  it('needs the account when allowlist entries name one and neither STS nor the credentials tell it', async () => {
+    delete process.env.AWS_ACCOUNT_ID;
+    stsMock.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('getaddrinfo ENOTFOUND sts.amazonaws.com'), { name: 'Error', code: 'ENOTFOUND' }));
     const { status, err } = await audit(['--allowlist', ALLOWLIST]);
     expect(status).toBe(2);
-    expect(err).toContain('cannot tell which account the credentials act in, and allow[0] (role/iot-ingest-*) applies in account 123456789012 only: pass --account');
+    expect(err).toContain(
+      'cannot tell which account the credentials act in (STS GetCallerIdentity failed: Error: getaddrinfo ENOTFOUND sts.amazonaws.com), and allow[0] (role/iot-ingest-*) applies in account 123456789012 only: pass --account ACCOUNT_ID',
+    );
     expect(iamMock.calls()).toHaveLength(0);
   });
 
   it('runs without the account when no entry names one', async () => {
     delete process.env.AWS_ACCOUNT_ID;
+    stsMock.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('not available'), { name: 'InternalFailure', $metadata: {} }));
     const { status, err, records } = await audit(['--allowlist', NO_ACCOUNT_ALLOWLIST, '--json']);
     expect(status).toBe(1);
-    expect(err).toContain('account: unknown');
+    expect(err).toContain('account: unknown (STS GetCallerIdentity failed: InternalFailure: not available)');
     expect(records[0]).toMatchObject({ account: null, verdict: 'allowed' });
   });
 
@@ -207,12 +229,20 @@ describe('audit: account and input errors (exit 2, one line, no stack trace)', (
   });
 
   it('reports IAM refusing the listing, after printing what it found', async () => {
-    iamMock.on(ListEntitiesForPolicyCommand, { PolicyArn: iot('AWSIoTEventsFullAccess') }).rejects(Object.assign(new Error('not authorized to perform iam:ListEntitiesForPolicy'), { name: 'AccessDenied', Code: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+    iamMock.on(ListEntitiesForPolicyCommand, { PolicyArn: iot('AWSIoTEventsReadOnlyAccess') }).rejects(Object.assign(new Error('not authorized to perform iam:ListEntitiesForPolicy'), { name: 'AccessDenied', Code: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
     const { status, out, err } = await audit(['--allowlist', ALLOWLIST]);
     expect(status).toBe(2);
     expect(out).toContain('role/intruder');
-    expect(out).toContain('of 10 governed policies listed');
-    expect(err).toMatch(/^iot-policy-guard: the audit stopped after \d+ of 10 policies; what it found so far is above: access denied \(not authorized to perform iam:ListEntitiesForPolicy\); audit needs iam:ListEntitiesForPolicy/m);
+    expect(out).toContain('3 governed; 2 of 3 listed');
+    expect(err).toMatch(/^iot-policy-guard: the audit stopped after 2 of 3 policies; what it found so far is above: access denied \(not authorized to perform iam:ListEntitiesForPolicy\); audit needs iam:ListPolicies and iam:ListEntitiesForPolicy/m);
+  });
+
+  it('reports IAM refusing ListPolicies before anything was listed', async () => {
+    iamMock.on(ListPoliciesCommand).rejects(Object.assign(new Error('not authorized to perform iam:ListPolicies'), { name: 'AccessDenied', Code: 'AccessDenied', $metadata: { httpStatusCode: 403 } }));
+    const { status, err } = await audit(['--allowlist', ALLOWLIST]);
+    expect(status).toBe(2);
+    expect(err).toMatch(/^iot-policy-guard: access denied \(not authorized to perform iam:ListPolicies\); audit needs iam:ListPolicies and iam:ListEntitiesForPolicy/m);
+    expect(iamMock.commandCalls(ListEntitiesForPolicyCommand)).toHaveLength(0);
   });
 
   it('an invalid allowlist is reported as evaluate reports it', async () => {

@@ -119,7 +119,7 @@ describe('sweep digest', () => {
     expect(text).toContain('Outcomes: 1 reverted, 1 remediation-failed, 1 alert-only.');
     expect(text).toContain('ATTENTION: 1 response failed');
     expect(text).toContain('  user/bob  service-role/AWSIoTLogging  remediation-failed: no entry allows it (entry #3 expired on 2026-06-30) [AccessDenied: not authorized');
-    expect(text).toContain('Checked: 50 governed policies (scope aws-iot, partition aws, 5 not found there) in 52 ListEntitiesForPolicy calls: 40 attachments, 37 allowed, 3 violations.');
+    expect(text).toContain('Checked: 50 governed policies attached (scope aws-iot, partition aws, 5 not found any more) in 52 IAM list calls: 40 attachments, 37 allowed, 3 violations.');
     const stopped = renderDigestText(buildDigest(input({ violations: [], error: { name: 'ListHoldersError', message: 'throttled' } })));
     expect(stopped).toContain('found no violation so far, but it did not finish');
     expect(stopped).toContain('The sweep stopped early (ListHoldersError: throttled); attachments may have been missed.');

@@ -1,7 +1,7 @@
 // The sweep's IAM Identity Center half against stubbed IAM, SNS and SSO admin APIs: every permission set's managed
 // policies listed (all pages), governed ones decided with the allowlist (names looked up), violations remediated at
 // the permission set through respond(), calls counted, and skipped when no Region is configured.
-import { IAMClient, ListEntitiesForPolicyCommand } from '@aws-sdk/client-iam';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
 import {
   AccessDeniedException,
@@ -23,6 +23,7 @@ import type { GuardConfig } from '../../functions/config/guard-config.js';
 import type { GuardDeps } from '../../functions/guard/respond.js';
 import { scanPermissionSets } from '../../functions/guard/sweep-identity-center.js';
 import { emptyScanStats } from '../../functions/guard/sweep-scan.js';
+import { holdIn } from '../support/iam-holders.js';
 import { runSweep, sweepAccounts, SweepError } from '../../functions/guard/sweep.js';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
@@ -61,7 +62,7 @@ beforeEach(() => {
   iamMock.reset();
   snsMock.reset();
   ssoMock.reset();
-  iamMock.on(ListEntitiesForPolicyCommand).resolves({ PolicyUsers: [], PolicyRoles: [], PolicyGroups: [], IsTruncated: false });
+  holdIn(iamMock, {});
   snsMock.on(PublishCommand).resolves({ MessageId: 'm' });
   ssoMock.on(ListInstancesCommand).resolves({ Instances: [{ InstanceArn: INSTANCE }] });
   ssoMock.on(ListPermissionSetsCommand).callsFake((input: { NextToken?: string; MaxResults?: number }) => {
@@ -174,7 +175,7 @@ describe('runSweep with IAM Identity Center', () => {
     ]);
     expect(digests).toHaveLength(1);
     expect(digests[0]).toMatchObject({
-      counts: { attachments: 2, allowed: 1, violations: 1, outcomes: { reverted: 1 }, listCalls: 10 },
+      counts: { attachments: 2, allowed: 1, violations: 1, outcomes: { reverted: 1 }, listCalls: 1 },
       // ListInstances, ListPermissionSets (one page of 100), 3 × ListManagedPoliciesInPermissionSet, 2 × DescribePermissionSet.
       identityCenter: { region: REGION, instances: 1, permissionSets: 3, calls: 7 },
       violations: [{ principal: { type: 'permission-set', name: ps('a1') }, permissionSetName: 'IoTAdmins', outcome: 'reverted' }],

@@ -1,7 +1,7 @@
-import { IAMClient, ListEntitiesForPolicyCommand, NoSuchEntityException, ServiceFailureException } from '@aws-sdk/client-iam';
+import { IAMClient, ListEntitiesForPolicyCommand, ListPoliciesCommand, NoSuchEntityException, ServiceFailureException } from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ListHoldersError, listPolicyHolders, MAX_PAGE_SIZE } from '../../functions/aws/list-entities.js';
+import { listAttachedAwsPolicies, ListHoldersError, listPolicyHolders, MAX_PAGE_SIZE } from '../../functions/aws/list-entities.js';
 
 const ARN = 'arn:aws:iam::aws:policy/AWSIoTFullAccess';
 const iamMock = mockClient(IAMClient);
@@ -72,5 +72,39 @@ describe('listPolicyHolders', () => {
     iamMock.on(ListEntitiesForPolicyCommand).resolves({ IsTruncated: true, Marker: 'same' });
     const holders = await listPolicyHolders(iam, ARN);
     expect(holders.calls).toBe(2);
+  });
+});
+
+describe('listAttachedAwsPolicies', () => {
+  it('asks for attached AWS managed policies (permissions policies), follows Marker, and keeps each AttachmentCount', async () => {
+    const pages = [
+      { Policies: [{ Arn: ARN, AttachmentCount: 3 }, { PolicyName: 'no ARN' }], IsTruncated: true, Marker: 'm1' },
+      { Policies: [{ Arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }], IsTruncated: false },
+    ];
+    const inputs: Record<string, unknown>[] = [];
+    iamMock.on(ListPoliciesCommand).callsFake((input: Record<string, unknown>) => {
+      inputs.push({ ...input });
+      return pages.shift();
+    });
+    expect(await listAttachedAwsPolicies(iam)).toEqual({
+      calls: 2,
+      policies: [
+        { arn: ARN, attachmentCount: 3 },
+        { arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess', attachmentCount: undefined },
+      ],
+    });
+    expect(inputs).toEqual([
+      { Scope: 'AWS', OnlyAttached: true, PolicyUsageFilter: 'PermissionsPolicy', MaxItems: MAX_PAGE_SIZE },
+      { Scope: 'AWS', OnlyAttached: true, PolicyUsageFilter: 'PermissionsPolicy', MaxItems: MAX_PAGE_SIZE, Marker: 'm1' },
+    ]);
+  });
+
+  it('throws ListHoldersError without a policy ARN, counting the failed call', async () => {
+    const cause = new ServiceFailureException({ message: 'boom', $metadata: {} });
+    iamMock.on(ListPoliciesCommand).resolvesOnce({ IsTruncated: true, Marker: 'm1' }).rejectsOnce(cause);
+    const error = await listAttachedAwsPolicies(iam, { pageSize: 10 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ListHoldersError);
+    expect(error).toMatchObject({ code: 'ServiceFailure', policyArn: null, calls: 2, cause });
+    expect((error as Error).message).toBe('listing the attached AWS managed policies failed: ServiceFailure: boom');
   });
 });

@@ -1,24 +1,15 @@
-import {
-  DetachGroupPolicyCommand,
-  DetachRolePolicyCommand,
-  DetachUserPolicyCommand,
-  IAMClient,
-  ListEntitiesForPolicyCommand,
-  NoSuchEntityException,
-  type ListEntitiesForPolicyCommandInput,
-  type ListEntitiesForPolicyCommandOutput,
-} from '@aws-sdk/client-iam';
+import { DetachGroupPolicyCommand, DetachRolePolicyCommand, DetachUserPolicyCommand, IAMClient, ListEntitiesForPolicyCommand, ListPoliciesCommand } from '@aws-sdk/client-iam';
 import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertSchema, GUARD_MODES, type GuardMode } from '../../functions/core/alert.js';
 import { parseAllowlist, type Allowlist } from '../../functions/core/allowlist.js';
-import { CATALOG, governedArns } from '../../functions/core/catalog.js';
 import { digestSchema, type Digest } from '../../functions/core/digest.js';
 import { ConfigError, type GuardConfig } from '../../functions/config/guard-config.js';
 import { respond, type GuardDeps } from '../../functions/guard/respond.js';
 import { emptyScanStats, scanAttachments, sweepAllowlist, sweptAttachment } from '../../functions/guard/sweep-scan.js';
 import { runSweep, SweepError, targetOfFunction } from '../../functions/guard/sweep.js';
+import { holdIn as holdInAccount, type Holders } from '../support/iam-holders.js';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
 const ACCOUNT = '123456789012';
@@ -48,36 +39,11 @@ allow:
   'unit.yml',
 );
 
-type Holders = Record<string, { users?: string[]; roles?: string[]; groups?: string[] } | 'missing'>;
-
 const iamMock = mockClient(IAMClient);
 const snsMock = mockClient(SNSClient);
 const iam = new IAMClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+const holdIn = (holders: Holders, alsoAttached?: Parameters<typeof holdInAccount>[2]) => holdInAccount(iamMock, holders, alsoAttached);
 const sns = new SNSClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-
-/** Answers ListEntitiesForPolicy from a table, one page per call of at most `pageSize` holders. */
-function holdIn(holders: Holders): void {
-  iamMock.on(ListEntitiesForPolicyCommand).callsFake((input: ListEntitiesForPolicyCommandInput): ListEntitiesForPolicyCommandOutput => {
-    const entry = holders[input.PolicyArn ?? ''];
-    if (entry === 'missing') throw new NoSuchEntityException({ message: `Policy ${input.PolicyArn} was not found.`, $metadata: {} });
-    const all = [
-      ...(entry?.users ?? []).map((n) => ['u', n] as const),
-      ...(entry?.roles ?? []).map((n) => ['r', n] as const),
-      ...(entry?.groups ?? []).map((n) => ['g', n] as const),
-    ];
-    const start = Number(input.Marker ?? 0);
-    const page = all.slice(start, start + (input.MaxItems ?? 100));
-    const more = all.length > start + page.length;
-    return {
-      PolicyUsers: page.filter(([k]) => k === 'u').map(([, n]) => ({ UserName: n })),
-      PolicyRoles: page.filter(([k]) => k === 'r').map(([, n]) => ({ RoleName: n })),
-      PolicyGroups: page.filter(([k]) => k === 'g').map(([, n]) => ({ GroupName: n })),
-      IsTruncated: more,
-      ...(more ? { Marker: String(start + page.length) } : {}),
-      $metadata: {},
-    };
-  });
-}
 
 interface Recorded {
   deps: GuardDeps;
@@ -132,30 +98,42 @@ afterEach(() => {
   snsMock.reset();
 });
 
-describe('scanAttachments', () => {
-  it('decides every holder of every governed policy, one call per page, nothing per principal', async () => {
+const CUSTOMER_LOOKALIKE = `arn:aws:iam::${ACCOUNT}:policy/AWSIoTFullAccess`;
+
+async function scan(options: Partial<Parameters<typeof scanAttachments>[1]> = {}) {
+  const stats = emptyScanStats();
+  const found = [];
+  for await (const f of scanAttachments(iam, { allowlist: ALLOWLIST, scope: 'seed', ...TARGET, now: NOW, ...options }, stats)) found.push(f);
+  const listed = iamMock.commandCalls(ListEntitiesForPolicyCommand).map((c) => c.args[0].input.PolicyArn);
+  return { stats, found, listed };
+}
+
+describe('scanAttachments: the call plan', () => {
+  it('lists what is attached first, then the holders of each governed policy attached: one call per page, nothing per principal', async () => {
     holdIn({
       [iot('AWSIoTDataAccess')]: { roles: ['iot-ingest-1', 'iot-ingest-2', 'iot-ingest-3', 'app'] },
       [iot('AWSIoTConfigAccess')]: { users: ['contractor-1'] },
       [iot('service-role/AWSIoTLogging')]: { roles: ['iot-logging'] },
     });
-    const stats = emptyScanStats();
-    const found = [];
-    for await (const f of scanAttachments(iam, { allowlist: ALLOWLIST, scope: 'seed', ...TARGET, now: NOW, pageSize: 2 }, stats)) found.push(f);
+    const { stats, found, listed } = await scan({ pageSize: 2 });
 
     expect(found.map((f) => `${f.event.principal?.name} ${f.decision.verdict}`)).toEqual([
-      'contractor-1 violation',
       'iot-ingest-1 allowed',
       'iot-ingest-2 allowed',
       'iot-ingest-3 allowed',
       'app violation',
+      'contractor-1 violation',
       'iot-logging allowed',
     ]);
-    expect(found[0]?.decision.reason).toBe('no entry allows it (entry #2 expired on 2026-06-30)');
-    // 10 seed policies; AWSIoTDataAccess's 4 holders take 2 pages of 2.
-    expect(stats).toMatchObject({ governedPolicies: 10, listed: 10, listCalls: 11, attachments: 6, notFound: [] });
-    expect(iamMock.commandCalls(ListEntitiesForPolicyCommand)).toHaveLength(11);
-    expect(found[1]?.event).toEqual({
+    expect(found[4]?.decision.reason).toBe('no entry allows it (entry #2 expired on 2026-06-30)');
+    // 1 ListPolicies page; AWSIoTDataAccess's 4 holders take 2 pages of 2, the other two 1 each. The seven seed
+    // policies nobody holds cost nothing.
+    expect(stats).toMatchObject({ attachedPolicies: 3, governedPolicies: 3, listed: 3, listCalls: 5, listPoliciesCalls: 1, attachments: 6, notFound: [] });
+    expect(iamMock.commandCalls(ListPoliciesCommand)).toHaveLength(1);
+    expect(iamMock.commandCalls(ListPoliciesCommand)[0]?.args[0].input).toEqual({ Scope: 'AWS', OnlyAttached: true, PolicyUsageFilter: 'PermissionsPolicy', MaxItems: 1000 });
+    expect(listed).toEqual([iot('AWSIoTDataAccess'), iot('AWSIoTDataAccess'), iot('AWSIoTConfigAccess'), iot('service-role/AWSIoTLogging')]);
+    expect(iamMock.calls()).toHaveLength(5);
+    expect(found[0]?.event).toEqual({
       eventId: null,
       eventTime: null,
       eventName: 'AttachRolePolicy',
@@ -169,28 +147,73 @@ describe('scanAttachments', () => {
     });
   });
 
-  it('lists the catalog members of the partition under aws-iot, and skips the ones that do not exist there', async () => {
-    const missing = governedArns('aws-iot', 'aws-cn').slice(0, 3);
-    holdIn(Object.fromEntries(missing.map((arn) => [arn, 'missing' as const])));
-    const stats = emptyScanStats();
+  it('an account where nothing governed is attached costs one call', async () => {
+    holdIn({ [iot('AmazonS3ReadOnlyAccess')]: { roles: ['app'] }, [iot('ReadOnlyAccess')]: { users: ['auditor'] } });
+    const { stats, found, listed } = await scan({ scope: 'aws-iot' });
+    expect(found).toEqual([]);
+    expect(listed).toEqual([]);
+    expect(stats).toMatchObject({ attachedPolicies: 2, governedPolicies: 0, listCalls: 1 });
+    expect(iamMock.calls()).toHaveLength(1);
+  });
+
+  it('pages ListPolicies with Marker, and counts every page', async () => {
+    const sent = holdIn(Object.fromEntries(['AWSIoTDataAccess', 'AWSIoTConfigAccess', 'AmazonS3ReadOnlyAccess', 'ReadOnlyAccess', 'AWSIoTFullAccess'].map((n, i) => [iot(n), { roles: [`r${i}`] }])));
+    const { stats, listed } = await scan({ policiesPageSize: 2 });
+    expect(sent.map((input) => [input.Marker, input.MaxItems])).toEqual([
+      [undefined, 2],
+      ['2', 2],
+      ['4', 2],
+    ]);
+    expect(listed).toEqual([iot('AWSIoTDataAccess'), iot('AWSIoTConfigAccess'), iot('AWSIoTFullAccess')]);
+    expect(stats).toMatchObject({ attachedPolicies: 5, governedPolicies: 3, listPoliciesCalls: 3, listCalls: 6, attachments: 3 });
+  });
+
+  it('sweeps a governed policy missing from the catalog (AWS adds one) under aws-iot, at any path, and not under seed', async () => {
+    const added = [iot('AWSIoTBrandNewFeatureFullAccess'), iot('service-role/AWSIotFleetWiseNewServiceRolePolicy')];
+    holdIn({ [added[0]!]: { users: ['new-admin'] }, [added[1]!]: { roles: ['fleet'] } });
+
+    const iotScope = await scan({ scope: 'aws-iot' });
+    expect(iotScope.listed).toEqual(added);
+    expect(iotScope.found.map((f) => `${f.event.principal?.name} ${f.decision.verdict}`)).toEqual(['new-admin violation', 'fleet violation']);
+    expect(iotScope.stats).toMatchObject({ governedPolicies: 2, listCalls: 3 });
+
+    iamMock.resetHistory();
+    const seed = await scan({ scope: 'seed' });
+    expect(seed.listed).toEqual([]);
+    expect(seed.stats).toMatchObject({ attachedPolicies: 2, governedPolicies: 0, listCalls: 1 });
+  });
+
+  it('lists neither a policy that is not governed, nor a customer policy named AWSIoTFullAccess, nor a catalog name at the wrong path', async () => {
+    holdIn(
+      { [iot('AWSIoTFullAccess')]: { roles: ['intruder'] }, [iot('AmazonS3ReadOnlyAccess')]: { roles: ['app'] } },
+      // ListPolicies with Scope AWS never returns a customer policy; if it did, its account alone keeps it out.
+      [{ Arn: CUSTOMER_LOOKALIKE, AttachmentCount: 3 }, { Arn: iot('service-role/AWSGreengrassFullAccess'), AttachmentCount: 1 }],
+    );
+    const { listed, stats } = await scan({ scope: 'aws-iot' });
+    expect(listed).toEqual([iot('AWSIoTFullAccess')]);
+    expect(stats).toMatchObject({ attachedPolicies: 4, governedPolicies: 1, listCalls: 2 });
+  });
+
+  it('skips a governed policy with AttachmentCount 0 (a permissions boundary only), lists one whose count IAM left out', async () => {
+    holdIn({}, [{ Arn: iot('AWSIoTConfigAccess'), AttachmentCount: 0 }, { Arn: iot('AWSIoTDataAccess') }]);
+    const { listed } = await scan();
+    expect(listed).toEqual([iot('AWSIoTDataAccess')]);
+  });
+
+  it('lists in the swept partition only, and skips a policy gone between the two listings', async () => {
+    const cn = (name: string) => iot(name, 'aws-cn');
+    holdIn({ [cn('AWSIoTDataAccess')]: 'missing', [cn('AWSIoTFullAccess')]: { roles: ['admin'] } }, [{ Arn: iot('AWSIoTConfigAccess'), AttachmentCount: 1 }]);
     const notFound: string[] = [];
-    for await (const _ of scanAttachments(iam, { allowlist: ALLOWLIST, scope: 'aws-iot', partition: 'aws-cn', account: ACCOUNT, now: NOW, onNotFound: (a) => notFound.push(a) }, stats)) {
-      // nothing is attached
-    }
-    const listed = iamMock.commandCalls(ListEntitiesForPolicyCommand).map((c) => c.args[0].input.PolicyArn);
-    expect(listed).toHaveLength(CATALOG.length);
-    expect(listed.every((arn) => arn?.startsWith('arn:aws-cn:iam::aws:policy/'))).toBe(true);
-    expect(notFound).toEqual(missing);
-    expect(stats).toMatchObject({ governedPolicies: CATALOG.length, listCalls: CATALOG.length, notFound: missing, attachments: 0 });
+    const { listed, stats, found } = await scan({ partition: 'aws-cn', onNotFound: (arn) => notFound.push(arn) });
+    expect(listed).toEqual([cn('AWSIoTDataAccess'), cn('AWSIoTFullAccess')]);
+    expect(notFound).toEqual([cn('AWSIoTDataAccess')]);
+    expect(found.map((f) => f.event.policyArn)).toEqual([cn('AWSIoTFullAccess')]);
+    expect(stats).toMatchObject({ attachedPolicies: 3, governedPolicies: 2, listed: 2, notFound: [cn('AWSIoTDataAccess')], listCalls: 3 });
   });
 
   it('an account-scoped entry allows only in its account; an unknown account allows nothing through it', async () => {
     holdIn({ [iot('AWSIoTDataAccess')]: { roles: ['iot-ingest-1'] } });
-    const verdicts = async (account: string | null) => {
-      const out = [];
-      for await (const f of scanAttachments(iam, { allowlist: ALLOWLIST, scope: 'seed', partition: 'aws', account, now: NOW }, emptyScanStats())) out.push(f.decision.verdict);
-      return out;
-    };
+    const verdicts = async (account: string | null) => (await scan({ account })).found.map((f) => f.decision.verdict);
     expect(await verdicts(ACCOUNT)).toEqual(['allowed']);
     expect(await verdicts('999999999999')).toEqual(['violation']);
     expect(await verdicts(null)).toEqual(['violation']);
@@ -249,11 +272,11 @@ describe('runSweep', () => {
     expect(alerts).toHaveLength(0);
     expect(digests).toHaveLength(1);
     expect(digests[0]).toEqual(result.digest);
-    expect(result.digest.counts).toMatchObject({ attachments: 5, allowed: 1, violations: 4, listCalls: 10, outcomes: { 'alert-only': 4 } });
+    expect(result.digest.counts).toMatchObject({ governedPolicies: 3, attachments: 5, allowed: 1, violations: 4, listCalls: 4, outcomes: { 'alert-only': 4 } });
     expect(result.published).toBe(true);
     expect(logs.filter((l) => l.message === 'decision')).toHaveLength(5);
     expect(logs.find((l) => l.message === 'sweep summary')).toMatchObject({ level: 'info', fields: { attachments: 5, violations: 4, digest: true, complete: true, mode: 'alert' } });
-    expect(metrics).toContainEqual(['SweepListCalls', 10]);
+    expect(metrics).toContainEqual(['SweepListCalls', 4]);
     expect(metrics.filter(([n]) => n === 'Violations')).toHaveLength(4);
   });
 
@@ -262,9 +285,9 @@ describe('runSweep', () => {
     const result = await runSweep(TARGET, deps('remediate').deps);
 
     expect(iamMock.commandCalls(DetachRolePolicyCommand).map((c) => c.args[0].input)).toEqual([
-      // In catalog order.
-      { RoleName: 'reporting', PolicyArn: iot('AWSIoTDataAccess') },
+      // In the order ListPolicies reported the policies.
       { RoleName: 'intruder', PolicyArn: iot('AWSIoTFullAccess') },
+      { RoleName: 'reporting', PolicyArn: iot('AWSIoTDataAccess') },
     ]);
     expect(iamMock.commandCalls(DetachGroupPolicyCommand)).toHaveLength(1);
     expect(iamMock.commandCalls(DetachUserPolicyCommand)).toHaveLength(1);
@@ -300,18 +323,27 @@ describe('runSweep', () => {
 
   it('a listing failure stops the sweep: the digest says incomplete and the run fails', async () => {
     holdIn(standard);
-    const arns = governedArns('seed');
-    iamMock.on(ListEntitiesForPolicyCommand, { PolicyArn: arns[5] }).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', Code: 'Throttling', $metadata: {} }));
+    iamMock.on(ListEntitiesForPolicyCommand, { PolicyArn: iot('AWSIoTDataAccess') }).rejects(Object.assign(new Error('Rate exceeded'), { name: 'Throttling', Code: 'Throttling', $metadata: {} }));
     const { deps: d, logs } = deps('alert');
 
     const error = await runSweep(TARGET, d).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(SweepError);
-    expect((error as Error).message).toBe('the sweep stopped after 5 of 10 policies');
+    expect((error as Error).message).toBe('the sweep stopped after 1 of 3 policies');
     const { digests } = published();
     expect(digests).toHaveLength(1);
-    expect(digests[0]).toMatchObject({ complete: false, error: { name: 'ListHoldersError' }, counts: { listCalls: 6 } });
+    // ListPolicies, AWSIoTFullAccess, and the failed call.
+    expect(digests[0]).toMatchObject({ complete: false, error: { name: 'ListHoldersError' }, counts: { listCalls: 3 } });
     expect(logs.find((l) => l.message === 'sweep stopped')?.level).toBe('error');
+  });
+
+  it('a failed ListPolicies stops the sweep before any holder is listed, and says so', async () => {
+    iamMock.on(ListPoliciesCommand).rejects(Object.assign(new Error('User is not authorized to perform: iam:ListPolicies'), { name: 'AccessDenied', Code: 'AccessDenied', $metadata: {} }));
+    const error = await runSweep(TARGET, deps('alert').deps).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('the sweep stopped while listing the attached AWS managed policies');
+    expect((error as Error).cause).toMatchObject({ name: 'ListHoldersError', policyArn: null, code: 'AccessDenied', calls: 1 });
+    expect(iamMock.commandCalls(ListEntitiesForPolicyCommand)).toHaveLength(0);
+    expect(published().digests[0]).toMatchObject({ complete: false, counts: { listCalls: 1, governedPolicies: 0 } });
   });
 });
 

@@ -336,29 +336,7 @@ describe('detach permission', () => {
 
   it('never allows a policy the guard does not govern, and allows every governed one spelt as the catalog spells AWSIoT', () => {
     const statements = detachStatements(remediate.template);
-    const name = fc.oneof(
-      fc.constantFrom(...CATALOG.map((p) => p.name)),
-      fc.tuple(fc.constantFrom('AWSIoT', 'AWSIot', 'AWSIOT', 'Aws', 'IoT', 'XAWSIoT', ''), fc.stringMatching(/^[A-Za-z0-9]{0,12}$/)).map(([a, b]) => `${a}${b}`),
-    );
-    const arn = fc
-      .tuple(fc.constantFrom('aws', 'aws', 'aws-cn'), fc.constantFrom('aws', 'aws', ACCOUNT), fc.constantFrom('/', '/service-role/', '/aws-service-role/', '/job-function/'), name)
-      .filter(([, , , n]) => n.length > 0)
-      .map(([partition, account, path, n]) => `arn:${partition}:iam::${account}:policy${path}${n}`);
-    fc.assert(
-      fc.property(arn, (candidate) => {
-        const allowed = mayDetach(statements, candidate);
-        const governed = candidate.startsWith('arn:aws:') && isGoverned(candidate, 'aws-iot'); // the test account's partition
-        // Sound: nothing the guard does not govern.
-        if (allowed) expect(governed, candidate).toBe(true);
-        // Complete for catalog members and for the prefix as the catalog spells it. A governed name spelt another way
-        // (AWSIOT...) is not covered: IAM compares case-sensitively, and no such policy exists (README, Deploy).
-        const name = candidate.slice(candidate.lastIndexOf('/') + 1);
-        if (governed && (name.startsWith('AWSIoT') || name.startsWith('AWSIot') || CATALOG.some((p) => candidate.endsWith(`:policy${p.path}${p.name}`)))) {
-          expect(allowed, candidate).toBe(true);
-        }
-      }),
-      { numRuns: 2000 },
-    );
+    expectGovernedExactly((candidate) => mayDetach(statements, candidate));
   });
 });
 
@@ -370,19 +348,21 @@ describe('least privilege', () => {
     }
   });
 
-  it('gives IAM policies no Resource "*" (key policies use it for the key itself), but sso:ListInstances, which has no resource type', () => {
-    let listInstances = 0;
+  it('gives IAM policies no Resource "*" (key policies use it for the key itself), but sso:ListInstances and iam:ListPolicies, which have no resource type', () => {
+    const unscoped: string[] = [];
     for (const [where, s] of allStatements(remediate.template)) {
       if (where.startsWith('AlertKey')) continue;
-      // IAM Identity Center's ListInstances cannot be scoped; it is alone in its statement, so "*" grants nothing else.
-      if (JSON.stringify([s.Action].flat()) === '["sso:ListInstances"]') {
-        expect([where, s.Resource]).toEqual(['SweepRole', '*']);
-        listInstances++;
+      // IAM Identity Center's ListInstances and IAM's ListPolicies cannot be scoped; each is alone in its statement of
+      // the sweep's role, so "*" grants nothing else.
+      const actions = JSON.stringify([s.Action].flat());
+      if (actions === '["sso:ListInstances"]' || actions === '["iam:ListPolicies"]') {
+        expect([where, [s.Resource].flat()]).toEqual(['SweepRole', ['*']]);
+        unscoped.push(actions);
         continue;
       }
       expect([s.Resource].flat(), `${where} ${s.Sid ?? ''}`).not.toContain('*');
     }
-    expect(listInstances).toBe(1);
+    expect(unscoped.sort()).toEqual(['["iam:ListPolicies"]', '["sso:ListInstances"]']);
   });
 
   it('allows no wildcard action in alert mode either', () => {
@@ -423,28 +403,41 @@ describe('least privilege', () => {
       ['WriteOwnLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::GetAtt': ['SweepLogGroup', 'Arn'] }],
       ['PublishAlerts', 'sns:Publish', { Ref: 'AlertTopic' }],
       ['UseAlertKey', ['kms:Decrypt', 'kms:GenerateDataKey'], { 'Fn::GetAtt': ['AlertKey', 'Arn'] }],
-      ['ListGovernedPolicyHolders', [...LIST_ACTIONS], 'the catalog'],
+      ['ListAttachedPolicies', ['iam:ListPolicies'], ['*']],
+      ['ListGovernedPolicyHolders', ['iam:ListEntitiesForPolicy'], 'the catalog'],
     ]);
+    expect(statements.flatMap((s) => [s.Action].flat()).filter((a) => a.startsWith('iam:')).sort()).toEqual([...LIST_ACTIONS].sort());
     expect(alert.template.Resources.SweepLogGroup?.Properties?.LogGroupName).toBe('/aws/lambda/iot-policy-guard-dev-sweep');
     expect(roleStatements(remediate.template, 'SweepRole').find((s) => s.Sid === 'PutFindings')).toEqual(
       roleStatements(remediate.template).find((s) => s.Sid === 'PutFindings'),
     );
   });
 
-  it('lets the sweep call ListEntitiesForPolicy on exactly the AWS managed policies it lists, by ARN', () => {
+  it('lets the sweep call ListEntitiesForPolicy on the governed AWS managed policies only: the catalog and the AWSIoT prefix', () => {
     const list = effectiveStatements(alert.template, 'SweepRole').filter((s) => [s.Action].flat().includes('iam:ListEntitiesForPolicy'));
     expect(list).toHaveLength(1);
-    const resources = [list[0]?.Resource].flat() as string[];
+    expect([list[0]?.Action].flat()).toEqual(['iam:ListEntitiesForPolicy']);
     expect(list[0]?.Condition).toBeUndefined();
-    for (const arn of resources) expect(arn).toMatch(/^arn:aws:iam::aws:policy\/[\w+=,.@/-]+$/); // no wildcard, no account's policy
-    expect([...resources].sort()).toEqual([...governedArns('aws-iot')].sort());
-    for (const arn of governedArns('seed')) expect(resources).toContain(arn);
-    for (const arn of NOT_GOVERNED) expect(resources).not.toContain(arn);
+    const resources = [list[0]?.Resource].flat() as string[];
+    // AWS-owned policies only (iam::aws:), never a customer's lookalike and never all of policy/*.
+    for (const arn of resources) expect(arn).toMatch(/^arn:aws:iam::aws:policy\/[\w+=,.@/*-]+$/);
+    expect(resources).not.toContain('arn:aws:iam::aws:policy/*');
+    const mayList = (arn: string): boolean => resources.some((pattern) => arnLike(pattern, arn));
+    for (const arn of [...governedArns('aws-iot'), ...governedArns('seed')]) expect(mayList(arn), arn).toBe(true);
+    // Policies AWS adds after the catalog was compiled, at the root or under a path.
+    for (const arn of ['arn:aws:iam::aws:policy/AWSIoTBrandNewFullAccess', 'arn:aws:iam::aws:policy/service-role/AWSIotNewServiceRolePolicy']) expect(mayList(arn), arn).toBe(true);
+    for (const arn of NOT_GOVERNED) expect(mayList(arn), arn).toBe(false);
   });
 
-  it('gives the sweep no write permission in alert mode: no IAM action but the one read', () => {
+  it('never lets the sweep list a policy the guard does not govern, and lets it list every governed one spelt as the catalog spells AWSIoT', () => {
+    const list = effectiveStatements(alert.template, 'SweepRole').find((s) => [s.Action].flat().includes('iam:ListEntitiesForPolicy'));
+    const resources = [list?.Resource].flat() as string[];
+    expectGovernedExactly((candidate) => resources.some((pattern) => arnLike(pattern, candidate)));
+  });
+
+  it('gives the sweep no write permission in alert mode: no IAM action but the two reads', () => {
     const actions = effectiveStatements(alert.template, 'SweepRole').flatMap((s) => [s.Action].flat());
-    expect([...new Set(actions)].sort()).toEqual(['iam:ListEntitiesForPolicy', 'kms:Decrypt', 'kms:GenerateDataKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish']);
+    expect([...new Set(actions)].sort()).toEqual(['iam:ListEntitiesForPolicy', 'iam:ListPolicies', 'kms:Decrypt', 'kms:GenerateDataKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish']);
   });
 
   it('keeps each function role’s inline policies under IAM’s size limit, in the longest partition', () => {
@@ -577,7 +570,7 @@ describe('IAM Identity Center (identityCenterRegion)', () => {
     // Nothing else changes in alert mode: the sweep still reads and publishes, nothing more.
     const actions = effectiveStatements(alertIdc.template, 'SweepRole').flatMap((s) => [s.Action].flat());
     expect([...new Set(actions)].sort()).toEqual(
-      ['iam:ListEntitiesForPolicy', 'kms:Decrypt', 'kms:GenerateDataKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish', ...SSO_READS].sort(),
+      ['iam:ListEntitiesForPolicy', 'iam:ListPolicies', 'kms:Decrypt', 'kms:GenerateDataKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish', ...SSO_READS].sort(),
     );
     expect(alertIdc.template.Resources.IdentityCenterRemediationPolicy?.Condition).toBe('RemediateIdentityCenter');
   });
@@ -876,6 +869,35 @@ function allStatements(template: Template): [string, Statement][] {
   }
   expect(out.length).toBeGreaterThan(15);
   return out;
+}
+
+/**
+ * Over random policy ARNs (catalog names, AWSIoT-like names in several spellings, other partitions, customer policies,
+ * several paths): `allows` allows nothing the guard does not govern (sound), and every governed policy that is a
+ * catalog member or spelt as the catalog spells the prefix (complete). A governed name spelt another way (AWSIOT...)
+ * is not covered: IAM compares case-sensitively, and no such policy exists (README, Deploy).
+ */
+function expectGovernedExactly(allows: (arn: string) => boolean): void {
+  const name = fc.oneof(
+    fc.constantFrom(...CATALOG.map((p) => p.name)),
+    fc.tuple(fc.constantFrom('AWSIoT', 'AWSIot', 'AWSIOT', 'Aws', 'IoT', 'XAWSIoT', ''), fc.stringMatching(/^[A-Za-z0-9]{0,12}$/)).map(([a, b]) => `${a}${b}`),
+  );
+  const arn = fc
+    .tuple(fc.constantFrom('aws', 'aws', 'aws-cn'), fc.constantFrom('aws', 'aws', ACCOUNT), fc.constantFrom('/', '/service-role/', '/aws-service-role/', '/job-function/'), name)
+    .filter(([, , , n]) => n.length > 0)
+    .map(([partition, account, path, n]) => `arn:${partition}:iam::${account}:policy${path}${n}`);
+  fc.assert(
+    fc.property(arn, (candidate) => {
+      const allowed = allows(candidate);
+      const governed = candidate.startsWith('arn:aws:') && isGoverned(candidate, 'aws-iot'); // the test account's partition
+      if (allowed) expect(governed, candidate).toBe(true);
+      const n = candidate.slice(candidate.lastIndexOf('/') + 1);
+      if (governed && (n.startsWith('AWSIoT') || n.startsWith('AWSIot') || CATALOG.some((p) => candidate.endsWith(`:policy${p.path}${p.name}`)))) {
+        expect(allowed, candidate).toBe(true);
+      }
+    }),
+    { numRuns: 2000 },
+  );
 }
 
 /** IAM's ArnLike/ArnEquals: the six colon-separated parts compared one by one, `*` and `?` as wildcards, case-sensitive. */
