@@ -27,11 +27,32 @@ export function checkCreateTrail(value: unknown): 'true' | 'false' {
   throw new StageParamError(`--param="createTrail=..." must be true or false; got ${JSON.stringify(value)}`);
 }
 
-/** `alertEmail`: empty (no subscription) or one e-mail address. */
-export function checkAlertEmail(value: unknown): string {
+/**
+ * `alertEmail`: one e-mail address, or `none` for no e-mail subscription (returned as ''). Required by the commands
+ * that build a template to deploy (`package`, `deploy`): a deploy that forgot it would silently delete the
+ * subscription an earlier deploy of the stage made. `remove`, `info` and the like need no value.
+ */
+export function checkAlertEmail(value: unknown, command = 'deploy'): string {
   const text = String(value ?? '').trim();
-  if (text === '' || /^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$/.test(text)) return text;
-  throw new StageParamError(`--param="alertEmail=..." must be one e-mail address (or empty); got ${JSON.stringify(value)}`);
+  if (text === 'none') return '';
+  if (text === '' && !['package', 'deploy'].includes(command)) return '';
+  if (text === '') {
+    throw new StageParamError(
+      '--param="alertEmail=..." is required: the address that receives the alerts (confirm the mail AWS sends it). ' +
+        'Give alertEmail=none to deploy without an e-mail subscription. Left out, a deploy would delete the subscription an earlier deploy made; keep the value in a `params` block for the stage (serverless.yml).',
+    );
+  }
+  if (/^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$/.test(text)) return text;
+  throw new StageParamError(`--param="alertEmail=..." must be one e-mail address, or none; got ${JSON.stringify(value)}`);
+}
+
+/** osls options that take the next argument as their value. */
+const VALUED_OPTIONS = new Set(['--stage', '-s', '--region', '-r', '--param', '--package', '-p', '--config', '-c', '--aws-profile']);
+
+/** The osls command of this process (`package`, `deploy`, `remove`, ...): its first argument that is no option or option value. */
+export function oslsCommand(argv: readonly string[]): string {
+  const args = argv.slice(2);
+  return args.find((arg, i) => !arg.startsWith('-') && !VALUED_OPTIONS.has(args[i - 1] ?? '')) ?? '';
 }
 
 /** `findingsBus`: empty (no finding events) or the name of a bus in the stack's account and Region, not an ARN. */

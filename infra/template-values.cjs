@@ -72,7 +72,7 @@ module.exports = {
   createTrail: param('createTrail', (value) => load().checkCreateTrail(value)),
   // Checks the allowlist file and writes it compiled to JSON (.build/…json), which the functions ship and read.
   shippedAllowlist: param('allowlist', (value) => load().writeShippedAllowlist(value, path.dirname(__dirname))),
-  alertEmail: param('alertEmail', (value) => load().checkAlertEmail(value)),
+  alertEmail: param('alertEmail', (value) => load().checkAlertEmail(value, load().oslsCommand(process.argv))),
   findingsBus: param('findingsBus', (value) => load().checkFindingsBus(value)),
   logLevel: param('logLevel', (value) => load().checkLogLevel(value)),
   sweepSchedule: param('sweepSchedule', (value) => load().checkSweepSchedule(value)),

@@ -33,13 +33,16 @@ export interface PackagedStack {
   artifact(functionKey: string): string;
 }
 
+/** Parameters every test packaging gets unless it names them: alertEmail is required (none: no subscription). */
+export const TEST_DEFAULT_PARAMS: Readonly<Record<string, string>> = { alertEmail: 'none' };
+
 /**
  * Runs `osls package --stage STAGE --package DIR [--param=k=v ...]` with the AWS credential variables removed, and
  * returns the template it wrote. Throws with osls's output when packaging fails.
  */
 export async function packageStack(dir: string, params: Record<string, string> = {}, stage = 'dev'): Promise<PackagedStack> {
   rmSync(dir, { recursive: true, force: true });
-  const args = ['package', '--stage', stage, '--package', dir, ...Object.entries(params).map(([k, v]) => `--param=${k}=${v}`)];
+  const args = ['package', '--stage', stage, '--package', dir, ...Object.entries({ ...TEST_DEFAULT_PARAMS, ...params }).map(([k, v]) => `--param=${k}=${v}`)];
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')));
   Object.assign(env, { AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' });
   let millis = 0;

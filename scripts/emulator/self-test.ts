@@ -30,13 +30,11 @@ export async function selfTest(endpoint: string): Promise<string | null> {
   const inAccount = new IAMClient({ ...base, credentials });
   const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
   const names = Array.from({ length: HOLDERS }, (_, i) => `self-test-${i}`);
-  for (let i = 0; i < names.length; i += 20) {
-    await Promise.all(
-      names.slice(i, i + 20).map(async (RoleName) => {
-        await inAccount.send(new CreateRoleCommand({ RoleName, AssumeRolePolicyDocument: trust }));
-        await inAccount.send(new AttachRolePolicyCommand({ RoleName, PolicyArn: POLICY }));
-      }),
-    );
+  // One request at a time: moto looks the caller's role up among the account's roles on every request, and fails
+  // ("dictionary changed size during iteration") when another request adds a role to that account meanwhile.
+  for (const RoleName of names) {
+    await inAccount.send(new CreateRoleCommand({ RoleName, AssumeRolePolicyDocument: trust }));
+    await inAccount.send(new AttachRolePolicyCommand({ RoleName, PolicyArn: POLICY }));
   }
   const found = new Set<string>();
   let pages = 0;

@@ -11,7 +11,8 @@ moto 5.2.x lacks these things the tests need:
   always false", which the package-time mode makes true of every stack), or fails to import it where it is not. AWS's
   ValidateTemplate checks syntax only: the mend returns no findings. (The template is checked against the
   CloudFormation resource specification by the project's own tests instead.)
-- CloudFormation cannot create AWS::Scheduler::ScheduleGroup or AWS::Scheduler::Schedule: two resource models are added.
+- CloudFormation cannot create (or delete) AWS::Scheduler::ScheduleGroup or AWS::Scheduler::Schedule: two resource
+  models are added.
 - Athena's GetQueryResults returns every seeded row at once and ignores MaxResults/NextToken; AWS returns at most
   MaxResults (1,000) rows a page. The mend pages the seeded rows.
 AWS managed policies (the IoT ones with their real paths) are loaded: MOTO_IAM_LOAD_MANAGED_POLICIES=true.
@@ -156,6 +157,12 @@ def add_scheduler_to_cloudformation() -> None:
             return cls(backend.create_schedule_group(props.get("Name", resource_name), props.get("Tags", [])))
 
         @classmethod
+        def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):  # type: ignore[no-untyped-def]
+            backend = scheduler_backends[account_id][region_name]
+            if resource_name in backend.schedule_groups:
+                backend.delete_schedule_group(resource_name)
+
+        @classmethod
         def has_cfn_attr(cls, attr: str) -> bool:
             return attr in ("Arn", "State")
 
@@ -204,6 +211,14 @@ def add_scheduler_to_cloudformation() -> None:
                     action_after_completion=None,
                 )
             )
+
+        @classmethod
+        def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):  # type: ignore[no-untyped-def]
+            # The group may be a Ref the template resolves; the schedule's name is unique enough to find it by.
+            backend = scheduler_backends[account_id][region_name]
+            for group in list(backend.schedule_groups.values()):
+                if resource_name in group.schedules:
+                    group.delete_schedule(resource_name)
 
         @classmethod
         def has_cfn_attr(cls, attr: str) -> bool:

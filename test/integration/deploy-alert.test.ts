@@ -2,10 +2,14 @@
 // read back through the real SDK clients, and `osls remove` leaves nothing behind.
 import { randomBytes } from 'node:crypto';
 import { DescribeStacksCommand, CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
-import { GetRoleCommand, IAMClient, ListRolePoliciesCommand } from '@aws-sdk/client-iam';
-import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
+import { DescribeRuleCommand, EventBridgeClient, ListRulesCommand, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
+import { GetRoleCommand, IAMClient, ListRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
+import { DescribeKeyCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
+import { GetFunctionConfigurationCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { ListSchedulesCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { GetTopicAttributesCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
+import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { clientConfig, deployStack, type DeployedStack } from '../support/deployed-stack.js';
 import { describeWithEmulator } from './helpers/emulator.js';
@@ -62,12 +66,32 @@ describeWithEmulator('osls deploy into the emulator, alert mode', () => {
   });
 
   it('is removed by osls remove without a trace', async () => {
-    const removable = await deployStack(stack.target, `${stage}r`);
+    // A stack of its own in an account of its own, so that "nothing left" can be read off the whole account.
+    const removable = await deployStack(await deployTarget(), `${stage}r`);
+    const config = clientConfig(removable.target);
+    expect((await new LambdaClient(config).send(new ListFunctionsCommand({}))).Functions?.length).toBe(2);
     await removable.remove();
-    const cfn = new CloudFormationClient(clientConfig(stack.target));
+
+    const cfn = new CloudFormationClient(config);
     const { Stacks = [] } = await cfn.send(new DescribeStacksCommand({ StackName: removable.stackName })).catch(() => ({ Stacks: [] }));
     expect(Stacks.filter((s) => s.StackStatus !== 'DELETE_COMPLETE')).toEqual([]);
-    const lambda = new LambdaClient(clientConfig(stack.target));
-    await expect(lambda.send(new GetFunctionConfigurationCommand({ FunctionName: `iot-policy-guard-${stage}r-attach-guard` }))).rejects.toThrow();
+    const left = {
+      functions: (await new LambdaClient(config).send(new ListFunctionsCommand({}))).Functions ?? [],
+      topics: (await new SNSClient(config).send(new ListTopicsCommand({}))).Topics ?? [],
+      rules: (await new EventBridgeClient(config).send(new ListRulesCommand({}))).Rules ?? [],
+      schedules: (await new SchedulerClient(config).send(new ListSchedulesCommand({}))).Schedules ?? [],
+      queues: (await new SQSClient(config).send(new ListQueuesCommand({}))).QueueUrls ?? [],
+      roles: ((await new IAMClient(config).send(new ListRolesCommand({}))).Roles ?? []).filter((r) => r.RoleName?.startsWith('iot-policy-guard')),
+      buckets: (await new S3Client({ ...config, forcePathStyle: true }).send(new ListBucketsCommand({}))).Buckets ?? [],
+      enabledKeys: await enabledKeys(new KMSClient(config)),
+    };
+    expect(left).toEqual({ functions: [], topics: [], rules: [], schedules: [], queues: [], roles: [], buckets: [], enabledKeys: [] });
   }, 300_000);
 });
+
+/** Keys not disabled or scheduled for deletion (CloudFormation schedules a deleted key's deletion). */
+async function enabledKeys(kms: KMSClient): Promise<string[]> {
+  const { Keys = [] } = await kms.send(new ListKeysCommand({}));
+  const states = await Promise.all(Keys.map(async (k) => (await kms.send(new DescribeKeyCommand({ KeyId: k.KeyId }))).KeyMetadata));
+  return states.filter((m) => m?.KeyState === 'Enabled').map((m) => m?.KeyId ?? '');
+}

@@ -9,7 +9,7 @@ import {
   DescribeStacksCommand,
   GetTemplateCommand,
 } from '@aws-sdk/client-cloudformation';
-import { runOsls, withServiceDirectory, type Template } from '../../scripts/package-stack.js';
+import { runOsls, TEST_DEFAULT_PARAMS, withServiceDirectory, type Template } from '../../scripts/package-stack.js';
 
 export interface DeployedResource {
   readonly type: string;
@@ -39,7 +39,7 @@ export interface DeployedStack {
   readonly outputs: Readonly<Record<string, string>>;
   /** The physical id (name or ARN, as CloudFormation reports it) of a logical resource; throws when it is missing. */
   physicalId(logicalId: string): string;
-  /** `osls remove` for the stage. */
+  /** `osls remove --stage STAGE`, as the README says it (no parameters needed). */
   remove(): Promise<void>;
 }
 
@@ -62,7 +62,7 @@ function oslsEnvironment({ endpoint, credentials }: DeployTarget): NodeJS.Proces
 }
 
 const paramArgs = (params: Readonly<Record<string, string>>): string[] =>
-  Object.entries(params).map(([name, value]) => `--param=${name}=${value}`);
+  Object.entries({ ...TEST_DEFAULT_PARAMS, ...params }).map(([name, value]) => `--param=${name}=${value}`);
 
 /**
  * Runs `osls deploy --stage STAGE --param=...` against the emulator, in the target's account (taking turns with
@@ -100,6 +100,6 @@ export async function readStack(target: DeployTarget, stage: string, params: Rea
       return found.physicalId;
     },
     remove: () =>
-      withServiceDirectory(() => runOsls(['remove', '--stage', stage, ...paramArgs(params)], oslsEnvironment(target), 'remove', 300_000)).then(() => undefined),
+      withServiceDirectory(() => runOsls(['remove', '--stage', stage], oslsEnvironment(target), 'remove', 300_000)).then(() => undefined),
   };
 }

@@ -11,16 +11,19 @@ import {
   checkParamNames,
   checkStage,
   checkSweepSchedule,
+  oslsCommand,
   PARAM_NAMES,
   shippedAllowlistPath,
   StageParamError,
   writeShippedAllowlist,
 } from '../../infra/stage-params.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAllowlistDocument } from '../../functions/config/allowlist-file.js';
-import { REPO_ROOT } from '../../scripts/package-stack.js';
+import { REPO_ROOT, runOsls, withServiceDirectory } from '../../scripts/package-stack.js';
 
 describe('stage parameters', () => {
   it.each(['alert', 'dry-run', 'remediate'])('accepts mode=%s', (mode) => {
@@ -38,9 +41,15 @@ describe('stage parameters', () => {
     expect(() => checkCreateTrail('yes')).toThrow(/createTrail=.*true or false/);
   });
 
-  it('accepts an empty alertEmail or one address', () => {
-    expect(checkAlertEmail('')).toBe('');
+  it('requires alertEmail: one address, or none for no subscription; empty is refused', () => {
+    expect(checkAlertEmail('none')).toBe('');
     expect(checkAlertEmail(' secops@example.com ')).toBe('secops@example.com');
+    for (const missing of ['', ' ', undefined]) expect(() => checkAlertEmail(missing)).toThrow(/alertEmail=.*is required.*alertEmail=none/);
+    expect(() => checkAlertEmail('', 'package')).toThrow(/is required/);
+    // Removing a stage, or printing its outputs, builds no template to deploy.
+    for (const command of ['remove', 'info', 'print']) expect(checkAlertEmail('', command)).toBe('');
+    expect(oslsCommand(['node', 'serverless.js', 'remove', '--stage', 'prod'])).toBe('remove');
+    expect(oslsCommand(['node', 'serverless.js', '--stage', 'prod', 'deploy'])).toBe('deploy');
     for (const bad of ['secops', 'a@b.com,c@d.com', 'a b@example.com']) expect(() => checkAlertEmail(bad), bad).toThrow(/alertEmail/);
   });
 
@@ -151,4 +160,28 @@ describe('stage parameters', () => {
   it.each(['cron(0/10 * * * ? *)', 'cron(15 * * * ? *)', 'cron(0,30 * * * ? *)', 'cron(0 3 * * ? *)'])('accepts %s', (cron) => {
     expect(checkSweepSchedule(cron)).toBe(cron);
   });
+});
+
+describe('deploy guardrails, through the real commands', () => {
+  const dir = join(tmpdir(), `iot-policy-guard-guardrails-${process.pid}`);
+
+  it('stops packaging when alertEmail is not given, and says how to give it', async () => {
+    const env = { ...process.env, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', SLS_TELEMETRY_DISABLED: '1' };
+    const packaging = withServiceDirectory(() => runOsls(['package', '--package', join(dir, 'no-email')], env, 'package'));
+    await expect(packaging).rejects.toThrow(/alertEmail=.*is required.*alertEmail=none/s);
+  }, 120_000);
+
+  it('packages another stage with `npm run package -- --stage prod`', async () => {
+    const out = join(dir, 'prod');
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    await withServiceDirectory(() =>
+      promisify(execFile)(npm, ['run', 'package', '--', '--stage', 'prod', '--param=alertEmail=secops@example.com', '--package', out], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', SLS_TELEMETRY_DISABLED: '1' },
+        timeout: 120_000,
+      }),
+    );
+    const template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as { Resources: Record<string, { Properties?: { FunctionName?: string } }> };
+    expect(template.Resources.AttachGuardLambdaFunction?.Properties?.FunctionName).toBe('iot-policy-guard-prod-attach-guard');
+  }, 120_000);
 });
