@@ -15,6 +15,8 @@ moto 5.2.x lacks these things the tests need:
   models are added.
 - Athena's GetQueryResults returns every seeded row at once and ignores MaxResults/NextToken; AWS returns at most
   MaxResults (1,000) rows a page. The mend pages the seeded rows.
+- IAM Identity Center permission set ARNs are spelt `instance/…/ps-…`; AWS spells them `permissionSet/…/ps-…`, and
+  the guard accepts only AWS's spelling.
 AWS managed policies (the IoT ones with their real paths) are loaded: MOTO_IAM_LOAD_MANAGED_POLICIES=true.
 """
 import os
@@ -118,6 +120,18 @@ def page_athena_query_results() -> None:
         return json.dumps(result)
 
     AthenaResponse.get_query_results = get_query_results
+
+
+def spell_permission_set_arns_as_aws_does() -> None:
+    """moto makes permission set ARNs `arn:aws:sso:::instance/ssoins-…/ps-…`; AWS spells them `permissionSet/`."""
+    import secrets
+
+    from moto.ssoadmin.models import PermissionSet
+
+    def generate_id(instance_arn: str) -> str:
+        return instance_arn.replace(":sso:::instance/", ":sso:::permissionSet/", 1) + "/ps-" + secrets.token_hex(8)
+
+    PermissionSet.generate_id = staticmethod(generate_id)
 
 
 def add_scheduler_to_cloudformation() -> None:
@@ -237,6 +251,7 @@ def main() -> None:
     page_list_entities_for_policy()
     page_athena_query_results()
     add_scheduler_to_cloudformation()
+    spell_permission_set_arns_as_aws_does()
     from moto.server import main as serve
 
     serve(["-H", host, "-p", port])

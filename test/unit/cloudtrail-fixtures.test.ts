@@ -148,9 +148,9 @@ describe('reading IAM Identity Center permission-set attachments', () => {
     expect(readAttachEvent({ ...detail(), eventSource: 'sso.amazonaws.com.evil' })).toEqual({ kind: 'other' });
   });
 
-  it("accepts moto's spelling of permission set ARNs (instance/…/ps-…), which the integration tests get", () => {
+  it("refuses the spelling of permission set ARNs AWS never produces (moto's instance/…/ps-…): only permissionSet/ is one", () => {
     const record = detail();
     record.requestParameters.permissionSetArn = 'arn:aws:sso:::instance/ssoins-6804a1b2c3d4e5f6/ps-0123456789abcdef';
-    expect(readAttachEvent(record)).toMatchObject({ kind: 'attach', event: { principal: { type: 'permission-set' } } });
+    expect(readAttachEvent(record)).toMatchObject({ kind: 'malformed', problem: expect.stringMatching(/permissionSetArn/) });
   });
 });
