@@ -20,6 +20,8 @@ export interface Summary {
   files: number;
   bytes: number;
   filesSkipped: number;
+  /** The paths of the files skipped (the first 20 are listed in the summary). */
+  readonly skippedPaths: string[];
   records: number;
   attachEvents: number;
   otherRecords: number;
@@ -37,6 +39,7 @@ export function emptySummary(): Summary {
     files: 0,
     bytes: 0,
     filesSkipped: 0,
+    skippedPaths: [],
     records: 0,
     attachEvents: 0,
     otherRecords: 0,
@@ -67,6 +70,7 @@ export async function* evaluateSources(
         break;
       case 'skipped':
         summary.filesSkipped++;
+        summary.skippedPaths.push(item.source);
         break;
       case 'error':
         summary.problems.push({ source: item.source, message: item.message });

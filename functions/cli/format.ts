@@ -54,21 +54,34 @@ export function tableRow(r: ReportRecord): string {
   ]);
 }
 
-export function formatSummary(s: Summary, noun = 'attach events'): string {
+/** `1 record`, `2 records`: a count with its noun in the right number. */
+export function count(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`;
+}
+
+const SKIPPED_LISTED = 20;
+
+export function formatSummary(s: Summary): string {
   const v = s.verdicts;
   const origin = s.query
-    ? `Athena query ${s.query.queryExecutionId} (${s.query.pages} result page${s.query.pages === 1 ? '' : 's'}, ${formatBytes(s.query.bytesScanned)} scanned)`
-    : `${s.files} file${s.files === 1 ? '' : 's'} (${formatBytes(s.bytes)})`;
+    ? `Athena query ${s.query.queryExecutionId} (${count(s.query.pages, 'result page')}, ${formatBytes(s.query.bytesScanned)} scanned)`
+    : `${count(s.files, 'file')} (${formatBytes(s.bytes)})`;
   const lines = [
-    `${s.records} records read from ${origin}, ` +
-      `${s.attachEvents} ${noun}, ${s.otherRecords} other records skipped` +
-      (s.filesSkipped > 0 ? `, ${s.filesSkipped} file${s.filesSkipped === 1 ? '' : 's'} skipped (not .json, .json.gz, .jsonl or .ndjson)` : '') +
-      (s.digestFiles > 0 ? `, ${s.digestFiles} CloudTrail digest file${s.digestFiles === 1 ? '' : 's'} skipped` : '') +
-      (s.unrecognisedDocuments > 0 ? `, ${s.unrecognisedDocuments} documents not CloudTrail` : ''),
+    `${count(s.records, 'record')} read from ${origin}, ` +
+      `${count(s.attachEvents, 'attach event')}, ${count(s.otherRecords, 'other record')} skipped` +
+      (s.filesSkipped > 0 ? `, ${count(s.filesSkipped, 'file')} skipped (not .json, .json.gz, .jsonl or .ndjson)` : '') +
+      (s.digestFiles > 0 ? `, ${count(s.digestFiles, 'CloudTrail digest file')} skipped` : '') +
+      (s.unrecognisedDocuments > 0 ? `, ${count(s.unrecognisedDocuments, 'document')} not CloudTrail` : ''),
     formatVerdicts(v),
   ];
+  if (s.skippedPaths.length > 0) {
+    // A folder of CloudTrail NDJSON named *.log holds attach events too: say which files were not read.
+    lines.push(`skipped (rename or pass them on stdin to evaluate them):`);
+    for (const path of s.skippedPaths.slice(0, SKIPPED_LISTED)) lines.push(printable(`  ${path}`));
+    if (s.skippedPaths.length > SKIPPED_LISTED) lines.push(`  … and ${s.skippedPaths.length - SKIPPED_LISTED} more`);
+  }
   if (s.problems.length > 0) {
-    lines.push(`${s.problems.length} input problem${s.problems.length === 1 ? '' : 's'}:`);
+    lines.push(`${count(s.problems.length, 'input problem')}:`);
     for (const p of s.problems.slice(0, 50)) lines.push(printable(`  ${p.source}: ${p.message}`.slice(0, 500)));
     if (s.problems.length > 50) lines.push(`  … and ${s.problems.length - 50} more`);
   }

@@ -18,7 +18,7 @@ import packageJson from '../../package.json' with { type: 'json' };
 import { registerAudit } from './audit.js';
 import { emptySummary, evaluateSources, type Summary } from './evaluate.js';
 import { athenaRequest, readAthena, type AthenaFlags } from './evaluate-athena.js';
-import { formatSummary, tableHeader, tableRow } from './format.js';
+import { count, formatSummary, tableHeader, tableRow } from './format.js';
 import { readSources } from './sources.js';
 
 export const EXIT = { ok: 0, violation: 1, error: 2, unresolved: 3 } as const;
@@ -55,7 +55,8 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
     .option('--allowlist <file>', `allowlist file (default: ${DEFAULT_ALLOWLIST} if it exists, else an empty allowlist)`)
     .addOption(new Option('--scope <scope>', 'governed policies (default: the allowlist\'s scope)').choices(SCOPES))
     .option('--now <iso-time>', 'evaluate expiries as of this time (default: now)')
-    .option('--json', 'one JSON object per attach event on stdout; summary on stderr')
+    .option('--json', 'one JSON object per attach event on stdout, with the file it came from; summary on stderr')
+    .option('--violations-only', 'list only violations (the summary still counts every verdict)')
     .option('--athena <database.table>', 'query this CloudTrail table in Athena instead of reading files (docs/athena.md)')
     .option('--workgroup <name>', 'with --athena: the Athena workgroup (default: primary)')
     .option('--output <s3-url>', "with --athena: where Athena writes the result (default: the workgroup's location)")
@@ -64,7 +65,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
     .addOption(new Option('--partitions <layout>', "with --athena: the table's partitions: timestamp (AWS's partition projection DDL), year-month-day (AWS's manual partitioning DDL), none (default: timestamp)").choices(PARTITION_LAYOUTS))
     .option('--governed-only', 'with --athena: return only calls of policies the scope may govern, and failed calls (fewer rows; the same bytes scanned)')
     .option('--print-query', 'with --athena: print the SQL and exit without running it')
-    .action(async (given: string[], opts: { allowlist?: string; scope?: Scope; now?: string; json?: boolean; printQuery?: boolean } & AthenaFlags) => {
+    .action(async (given: string[], opts: { allowlist?: string; scope?: Scope; now?: string; json?: boolean; violationsOnly?: boolean; printQuery?: boolean } & AthenaFlags) => {
       const allowlist = resolveAllowlist(opts.allowlist, say);
       const now = parseNow(opts.now);
       const scope = opts.scope ?? allowlist.scope;
@@ -82,23 +83,28 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
       const sources = athena && athenaQuery ? readAthena(athena, athenaQuery, say) : readSources(paths, io.stdin);
       // The Athena run says what it does line by line; the file counter would overwrite those lines.
       const progress = athena ? { stop: () => undefined } : startProgress(io.stderr, summary);
-      if (!opts.json) io.stdout.write(`${tableHeader()}\n`);
+      // Attach calls are a tiny share of CloudTrail: held until the end, they are printed in time order, and no table
+      // is printed for a run that found none.
+      const rows: { record: ReturnType<typeof toReportRecord>; file: string }[] = [];
       try {
         for await (const result of evaluateSources(sources, { allowlist, scope, now }, summary)) {
-          const record = toReportRecord(result.event, result.decision);
-          io.stdout.write(opts.json ? `${JSON.stringify(record)}\n` : `${tableRow(record)}\n`);
+          if (opts.violationsOnly && result.decision.verdict !== 'violation') continue;
+          rows.push({ record: toReportRecord(result.event, result.decision), file: result.source });
         }
       } finally {
         progress.stop();
         athena?.destroy();
       }
+      rows.sort((a, b) => (a.record.eventTime ?? '').localeCompare(b.record.eventTime ?? ''));
+      if (opts.json) for (const { record, file } of rows) io.stdout.write(`${JSON.stringify({ ...record, file })}\n`);
+      else if (rows.length > 0) io.stdout.write(`${[tableHeader(), ...rows.map(({ record }) => tableRow(record))].join('\n')}\n`);
       if (!athenaQuery && summary.records === 0 && summary.problems.length === 0) {
         // An empty pipe (`aws ... | evaluate -` after aws failed) must not pass as "no violation".
         summary.problems.push({ source: paths.join(' '), message: 'no CloudTrail records found in the input' });
       }
       const text = formatSummary(summary);
       if (opts.json) say(text);
-      else io.stdout.write(`\n${text}\n`);
+      else io.stdout.write(rows.length > 0 ? `\n${text}\n` : `${text}\n`);
       status = statusOf(summary);
     });
 
@@ -112,8 +118,8 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
       const now = parseNow(opts.now).getTime();
       const expired = allowlist.allow.filter((e) => e.expiresAt !== null && e.expiresAt <= now);
       io.stdout.write(
-        `${file}: valid (mode ${allowlist.mode}, scope ${allowlist.scope}, ${allowlist.allow.length} entries, ` +
-          `${allowlist.modes.length} mode overrides; policy catalog compiled ${CATALOG_COMPILED})\n`,
+        `${file}: valid (mode ${allowlist.mode}, scope ${allowlist.scope}, ${count(allowlist.allow.length, 'entry', 'entries')}, ` +
+          `${count(allowlist.modes.length, 'mode override')}; policy catalog compiled ${CATALOG_COMPILED})\n`,
       );
       for (const e of expired) say(`warning: allow[${e.index}] (${e.principal}) expired on ${e.expires}: it no longer allows anything`);
     });
@@ -142,12 +148,12 @@ function statusOf(summary: Summary): number {
 function resolveAllowlist(path: string | undefined, say: (line: string) => void): Allowlist {
   if (path !== undefined) {
     const allowlist = loadAllowlistFile(path);
-    say(`allowlist: ${path} (${allowlist.allow.length} entries)`);
+    say(`allowlist: ${path} (${count(allowlist.allow.length, 'entry', 'entries')})`);
     return allowlist;
   }
   if (existsSync(DEFAULT_ALLOWLIST)) {
     const allowlist = loadAllowlistFile(DEFAULT_ALLOWLIST);
-    say(`allowlist: ${DEFAULT_ALLOWLIST} (${allowlist.allow.length} entries; default)`);
+    say(`allowlist: ${DEFAULT_ALLOWLIST} (${count(allowlist.allow.length, 'entry', 'entries')}; default)`);
     return allowlist;
   }
   say(`allowlist: none (no --allowlist and no ${DEFAULT_ALLOWLIST}): every governed attachment is a violation`);

@@ -43,8 +43,10 @@ describe('evaluate --athena', () => {
     const fromFiles = await cli(['evaluate', '--allowlist', EXAMPLE, '--json', SAMPLES]);
 
     expect(athena.commandCalls(GetQueryResultsCommand).map((c) => c.args[0].input.NextToken)).toEqual([undefined, 't1', 't2']);
-    const byId = (text: string) => new Map(jsonLines(text).map((r) => [r.eventId, r]));
+    // Each record names where it came from: the query's row instead of the file.
+    const byId = (text: string) => new Map(jsonLines(text).map(({ file, ...r }) => [r.eventId, r]));
     expect(byId(result.stdout)).toEqual(byId(fromFiles.stdout));
+    expect(jsonLines(result.stdout).map((r) => r.file)).toEqual(expect.arrayContaining(['athena query q-1 row 1', 'athena query q-1 row 8']));
     expect(result.status).toBe(fromFiles.status);
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('athena: result page 3, 9 rows so far');
@@ -69,7 +71,8 @@ describe('evaluate --athena', () => {
       WorkGroup: 'audits',
       ResultConfiguration: { OutputLocation: 's3://results-bucket/ipg/' },
     });
-    expect(result.stdout).toMatch(/^TIME\s+ACCOUNT\s+PRINCIPAL/);
+    // No attach call came back: the summary alone, no empty table.
+    expect(result.stdout).toMatch(/^0 records read from Athena query q-1 \(1 result page, /);
     expect(result.stderr).toContain('athena: querying "cloudtrail"."logs" (partitions timestamp, days 2024/01/01 to 2025/01/01; calls of policies governed under scope seed, and failed calls)');
   });
 

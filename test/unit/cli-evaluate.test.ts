@@ -33,8 +33,9 @@ describe('iot-policy-guard evaluate', () => {
   it('prints exactly the documented fields in --json', async () => {
     const [record] = jsonLines((await cli(['evaluate', '--allowlist', EXAMPLE, '--json', join(SAMPLES, 'eventbridge-attach-role-policy.json')])).stdout);
     expect(Object.keys(record!).sort()).toEqual(
-      ['eventId', 'eventTime', 'eventName', 'account', 'region', 'actor', 'principal', 'policyArn', 'verdict', 'action', 'rule', 'reason'].sort(),
+      ['eventId', 'eventTime', 'eventName', 'account', 'region', 'actor', 'principal', 'policyArn', 'verdict', 'action', 'rule', 'reason', 'file'].sort(),
     );
+    expect(record?.file).toBe(join(SAMPLES, 'eventbridge-attach-role-policy.json'));
     expect(record).toMatchObject({ principal: { type: 'role', name: 'firmware-build' }, verdict: 'violation', action: 'remediate', rule: null });
   });
 
@@ -44,6 +45,37 @@ describe('iot-policy-guard evaluate', () => {
     expect(run.stdout).toMatch(/role\/firmware-build\s+AWSIoTFullAccess .* violation\s+remediate: no allowlist entry matches/);
     expect(run.stdout).toMatch(/verdicts: 3 violation/);
     expect(run.stderr).toMatch(/allowlist: infra\/allowlist.example.yml \(6 entries\)/);
+  });
+
+  it('prints rows in time order, whatever the order of the files', async () => {
+    const times = jsonLines((await cli(['evaluate', '--allowlist', EXAMPLE, '--json', SAMPLES])).stdout).map((r) => r.eventTime as string);
+    expect(times).toHaveLength(9);
+    expect(times).toEqual([...times].sort());
+    const table = (await cli(['evaluate', '--allowlist', EXAMPLE, SAMPLES])).stdout.split('\n').filter((l) => /^\d{4}-/.test(l)).map((l) => l.slice(0, 20).trim());
+    expect(table).toEqual([...times].sort());
+  });
+
+  it('--violations-only lists only violations; the summary still counts every verdict and the status is the same', async () => {
+    const run = await cli(['evaluate', '--allowlist', EXAMPLE, '--json', '--violations-only', SAMPLES]);
+    expect(jsonLines(run.stdout).map((r) => r.verdict)).toEqual(['violation', 'violation', 'violation']);
+    expect(run.stderr).toMatch(/verdicts: 3 violation, 3 allowed, 2 not-governed, 1 failed-attempt/);
+    expect(run.status).toBe(1);
+  });
+
+  it('prints no empty table before an input error, and names every file it skipped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'evaluate-skip-'));
+    writeFileSync(join(dir, 'events.log'), '{"eventSource":"iam.amazonaws.com"}\n');
+    writeFileSync(join(dir, 'notes.txt'), 'not CloudTrail\n');
+    const run = await cli(['evaluate', '--allowlist', EXAMPLE, dir]);
+    expect(run.status).toBe(2);
+    expect(run.stdout).not.toMatch(/TIME\s+ACCOUNT/);
+    expect(run.stdout).toMatch(/0 records read from 0 files \(0 B\), 0 attach events, 0 other records skipped, 2 files skipped/);
+    expect(run.stdout).toContain(`skipped (rename or pass them on stdin to evaluate them):\n  ${join(dir, 'events.log')}\n  ${join(dir, 'notes.txt')}`);
+  });
+
+  it('says 1 record, 1 file, 1 attach event in the singular', async () => {
+    const run = await cli(['evaluate', '--allowlist', EXAMPLE, join(SAMPLES, 'eventbridge-attach-role-policy.json')]);
+    expect(run.stdout).toMatch(/1 record read from 1 file \([\d.]+ \w?B\), 1 attach event, 0 other records skipped/);
   });
 
   it('exits 0 when nothing is a violation', async () => {
@@ -196,7 +228,7 @@ describe('iot-policy-guard validate-allowlist', () => {
   it('accepts the example and warns about its expired entry', async () => {
     const run = await cli(['validate-allowlist', EXAMPLE, '--now', '2026-11-26T00:00:00Z']);
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/valid \(mode alert, scope aws-iot, 6 entries, 1 mode overrides/);
+    expect(run.stdout).toMatch(/valid \(mode alert, scope aws-iot, 6 entries, 1 mode override;/);
     expect(run.stderr).toMatch(/warning: allow\[4\] \(user\/contractor-\*\) expired on 2026-06-30/);
   });
 
