@@ -168,12 +168,13 @@ export function parseAllowlistDocument(text: string, source: string): { allowlis
   if (doc.errors.length > 0) {
     throw new AllowlistError(
       source,
-      doc.errors.map((e) => ({
-        where: 'file',
-        field: null,
-        line: e.linePos?.[0]?.line ?? null,
-        message: `not valid YAML or JSON: ${(e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '').replace('; please use YAML.parseAllDocuments()', ' (an allowlist is one document)')}`,
-      })),
+      doc.errors.map((e) => {
+        const line = e.linePos?.[0]?.line ?? null;
+        // The yaml library does not say which key: the line it points at does.
+        const key = e.code === 'DUPLICATE_KEY' && line !== null ? /^\s*(?:-\s+)?["']?([^"':]+)["']?\s*:/.exec(text.replace(/^\uFEFF/, '').split('\n')[line - 1] ?? '')?.[1] : undefined;
+        const reason = key ? `duplicate key "${key.trim()}" in one mapping (only one value can count)` : (e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '').replace('; please use YAML.parseAllDocuments()', ' (an allowlist is one document)');
+        return { where: 'file', field: null, line, message: `not valid YAML or JSON: ${reason}` };
+      }),
     );
   }
   let raw: unknown;
@@ -497,10 +498,27 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   if (issue.code === 'unrecognized_keys') {
     return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')} (a typo?)`;
   }
-  const hint = accountHint(issue.path, raw);
+  const hint = accountHint(issue.path, raw) ?? entryHint(issue, raw);
   if (hint) return hint;
   if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) return 'is required';
   return issue.message;
+}
+
+const IAM_PRINCIPAL_ARN = /^arn:[a-z-]+:iam::(\d{12}):(user|role|group)\/(?:[^/]+\/)*([^/]+)$/;
+
+/** What a mistyped principal or date most likely meant. */
+function entryHint(issue: z.core.$ZodIssue, raw: unknown): string | null {
+  const [list, index, field] = issue.path;
+  if (list !== 'allow' || typeof index !== 'number' || issue.path.length !== 3) return null;
+  const value = (raw as { allow: Record<string, unknown>[] }).allow[index]?.[field as string];
+  if (typeof value !== 'string') return null;
+  if (field === 'principal') {
+    const arn = IAM_PRINCIPAL_ARN.exec(value);
+    if (arn) return `${issue.message}; did you mean "${arn[2]}/${arn[3]}" with account: "${arn[1]}"?`;
+    if (/^[\w+=,.@*?-]+$/.test(value)) return `${issue.message}; did you mean "role/${value}", "user/${value}" or "group/${value}"?`;
+  }
+  if (field === 'expires' && /^\d{4}-\d{2}-\d{2}$/.test(value)) return `no such date: ${value} (expected a real date YYYY-MM-DD)`;
+  return null;
 }
 
 // YAML reads an unquoted 123456789012 as a number, and one with a leading zero loses it: say so plainly.

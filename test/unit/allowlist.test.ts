@@ -13,6 +13,24 @@ function problemsOf(text: string): string {
   throw new Error('expected the allowlist to be rejected');
 }
 
+describe('allowlist hints', () => {
+  const entry = (fields: string) => `version: 1\nallow:\n  - policy: AWSIoTDataAccess\n${fields}    reason: ingest\n`;
+
+  it('suggests the principal forms for a bare name, and the name and account for an IAM ARN', () => {
+    expect(problemsOf(entry('    principal: iot-ingest-*\n'))).toContain('did you mean "role/iot-ingest-*", "user/iot-ingest-*" or "group/iot-ingest-*"? (line 4)');
+    expect(problemsOf(entry('    principal: arn:aws:iam::123456789012:role/service/iot-ingest\n'))).toContain('did you mean "role/iot-ingest" with account: "123456789012"? (line 4)');
+  });
+
+  it('says "no such date" for a date that does not exist', () => {
+    expect(problemsOf(entry('    principal: role/x\n    expires: 2026-02-30\n'))).toContain('field "expires": no such date: 2026-02-30');
+    expect(problemsOf(entry('    principal: role/x\n    expires: 30.02.2026\n'))).toContain('field "expires": expected a date YYYY-MM-DD');
+  });
+
+  it('names a key written twice', () => {
+    expect(problemsOf(entry('    principal: role/x\n    principal: role/y\n'))).toContain('duplicate key "principal" in one mapping (only one value can count) (line 5)');
+  });
+});
+
 describe('parseAllowlist', () => {
   it('accepts the documented format and applies defaults', () => {
     const list = parseAllowlist(
@@ -58,7 +76,7 @@ allow:
     ['a principal without a type', 'version: 1\nallow:\n  - policy: AWSIoTDataAccess\n    principal: iot-ingest\n    reason: r\n', /field "principal": expected user\/NAME, role\/NAME, group\/NAME or permission-set\/NAME-or-ARN/],
     ['an unknown principal type', 'version: 1\nallow:\n  - policy: AWSIoTDataAccess\n    principal: thing/x\n    reason: r\n', /field "principal"/],
     ['an unquoted account', 'version: 1\nallow:\n  - policy: AWSIoTDataAccess\n    principal: role/x\n    account: 012345678901\n    reason: r\n', /field "account": account ids must be quoted strings/],
-    ['an impossible date', 'version: 1\nallow:\n  - policy: AWSIoTDataAccess\n    principal: role/x\n    expires: 2027-02-30\n    reason: r\n', /field "expires": expected a date YYYY-MM-DD/],
+    ['an impossible date', 'version: 1\nallow:\n  - policy: AWSIoTDataAccess\n    principal: role/x\n    expires: 2027-02-30\n    reason: r\n', /field "expires": no such date: 2027-02-30/],
     ['a wrong version', 'version: 2\nallow: []\n', /field "version"/],
     ['an unknown mode', 'version: 1\nmode: revert\n', /field "mode"/],
     ['an unknown scope', 'version: 1\nscope: iot\n', /field "scope"/],
