@@ -171,7 +171,7 @@ export function parseAllowlistDocument(text: string, source: string): { allowlis
       doc.errors.map((e) => {
         const line = e.linePos?.[0]?.line ?? null;
         // The yaml library does not say which key: the line it points at does.
-        const key = e.code === 'DUPLICATE_KEY' && line !== null ? /^\s*(?:-\s+)?["']?([^"':]+)["']?\s*:/.exec(text.replace(/^\uFEFF/, '').split('\n')[line - 1] ?? '')?.[1] : undefined;
+        const key = e.message.startsWith('Map keys must be unique') && line !== null ? /^\s*(?:-\s+)?["']?([^"':]+)["']?\s*:/.exec(text.replace(/^\uFEFF/, '').split('\n')[line - 1] ?? '')?.[1] : undefined;
         const reason = key ? `duplicate key "${key.trim()}" in one mapping (only one value can count)` : (e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '').replace('; please use YAML.parseAllDocuments()', ' (an allowlist is one document)');
         return { where: 'file', field: null, line, message: `not valid YAML or JSON: ${reason}` };
       }),

@@ -131,7 +131,7 @@ describe('stage parameters', () => {
     it('is not compiled when invalid: a key written twice stops packaging, as every other problem does', () => {
       const service = mkdtempSync(join(tmpdir(), 'ipg-params-'));
       writeFileSync(join(service, 'allowlist.yml'), 'version: 1\nallow:\n  - policy: "*"\n    principal: role/a\n    reason: r\n    principal: role/*\n');
-      expect(() => writeShippedAllowlist('allowlist.yml', service)).toThrow(/--param="allowlist=allowlist.yml": .*invalid allowlist[\s\S]*Map keys must be unique \(line 6\)/);
+      expect(() => writeShippedAllowlist('allowlist.yml', service)).toThrow(/--param="allowlist=allowlist.yml": .*invalid allowlist[\s\S]*duplicate key "principal" in one mapping \(only one value can count\) \(line 6\)/);
       expect(existsSync(join(service, '.build'))).toBe(false);
     });
   });
