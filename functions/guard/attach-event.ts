@@ -1,5 +1,6 @@
 /** attach-guard's work for one EventBridge delivery: read the CloudTrail event, decide, respond. */
-import { readAttachEvent, recordsIn } from '../core/cloudtrail.js';
+import { readAttachEvent } from '../core/cloudtrail.js';
+import { readDelivery } from '../core/delivery.js';
 import { decide } from '../core/decide.js';
 import type { AttachEvent, Decision } from '../core/types.js';
 import { errorCode } from '../aws/iam.js';
@@ -8,17 +9,19 @@ import { respond, type GuardDeps, type Response } from './respond.js';
 const NOTHING: Response = { outcome: null, alert: null };
 
 /**
- * Handles one `AWS API Call via CloudTrail` event. An event that cannot be read is logged with its id and dropped:
- * retrying would fail the same way, and acting on doubt is worse than not acting.
+ * Handles one EventBridge delivery of an `AWS API Call via CloudTrail` event. Anything else (core/delivery.ts) is
+ * logged as an error, counted as `RejectedDeliveries` and never acted on; it returns normally, because a retry would
+ * be refused the same way.
  */
 export async function handleAttachEvent(event: unknown, deps: GuardDeps): Promise<Response> {
-  const envelopeId = typeof (event as { id?: unknown })?.id === 'string' ? (event as { id: string }).id : null;
-  const [found, ...extra] = [...recordsIn(event)];
-  if (!found || 'problem' in found || extra.length > 0) {
-    deps.logger.error('unreadable event', { envelopeId, problem: found && 'problem' in found ? found.problem : 'not one CloudTrail event' });
+  const delivery = readDelivery(event);
+  if (delivery.kind === 'rejected') {
+    deps.metrics.addMetric('RejectedDeliveries', 'Count', 1);
+    deps.logger.error('rejected delivery', { envelopeId: delivery.id, problem: delivery.problem });
     return NOTHING;
   }
-  const result = readAttachEvent(found.record, found.envelopeAccount);
+  const envelopeId = delivery.id;
+  const result = readAttachEvent(delivery.record, delivery.account);
   if (result.kind === 'other') {
     deps.logger.warn('not an attach-policy event', { envelopeId });
     return NOTHING;

@@ -79,6 +79,7 @@ describe('createAccountAccess', () => {
 describe('attach-guard in an organization', () => {
   const event = () => {
     const e = fixture<{ account: string; detail: Record<string, unknown> }>('AttachRolePolicy.eventbridge-full-access');
+    e.account = '222222222222';
     e.detail.recipientAccountId = '222222222222';
     return e;
   };

@@ -19,7 +19,7 @@ import type { Alert } from '../../functions/core/alert.js';
 import { parseAllowlist } from '../../functions/core/allowlist.js';
 import { RemediationError } from '../../functions/aws/iam.js';
 import { handleAttachEvent } from '../../functions/guard/attach-event.js';
-import { fixture } from '../support/fixtures.js';
+import { delivered, fixture } from '../support/fixtures.js';
 import { guardDeps } from '../support/guard.js';
 
 const iam = mockClient(IAMClient);
@@ -127,7 +127,7 @@ describe('attach-guard: a governed policy attached to a permission set', () => {
   });
 
   it('a failed attach call touches nothing', async () => {
-    const event = { 'detail-type': 'AWS API Call via CloudTrail', detail: fixture('AttachManagedPolicyToPermissionSet.record-access-denied') };
+    const event = delivered(fixture('AttachManagedPolicyToPermissionSet.record-access-denied'));
     expect((await handleAttachEvent(event, guardDeps())).outcome).toBeNull();
     expect(sso.calls().length + sns.calls().length).toBe(0);
   });

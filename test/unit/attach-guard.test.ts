@@ -16,7 +16,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../functions/core/alert.js';
 import { handleAttachEvent } from '../../functions/guard/attach-event.js';
 import { RemediationError } from '../../functions/aws/iam.js';
-import { fixture } from '../support/fixtures.js';
+import { delivered, fixture } from '../support/fixtures.js';
 import { guardDeps, TOPIC } from '../support/guard.js';
 
 const iam = mockClient(IAMClient);
@@ -90,7 +90,7 @@ describe('attach-guard: violations with action remediate', () => {
     ['AttachGroupPolicy.record-redacted', DetachGroupPolicyCommand, { GroupName: 'iot-operators', PolicyArn: 'arn:aws:iam::aws:policy/AWSIoTConfigAccess' }],
   ] as const)('%s: detaches with the call for its principal type', async (name, Command, input) => {
     iam.on(Command as unknown as typeof DetachRolePolicyCommand).resolves({});
-    const event = name.includes('eventbridge') ? fixture(name) : { 'detail-type': 'AWS API Call via CloudTrail', detail: fixture(name) };
+    const event = name.includes('eventbridge') ? fixture(name) : delivered(fixture(name));
     expect((await handleAttachEvent(event, guardDeps())).outcome).toBe('reverted');
     expect(iam.calls().map((c) => c.args[0].input)).toEqual([input]);
   });
@@ -168,7 +168,7 @@ describe('attach-guard: other verdicts and modes', () => {
 
   it('not-governed: a debug line only', async () => {
     const deps = guardDeps();
-    const event = { 'detail-type': 'AWS API Call via CloudTrail', detail: fixture('AttachRolePolicy.record-customer-policy-iot-name') };
+    const event = delivered(fixture('AttachRolePolicy.record-customer-policy-iot-name'));
     await handleAttachEvent(event, deps);
     expect(iam.calls().length + sns.calls().length).toBe(0);
     expect(deps.logs.map((l) => [l.level, l.fields.verdict])).toEqual([['debug', 'not-governed']]);
@@ -189,7 +189,7 @@ describe('attach-guard: other verdicts and modes', () => {
   });
 
   it('failed-attempt without a policy (requestParameters null) never alerts', async () => {
-    const event = { 'detail-type': 'AWS API Call via CloudTrail', detail: fixture('AttachRolePolicy.record-access-denied') };
+    const event = delivered(fixture('AttachRolePolicy.record-access-denied'));
     await handleAttachEvent(event, guardDeps({ alertOnFailedAttempts: true }));
     expect(sns.calls()).toHaveLength(0);
   });
@@ -208,7 +208,7 @@ describe('attach-guard: other verdicts and modes', () => {
 
   it('a different event (DetachRolePolicy) is ignored with a warning', async () => {
     const deps = guardDeps();
-    await handleAttachEvent({ 'detail-type': 'AWS API Call via CloudTrail', detail: fixture('DetachRolePolicy.record') }, deps);
+    await handleAttachEvent(delivered(fixture('DetachRolePolicy.record')), deps);
     expect(iam.calls().length + sns.calls().length).toBe(0);
     expect(deps.logs.map((l) => l.level)).toEqual(['warn']);
   });
