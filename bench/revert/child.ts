@@ -51,13 +51,15 @@ const context = {
   getRemainingTimeInMillis: () => 30_000,
 };
 
-const template = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { id: string; detail: { eventID: string; requestParameters: { roleName: string } } };
+const template = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { id: string; time: string; detail: { eventID: string; eventTime: string; requestParameters: { roleName: string } } };
 
 function eventFor(roleName: string, i: number): unknown {
   const event = structuredClone(template);
   event.id = `bench-${runId}-${i}`;
   event.detail.eventID = `bench-${runId}-${i}`;
   event.detail.requestParameters.roleName = roleName;
+  // Just made: the guard reports an event older than STALE_AFTER instead of detaching.
+  event.time = event.detail.eventTime = new Date().toISOString();
   return event;
 }
 

@@ -29,6 +29,12 @@ export interface GuardConfig {
    * null: the sweep leaves Identity Center out (attach-guard acts in each event's own Region regardless).
    */
   readonly identityCenterRegion?: string | null;
+  /**
+   * STALE_AFTER: an event older than this (by its eventTime) is alerted as `stale` and never acted on. Lambda retries
+   * for up to six hours, and dead-letter redrives and archive replays come later still; by then the allowlist or the
+   * principal may have changed, and a detach could undo an attachment made legitimately since. Default 24 hours.
+   */
+  readonly staleAfterMs?: number;
 }
 
 /** A configuration value is missing or wrong; the message names the variable. */
@@ -50,6 +56,20 @@ const EXTERNAL_ID = /^[\w+=,.@:\/-]{2,1224}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+export const DEFAULT_STALE_AFTER = '24h';
+export const DEFAULT_STALE_AFTER_MS = 86_400_000;
+const DURATION = /^([1-9]\d{0,5})([mhd])$/;
+const UNIT_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+const MIN_STALE_AFTER_MS = 3_600_000;
+
+/** A STALE_AFTER value (`90m`, `24h`, `7d`, at least an hour) in milliseconds; null when it is not one. */
+export function parseStaleAfter(text: string): number | null {
+  const m = DURATION.exec(text.trim());
+  if (!m) return null;
+  const ms = Number(m[1]) * (UNIT_MS[m[2] ?? ''] ?? 0);
+  return ms >= MIN_STALE_AFTER_MS ? ms : null;
+}
 
 /** Reads the guard's configuration from the environment. */
 export function loadGuardConfig(env: Env = process.env): GuardConfig {
@@ -80,6 +100,9 @@ export function loadGuardConfig(env: Env = process.env): GuardConfig {
   if (identityCenterRegion !== null && !REGION.test(identityCenterRegion)) {
     throw new ConfigError(`IDENTITY_CENTER_REGION must be an AWS Region such as eu-west-1 (where IAM Identity Center is enabled), got "${identityCenterRegion}"`);
   }
+  const staleAfter = env.STALE_AFTER?.trim() || DEFAULT_STALE_AFTER;
+  const staleAfterMs = parseStaleAfter(staleAfter);
+  if (staleAfterMs === null) throw new ConfigError(`STALE_AFTER must be a duration of at least 1 hour such as 24h, 90m or 7d; got "${staleAfter}"`);
   // The allowlist last: every variable above is checked even when the file is the problem.
   const root = env.LAMBDA_TASK_ROOT ?? process.cwd();
   const path = env.ALLOWLIST_PATH?.trim() || DEFAULT_ALLOWLIST;
@@ -111,6 +134,7 @@ export function loadGuardConfig(env: Env = process.env): GuardConfig {
     memberRole: roleName !== null && externalId !== null ? Object.freeze({ roleName, externalId }) : null,
     sweepAccounts: Object.freeze([...new Set(sweepAccounts)]),
     identityCenterRegion,
+    staleAfterMs,
   });
 }
 

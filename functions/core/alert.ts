@@ -12,7 +12,7 @@ import { permissionSetLabel, permissionSetOfReservedRole } from './identity-cent
 import type { AttachEvent, Decision } from './types.js';
 import { described } from './zod.js';
 
-export const OUTCOMES = ['reverted', 'already-detached', 'not-remediable', 'remediation-failed', 'alert-only', 'dry-run'] as const;
+export const OUTCOMES = ['reverted', 'already-detached', 'not-remediable', 'remediation-failed', 'alert-only', 'dry-run', 'stale', 'unreadable'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 export const GUARD_MODES = ['alert', 'remediate', 'dry-run'] as const;
 export type GuardMode = (typeof GUARD_MODES)[number];
@@ -151,6 +151,8 @@ const OUTCOME_TEXT: Record<Outcome, string> = {
   'remediation-failed': 'DETACHING FAILED: the policy is probably still attached. The guard will retry; act now.',
   'alert-only': 'Nothing was changed: the allowlist asks for an alert only.',
   'dry-run': 'Nothing was changed: the guard runs in dry-run mode.',
+  stale: 'Nothing was changed: the event is older than STALE_AFTER, and the attachment may have changed since. Check who holds the policy now (audit).',
+  unreadable: 'Nothing was changed: the event cannot be read safely (see Why). Check the principal and its policies by hand.',
 };
 
 /** One line for the SNS Subject: under 100 characters, no line breaks or control characters. */
@@ -168,7 +170,9 @@ export function renderSubject(alert: Alert): string {
 /** The readable text for email subscriptions, rendered from the same data as the JSON. */
 export function renderText(alert: Alert): string {
   const lines = [
-    alert.verdict === 'failed-attempt'
+    alert.outcome === 'unreadable'
+      ? `An attach call that looks like the AWS IoT managed policy ${alert.policyName} to ${principalLabel(alert).replace('/', ' ')} could not be read safely.`
+      : alert.verdict === 'failed-attempt'
       ? `Someone tried, and failed, to attach the AWS IoT managed policy ${alert.policyName} to ${principalLabel(alert).replace('/', ' ')}.`
       : `The AWS IoT managed policy ${alert.policyName} was attached to ${principalLabel(alert).replace('/', ' ')}, and no allowlist entry allows it.`,
     '',

@@ -8,7 +8,7 @@
  *
  * Customer managed policies (a 12-digit account in the ARN) are never governed, whatever their name.
  */
-import { parsePolicyArn, awsManagedPolicyArn, type Partition, type PolicyArn } from './arn.js';
+import { parsePolicyArn, awsManagedPolicyArn, qualifiedName, type Partition, type PolicyArn } from './arn.js';
 import { CATALOG, type CatalogPolicy, type Risk } from './catalog-data.js';
 import type { Scope } from './types.js';
 
@@ -45,6 +45,27 @@ export function isGoverned(policyArn: string | PolicyArn | null, scope: Scope): 
   const known = findCatalogPolicy(arn);
   if (scope === 'seed') return known?.seed === true;
   return known !== undefined || hasIotPrefix(arn.name);
+}
+
+// Loosely `arn:PARTITION:iam::aws:policy/...`, for telling an unreadable ARN that names an IoT policy from noise.
+const LOOSE_POLICY_ARN = /^arn:([^:]*):iam::aws:policy\/(.*)$/su;
+// Whitespace and invisible characters (zero-width space, BOM, bidi marks, ...), which no policy ARN contains.
+const INVISIBLE = /[\s\p{Cc}\p{Cf}\p{Z}]/gu;
+
+/**
+ * For a policy ARN that does not parse: the AWS IoT managed policy it seems to name (path-qualified), read loosely
+ * (without whitespace and invisible characters, empty path segments and a trailing slash), or null. Such an ARN is
+ * never acted on, but it is not ignored either: the rule delivers it, and whether IAM resolved it to the policy it
+ * names cannot be told from the event.
+ */
+export function governedPolicyNamedBy(text: string): string | null {
+  const m = LOOSE_POLICY_ARN.exec(text.replace(INVISIBLE, ''));
+  if (!m) return null;
+  const segments = (m[2] ?? '').split('/').filter((segment) => segment !== '');
+  const name = segments.pop();
+  if (name === undefined) return null;
+  const arn = parsePolicyArn(awsManagedPolicyArn(segments.length > 0 ? `/${segments.join('/')}/` : '/', name, 'aws'));
+  return arn && isGoverned(arn, 'aws-iot') ? qualifiedName(arn) : null;
 }
 
 /** Risk of a governed policy: from the catalog, else guessed from its name (policies AWS added after compilation). */

@@ -4,6 +4,8 @@
  * (null or "None" responseElements, string booleans, redacted placeholders, eventVersion 1.0 to 1.11): nothing here
  * throws on any JSON value, and nothing that is not a well-formed attach call becomes an AttachEvent.
  */
+import { parsePolicyArn } from './arn.js';
+import { governedPolicyNamedBy } from './catalog.js';
 import { instanceIdOf, parsePermissionSetArn, SSO_EVENT_SOURCE } from './identity-center.js';
 import { ATTACH_EVENT_NAMES, PERMISSION_SET_ATTACH_EVENT, type Actor, type AttachEvent, type PrincipalType } from './types.js';
 
@@ -22,8 +24,11 @@ const MAX_FIELD = 2048;
 
 export type RecordResult =
   | { readonly kind: 'attach'; readonly event: AttachEvent }
-  /** An IAM attach call we cannot act on safely: reported, never decided. */
-  | { readonly kind: 'malformed'; readonly eventId: string | null; readonly problem: string }
+  /**
+   * A successful attach call we cannot act on safely: reported, never decided. `event` holds what could be read
+   * (principal null when it is not a valid one), for the alert that says so.
+   */
+  | { readonly kind: 'malformed'; readonly eventId: string | null; readonly problem: string; readonly event: AttachEvent }
   | { readonly kind: 'other' };
 
 /** A CloudTrail record found inside a document, with the envelope's account when it came in one. */
@@ -128,32 +133,37 @@ export function readAttachEvent(record: unknown, envelopeAccount: string | null 
   const principalName = params ? text(params[field]) : null;
   const policyArn = params ? text(params.policyArn) : null;
 
-  if (errorCode === null) {
-    // A successful call always names both; without them there is nothing we could safely act on.
-    if (params === null) return { kind: 'malformed', eventId, problem: 'requestParameters missing on a successful call' };
-    if (principalName === null) return { kind: 'malformed', eventId, problem: `requestParameters.${field} missing` };
-    if (!IAM_NAME.test(principalName)) {
-      return { kind: 'malformed', eventId, problem: `requestParameters.${field} is not a valid IAM name` };
-    }
-    if (policyArn === null) return { kind: 'malformed', eventId, problem: 'requestParameters.policyArn missing' };
-  }
-
-  return {
-    kind: 'attach',
-    event: {
-      eventId,
-      eventTime: text(record.eventTime),
-      eventName: name,
-      account: text(record.recipientAccountId) ?? envelopeAccount,
-      region: text(record.awsRegion),
-      actor: readActor(record),
-      principal: principalName !== null && IAM_NAME.test(principalName) ? { type, name: principalName } : null,
-      policyArn,
-      errorCode,
-      errorMessage: text(record.errorMessage),
-    },
+  const event: AttachEvent = {
+    eventId,
+    eventTime: text(record.eventTime),
+    eventName: name,
+    account: text(record.recipientAccountId) ?? envelopeAccount,
+    region: text(record.awsRegion),
+    actor: readActor(record),
+    principal: principalName !== null && IAM_NAME.test(principalName) ? { type, name: principalName } : null,
+    policyArn,
+    errorCode,
+    errorMessage: text(record.errorMessage),
   };
+  if (errorCode !== null) return { kind: 'attach', event };
+  const malformed = (problem: string): RecordResult => ({ kind: 'malformed', eventId, problem, event });
+  // A successful call always names both; without them there is nothing we could safely act on.
+  if (params === null) return malformed('requestParameters missing on a successful call');
+  if (principalName === null) return malformed(`requestParameters.${field} missing`);
+  if (!IAM_NAME.test(principalName)) return malformed(`requestParameters.${field} ${quote(principalName)} is not a valid IAM name`);
+  if (policyArn === null) return malformed('requestParameters.policyArn missing');
+  return unreadablePolicy('policyArn', policyArn, malformed) ?? { kind: 'attach', event };
 }
+
+/** A policy ARN that does not parse but names an AWS IoT managed policy: the event cannot be read safely. */
+function unreadablePolicy(field: string, policyArn: string, malformed: (problem: string) => RecordResult): RecordResult | null {
+  if (parsePolicyArn(policyArn) !== null) return null;
+  const named = governedPolicyNamedBy(policyArn);
+  return named === null ? null : malformed(`requestParameters.${field} ${quote(policyArn)} is not a policy ARN, but it names ${named}`);
+}
+
+// Quoted, with invisible and control characters shown as escapes: `AWSIoT\u{200b}FullAccess`.
+const quote = (value: string): string => `"${value.slice(0, 256).replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u00a0\u2000-\u200a\u3000"\\]/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`)}"`;
 
 /**
  * AttachManagedPolicyToPermissionSet: the principal is the permission set, named by its ARN (CloudTrail does not
@@ -169,33 +179,30 @@ function readPermissionSetAttach(record: Json, envelopeAccount: string | null): 
   const permissionSet = parsePermissionSetArn(permissionSetArn);
   const instanceId = instanceIdOf(instanceArn);
 
-  if (errorCode === null) {
-    if (params === null) return { kind: 'malformed', eventId, problem: 'requestParameters missing on a successful call' };
-    if (permissionSetArn === null) return { kind: 'malformed', eventId, problem: 'requestParameters.permissionSetArn missing' };
-    if (!permissionSet) return { kind: 'malformed', eventId, problem: 'requestParameters.permissionSetArn is not a permission set ARN' };
-    if (instanceArn === null) return { kind: 'malformed', eventId, problem: 'requestParameters.instanceArn missing' };
-    if (instanceId === null) return { kind: 'malformed', eventId, problem: 'requestParameters.instanceArn is not an Identity Center instance ARN' };
-    // Acting on a permission set through another instance than its own would fail anyway: refuse it as unreadable.
-    if (instanceId !== permissionSet.instanceId) return { kind: 'malformed', eventId, problem: 'requestParameters.permissionSetArn is not of requestParameters.instanceArn' };
-    if (policyArn === null) return { kind: 'malformed', eventId, problem: 'requestParameters.managedPolicyArn missing' };
-  }
-
-  return {
-    kind: 'attach',
-    event: {
-      eventId,
-      eventTime: text(record.eventTime),
-      eventName: PERMISSION_SET_ATTACH_EVENT,
-      account: text(record.recipientAccountId) ?? envelopeAccount,
-      region: text(record.awsRegion),
-      actor: readActor(record),
-      principal: permissionSet && permissionSetArn ? { type: 'permission-set', name: permissionSetArn } : null,
-      policyArn,
-      errorCode,
-      errorMessage: text(record.errorMessage),
-      instanceArn: instanceId === null ? null : instanceArn,
-    },
+  const event: AttachEvent = {
+    eventId,
+    eventTime: text(record.eventTime),
+    eventName: PERMISSION_SET_ATTACH_EVENT,
+    account: text(record.recipientAccountId) ?? envelopeAccount,
+    region: text(record.awsRegion),
+    actor: readActor(record),
+    principal: permissionSet && permissionSetArn ? { type: 'permission-set', name: permissionSetArn } : null,
+    policyArn,
+    errorCode,
+    errorMessage: text(record.errorMessage),
+    instanceArn: instanceId === null ? null : instanceArn,
   };
+  if (errorCode !== null) return { kind: 'attach', event };
+  const malformed = (problem: string): RecordResult => ({ kind: 'malformed', eventId, problem, event });
+  if (params === null) return malformed('requestParameters missing on a successful call');
+  if (permissionSetArn === null) return malformed('requestParameters.permissionSetArn missing');
+  if (!permissionSet) return malformed('requestParameters.permissionSetArn is not a permission set ARN');
+  if (instanceArn === null) return malformed('requestParameters.instanceArn missing');
+  if (instanceId === null) return malformed('requestParameters.instanceArn is not an Identity Center instance ARN');
+  // Acting on a permission set through another instance than its own would fail anyway: refuse it as unreadable.
+  if (instanceId !== permissionSet.instanceId) return malformed('requestParameters.permissionSetArn is not of requestParameters.instanceArn');
+  if (policyArn === null) return malformed('requestParameters.managedPolicyArn missing');
+  return unreadablePolicy('managedPolicyArn', policyArn, malformed) ?? { kind: 'attach', event };
 }
 
 function readActor(record: Json): Actor {

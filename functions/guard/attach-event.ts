@@ -4,14 +4,16 @@ import { readDelivery } from '../core/delivery.js';
 import { decide } from '../core/decide.js';
 import type { AttachEvent, Decision } from '../core/types.js';
 import { errorCode } from '../aws/iam.js';
-import { respond, type GuardDeps, type Response } from './respond.js';
+import { DEFAULT_STALE_AFTER_MS } from '../config/guard-config.js';
+import { alertUnreadable, respond, type GuardDeps, type Response } from './respond.js';
 
 const NOTHING: Response = { outcome: null, alert: null };
 
 /**
  * Handles one EventBridge delivery of an `AWS API Call via CloudTrail` event. Anything else (core/delivery.ts) is
  * logged as an error, counted as `RejectedDeliveries` and never acted on; it returns normally, because a retry would
- * be refused the same way.
+ * be refused the same way. An attach call that cannot be read safely is alerted as `unreadable`; a violation older
+ * than STALE_AFTER as `stale`. Neither is acted on.
  */
 export async function handleAttachEvent(event: unknown, deps: GuardDeps): Promise<Response> {
   const delivery = readDelivery(event);
@@ -26,12 +28,13 @@ export async function handleAttachEvent(event: unknown, deps: GuardDeps): Promis
     deps.logger.warn('not an attach-policy event', { envelopeId });
     return NOTHING;
   }
-  if (result.kind === 'malformed') {
-    deps.logger.error('unreadable event', { envelopeId, eventId: result.eventId, problem: result.problem });
-    return NOTHING;
-  }
+  // Never acted on, never dropped: people are told what could not be read.
+  if (result.kind === 'malformed') return alertUnreadable({ source: 'event', event: result.event }, result.problem, deps);
   const { event: named, decision } = await decideNamingPermissionSet(result.event, deps);
-  return respond({ source: 'event', event: named }, decision, deps);
+  // Lambda retries for up to six hours, and dead-letter redrives come later still: an old fact is reported, not acted on.
+  const recorded = Date.parse(named.eventTime ?? '');
+  const age = deps.now().getTime() - (Number.isNaN(recorded) ? delivery.time : recorded);
+  return respond({ source: 'event', event: named }, decision, deps, { stale: age > (deps.config.staleAfterMs ?? DEFAULT_STALE_AFTER_MS) });
 }
 
 /**

@@ -58,6 +58,8 @@ export interface RespondOptions {
    * standing violations once per run in its digest instead of re-alerting each of them every hour.
    */
   readonly alerts?: 'all' | 'remediations';
+  /** The event is older than STALE_AFTER: a violation is alerted as `stale`, never acted on. */
+  readonly stale?: boolean;
 }
 
 /**
@@ -104,6 +106,10 @@ export async function respond(subject: Subject, decision: Decision, deps: GuardD
   const effective: Decision = { ...decision, action };
   // The sweep reports standing violations (left in place, or that IAM will not change) in its digest, not every run.
   const quiet = (outcome: Outcome): boolean => options.alerts === 'remediations' && STANDING.has(outcome);
+  if (options.stale) {
+    deps.metrics.addMetric('StaleEvents', 'Count', 1);
+    return finish(subject, effective, 'stale', deps, fields);
+  }
   if (config.mode === 'dry-run') return finish(subject, effective, 'dry-run', deps, fields, undefined, quiet('dry-run'));
   if (action !== 'remediate') return finish(subject, effective, 'alert-only', deps, fields, undefined, quiet('alert-only'));
 
@@ -121,7 +127,20 @@ export async function respond(subject: Subject, decision: Decision, deps: GuardD
   }
 }
 
+/**
+ * Alerts on an attach call that cannot be read safely (core/cloudtrail.ts `malformed`): never decided, never acted on,
+ * never dropped. The verdict says `violation` because it may be one, with no action.
+ */
+export async function alertUnreadable(subject: Subject, problem: string, deps: GuardDeps): Promise<Response> {
+  deps.metrics.addMetric('UnreadableEvents', 'Count', 1);
+  const decision: Decision = { verdict: 'violation', action: null, rule: null, reason: `the event cannot be read safely: ${problem}` };
+  const fields = { eventId: subject.event.eventId, principal: null, policyArn: null, verdict: decision.verdict, problem };
+  return finish(subject, decision, 'unreadable', deps, fields);
+}
+
 const STANDING: ReadonlySet<Outcome> = new Set<Outcome>(['alert-only', 'dry-run', 'not-remediable']);
+
+const ERROR_OUTCOMES: ReadonlySet<Outcome> = new Set<Outcome>(['remediation-failed', 'not-remediable', 'unreadable']);
 
 async function finish(
   subject: Subject,
@@ -132,8 +151,8 @@ async function finish(
   error?: { name: string; message: string },
   quiet = false,
 ): Promise<Response> {
-  const log = outcome === 'remediation-failed' || outcome === 'not-remediable' ? deps.logger.error : deps.logger.warn;
-  log.call(deps.logger, 'decision', { ...fields, action: decision.action, outcome, reason: decision.reason, ...(error ? { error } : {}) });
+  const log = ERROR_OUTCOMES.has(outcome) ? deps.logger.error : deps.logger.warn;
+  log.call(deps.logger, outcome === 'unreadable' ? 'unreadable event' : 'decision', { ...fields, action: decision.action, outcome, reason: decision.reason, ...(error ? { error } : {}) });
   if (quiet) return { outcome, alert: null };
   return notify(subject, decision, outcome, deps, error);
 }

@@ -23,7 +23,7 @@ import { SEED_POLICIES } from '../../functions/core/catalog.js';
 import { awsManagedPolicyArn } from '../../functions/core/arn.js';
 import type { Alert } from '../../functions/core/alert.js';
 import type { PrincipalType } from '../../functions/core/types.js';
-import { fixture } from '../support/fixtures.js';
+import { fixture, fresh } from '../support/fixtures.js';
 import { awsClientConfig, createSqsQueueSubscribedToTopic, describeWithEmulator, motoEndpoint, receiveAll, snsEnvelope, uniqueName } from './helpers/emulator.js';
 
 const SEED_ARNS = SEED_POLICIES.map((p) => awsManagedPolicyArn(p.path, p.name));
@@ -161,5 +161,5 @@ function attachEvent(type: Exclude<PrincipalType, 'permission-set'>, principal: 
   event.detail.eventID = crypto.randomUUID();
   event.detail.eventName = eventName;
   event.detail.requestParameters = { [`${type}Name`]: principal, policyArn };
-  return event;
+  return fresh(event);
 }

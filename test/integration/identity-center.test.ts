@@ -18,7 +18,7 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Alert } from '../../functions/core/alert.js';
 import { digestSchema } from '../../functions/core/digest.js';
-import { fixture } from '../support/fixtures.js';
+import { fixture, fresh } from '../support/fixtures.js';
 import { awsClientConfig, createSqsQueueSubscribedToTopic, describeWithEmulator, receiveAll, snsEnvelope, uniqueName } from './helpers/emulator.js';
 import { accountEnv, isolatedAccount, type IsolatedAccount } from './sweep-account.js';
 
@@ -73,7 +73,7 @@ describeWithEmulator('IAM Identity Center against moto', () => {
     event.detail.eventID = crypto.randomUUID();
     event.detail.recipientAccountId = account.accountId;
     event.detail.requestParameters = { instanceArn, permissionSetArn, managedPolicyArn: policyArn };
-    return event;
+    return fresh(event);
   };
 
   beforeAll(async () => {

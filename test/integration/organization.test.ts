@@ -4,7 +4,7 @@ import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient, ListAttachedRole
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { fixture } from '../support/fixtures.js';
+import { fixture, fresh } from '../support/fixtures.js';
 import { describeWithEmulator, motoEndpoint } from './helpers/emulator.js';
 import { accountEnv, isolatedAccount, type IsolatedAccount } from './sweep-account.js';
 
@@ -70,7 +70,7 @@ describeWithEmulator('organization: a central guard acting in a member account',
     event.account = member.accountId;
     event.detail.recipientAccountId = member.accountId;
     event.detail.requestParameters = { roleName: 'fleet-operator', policyArn: FULL };
-    expect(await handler(event, context(home.accountId))).toEqual({ outcome: 'reverted' });
+    expect(await handler(fresh(event), context(home.accountId))).toEqual({ outcome: 'reverted' });
     expect(await attached(memberIam, 'fleet-operator')).toEqual([]);
     expect(await attached(homeIam, 'fleet-operator')).toEqual([FULL]);
   });

@@ -37,3 +37,11 @@ export function delivered(record: Record<string, unknown>, id = 'c5e2b1a0-1d2e-4
     'detail': record,
   };
 }
+
+/** The delivery as if the call had just been made (its envelope `time` and `eventTime` now): not stale. */
+export function fresh<T>(event: T, at: Date = new Date()): T {
+  const e = event as { time?: string; detail: Record<string, unknown> };
+  e.time = at.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  e.detail.eventTime = e.time;
+  return event;
+}

@@ -43,6 +43,8 @@ export function guardDeps(config: Partial<GuardConfig> = {}): GuardDeps & { logs
     homeAccount: null,
     memberRole: null,
     sweepAccounts: [],
+    // The fixtures were recorded months before HANDLED_AT: staleness has tests of its own (attach-guard-doubt.test.ts).
+    staleAfterMs: 365 * 86_400_000,
     ...config,
   };
   const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };

@@ -3,7 +3,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { fixture } from '../support/fixtures.js';
+import { fixture, fresh } from '../support/fixtures.js';
 
 const saved = { ...process.env };
 afterEach(() => {
@@ -30,7 +30,7 @@ describe('the attach-guard handler module', () => {
     sns.on(PublishCommand).resolves({ MessageId: '1' });
     const handler = await loadHandler({ ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:t', GUARD_MODE: 'remediate', ALLOWLIST_PATH: undefined, LAMBDA_TASK_ROOT: process.cwd() });
     const context = { functionName: 'attach-guard', awsRequestId: 'r', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:f', getRemainingTimeInMillis: () => 1000 } as unknown as Context;
-    await expect(handler(fixture('AttachRolePolicy.eventbridge-full-access'), context)).resolves.toEqual({ outcome: 'reverted' });
+    await expect(handler(fresh(fixture('AttachRolePolicy.eventbridge-full-access')), context)).resolves.toEqual({ outcome: 'reverted' });
     expect(iam.commandCalls(DetachRolePolicyCommand)).toHaveLength(1);
     iam.restore();
     sns.restore();

@@ -97,3 +97,17 @@ describe('loadGuardConfig', () => {
     });
   });
 });
+
+describe('STALE_AFTER', () => {
+  const HOUR = 3_600_000;
+  it('defaults to 24 hours and reads minutes, hours and days', () => {
+    expect(loadGuardConfig(env).staleAfterMs).toBe(24 * HOUR);
+    expect(loadGuardConfig({ ...env, STALE_AFTER: '90m' }).staleAfterMs).toBe(1.5 * HOUR);
+    expect(loadGuardConfig({ ...env, STALE_AFTER: '6h' }).staleAfterMs).toBe(6 * HOUR);
+    expect(loadGuardConfig({ ...env, STALE_AFTER: '7d' }).staleAfterMs).toBe(168 * HOUR);
+  });
+
+  it.each(['24', '1 day', '-1h', '30m', '0h', 'h', '1.5h'])('refuses %j at cold start, naming the variable', (value) => {
+    expect(() => loadGuardConfig({ ...env, STALE_AFTER: value })).toThrow(/STALE_AFTER must be a duration of at least 1 hour such as 24h, 90m or 7d/);
+  });
+});

@@ -58,7 +58,7 @@ describe('sweep digest', () => {
         attachments: 40,
         allowed: 37,
         violations: 3,
-        outcomes: { reverted: 1, 'already-detached': 0, 'not-remediable': 0, 'remediation-failed': 1, 'alert-only': 1, 'dry-run': 0 },
+        outcomes: { reverted: 1, 'already-detached': 0, 'not-remediable': 0, 'remediation-failed': 1, 'alert-only': 1, 'dry-run': 0, stale: 0, unreadable: 0 },
         failures: 1,
       },
       violations: [
