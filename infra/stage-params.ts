@@ -6,6 +6,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, normalize, resolve, sep } from 'node:path';
 import { loadAllowlistDocument } from '../functions/config/allowlist-file.js';
+import { DEFAULT_STALE_AFTER, parseStaleAfter } from '../functions/config/guard-config.js';
 import type { AllowlistDocument } from '../functions/core/allowlist.js';
 import { GUARD_MODES, type GuardMode } from '../functions/core/alert.js';
 
@@ -118,7 +119,7 @@ function cronMinutesApart(expression: string): number {
 /** The stack's parameters (serverless.yml `params.default`); a test keeps the two lists equal. */
 export const PARAM_NAMES = [
   'alertEmail', 'mode', 'allowlist', 'createTrail', 'findingsBus', 'logLevel', 'sweepSchedule',
-  'organizationId', 'memberRoleName', 'memberExternalId', 'sweepAccounts', 'identityCenterRegion',
+  'organizationId', 'memberRoleName', 'memberExternalId', 'sweepAccounts', 'identityCenterRegion', 'staleAfter',
 ] as const;
 
 /** Every `--param` on the command line names a parameter of this stack: a misspelt one would be ignored silently. */
@@ -139,6 +140,13 @@ export function checkStage(value: unknown): string {
   const text = String(value ?? '');
   if (/^[a-zA-Z0-9-]{1,20}$/.test(text)) return text;
   throw new StageParamError(`--stage must be 1 to 20 letters, digits or hyphens (it is part of the functions' role names, which IAM limits to 64 characters); got ${JSON.stringify(value)}`);
+}
+
+/** `staleAfter`: STALE_AFTER, the age beyond which attach-guard alerts on an event instead of acting on it. */
+export function checkStaleAfter(value: unknown): string {
+  const text = String(value ?? '').trim() || DEFAULT_STALE_AFTER;
+  if (parseStaleAfter(text) !== null) return text;
+  throw new StageParamError(`--param="staleAfter=..." must be a duration of at least 1 hour such as 24h (the default), 90m or 7d; got ${JSON.stringify(value)}`);
 }
 
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;

@@ -75,6 +75,7 @@ module.exports = {
   alertEmail: param('alertEmail', (value) => load().checkAlertEmail(value, load().oslsCommand(process.argv))),
   findingsBus: param('findingsBus', (value) => load().checkFindingsBus(value)),
   logLevel: param('logLevel', (value) => load().checkLogLevel(value)),
+  staleAfter: param('staleAfter', (value) => load().checkStaleAfter(value)),
   sweepSchedule: param('sweepSchedule', (value) => load().checkSweepSchedule(value)),
   organizationId: withRole('organizationId', (value, role) => load().checkOrganizationId(value, role)),
   memberRoleName: param('memberRoleName', (value) => load().checkMemberRoleName(value)),

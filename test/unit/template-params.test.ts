@@ -13,6 +13,7 @@ import {
   checkSweepSchedule,
   oslsCommand,
   PARAM_NAMES,
+  checkStaleAfter,
   shippedAllowlistPath,
   StageParamError,
   writeShippedAllowlist,
@@ -67,6 +68,12 @@ describe('stage parameters', () => {
       expect(() => checkIdentityCenterRegion(bad), bad).toThrow(StageParamError);
       expect(() => checkIdentityCenterRegion(bad), bad).toThrow(/identityCenterRegion=.*such as eu-west-1/);
     }
+  });
+
+  it('accepts staleAfter durations of at least an hour, as the functions read STALE_AFTER', () => {
+    expect(checkStaleAfter(undefined)).toBe('24h');
+    for (const value of ['24h', ' 6h ', '90m', '7d']) expect(checkStaleAfter(value)).toBe(value.trim());
+    for (const bad of ['24', '30m', '1 day', '-2h', 'forever']) expect(() => checkStaleAfter(bad), bad).toThrow(/--param="staleAfter=\.\.\." must be a duration of at least 1 hour/);
   });
 
   it('accepts the four log levels in any case', () => {
