@@ -1,6 +1,7 @@
 /** Telling people and tools: the SNS alert, and the finding event on an EventBridge bus. */
 import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { renderSnsMessage, type Alert } from '../core/alert.js';
 import { renderDigestMessage, type Digest } from '../core/digest.js';
 
@@ -30,4 +31,30 @@ export async function putFinding(events: EventBridgeClient, busName: string, ale
   if ((out.FailedEntryCount ?? 0) > 0 || failed) {
     throw new Error(`PutEvents to ${busName} failed: ${failed?.ErrorCode ?? 'unknown'}: ${failed?.ErrorMessage ?? ''}`);
   }
+}
+
+/** Where an alert goes when SNS refuses it, so that what the guard did is kept somewhere other than its log. */
+export interface AlertKeeper {
+  keep(alert: Alert, failure: { readonly name: string; readonly message: string }): Promise<void>;
+}
+
+/**
+ * Keeps undelivered alerts as messages in an SQS queue (the deploy's dead-letter queue): the alert JSON as the body,
+ * `kind=undelivered-alert` and the outcome as attributes. The SQS client is built on first use: only a failed publish
+ * needs it.
+ */
+export function createAlertKeeper(queueUrl: string, client: () => Promise<SQSClient>): AlertKeeper {
+  return {
+    async keep(alert, failure) {
+      const { SendMessageCommand } = await import('@aws-sdk/client-sqs');
+      const attribute = (value: string) => ({ DataType: 'String' as const, StringValue: value.slice(0, 256) || '-' });
+      await (await client()).send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: JSON.stringify(alert),
+          MessageAttributes: { kind: attribute('undelivered-alert'), outcome: attribute(alert.outcome), error: attribute(`${failure.name}: ${failure.message}`) },
+        }),
+      );
+    },
+  };
 }

@@ -35,6 +35,11 @@ export interface GuardConfig {
    * principal may have changed, and a detach could undo an attachment made legitimately since. Default 24 hours.
    */
   readonly staleAfterMs?: number;
+  /**
+   * ALERT_FALLBACK_QUEUE_URL: the SQS queue (the deploy's dead-letter queue) that keeps an alert SNS refused. Absent or
+   * null: such an alert is only logged.
+   */
+  readonly alertFallbackQueueUrl?: string | null;
 }
 
 /** A configuration value is missing or wrong; the message names the variable. */
@@ -54,6 +59,8 @@ const ACCOUNT = /^\d{12}$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 const EXTERNAL_ID = /^[\w+=,.@:\/-]{2,1224}$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+// https://sqs.REGION.amazonaws.com/ACCOUNT/NAME, or an emulator's http://HOST:PORT/ACCOUNT/NAME.
+const QUEUE_URL = /^https?:\/\/[\w.:-]+\/\d{12}\/[\w-]{1,80}(\.fifo)?$/;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -103,6 +110,10 @@ export function loadGuardConfig(env: Env = process.env): GuardConfig {
   const staleAfter = env.STALE_AFTER?.trim() || DEFAULT_STALE_AFTER;
   const staleAfterMs = parseStaleAfter(staleAfter);
   if (staleAfterMs === null) throw new ConfigError(`STALE_AFTER must be a duration of at least 1 hour such as 24h, 90m or 7d; got "${staleAfter}"`);
+  const alertFallbackQueueUrl = env.ALERT_FALLBACK_QUEUE_URL?.trim() || null;
+  if (alertFallbackQueueUrl !== null && !QUEUE_URL.test(alertFallbackQueueUrl)) {
+    throw new ConfigError(`ALERT_FALLBACK_QUEUE_URL must be an SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME), got "${alertFallbackQueueUrl}"`);
+  }
   // The allowlist last: every variable above is checked even when the file is the problem.
   const root = env.LAMBDA_TASK_ROOT ?? process.cwd();
   const path = env.ALLOWLIST_PATH?.trim() || DEFAULT_ALLOWLIST;
@@ -135,6 +146,7 @@ export function loadGuardConfig(env: Env = process.env): GuardConfig {
     sweepAccounts: Object.freeze([...new Set(sweepAccounts)]),
     identityCenterRegion,
     staleAfterMs,
+    alertFallbackQueueUrl,
   });
 }
 

@@ -10,7 +10,7 @@ import { isGoverned } from '../core/catalog.js';
 import type { Decision } from '../core/types.js';
 import type { AccountAccess } from '../aws/accounts.js';
 import { RemediationError } from '../aws/iam.js';
-import { publishAlert, putFinding } from '../aws/notify.js';
+import { publishAlert, putFinding, type AlertKeeper } from '../aws/notify.js';
 import type { IdentityCenterAccess } from '../aws/sso.js';
 import type { GuardConfig } from '../config/guard-config.js';
 import { remediate } from './remediate.js';
@@ -39,6 +39,8 @@ export interface GuardDeps {
   readonly identityCenter?: IdentityCenterAccess;
   readonly sns: SNSClient;
   readonly events: EventBridgeClient | null;
+  /** Where an alert SNS refused is kept (ALERT_FALLBACK_QUEUE_URL); without it, only the error log line says so. */
+  readonly undelivered?: AlertKeeper | null;
   readonly logger: GuardLogger;
   readonly metrics: GuardMetrics;
   readonly now: () => Date;
@@ -167,11 +169,38 @@ async function notify(
   const alert = buildAlert({ ...subject, decision, outcome, mode: deps.config.mode, handledAt: deps.now(), ...(error ? { error } : {}) });
   try {
     await publishAlert(deps.sns, deps.config.alertTopicArn, alert);
-    if (deps.events && deps.config.findingsBusName) await putFinding(deps.events, deps.config.findingsBusName, alert);
   } catch (failure) {
     // The retry will find the policy already detached and say so: record here what this attempt really did.
-    deps.logger.error('alert not delivered', { eventId: subject.event.eventId, outcome, error: { name: (failure as Error).name, message: (failure as Error).message } });
+    const refused = describe(failure);
+    deps.metrics.addMetric('UndeliveredAlerts', 'Count', 1);
+    deps.logger.error('alert not delivered', { eventId: subject.event.eventId, outcome, error: refused });
+    await keepAlert(alert, refused, deps);
     throw failure;
+  }
+  if (deps.events && deps.config.findingsBusName) {
+    try {
+      await putFinding(deps.events, deps.config.findingsBusName, alert);
+    } catch (failure) {
+      // The alert is out: failing now would make the retry send it again. The metric and its alarm tell people.
+      deps.metrics.addMetric('FindingFailures', 'Count', 1);
+      deps.logger.error('finding not put', { eventId: subject.event.eventId, outcome, error: describe(failure) });
+    }
   }
   return { outcome, alert };
 }
+
+/** Keeps an alert SNS refused in the fallback queue; when that fails too, the alert itself goes to the error log. */
+async function keepAlert(alert: Alert, refused: { name: string; message: string }, deps: GuardDeps): Promise<void> {
+  if (!deps.undelivered) {
+    deps.logger.error('alert not kept', { reason: 'no fallback queue (ALERT_FALLBACK_QUEUE_URL)', alert });
+    return;
+  }
+  try {
+    await deps.undelivered.keep(alert, refused);
+    deps.logger.warn('alert kept in the fallback queue', { eventId: alert.eventId, outcome: alert.outcome });
+  } catch (failure) {
+    deps.logger.error('alert not kept', { error: describe(failure), alert });
+  }
+}
+
+const describe = (error: unknown): { name: string; message: string } => ({ name: (error as Error).name, message: (error as Error).message });

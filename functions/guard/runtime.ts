@@ -4,9 +4,11 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient, type IAMClientConfig } from '@aws-sdk/client-iam';
 import { SNSClient } from '@aws-sdk/client-sns';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { PARTITIONS, type Partition } from '../core/arn.js';
 import { createAccountAccess } from '../aws/accounts.js';
+import { createAlertKeeper } from '../aws/notify.js';
 import { createIdentityCenterAccess } from '../aws/sso.js';
 import { loadGuardConfig } from '../config/guard-config.js';
 import type { GuardDeps } from './respond.js';
@@ -28,6 +30,7 @@ export function createRuntime(functionName: string, env: NodeJS.ProcessEnv = pro
   // The SDK reads AWS_ENDPOINT_URL itself, so the same code runs against an emulator.
   const iam = new IAMClient(iamConfig);
   let sts: STSClient | undefined;
+  let sqs: SQSClient | undefined;
   const deps: GuardDeps = {
     config,
     iam,
@@ -43,6 +46,8 @@ export function createRuntime(functionName: string, env: NodeJS.ProcessEnv = pro
     identityCenter: createIdentityCenterAccess(),
     sns: new SNSClient({}),
     events: config.findingsBusName ? new EventBridgeClient({}) : null,
+    // Built on first use: only an alert SNS refused needs SQS.
+    undelivered: config.alertFallbackQueueUrl ? createAlertKeeper(config.alertFallbackQueueUrl, async () => (sqs ??= new (await import('@aws-sdk/client-sqs')).SQSClient({}))) : null,
     logger,
     metrics: { addMetric: (name, _unit, value) => metrics.addMetric(name, MetricUnit.Count, value) },
     now: () => new Date(),

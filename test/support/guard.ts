@@ -2,8 +2,10 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { parseAllowlist } from '../../functions/core/allowlist.js';
 import type { GuardConfig } from '../../functions/config/guard-config.js';
+import { createAlertKeeper } from '../../functions/aws/notify.js';
 import { createIdentityCenterAccess } from '../../functions/aws/sso.js';
 import type { GuardDeps } from '../../functions/guard/respond.js';
 
@@ -54,6 +56,7 @@ export function guardDeps(config: Partial<GuardConfig> = {}): GuardDeps & { logs
     identityCenter: createIdentityCenterAccess({ credentials, maxAttempts: 1 }),
     sns: new SNSClient({ region: 'us-east-1', credentials, maxAttempts: 1 }),
     events: fullConfig.findingsBusName ? new EventBridgeClient({ region: 'us-east-1', credentials, maxAttempts: 1 }) : null,
+    undelivered: fullConfig.alertFallbackQueueUrl ? createAlertKeeper(fullConfig.alertFallbackQueueUrl, async () => new SQSClient({ region: 'us-east-1', credentials, maxAttempts: 1 })) : null,
     logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
     metrics: { counts, addMetric: (name, _unit, value) => void (counts[name] = (counts[name] ?? 0) + value) },
     now: () => HANDLED_AT,

@@ -10,6 +10,7 @@ import {
   UnmodifiableEntityException,
 } from '@aws-sdk/client-iam';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -22,12 +23,15 @@ import { guardDeps, TOPIC } from '../support/guard.js';
 const iam = mockClient(IAMClient);
 const sns = mockClient(SNSClient);
 const events = mockClient(EventBridgeClient);
+const sqs = mockClient(SQSClient);
+const QUEUE = 'https://sqs.us-east-1.amazonaws.com/123456789012/iot-policy-guard-dev-dead-letters';
 const validateAlert = new Ajv2020({ allErrors: true }).compile(JSON.parse(readFileSync('infra/alert.schema.json', 'utf8')));
 
 beforeEach(() => {
   iam.reset();
   sns.reset();
   events.reset();
+  sqs.reset();
   sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
   events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
 });
@@ -130,6 +134,33 @@ describe('attach-guard: violations with action remediate', () => {
     sns.on(PublishCommand).rejects(Object.assign(new Error('KMS key disabled'), { name: 'KMSDisabled' }));
     await expect(handleAttachEvent(fixture(FULL_ACCESS), guardDeps())).rejects.toThrow('KMS key disabled');
   });
+
+  it('keeps the alert in the fallback queue when SNS refuses it after a detach: "reverted" is never only a log line', async () => {
+    iam.on(DetachRolePolicyCommand).resolves({});
+    sns.on(PublishCommand).rejects(Object.assign(new Error('KMS key disabled'), { name: 'KMSDisabled' }));
+    sqs.on(SendMessageCommand).resolves({ MessageId: 'q-1' });
+    const deps = guardDeps({ alertFallbackQueueUrl: QUEUE });
+    await expect(handleAttachEvent(fixture(FULL_ACCESS), deps)).rejects.toThrow('KMS key disabled');
+    const [send] = sqs.commandCalls(SendMessageCommand);
+    expect(send!.args[0].input).toMatchObject({
+      QueueUrl: QUEUE,
+      MessageAttributes: { kind: { DataType: 'String', StringValue: 'undelivered-alert' }, outcome: { DataType: 'String', StringValue: 'reverted' } },
+    });
+    const kept = JSON.parse(send!.args[0].input.MessageBody!) as Alert;
+    expect(validateAlert(kept), JSON.stringify(validateAlert.errors)).toBe(true);
+    expect(kept).toMatchObject({ outcome: 'reverted', principal: { type: 'role', name: 'iot-fleet-operator' } });
+    expect(deps.metrics.counts).toMatchObject({ Reverted: 1, UndeliveredAlerts: 1 });
+    expect(deps.logs.find((l) => l.message === 'alert kept in the fallback queue')?.fields).toMatchObject({ outcome: 'reverted' });
+  });
+
+  it('logs the alert itself at error level when the fallback queue refuses it too', async () => {
+    iam.on(DetachRolePolicyCommand).resolves({});
+    sns.on(PublishCommand).rejects(Object.assign(new Error('KMS key disabled'), { name: 'KMSDisabled' }));
+    sqs.on(SendMessageCommand).rejects(Object.assign(new Error('access denied'), { name: 'AccessDenied' }));
+    const deps = guardDeps({ alertFallbackQueueUrl: QUEUE });
+    await expect(handleAttachEvent(fixture(FULL_ACCESS), deps)).rejects.toThrow('KMS key disabled');
+    expect(deps.logs.find((l) => l.message === 'alert not kept')).toMatchObject({ level: 'error', fields: { alert: expect.objectContaining({ outcome: 'reverted' }) } });
+  });
 });
 
 describe('attach-guard: other verdicts and modes', () => {
@@ -222,10 +253,15 @@ describe('attach-guard: the finding event', () => {
     ]);
   });
 
-  it('fails the invocation when the bus rejects the finding', async () => {
+  it('a findings-bus failure after the alert went out does not fail the invocation (a retry would alert twice): logged and counted', async () => {
     iam.on(DetachRolePolicyCommand).resolves({});
     events.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'oops' }] });
-    await expect(handleAttachEvent(fixture(FULL_ACCESS), guardDeps({ findingsBusName: 'security-findings' }))).rejects.toThrow(/PutEvents to security-findings failed: InternalFailure/);
+    const deps = guardDeps({ findingsBusName: 'security-findings' });
+    const response = await handleAttachEvent(fixture(FULL_ACCESS), deps);
+    expect(response.outcome).toBe('reverted');
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+    expect(deps.metrics.counts).toMatchObject({ FindingFailures: 1 });
+    expect(deps.logs.find((l) => l.message === 'finding not put')).toMatchObject({ level: 'error', fields: { error: expect.objectContaining({ message: expect.stringMatching(/InternalFailure/) }) } });
   });
 
   it('puts nothing without a bus', async () => {

@@ -38,6 +38,7 @@ describe('loadGuardConfig', () => {
     [{ ALERT_TOPIC_ARN: undefined }, /ALERT_TOPIC_ARN is required/],
     [{ ALERT_TOPIC_ARN: 'alerts' }, /ALERT_TOPIC_ARN must be an SNS topic ARN/],
     [{ GUARD_MODE: 'revert' }, /GUARD_MODE must be one of alert, remediate, dry-run; got "revert"/],
+    [{ ALERT_FALLBACK_QUEUE_URL: 'dead-letters' }, /ALERT_FALLBACK_QUEUE_URL must be an SQS queue URL/],
     [{ GOVERNED_SCOPE: 'all' }, /GOVERNED_SCOPE must be one of aws-iot, seed/],
     [{ ALERT_ON_FAILED_ATTEMPTS: 'yes' }, /ALERT_ON_FAILED_ATTEMPTS must be one of true, false/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],

@@ -65,6 +65,7 @@ beforeAll(async () => {
     createTrail: 'true',
     sweepSchedule: OTHER_SCHEDULE,
     identityCenterRegion: IDENTITY_CENTER_REGION,
+    staleAfter: '6h',
   });
   console.info(`osls package: ${alert.millis} ms (alert), ${alertIdc.millis} ms (alert, Identity Center), ${remediate.millis} ms (remediate)`);
 }, 360_000);
@@ -125,6 +126,8 @@ describe('attach-guard function', () => {
       MEMBER_EXTERNAL_ID: '',
       SWEEP_ACCOUNTS: { 'Fn::If': ['Remediate', '', ''] },
       IDENTITY_CENTER_REGION: '',
+      STALE_AFTER: '24h',
+      ALERT_FALLBACK_QUEUE_URL: { Ref: 'DeadLetterQueue' },
     });
     expect(SHIPPED_ALLOWLIST).toBe('.build/infra/allowlist.json');
     expect(env(remediate.template)).toMatchObject({
@@ -132,6 +135,7 @@ describe('attach-guard function', () => {
       ALLOWLIST_PATH: OTHER_SHIPPED,
       FINDINGS_BUS_NAME: 'security-findings',
       IDENTITY_CENTER_REGION: IDENTITY_CENTER_REGION,
+      STALE_AFTER: '6h',
     });
   });
 
@@ -161,6 +165,7 @@ describe('attach-guard function', () => {
     const lambdaEnv = {
       ...(substitutePseudoParameters(env(remediate.template)) as Record<string, unknown>),
       ALERT_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:iot-policy-guard-dev-alerts`,
+      ALERT_FALLBACK_QUEUE_URL: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/iot-policy-guard-dev-dead-letters`,
       HOME_ACCOUNT_ID: ACCOUNT,
       SWEEP_ACCOUNTS: '',
     };
@@ -244,7 +249,7 @@ describe('sweep function', () => {
 
   it('starts from its unzipped package alone, with the shipped JSON allowlist', async () => {
     const taskRoot = unzip(alert.artifact('sweep'), join(root, 'task-sweep'));
-    const lambdaEnv = { ...(env(alert.template, SWEEP) as Record<string, string>), ALERT_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:alerts`, HOME_ACCOUNT_ID: ACCOUNT, SWEEP_ACCOUNTS: '' };
+    const lambdaEnv = { ...(env(alert.template, SWEEP) as Record<string, string>), ALERT_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:alerts`, ALERT_FALLBACK_QUEUE_URL: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/dead-letters`, HOME_ACCOUNT_ID: ACCOUNT, SWEEP_ACCOUNTS: '' };
     const started = await coldStart(taskRoot, 'functions/sweep/handler.mjs', lambdaEnv);
     expect(started.error).toBe('');
     expect(started.configuration).toMatchObject({ mode: 'alert', allowlist: join(taskRoot, SHIPPED_ALLOWLIST), entries: 0 });
@@ -402,6 +407,7 @@ describe('least privilege', () => {
     expect(statements.map((s) => [s.Sid, s.Action, s.Sid === 'ListGovernedPolicyHolders' ? 'the catalog' : s.Resource])).toEqual([
       ['WriteOwnLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::GetAtt': ['SweepLogGroup', 'Arn'] }],
       ['PublishAlerts', 'sns:Publish', { Ref: 'AlertTopic' }],
+      ['KeepUndeliveredAlerts', 'sqs:SendMessage', { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] }],
       ['UseAlertKey', ['kms:Decrypt', 'kms:GenerateDataKey'], { 'Fn::GetAtt': ['AlertKey', 'Arn'] }],
       ['ListAttachedPolicies', ['iam:ListPolicies'], ['*']],
       ['ListGovernedPolicyHolders', ['iam:ListEntitiesForPolicy'], 'the catalog'],
@@ -437,7 +443,7 @@ describe('least privilege', () => {
 
   it('gives the sweep no write permission in alert mode: no IAM action but the two reads', () => {
     const actions = effectiveStatements(alert.template, 'SweepRole').flatMap((s) => [s.Action].flat());
-    expect([...new Set(actions)].sort()).toEqual(['iam:ListEntitiesForPolicy', 'iam:ListPolicies', 'kms:Decrypt', 'kms:GenerateDataKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish']);
+    expect([...new Set(actions)].sort()).toEqual(['iam:ListEntitiesForPolicy', 'iam:ListPolicies', 'kms:Decrypt', 'kms:GenerateDataKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish', 'sqs:SendMessage']);
   });
 
   it('keeps each function role’s inline policies under IAM’s size limit, in the longest partition', () => {
@@ -567,10 +573,10 @@ describe('IAM Identity Center (identityCenterRegion)', () => {
       Action: 'sso:DescribePermissionSet',
       Resource: [INSTANCES, PERMISSION_SETS],
     });
-    // Nothing else changes in alert mode: the sweep still reads and publishes, nothing more.
+    // Nothing else changes in alert mode: the sweep still reads and publishes (or keeps an undelivered alert), nothing more.
     const actions = effectiveStatements(alertIdc.template, 'SweepRole').flatMap((s) => [s.Action].flat());
     expect([...new Set(actions)].sort()).toEqual(
-      ['iam:ListEntitiesForPolicy', 'iam:ListPolicies', 'kms:Decrypt', 'kms:GenerateDataKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish', ...SSO_READS].sort(),
+      ['iam:ListEntitiesForPolicy', 'iam:ListPolicies', 'kms:Decrypt', 'kms:GenerateDataKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish', 'sqs:SendMessage', ...SSO_READS].sort(),
     );
     expect(alertIdc.template.Resources.IdentityCenterRemediationPolicy?.Condition).toBe('RemediateIdentityCenter');
   });
