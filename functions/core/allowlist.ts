@@ -7,7 +7,7 @@
 import type { Document, LineCounter } from 'yaml';
 import * as z from 'zod/mini';
 import { parsePolicyArn, qualifiedName, type PolicyArn } from './arn.js';
-import { catalogPoliciesNamed, CATALOG, hasIotPrefix } from './catalog.js';
+import { catalogPoliciesNamed, CATALOG, hasIotPrefix, sameName } from './catalog.js';
 import { compileArnGlob, compileGlob, type GlobMatcher } from './glob.js';
 import { described } from './zod.js';
 import type { Mode, PrincipalType, Scope } from './types.js';
@@ -439,7 +439,7 @@ function policyMatcher(policy: string, report: (message: string) => void): ((arn
       return null;
     }
     return (arn) =>
-      arn.partition === wanted.partition && arn.account === 'aws' && arn.path === wanted.path && arn.name === wanted.name;
+      arn.partition === wanted.partition && arn.account === 'aws' && arn.path === wanted.path && sameName(arn.name, wanted.name);
   }
   const slash = policy.lastIndexOf('/');
   const name = policy.slice(slash + 1);
@@ -455,7 +455,7 @@ function policyMatcher(policy: string, report: (message: string) => void): ((arn
     return null;
   }
   const paths = new Set(known.map((p) => p.path));
-  return (arn) => arn.account === 'aws' && arn.name === name && paths.has(arn.path);
+  return (arn) => arn.account === 'aws' && sameName(arn.name, name) && paths.has(arn.path);
 }
 
 /** A `permission-set/arn:...` principal must be a permission set ARN glob. */

@@ -16,21 +16,29 @@ export { CATALOG, CATALOG_COMPILED, type CatalogPolicy, type Risk } from './cata
 
 const IOT_PREFIX = 'awsiot';
 
-const byQualifiedName = new Map<string, CatalogPolicy>(CATALOG.map((p) => [`${p.path}${p.name}`, p]));
+// Keyed by the name in lower case: a policy named in any letter case is the policy it names (whether IAM accepts such a
+// spelling is not known, so the guard never lets one slip through). Paths stay exact.
+const key = (name: string): string => name.toLowerCase();
+const byQualifiedName = new Map<string, CatalogPolicy>(CATALOG.map((p) => [`${p.path}${key(p.name)}`, p]));
 const byName = new Map<string, CatalogPolicy[]>();
-for (const p of CATALOG) byName.set(p.name, [...(byName.get(p.name) ?? []), p]);
+for (const p of CATALOG) byName.set(key(p.name), [...(byName.get(key(p.name)) ?? []), p]);
 
 /** The ten seed policies. */
 export const SEED_POLICIES: readonly CatalogPolicy[] = CATALOG.filter((p) => p.seed);
 
-/** The catalog entry for a parsed AWS managed policy ARN (exact path and name), if any. */
+/** The catalog entry for a parsed AWS managed policy ARN (exact path, name in any letter case), if any. */
 export function findCatalogPolicy(arn: PolicyArn): CatalogPolicy | undefined {
-  return arn.account === 'aws' ? byQualifiedName.get(`${arn.path}${arn.name}`) : undefined;
+  return arn.account === 'aws' ? byQualifiedName.get(`${arn.path}${key(arn.name)}`) : undefined;
 }
 
-/** Catalog entries with this exact name (any path). */
+/** Catalog entries with this name, in any letter case (any path). */
 export function catalogPoliciesNamed(name: string): readonly CatalogPolicy[] {
-  return byName.get(name) ?? [];
+  return byName.get(key(name)) ?? [];
+}
+
+/** Whether two policy names name the same policy: letter case does not count. */
+export function sameName(a: string, b: string): boolean {
+  return key(a) === key(b);
 }
 
 /** True when an AWS managed policy name falls under the `aws-iot` prefix rule. */
