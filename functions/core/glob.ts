@@ -9,7 +9,22 @@
  */
 export type GlobMatcher = (text: string) => boolean;
 
-const escape = (c: string): string => c.replace(/[\\^$.|+()[\]{}*?]/g, '\\$&');
+/**
+ * What one step of a compiled glob consumes: a character class (`any`, `field`: anything but `:`, `segment`: anything
+ * but `:` and `/`) or one literal character.
+ */
+type Accepts = { readonly kind: 'any' | 'field' | 'segment' } | { readonly kind: 'char'; readonly char: string };
+
+interface Step {
+  readonly accepts: Accepts;
+  /** A star: repeats (any number of times, none included), instead of consuming once and moving on. */
+  readonly star: boolean;
+  /** `**\/`: besides the next step, the step after it may come next (the star and its slash match nothing). */
+  readonly optional?: boolean;
+}
+
+const step = (accepts: Accepts, star = false, optional = false): Step => ({ accepts, star, optional });
+const literal = (char: string): Step => step({ kind: 'char', char });
 
 /** Compiles a name glob (`*`, `?`; case-insensitive). */
 export function compileGlob(pattern: string): GlobMatcher {
@@ -17,27 +32,72 @@ export function compileGlob(pattern: string): GlobMatcher {
     const wanted = pattern.toLowerCase();
     return (text) => text.toLowerCase() === wanted;
   }
-  const source = [...pattern].map((c) => (c === '*' ? '[\\s\\S]*' : c === '?' ? '[\\s\\S]' : escape(c))).join('');
-  const re = new RegExp(`^${source}$`, 'iu');
-  return (text) => re.test(text);
+  const steps = [...pattern.toLowerCase()].map((c) => (c === '*' ? step({ kind: 'any' }, true) : c === '?' ? step({ kind: 'any' }) : literal(c)));
+  return (text) => run(steps, text.toLowerCase());
 }
 
 /** Compiles an ARN glob: `*` and `?` within one `:` field and `/` segment, `**` across segments; case-sensitive. */
 export function compileArnGlob(pattern: string): GlobMatcher {
-  let source = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*' && pattern[i + 1] === '*' && pattern[i + 2] === '/') {
+  const chars = [...pattern];
+  const steps: Step[] = [];
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i]!;
+    if (c === '*' && chars[i + 1] === '*' && chars[i + 2] === '/') {
       // A double star and a slash: any number of path segments, none included (a role at the default path).
-      source += '(?:[^:]*/)?';
+      steps.push(step({ kind: 'field' }, true, true), literal('/'));
       i += 2;
-    } else if (c === '*' && pattern[i + 1] === '*') {
-      source += '[^:]*';
+    } else if (c === '*' && chars[i + 1] === '*') {
+      steps.push(step({ kind: 'field' }, true));
       i++;
-    } else if (c === '*') source += '[^:/]*';
-    else if (c === '?') source += '[^:/]';
-    else source += escape(c);
+    } else if (c === '*') steps.push(step({ kind: 'segment' }, true));
+    else if (c === '?') steps.push(step({ kind: 'segment' }));
+    else steps.push(literal(c));
   }
-  const re = new RegExp(`^${source}$`, 'u');
-  return (text) => re.test(text);
+  return (text) => run(steps, text);
+}
+
+function accepts(a: Accepts, c: string): boolean {
+  switch (a.kind) {
+    case 'any':
+      return true;
+    case 'field':
+      return c !== ':';
+    case 'segment':
+      return c !== ':' && c !== '/';
+    case 'char':
+      return c === a.char;
+  }
+}
+
+/**
+ * Runs the glob as a nondeterministic automaton over the text's code points, keeping the set of steps that could be
+ * next: time O(text × pattern), never the exponential backtracking of a regular expression with several stars.
+ */
+function run(steps: readonly Step[], text: string): boolean {
+  const end = steps.length;
+  let current = new Uint8Array(end + 1);
+  let next = new Uint8Array(end + 1);
+  // Adds a state and every state reachable from it without consuming (past stars, which may match nothing).
+  const enter = (set: Uint8Array, from: number): void => {
+    for (let i = from; i <= end && set[i] === 0; i++) {
+      set[i] = 1;
+      const s = steps[i];
+      if (s?.optional) enter(set, i + 2);
+      if (!s?.star) return;
+    }
+  };
+  enter(current, 0);
+  for (const c of text) {
+    next.fill(0);
+    let any = false;
+    for (let i = 0; i < end; i++) {
+      const s = steps[i]!;
+      if (current[i] === 0 || !accepts(s.accepts, c)) continue;
+      enter(next, s.star ? i : i + 1);
+      any = true;
+    }
+    if (!any) return false;
+    [current, next] = [next, current];
+  }
+  return current[end] === 1;
 }
