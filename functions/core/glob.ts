@@ -16,14 +16,14 @@ export type GlobMatcher = (text: string) => boolean;
 type Accepts = { readonly kind: 'any' | 'field' | 'segment' } | { readonly kind: 'char'; readonly char: string };
 
 interface Step {
-  readonly accepts: Accepts;
+  /** null: a step that consumes nothing and leads on to the next step or `skip` steps further (`**\/` matching none). */
+  readonly accepts: Accepts | null;
   /** A star: repeats (any number of times, none included), instead of consuming once and moving on. */
   readonly star: boolean;
-  /** `**\/`: besides the next step, the step after it may come next (the star and its slash match nothing). */
-  readonly optional?: boolean;
+  readonly skip?: number;
 }
 
-const step = (accepts: Accepts, star = false, optional = false): Step => ({ accepts, star, optional });
+const step = (accepts: Accepts, star = false): Step => ({ accepts, star });
 const literal = (char: string): Step => step({ kind: 'char', char });
 
 /** Compiles a name glob (`*`, `?`; case-insensitive). */
@@ -44,7 +44,7 @@ export function compileArnGlob(pattern: string): GlobMatcher {
     const c = chars[i]!;
     if (c === '*' && chars[i + 1] === '*' && chars[i + 2] === '/') {
       // A double star and a slash: any number of path segments, none included (a role at the default path).
-      steps.push(step({ kind: 'field' }, true, true), literal('/'));
+      steps.push({ accepts: null, star: false, skip: 3 }, step({ kind: 'field' }, true), literal('/'));
       i += 2;
     } else if (c === '*' && chars[i + 1] === '*') {
       steps.push(step({ kind: 'field' }, true));
@@ -56,8 +56,10 @@ export function compileArnGlob(pattern: string): GlobMatcher {
   return (text) => run(steps, text);
 }
 
-function accepts(a: Accepts, c: string): boolean {
-  switch (a.kind) {
+function accepts(a: Accepts | null, c: string): boolean {
+  switch (a?.kind) {
+    case undefined:
+      return false;
     case 'any':
       return true;
     case 'field':
@@ -82,8 +84,8 @@ function run(steps: readonly Step[], text: string): boolean {
     for (let i = from; i <= end && set[i] === 0; i++) {
       set[i] = 1;
       const s = steps[i];
-      if (s?.optional) enter(set, i + 2);
-      if (!s?.star) return;
+      if (s?.skip !== undefined) enter(set, i + s.skip);
+      else if (!s?.star) return;
     }
   };
   enter(current, 0);

@@ -6,16 +6,19 @@ import { describe, expect, it } from 'vitest';
 import { compileArnGlob, compileGlob } from '../../functions/core/glob.js';
 import { referenceArnGlob, referenceGlob } from '../support/glob-reference.js';
 
-const patternChar = fc.constantFrom('a', 'b', 'A', '-', '.', '*', '*', '?', '/', ':', 'é');
+// Patterns from tokens, so that the double star and the double star with its slash come up often.
+const token = fc.constantFrom('a', 'b', 'A', '-', '.', '*', '**', '**/', '?', '/', ':', 'é');
 const textChar = fc.constantFrom('a', 'b', 'A', 'B', '-', '.', '/', ':', 'é', 'É');
-const pattern = fc.array(patternChar, { maxLength: 12 }).map((cs) => cs.join(''));
+const pattern = fc.array(token, { maxLength: 8 }).map((ts) => ts.join(''));
 const randomText = fc.array(textChar, { maxLength: 16 }).map((cs) => cs.join(''));
 /** A text made from the pattern, wildcards filled at random: most of these match, so both answers get exercised. */
 const textFor = (p: string) =>
   fc.array(fc.array(textChar, { maxLength: 3 }), { minLength: p.length, maxLength: p.length }).map((fills) =>
     [...p].map((c, i) => (c === '*' ? fills[i]!.join('') : c === '?' ? (fills[i]![0] ?? 'a') : c)).join(''),
   );
-const cases = pattern.chain((p) => fc.tuple(fc.constant(p), fc.oneof(randomText, textFor(p))));
+/** Such a text with one character dropped: a near miss. */
+const nearMiss = (p: string) => fc.tuple(textFor(p), fc.nat()).map(([t, n]) => (t.length === 0 ? t : [...t].filter((_, i) => i !== n % t.length).join('')));
+const cases = pattern.chain((p) => fc.tuple(fc.constant(p), fc.oneof(randomText, textFor(p), nearMiss(p))));
 
 describe('glob matching agrees with the reference regex', () => {
   it('name globs, 10,000 cases', () => {
@@ -48,6 +51,12 @@ describe('glob matching finishes the inputs that made the regex backtrack', () =
   it('*a*a*a*a*a*a*b against 64 a', () => {
     expect(compileGlob('*a*a*a*a*a*a*b')('a'.repeat(64))).toBe(false);
     expect(compileGlob('*a*a*a*a*a*a*b')(`${'a'.repeat(64)}b`)).toBe(true);
+  });
+
+  it('a double star and its slash match whole segments or none, never part of a name', () => {
+    expect(compileArnGlob('**/a')('xa')).toBe(false);
+    expect(compileArnGlob('**/a')('x/a')).toBe(true);
+    expect(compileArnGlob('**/a')('a')).toBe(true);
   });
 
   it('an attachedBy ARN glob of many double stars against a deep path', () => {
