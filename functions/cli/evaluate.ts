@@ -1,6 +1,6 @@
 /** Replays CloudTrail documents through the decision core: the engine behind `iot-policy-guard evaluate`. */
 import type { Allowlist } from '../core/allowlist.js';
-import { isDigestDocument, isRecognisedDocument, readAttachEvent, recordsIn } from '../core/cloudtrail.js';
+import { isDigestDocument, isRecognisedDocument, MAX_NESTING, nestsDeeperThan, readAttachEvent, recordsIn } from '../core/cloudtrail.js';
 import { decide } from '../core/decide.js';
 import type { AttachEvent, Decision, Scope, Verdict } from '../core/types.js';
 import type { SourceItem } from './sources.js';
@@ -79,6 +79,11 @@ export async function* evaluateSources(
         summary.query = { queryExecutionId: item.queryExecutionId, bytesScanned: item.bytesScanned, pages: item.pages };
         break;
       case 'document':
+        if (nestsDeeperThan(item.doc)) {
+          summary.unrecognisedDocuments++;
+          summary.problems.push({ source: item.source, message: `nested deeper than ${MAX_NESTING} levels: not CloudTrail data` });
+          break;
+        }
         if (isDigestDocument(item.doc)) {
           summary.digestFiles++;
           break;

@@ -320,6 +320,11 @@ function compile(
   const problem = (path: readonly PropertyKey[], message: string): void => {
     problems.push({ ...describePath(path, raw), line: lineOfPath(path), message });
   };
+  // Refused before anything reads the file: such a key is dropped or misread by the code below (zod, Object.entries).
+  for (const path of prototypeKeys(raw)) {
+    problem(path, `key "${String(path[path.length - 1])}" is not allowed: it names a property of every JavaScript object`);
+  }
+  if (problems.length > 0) throw new AllowlistError(source, problems);
 
   const parsed = allowlistSchema.safeParse(raw);
   if (!parsed.success) {
@@ -397,6 +402,27 @@ function compile(
     allow: Object.freeze(allow),
   });
   return { allowlist, document: parsed.data };
+}
+
+const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor']);
+
+/** The paths of every `__proto__` or `constructor` key, at any depth (an iterative walk). */
+function prototypeKeys(raw: unknown): PropertyKey[][] {
+  const found: PropertyKey[][] = [];
+  const stack: { value: unknown; path: PropertyKey[] }[] = [{ value: raw, path: [] }];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const { value, path } = item;
+    if (value === null || typeof value !== 'object') continue;
+    if (Array.isArray(value)) {
+      value.forEach((child, index) => stack.push({ value: child, path: [...path, index] }));
+      continue;
+    }
+    for (const key of Object.getOwnPropertyNames(value)) {
+      if (PROTOTYPE_KEYS.has(key)) found.push([...path, key]);
+      else stack.push({ value: (value as Record<string, unknown>)[key], path: [...path, key] });
+    }
+  }
+  return found.reverse();
 }
 
 /** Where a path of the file is, for a problem: the entry (with its principal) and field, `modes`, or the top level. */

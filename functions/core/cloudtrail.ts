@@ -93,6 +93,24 @@ export function* recordsIn(doc: unknown, depth = 0): Generator<DocumentItem> {
   }
 }
 
+/** Deeper than any list of CloudTrail data nests (a list of records, envelopes or strings is one level). */
+export const MAX_NESTING = 64;
+
+/**
+ * True when lists in the document nest deeper than `max` levels: a `[[[…]]]` bomb, which JSON.parse takes and which
+ * would overflow the stack of code that walks lists. Only lists are followed (iteratively), because the reader walks
+ * only lists; it reads a record's fields by name and never descends into their values, so a deep value inside a record
+ * costs nothing, and checking it would cost a walk of every record.
+ */
+export function nestsDeeperThan(doc: unknown, max: number = MAX_NESTING): boolean {
+  const stack: { list: readonly unknown[]; depth: number }[] = Array.isArray(doc) ? [{ list: doc, depth: 1 }] : [];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    if (item.depth > max) return true;
+    for (const child of item.list) if (Array.isArray(child)) stack.push({ list: child, depth: item.depth + 1 });
+  }
+  return false;
+}
+
 /** True when the document is one of the forms recordsIn understands (a list counts when it holds one). */
 export function isRecognisedDocument(doc: unknown): boolean {
   if (Array.isArray(doc)) return doc.length === 0 || doc.some((e) => typeof e === 'string' || isRecognisedDocument(e));
