@@ -1,6 +1,7 @@
 /** What a function builds once per container: configuration, logger, metrics and SDK clients. */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { MetricsOptions } from '@aws-lambda-powertools/metrics/types';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient, type IAMClientConfig } from '@aws-sdk/client-iam';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -26,7 +27,7 @@ export interface Runtime {
 export function createRuntime(functionName: string, env: NodeJS.ProcessEnv = process.env, iamConfig: IAMClientConfig = {}): Runtime {
   const logger = new Logger({ serviceName: SERVICE_NAME, logLevel: (env.LOG_LEVEL?.toUpperCase() as 'INFO' | undefined) ?? 'INFO', persistentKeys: { function: functionName } });
   const config = loadGuardConfig(env);
-  const metrics = new Metrics({ namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName: SERVICE_NAME });
+  const metrics = new Metrics({ namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName: SERVICE_NAME, logger: metricsLogger(logger) });
   // The SDK reads AWS_ENDPOINT_URL itself, so the same code runs against an emulator.
   const iam = new IAMClient(iamConfig);
   let sts: STSClient | undefined;
@@ -65,6 +66,26 @@ export function createRuntime(functionName: string, env: NodeJS.ProcessEnv = pro
     identityCenterRegion: config.identityCenterRegion ?? null,
   });
   return { logger, metrics, deps };
+}
+
+// Powertools warns on every flush without metrics; most invocations (an allowed or not-governed event) have none.
+const NO_METRICS = 'No application metrics to publish';
+
+/**
+ * The logger Powertools Metrics reports its own problems to (its `logger` option): ours, with the warning about an
+ * empty flush at debug level. The metrics themselves never go through it (EMF goes straight to stdout).
+ */
+function metricsLogger(logger: Logger): NonNullable<MetricsOptions['logger']> {
+  const forward = (log: (message: string, ...extra: { detail: unknown }[]) => void) => (...content: unknown[]) =>
+    log.call(logger, String(content[0] ?? ''), ...content.slice(1).map((detail) => ({ detail })));
+  const warn = forward(logger.warn);
+  return {
+    trace: forward(logger.debug),
+    debug: forward(logger.debug),
+    info: forward(logger.info),
+    warn: (...content: unknown[]) => (String(content[0] ?? '').startsWith(NO_METRICS) ? logger.debug(String(content[0])) : warn(...content)),
+    error: forward(logger.error),
+  };
 }
 
 /** The partition of an ARN such as the alert topic's: where member roles are assumed. */

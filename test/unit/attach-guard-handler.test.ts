@@ -3,7 +3,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { fixture, fresh } from '../support/fixtures.js';
+import { delivered, fixture, fresh } from '../support/fixtures.js';
 
 const saved = { ...process.env };
 afterEach(() => {
@@ -34,5 +34,33 @@ describe('the attach-guard handler module', () => {
     expect(iam.commandCalls(DetachRolePolicyCommand)).toHaveLength(1);
     iam.restore();
     sns.restore();
+  });
+
+  it('logs no "No application metrics to publish" warning for an invocation without metrics, and still publishes metrics', async () => {
+    const iam = mockClient(IAMClient);
+    const sns = mockClient(SNSClient);
+    iam.on(DetachRolePolicyCommand).resolves({});
+    sns.on(PublishCommand).resolves({ MessageId: '1' });
+    const written: string[] = [];
+    const capture = (chunk: unknown) => void written.push(String(chunk));
+    const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => (capture(chunk), true));
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (capture(chunk), true));
+    try {
+      const handler = await loadHandler({ ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:t', GUARD_MODE: 'remediate', LOG_LEVEL: 'WARN', POWERTOOLS_METRICS_DISABLED: 'false', ALLOWLIST_PATH: 'infra/allowlist.yml' });
+      const context = { functionName: 'attach-guard', awsRequestId: 'r', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:f', getRemainingTimeInMillis: () => 1000 } as unknown as Context;
+      // Not governed: no metric at all.
+      await handler(fresh(delivered(fixture('AttachRolePolicy.record-customer-policy-iot-name'))), context);
+      expect(written.join('')).not.toContain('No application metrics');
+      // A violation: its metrics are published as EMF.
+      await handler(fresh(fixture('AttachRolePolicy.eventbridge-full-access')), context);
+    } finally {
+      out.mockRestore();
+      err.mockRestore();
+      iam.restore();
+      sns.restore();
+    }
+    const emf = written.filter((w) => w.includes('"_aws"')).map((w) => JSON.parse(w) as Record<string, unknown>);
+    expect(emf).toEqual([expect.objectContaining({ Violations: 1, Reverted: 1 })]);
+    expect(written.join('')).not.toContain('No application metrics');
   });
 });
