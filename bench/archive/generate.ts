@@ -91,7 +91,7 @@ interface Templates {
   readonly attach: readonly Json[];
 }
 
-/** Every CloudTrail record in the fixtures, whatever document it came in. */
+/** Every CloudTrail record in the fixtures, whatever document it came in, each once. */
 function fixtureRecords(): Json[] {
   const records: Json[] = [];
   for (const file of readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort()) {
@@ -101,7 +101,12 @@ function fixtureRecords(): Json[] {
     else if ('detail-type' in doc) records.push(doc.detail as Json);
     else records.push(doc);
   }
-  return records;
+  // The refused-delivery fixtures (forged source, replay, account mismatch) wrap a record that is already here.
+  const seen = new Set<string>();
+  return records.filter((r) => {
+    const key = JSON.stringify(r);
+    return !seen.has(key) && (seen.add(key), true);
+  });
 }
 
 function loadTemplates(): Templates {
