@@ -151,18 +151,8 @@ export function readAttachEvent(record: unknown, envelopeAccount: string | null 
   const principalName = params ? text(params[field]) : null;
   const policyArn = params ? text(params.policyArn) : null;
 
-  const event: AttachEvent = {
-    eventId,
-    eventTime: text(record.eventTime),
-    eventName: name,
-    account: text(record.recipientAccountId) ?? envelopeAccount,
-    region: text(record.awsRegion),
-    actor: readActor(record),
-    principal: principalName !== null && IAM_NAME.test(principalName) ? { type, name: principalName } : null,
-    policyArn,
-    errorCode,
-    errorMessage: text(record.errorMessage),
-  };
+  const principal = principalName !== null && IAM_NAME.test(principalName) ? { type, name: principalName } : null;
+  const event = attachEventOf(record, envelopeAccount, { eventName: name, principal, policyArn, errorCode });
   if (errorCode !== null) return { kind: 'attach', event };
   const malformed = (problem: string): RecordResult => ({ kind: 'malformed', eventId, problem, event });
   // A successful call always names both; without them there is nothing we could safely act on.
@@ -197,19 +187,13 @@ function readPermissionSetAttach(record: Json, envelopeAccount: string | null): 
   const permissionSet = parsePermissionSetArn(permissionSetArn);
   const instanceId = instanceIdOf(instanceArn);
 
-  const event: AttachEvent = {
-    eventId,
-    eventTime: text(record.eventTime),
+  const event = attachEventOf(record, envelopeAccount, {
     eventName: PERMISSION_SET_ATTACH_EVENT,
-    account: text(record.recipientAccountId) ?? envelopeAccount,
-    region: text(record.awsRegion),
-    actor: readActor(record),
     principal: permissionSet && permissionSetArn ? { type: 'permission-set', name: permissionSetArn } : null,
     policyArn,
     errorCode,
-    errorMessage: text(record.errorMessage),
     instanceArn: instanceId === null ? null : instanceArn,
-  };
+  });
   if (errorCode !== null) return { kind: 'attach', event };
   const malformed = (problem: string): RecordResult => ({ kind: 'malformed', eventId, problem, event });
   if (params === null) return malformed('requestParameters missing on a successful call');
@@ -221,6 +205,28 @@ function readPermissionSetAttach(record: Json, envelopeAccount: string | null): 
   if (instanceId !== permissionSet.instanceId) return malformed('requestParameters.permissionSetArn is not of requestParameters.instanceArn');
   if (policyArn === null) return malformed('requestParameters.managedPolicyArn missing');
   return unreadablePolicy('managedPolicyArn', policyArn, malformed) ?? { kind: 'attach', event };
+}
+
+/** The AttachEvent of a record: what every attach call carries, and the call's own `fields`. */
+function attachEventOf(
+  record: Json,
+  envelopeAccount: string | null,
+  fields: Pick<AttachEvent, 'eventName' | 'principal' | 'policyArn' | 'errorCode'> & Pick<Partial<AttachEvent>, 'instanceArn'>,
+): AttachEvent {
+  const { eventName, principal, policyArn, errorCode, instanceArn } = fields;
+  return {
+    eventId: text(record.eventID),
+    eventTime: text(record.eventTime),
+    eventName,
+    account: text(record.recipientAccountId) ?? envelopeAccount,
+    region: text(record.awsRegion),
+    actor: readActor(record),
+    principal,
+    policyArn,
+    errorCode,
+    errorMessage: text(record.errorMessage),
+    ...(instanceArn === undefined ? {} : { instanceArn }),
+  };
 }
 
 function readActor(record: Json): Actor {
