@@ -64,6 +64,8 @@ export function createRuntime(functionName: string, env: NodeJS.ProcessEnv = pro
     memberRole: config.memberRole?.roleName ?? null,
     sweepAccounts: config.sweepAccounts.length,
     identityCenterRegion: config.identityCenterRegion ?? null,
+    staleAfterMs: config.staleAfterMs,
+    alertFallbackQueue: config.alertFallbackQueueUrl !== null && config.alertFallbackQueueUrl !== undefined,
   });
   return { logger, metrics, deps };
 }
