@@ -549,7 +549,7 @@ describe('IAM Identity Center (identityCenterRegion)', () => {
       AlarmActions: [{ Ref: 'AlertTopic' }],
       AlarmName: expect.stringMatching(/^iot-policy-guard-dev-/),
     });
-    expect(existing(alertIdc.template, 'AWS::CloudWatch::Alarm')).toHaveLength(6);
+    expect(existing(alertIdc.template, 'AWS::CloudWatch::Alarm')).toHaveLength(8);
   });
 
   it('grants no SSO action at all without the parameter', () => {
@@ -653,8 +653,17 @@ describe('failure path', () => {
         .filter((a) => a.Namespace === namespace && a.MetricName === metric)
         .map((a) => a.Dimensions);
     // Without Identity Center, its rule's alarm does not exist (see 'IAM Identity Center' below).
-    expect(existing(alert.template, 'AWS::CloudWatch::Alarm')).toHaveLength(5);
-    expect(Object.keys(alarms).sort()).toEqual(['AWS/Events FailedInvocations', 'AWS/Lambda Errors', 'AWS/SQS ApproximateNumberOfMessagesVisible', 'AWS/Scheduler TargetErrorCount']);
+    expect(existing(alert.template, 'AWS::CloudWatch::Alarm')).toHaveLength(7);
+    expect(Object.keys(alarms).sort()).toEqual([
+      'AWS/Events FailedInvocations',
+      'AWS/Lambda Errors',
+      'AWS/SQS ApproximateNumberOfMessagesVisible',
+      'AWS/Scheduler TargetErrorCount',
+      'IotPolicyGuard FindingFailures',
+      'IotPolicyGuard RejectedDeliveries',
+    ]);
+    // What the functions only count (they return normally): a forged or replayed delivery, a finding the bus refused.
+    for (const metric of ['RejectedDeliveries', 'FindingFailures']) expect(byMetric('IotPolicyGuard', metric)).toEqual([[{ Name: 'service', Value: 'iot-policy-guard' }]]);
     expect(byMetric('AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toEqual([[{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['DeadLetterQueue', 'QueueName'] } }]]);
     // A sweep run that fails (Errors >= 1) is not retried: this alarm is how anyone hears of it.
     expect(byMetric('AWS/Lambda', 'Errors')).toEqual([
