@@ -181,7 +181,7 @@ async function notify(
     try {
       await putFinding(deps.events, deps.config.findingsBusName, alert);
     } catch (failure) {
-      // The alert is out: failing now would make the retry send it again. The error line and the metric say so.
+      // The alert is out: failing now would make the retry send it again. The error line, the metric and its alarm say so.
       deps.metrics.addMetric('FindingFailures', 'Count', 1);
       deps.logger.error('finding not put', { eventId: subject.event.eventId, outcome, error: describe(failure) });
     }
