@@ -119,7 +119,7 @@ function cronMinutesApart(expression: string): number {
 /** The stack's parameters (serverless.yml `params.default`); a test keeps the two lists equal. */
 export const PARAM_NAMES = [
   'alertEmail', 'mode', 'allowlist', 'createTrail', 'findingsBus', 'logLevel', 'sweepSchedule',
-  'organizationId', 'memberRoleName', 'memberExternalId', 'sweepAccounts', 'identityCenterRegion', 'staleAfter',
+  'organizationId', 'memberRoleName', 'memberExternalId', 'sweepAccounts', 'identityCenterRegion', 'staleAfter', 'watchTrail',
 ] as const;
 
 /** Every `--param` on the command line names a parameter of this stack: a misspelt one would be ignored silently. */
@@ -259,4 +259,35 @@ export function checkIdentityCenterRegion(value: unknown): string {
   throw new StageParamError(
     `--param="identityCenterRegion=..." must be the Region where IAM Identity Center is enabled, such as eu-west-1 (or empty); got ${JSON.stringify(value)}`,
   );
+}
+
+const TRAIL_NAME = /^[A-Za-z0-9](?:[\w.-]{1,126})[A-Za-z0-9]$/;
+const TRAIL_ARN = /^arn:aws[a-z-]*:cloudtrail:[a-z0-9-]+:\d{12}:trail\/[A-Za-z0-9][\w.-]{1,126}[A-Za-z0-9]$/;
+
+/**
+ * `watchTrail`: empty, or the name (in this account and Region) or ARN of an existing trail that the sweep's
+ * self-check watches (docs/self-check.md). Not with createTrail=true: the stack's own trail is watched then.
+ */
+export function checkWatchTrail(value: unknown, createTrail: unknown): string {
+  const text = String(value ?? '').trim();
+  if (text === '') return '';
+  if (checkCreateTrail(createTrail) === 'true') {
+    throw new StageParamError('--param="watchTrail=..." cannot go with createTrail=true: the self-check watches the trail the stack creates');
+  }
+  if ((TRAIL_NAME.test(text) && !/[._-]{2}/.test(text)) || TRAIL_ARN.test(text)) return text;
+  throw new StageParamError(
+    `--param="watchTrail=..." must be a CloudTrail trail name (3 to 128 letters, digits, periods, underscores or hyphens, starting and ending with a letter or digit) or a trail ARN; got ${JSON.stringify(value)}`,
+  );
+}
+
+/** The trail the self-check watches (SELF_CHECK_TRAIL): the stack's own with createTrail=true, else watchTrail's, else "". */
+export function watchedTrail(watchTrail: unknown, createTrail: unknown, ownTrailName: string): string {
+  return checkCreateTrail(createTrail) === 'true' ? ownTrailName : checkWatchTrail(watchTrail, createTrail);
+}
+
+/** The watched trail's ARN, for the sweep role's permission: a name is a trail of the stack's account and Region. */
+export function watchedTrailArn(watchTrail: unknown, createTrail: unknown, ownTrailName: string): string {
+  const trail = watchedTrail(watchTrail, createTrail, ownTrailName);
+  if (trail === '' || trail.startsWith('arn:')) return trail;
+  return `arn:\${AWS::Partition}:cloudtrail:\${AWS::Region}:\${AWS::AccountId}:trail/${trail}`;
 }

@@ -52,6 +52,17 @@ const withRole = (name, check) => async ({ resolveVariable }) => {
   }
 };
 
+// The watchTrail parameter, checked with createTrail and the name of the trail the stack creates (infra/trail.yml).
+const trail = (compute) => async ({ resolveVariable }) => {
+  try {
+    const own = `${await resolveVariable('self:service')}-${await resolveVariable('sls:stage')}`;
+    return compute(await resolveVariable('param:watchTrail'), await resolveVariable('param:createTrail'), own);
+  } catch (error) {
+    if (error && error.name === 'StageParamError') error.stack = error.message;
+    throw error;
+  }
+};
+
 module.exports = {
   eventPattern: () => load().toCloudFormation(load().attachEventPattern()),
   permissionSetEventPattern: () => load().toCloudFormation(load().permissionSetEventPattern()),
@@ -82,4 +93,7 @@ module.exports = {
   memberExternalId: withRole('memberExternalId', (value, role) => load().checkMemberExternalId(value, role)),
   sweepAccounts: withRole('sweepAccounts', (value, role) => load().checkSweepAccounts(value, role)),
   identityCenterRegion: param('identityCenterRegion', (value) => load().checkIdentityCenterRegion(value)),
+  // The sweep's self-check: the trail it watches (name or ARN, or ""), and its ARN (Fn::Sub for a name).
+  watchedTrail: trail((watch, create, own) => load().watchedTrail(watch, create, own)),
+  watchedTrailArn: trail((watch, create, own) => load().toCloudFormation(load().watchedTrailArn(watch, create, own))),
 };

@@ -8,6 +8,7 @@ import { GUARD_MODES, MAX_FIELD_CHARS, OUTCOMES, SNS_MAX_BYTES, type GuardMode, 
 import { parsePolicyArn, qualifiedName } from './arn.js';
 import { riskOf } from './catalog.js';
 import { permissionSetLabel } from './identity-center.js';
+import { selfCheckSummarySchema, type SelfCheckSummary } from './self-check.js';
 import type { Principal, Scope } from './types.js';
 import { described } from './zod.js';
 
@@ -58,6 +59,11 @@ export const digestSchema = described(
       'The IAM Identity Center part of the sweep (absent when no Identity Center Region is configured): permission sets ' +
         'checked and the SSO admin calls made. Their attachments are counted in counts.',
     ),
+    selfCheck: described(
+      z.optional(selfCheckSummarySchema),
+      "The self-check of the guard's own resources (docs/self-check.md), in the function's own account's digest; absent " +
+        'when the sweep ran without one (member accounts, runs outside the deployed stack).',
+    ),
   }),
   'iot-policy-guard sweep digest, schemaVersion 1',
 );
@@ -87,6 +93,8 @@ export interface DigestInput {
   readonly error?: { readonly name: string; readonly message: string };
   /** Set when the sweep covered IAM Identity Center. */
   readonly identityCenter?: Digest['identityCenter'];
+  /** Set when the run checked the guard's own resources. */
+  readonly selfCheck?: SelfCheckSummary;
 }
 
 // What needs a human first: failures, then violations still in place, then what the guard already fixed.
@@ -104,9 +112,9 @@ const URGENCY: Record<Outcome | 'failed', number> = {
 
 const clip = (s: string, max = MAX_FIELD_CHARS): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 
-/** Whether a sweep's findings warrant a digest: anything that is not compliant, or a sweep that did not finish. */
-export function needsDigest(input: Pick<DigestInput, 'violations' | 'error'>): boolean {
-  return input.violations.length > 0 || input.error !== undefined;
+/** Whether a sweep's findings warrant a digest: anything that is not compliant, a sweep that did not finish, or drift. */
+export function needsDigest(input: Pick<DigestInput, 'violations' | 'error' | 'selfCheck'>): boolean {
+  return input.violations.length > 0 || input.error !== undefined || (input.selfCheck?.drift.length ?? 0) > 0;
 }
 
 /** Builds the digest of one sweep, every violation listed (see renderDigestMessage for the size limit). */
@@ -137,6 +145,10 @@ export function buildDigest(input: DigestInput): Digest {
   };
   if (input.error) digest.error = { name: clip(input.error.name, 128), message: clip(input.error.message) };
   if (input.identityCenter) digest.identityCenter = { ...input.identityCenter };
+  if (input.selfCheck) {
+    const drift = input.selfCheck.drift.map((d) => ({ check: d.check, resource: clip(d.resource), problem: clip(d.problem) }));
+    digest.selfCheck = { checks: input.selfCheck.checks, drift };
+  }
   return digest;
 }
 
@@ -155,9 +167,11 @@ function toDigestViolation(v: DigestViolationInput): DigestViolation {
   return entry;
 }
 
-/** high when something is still wrong and serious: a failure, an incomplete sweep, or a write/full-access violation. */
+const driftOf = (digest: Digest): number => digest.selfCheck?.drift.length ?? 0;
+
+/** high when something is still wrong and serious: a failure, an incomplete sweep, drift, or a write/full-access violation. */
 export function digestSeverity(digest: Digest): 'high' | 'low' {
-  if (!digest.complete || digest.counts.failures > 0) return 'high';
+  if (!digest.complete || digest.counts.failures > 0 || driftOf(digest) > 0) return 'high';
   return digest.violations.some((v) => v.severity === 'high') || digest.omitted > 0 ? 'high' : 'low';
 }
 
@@ -166,6 +180,7 @@ export function renderDigestSubject(digest: Digest): string {
   const c = digest.counts;
   const parts: string[] = [];
   if (c.failures > 0) parts.push(`${c.failures} FAILED`);
+  if (driftOf(digest) > 0) parts.push(`${driftOf(digest)} DRIFT`);
   parts.push(`${c.violations} violation${c.violations === 1 ? '' : 's'}`);
   // Failed remediations already lead as FAILED.
   const done = OUTCOMES.filter((o) => c.outcomes[o] > 0 && o !== 'remediation-failed').map((o) => `${c.outcomes[o]} ${o}`);
@@ -181,8 +196,14 @@ export function renderDigestText(digest: Digest): string {
   const lines: string[] = [
     c.violations > 0
       ? `The iot-policy-guard sweep of ${where} found ${c.violations} attachment${c.violations === 1 ? '' : 's'} of AWS IoT managed policies that no allowlist entry allows.`
-      : `The iot-policy-guard sweep of ${where} found no violation so far, but it did not finish.`,
+      : digest.complete
+        ? `The iot-policy-guard sweep of ${where} found no violation.`
+        : `The iot-policy-guard sweep of ${where} found no violation so far, but it did not finish.`,
   ];
+  if (digest.selfCheck && digest.selfCheck.drift.length > 0) {
+    lines.push('', `ATTENTION: the guard's own resources have drifted (${digest.selfCheck.drift.length} of ${digest.selfCheck.checks} checks); the guard may not see or report attachments until this is fixed:`);
+    for (const d of digest.selfCheck.drift) lines.push(`  ${d.check}  ${d.resource}: ${d.problem}`);
+  }
   const done = OUTCOMES.filter((o) => c.outcomes[o] > 0).map((o) => `${c.outcomes[o]} ${o}`);
   if (done.length > 0) lines.push('', `Outcomes: ${done.join(', ')}.`);
   if (c.failures > 0) {

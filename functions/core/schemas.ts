@@ -2,10 +2,12 @@
 import { z } from 'zod';
 import { alertSchema } from './alert.js';
 import { allowlistSchema } from './allowlist.js';
+import { digestSchema } from './digest.js';
 
 export const SCHEMA_FILES = {
   'infra/allowlist.schema.json': allowlistSchema,
   'infra/alert.schema.json': alertSchema,
+  'infra/digest.schema.json': digestSchema,
 } as const;
 
 /** The JSON Schema text of a zod schema, as committed. */

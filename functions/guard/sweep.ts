@@ -6,6 +6,7 @@
 import { buildDigest, needsDigest, type Digest, type DigestInput, type DigestViolationInput } from '../core/digest.js';
 import { PARTITIONS, type Partition } from '../core/arn.js';
 import type { Outcome } from '../core/alert.js';
+import type { SelfCheckSummary } from '../core/self-check.js';
 import { ConfigError } from '../config/guard-config.js';
 import { RemediationError } from '../aws/iam.js';
 import { ListHoldersError } from '../aws/list-entities.js';
@@ -27,6 +28,8 @@ export interface SweepOptions {
   readonly policiesPageSize?: number;
   /** Page size of the Identity Center listings (default: their maximum, 100). */
   readonly identityCenterPageSize?: number;
+  /** The run's self-check (guard/self-check.ts), reported in the digest of the function's own account only. */
+  readonly selfCheck?: SelfCheckSummary;
 }
 
 export interface SweepResult {
@@ -124,6 +127,7 @@ export async function runSweep(target: SweepTarget, deps: GuardDeps, options: Sw
     violations,
     ...(stoppedBy === undefined ? {} : { error: { name: (stoppedBy as Error).name, message: (stoppedBy as Error).message } }),
     ...(stats.identityCenter ? { identityCenter: { ...stats.identityCenter } } : {}),
+    ...(options.selfCheck ? { selfCheck: options.selfCheck } : {}),
   };
   const digest = buildDigest(input);
   const published = needsDigest(input);
@@ -145,6 +149,7 @@ export async function runSweep(target: SweepTarget, deps: GuardDeps, options: Sw
     failures: counts.failures,
     complete: digest.complete,
     identityCenter: stats.identityCenter,
+    selfCheckDrift: options.selfCheck?.drift.length ?? null,
     digest: published,
     durationMs: new Date(digest.finishedAt).getTime() - startedAt.getTime(),
   });
@@ -203,6 +208,7 @@ export interface AccountsOptions extends SweepOptions {
 export async function sweepAccounts(home: SweepTarget, deps: GuardDeps, options: AccountsOptions = {}): Promise<(SweepResult & { account: string | null })[]> {
   const results: (SweepResult & { account: string | null })[] = [];
   const failed: string[] = [];
+  const { selfCheck, ...memberOptions } = options;
   const members = deps.config.sweepAccounts.filter((account) => account !== home.account);
   const start = members.length === 0 ? 0 : (options.rotation ?? 0) % members.length;
   const ordered = [home.account, ...members.slice(start), ...members.slice(0, start)];
@@ -218,7 +224,7 @@ export async function sweepAccounts(home: SweepTarget, deps: GuardDeps, options:
       const iam = account === home.account ? deps.iam : await deps.accounts!.iamFor(account);
       // Identity Center is organization-wide: the home account's sweep covers it, the members' do not repeat it.
       const inAccount = account === home.account ? { iam } : { iam, identityCenter: undefined };
-      results.push({ account, ...(await runSweep(target, { ...deps, ...inAccount }, options)) });
+      results.push({ account, ...(await runSweep(target, { ...deps, ...inAccount }, account === home.account ? options : memberOptions)) });
     } catch (error) {
       failed.push(`${account ?? 'this account'}: ${(error as Error).message}`);
       deps.logger.error('sweep of an account failed', { account, error: { name: (error as Error).name, message: (error as Error).message } });
