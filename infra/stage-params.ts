@@ -282,7 +282,8 @@ export function checkWatchTrail(value: unknown, createTrail: unknown): string {
 
 /** The trail the self-check watches (SELF_CHECK_TRAIL): the stack's own with createTrail=true, else watchTrail's, else "". */
 export function watchedTrail(watchTrail: unknown, createTrail: unknown, ownTrailName: string): string {
-  return checkCreateTrail(createTrail) === 'true' ? ownTrailName : checkWatchTrail(watchTrail, createTrail);
+  const watched = checkWatchTrail(watchTrail, createTrail);
+  return checkCreateTrail(createTrail) === 'true' ? ownTrailName : watched;
 }
 
 /** The watched trail's ARN, for the sweep role's permission: a name is a trail of the stack's account and Region. */

@@ -99,7 +99,7 @@ describe('findDrift', () => {
 });
 
 describe('recordsWriteManagementEvents', () => {
-  const advanced = (...selectors: FieldSelector[][]) => ({ eventSelectors: [], advancedEventSelectors: selectors });
+  const advanced = (...selectors: (readonly FieldSelector[])[]) => ({ eventSelectors: [], advancedEventSelectors: selectors });
   const ROWS: [string, Pick<TrailState, 'eventSelectors' | 'advancedEventSelectors'>, string, boolean][] = [
     ['basic defaults (absent fields)', { eventSelectors: [{}], advancedEventSelectors: [] }, 'iam.amazonaws.com', true],
     ['basic, KMS excluded: IAM still recorded', { eventSelectors: [{ excludeManagementEventSources: ['kms.amazonaws.com'] }], advancedEventSelectors: [] }, 'iam.amazonaws.com', true],

@@ -113,7 +113,7 @@ describe('self-check reads', () => {
   it('reports a disabled schedule and a missing one', async () => {
     schedulerMock.on(GetScheduleCommand).resolves({ State: 'DISABLED' });
     expect((await check()).problems).toEqual(['sweep-schedule iot-policy-guard-dev/iot-policy-guard-dev-sweep: the schedule is DISABLED: the sweep does not run on it']);
-    schedulerMock.on(GetScheduleCommand).rejects(new ScheduleNotFoundException({ message: 'Schedule iot-policy-guard-dev-sweep does not exist.', $metadata: {} }));
+    schedulerMock.on(GetScheduleCommand).rejects(new ScheduleNotFoundException({ message: 'Schedule iot-policy-guard-dev-sweep does not exist.', Message: 'Schedule iot-policy-guard-dev-sweep does not exist.', $metadata: {} }));
     expect((await check()).problems).toEqual(['sweep-schedule iot-policy-guard-dev/iot-policy-guard-dev-sweep: the schedule does not exist: the sweep does not run']);
   });
 

@@ -26,6 +26,9 @@ const OTHER_ALLOWLIST = 'infra/allowlist.example.yml';
 const OTHER_SHIPPED = shippedAllowlistPath(OTHER_ALLOWLIST);
 const OTHER_SCHEDULE = 'cron(15 * * * ? *)';
 const IDENTITY_CENTER_REGION = 'eu-west-1';
+/** The sweep's environment for its self-check, and the reads it is granted (test/unit/template-self-check.test.ts). */
+const SELF_CHECK_VARIABLES = ['SELF_CHECK_RULE_NAMES', 'SELF_CHECK_RULE_TARGET', 'SELF_CHECK_SCHEDULE', 'SELF_CHECK_TRAIL', 'ALERT_KEY_ARN'];
+const SELF_CHECK_READS = ['events:DescribeRule', 'events:ListTargetsByRule', 'kms:DescribeKey', 'scheduler:GetSchedule', 'sns:ListSubscriptionsByTopic'];
 /** IAM's limit on the inline policies of one role together, whitespace excluded. */
 const ROLE_INLINE_POLICY_LIMIT = 10_240;
 
@@ -190,8 +193,11 @@ describe('sweep function', () => {
     expect(props.Timeout).toBe(300);
   });
 
-  it('reads the same configuration as attach-guard', () => {
-    for (const { template } of [alert, alertIdc, remediate]) expect(env(template, SWEEP)).toEqual(env(template));
+  it('reads the same configuration as attach-guard, and the names its self-check reads (test/unit/template-self-check.test.ts)', () => {
+    for (const { template } of [alert, alertIdc, remediate]) {
+      const own = Object.fromEntries(Object.entries(env(template, SWEEP)).filter(([name]) => !SELF_CHECK_VARIABLES.includes(name)));
+      expect(own).toEqual(env(template));
+    }
   });
 
   it('runs on the sweepSchedule parameter (hourly by default), from EventBridge Scheduler in the stack’s own group', () => {
@@ -249,7 +255,17 @@ describe('sweep function', () => {
 
   it('starts from its unzipped package alone, with the shipped JSON allowlist', async () => {
     const taskRoot = unzip(alert.artifact('sweep'), join(root, 'task-sweep'));
-    const lambdaEnv = { ...(env(alert.template, SWEEP) as Record<string, string>), ALERT_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:alerts`, ALERT_FALLBACK_QUEUE_URL: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/dead-letters`, HOME_ACCOUNT_ID: ACCOUNT, SWEEP_ACCOUNTS: '' };
+    const lambdaEnv = {
+      ...(env(alert.template, SWEEP) as Record<string, string>),
+      ALERT_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:alerts`,
+      ALERT_FALLBACK_QUEUE_URL: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/dead-letters`,
+      HOME_ACCOUNT_ID: ACCOUNT,
+      SWEEP_ACCOUNTS: '',
+      // What CloudFormation makes of the self-check's Fn::If and Fn::GetAtt.
+      SELF_CHECK_RULE_NAMES: 'iot-policy-guard-dev-attach-policy',
+      SELF_CHECK_RULE_TARGET: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:iot-policy-guard-dev-attach-guard`,
+      ALERT_KEY_ARN: `arn:aws:kms:us-east-1:${ACCOUNT}:key/0d5bc3a8-1f2e-4f0a-9a45-0123456789ab`,
+    };
     const started = await coldStart(taskRoot, 'functions/sweep/handler.mjs', lambdaEnv);
     expect(started.error).toBe('');
     expect(started.configuration).toMatchObject({ mode: 'alert', allowlist: join(taskRoot, SHIPPED_ALLOWLIST), entries: 0 });
@@ -443,7 +459,7 @@ describe('least privilege', () => {
 
   it('gives the sweep no write permission in alert mode: no IAM action but the two reads', () => {
     const actions = effectiveStatements(alert.template, 'SweepRole').flatMap((s) => [s.Action].flat());
-    expect([...new Set(actions)].sort()).toEqual(['iam:ListEntitiesForPolicy', 'iam:ListPolicies', 'kms:Decrypt', 'kms:GenerateDataKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish', 'sqs:SendMessage']);
+    expect([...new Set(actions)].sort()).toEqual(['iam:ListEntitiesForPolicy', 'iam:ListPolicies', 'kms:Decrypt', 'kms:GenerateDataKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish', 'sqs:SendMessage', ...SELF_CHECK_READS].sort());
   });
 
   it('keeps each function role’s inline policies under IAM’s size limit, in the longest partition', () => {
@@ -549,7 +565,7 @@ describe('IAM Identity Center (identityCenterRegion)', () => {
       AlarmActions: [{ Ref: 'AlertTopic' }],
       AlarmName: expect.stringMatching(/^iot-policy-guard-dev-/),
     });
-    expect(existing(alertIdc.template, 'AWS::CloudWatch::Alarm')).toHaveLength(8);
+    expect(existing(alertIdc.template, 'AWS::CloudWatch::Alarm')).toHaveLength(9);
   });
 
   it('grants no SSO action at all without the parameter', () => {
@@ -576,7 +592,7 @@ describe('IAM Identity Center (identityCenterRegion)', () => {
     // Nothing else changes in alert mode: the sweep still reads and publishes (or keeps an undelivered alert), nothing more.
     const actions = effectiveStatements(alertIdc.template, 'SweepRole').flatMap((s) => [s.Action].flat());
     expect([...new Set(actions)].sort()).toEqual(
-      ['iam:ListEntitiesForPolicy', 'iam:ListPolicies', 'kms:Decrypt', 'kms:GenerateDataKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish', 'sqs:SendMessage', ...SSO_READS].sort(),
+      ['iam:ListEntitiesForPolicy', 'iam:ListPolicies', 'kms:Decrypt', 'kms:GenerateDataKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish', 'sqs:SendMessage', ...SSO_READS, ...SELF_CHECK_READS].sort(),
     );
     expect(alertIdc.template.Resources.IdentityCenterRemediationPolicy?.Condition).toBe('RemediateIdentityCenter');
   });
@@ -653,7 +669,7 @@ describe('failure path', () => {
         .filter((a) => a.Namespace === namespace && a.MetricName === metric)
         .map((a) => a.Dimensions);
     // Without Identity Center, its rule's alarm does not exist (see 'IAM Identity Center' below).
-    expect(existing(alert.template, 'AWS::CloudWatch::Alarm')).toHaveLength(7);
+    expect(existing(alert.template, 'AWS::CloudWatch::Alarm')).toHaveLength(8);
     expect(Object.keys(alarms).sort()).toEqual([
       'AWS/Events FailedInvocations',
       'AWS/Lambda Errors',
@@ -661,6 +677,7 @@ describe('failure path', () => {
       'AWS/Scheduler TargetErrorCount',
       'IotPolicyGuard FindingFailures',
       'IotPolicyGuard RejectedDeliveries',
+      'IotPolicyGuard SelfCheckDrift', // test/unit/template-self-check.test.ts
     ]);
     // What the functions only count (they return normally): a forged or replayed delivery, a finding the bus refused.
     for (const metric of ['RejectedDeliveries', 'FindingFailures']) expect(byMetric('IotPolicyGuard', metric)).toEqual([[{ Name: 'service', Value: 'iot-policy-guard' }]]);
@@ -673,8 +690,9 @@ describe('failure path', () => {
     const [, rule] = iamRule(alert.template);
     expect(byMetric('AWS/Events', 'FailedInvocations')).toEqual([[{ Name: 'RuleName', Value: rule.Properties?.Name }]]);
     expect(byMetric('AWS/Scheduler', 'TargetErrorCount')).toEqual([[{ Name: 'ScheduleGroup', Value: { Ref: 'SweepScheduleGroup' } }]]);
-    for (const [, { Properties: alarm = {} }] of resourcesOfType(alert.template, 'AWS::CloudWatch::Alarm')) {
-      expect(alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: 'notBreaching' });
+    for (const [id, { Properties: alarm = {} }] of resourcesOfType(alert.template, 'AWS::CloudWatch::Alarm')) {
+      // The self-check's keeps its state between runs (TreatMissingData ignore).
+      expect(alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: id === 'SelfCheckDriftAlarm' ? 'ignore' : 'notBreaching' });
       expect(alarm.AlarmActions).toEqual([{ Ref: 'AlertTopic' }]);
       // The key and topic policies let CloudWatch publish for alarms named with this prefix only.
       expect(alarm.AlarmName).toMatch(/^iot-policy-guard-dev-/);
