@@ -43,15 +43,22 @@ export function createSelfCheck(env: Readonly<Record<string, string | undefined>
   return { run: (emit) => runSelfCheck(config, clients, deps.logger, emit) };
 }
 
-/** Builds the self-check's clients once, at cold start; the SNS client is the sweep's own. */
-export function createSelfCheckClients(config: SelfCheckConfig, sns: SNSClient): SelfCheckClients {
+/** What every self-check client is built with (nothing in Lambda; an emulator's endpoint in tests). */
+export interface ClientBase {
+  readonly endpoint?: string;
+  readonly region?: string;
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+/** Builds the self-check's clients once, at cold start; the SNS client is the sweep's own. `base`: tests' endpoint. */
+export function createSelfCheckClients(config: SelfCheckConfig, sns: SNSClient, base: ClientBase = {}): SelfCheckClients {
   return {
-    events: new EventBridgeClient({}),
-    scheduler: new SchedulerClient({}),
+    events: new EventBridgeClient({ ...base }),
+    scheduler: new SchedulerClient({ ...base }),
     sns,
     // A trail given by ARN is read in its own Region.
-    cloudtrail: config.trail === null ? null : new CloudTrailClient(config.trailRegion ? { region: config.trailRegion } : {}),
-    kms: new KMSClient({}),
+    cloudtrail: config.trail === null ? null : new CloudTrailClient({ ...base, ...(config.trailRegion ? { region: config.trailRegion } : {}) }),
+    kms: new KMSClient({ ...base }),
   };
 }
 
