@@ -63,7 +63,12 @@ function resolve(template: Template, value: unknown): unknown {
 const NO_VALUE = Symbol('AWS::NoValue');
 
 const sweepEnv = (template: Template) => resolve(template, (template.Resources.SweepLambdaFunction?.Properties?.Environment as { Variables: unknown }).Variables) as Record<string, unknown>;
-const readStatements = (template: Template) => (resolve(template, template.Resources.SelfCheckReadPolicy?.Properties?.PolicyDocument) as { Statement: Statement[] }).Statement;
+/** The statements of the self-check's policies that exist in this deployment. */
+const readStatements = (template: Template) =>
+  ['SelfCheckReadPolicy', 'SelfCheckTrailReadPolicy']
+    .map((id) => template.Resources[id])
+    .filter((p) => p && (p.Condition === undefined || resolve(template, { 'Fn::If': [p.Condition, true, false] }) === true))
+    .flatMap((p) => (resolve(template, p?.Properties?.PolicyDocument) as { Statement: Statement[] }).Statement);
 const ruleName = (template: Template, which: 'iam' | 'sso') =>
   Object.values(template.Resources).find((r) => r.Type === 'AWS::Events::Rule' && JSON.stringify(r.Properties?.EventPattern).includes(`"aws.${which}"`))?.Properties?.Name;
 const arn = (service: string, resource: string) => `arn:aws:${service}:us-east-1:${ACCOUNT}:${resource}`;
@@ -89,7 +94,8 @@ describe('self-check environment', () => {
 
 describe('self-check permissions', () => {
   it('are the sweep role’s only, through one policy of reads', () => {
-    expect(plain.template.Resources.SelfCheckReadPolicy?.Properties?.Roles).toEqual([{ Ref: 'SweepRole' }]);
+    for (const id of ['SelfCheckReadPolicy', 'SelfCheckTrailReadPolicy']) expect(plain.template.Resources[id]?.Properties?.Roles).toEqual([{ Ref: 'SweepRole' }]);
+    expect(plain.template.Resources.SelfCheckTrailReadPolicy?.Condition).toBe('WatchesTrail');
     for (const { template } of [plain, watching, ownTrail]) {
       for (const s of readStatements(template)) {
         expect(s.Effect).toBe('Allow');
