@@ -1,18 +1,16 @@
 // The sweep's self-check against the emulator through the real SDK clients: the resources it reads are made there
 // (a rule targeting attach-guard, the schedule, a topic with an SQS subscription, a key, a trail), then changed.
-import { CloudTrailClient, CreateTrailCommand, PutEventSelectorsCommand, StartLoggingCommand, StopLoggingCommand } from '@aws-sdk/client-cloudtrail';
-import { DisableRuleCommand, EventBridgeClient, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateKeyCommand, DisableKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateScheduleCommand, CreateScheduleGroupCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
-import { CreateTopicCommand, ListSubscriptionsByTopicCommand, SNSClient, UnsubscribeCommand } from '@aws-sdk/client-sns';
+import { CloudTrailClient, PutEventSelectorsCommand, StopLoggingCommand } from '@aws-sdk/client-cloudtrail';
+import { DisableRuleCommand, EventBridgeClient, RemoveTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { DisableKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
+import { SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
+import { ListSubscriptionsByTopicCommand, SNSClient, UnsubscribeCommand } from '@aws-sdk/client-sns';
 import { beforeAll, expect, it } from 'vitest';
-import { loadSelfCheckConfig, type SelfCheckConfig } from '../../functions/config/self-check-config.js';
+import type { SelfCheckConfig } from '../../functions/config/self-check-config.js';
 import { createSelfCheckClients, runSelfCheck } from '../../functions/guard/self-check.js';
 import { guardDeps } from '../support/guard.js';
-import { awsClientConfig, createSqsQueueSubscribedToTopic, describeWithEmulator, uniqueName } from './helpers/emulator.js';
-
-const ACCOUNT = '123456789012'; // the emulator's default account
+import { awsClientConfig, describeWithEmulator } from './helpers/emulator.js';
+import { createSelfCheckedResources } from './helpers/self-checked-resources.js';
 
 describeWithEmulator('self-check against the emulator', () => {
   let events: EventBridgeClient;
@@ -30,43 +28,6 @@ describeWithEmulator('self-check against the emulator', () => {
     cloudtrail = new CloudTrailClient(config);
   });
 
-  /** A stack's worth of resources, as the deploy leaves them: everything the self-check reads, healthy. */
-  async function deployed() {
-    const name = uniqueName('sc');
-    const rule = `${name}-attach-policy`;
-    const attachGuard = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${name}-attach-guard`;
-    await events.send(new PutRuleCommand({ Name: rule, EventPattern: JSON.stringify({ source: ['aws.iam'] }), State: 'ENABLED' }));
-    await events.send(new PutTargetsCommand({ Rule: rule, Targets: [{ Id: 'attach-guard', Arn: attachGuard }] }));
-    await scheduler.send(new CreateScheduleGroupCommand({ Name: name }));
-    const schedule = {
-      Name: `${name}-sweep`,
-      GroupName: name,
-      ScheduleExpression: 'rate(1 hour)',
-      FlexibleTimeWindow: { Mode: 'OFF' as const },
-      Target: { Arn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${name}-sweep`, RoleArn: `arn:aws:iam::${ACCOUNT}:role/${name}-scheduler` },
-    };
-    await scheduler.send(new CreateScheduleCommand({ ...schedule, State: 'ENABLED' }));
-    const { TopicArn: topicArn = '' } = await sns.send(new CreateTopicCommand({ Name: `${name}-alerts` }));
-    const { subscriptionArn } = await createSqsQueueSubscribedToTopic(topicArn);
-    const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: `${name} alerts` }));
-    const bucket = name.toLowerCase();
-    await new S3Client({ ...awsClientConfig(), forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: bucket }));
-    await cloudtrail.send(new CreateTrailCommand({ Name: name, S3BucketName: bucket, IsMultiRegionTrail: true, IncludeGlobalServiceEvents: true }));
-    await cloudtrail.send(new StartLoggingCommand({ Name: name }));
-    await cloudtrail.send(new PutEventSelectorsCommand({ TrailName: name, EventSelectors: [{ ReadWriteType: 'WriteOnly', IncludeManagementEvents: true }] }));
-    const config = loadSelfCheckConfig(
-      {
-        SELF_CHECK_RULE_NAMES: rule,
-        SELF_CHECK_RULE_TARGET: attachGuard,
-        SELF_CHECK_SCHEDULE: `${name}/${name}-sweep`,
-        SELF_CHECK_TRAIL: name,
-        ALERT_KEY_ARN: KeyMetadata?.Arn ?? '',
-      },
-      { alertTopicArn: topicArn, identityCenterRegion: null },
-    )!;
-    return { name, rule, attachGuard, schedule, topicArn, subscriptionArn, keyId: KeyMetadata?.KeyId ?? '', config };
-  }
-
   async function selfCheck(config: SelfCheckConfig) {
     const emitted: number[] = [];
     const summary = await runSelfCheck(config, createSelfCheckClients(config, sns, awsClientConfig()), guardDeps().logger, (n) => void emitted.push(n));
@@ -74,7 +35,7 @@ describeWithEmulator('self-check against the emulator', () => {
   }
 
   it('is clean as deployed (moto reports an SQS subscription confirmed at once), then reports the disabled rule and the deleted subscription', async () => {
-    const stack = await deployed();
+    const stack = await createSelfCheckedResources();
     // What the self-check takes as confirmed: a real subscription ARN, never "PendingConfirmation".
     const { Subscriptions = [] } = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: stack.topicArn }));
     expect(Subscriptions.map((s) => s.SubscriptionArn)).toEqual([stack.subscriptionArn]);
@@ -93,7 +54,7 @@ describeWithEmulator('self-check against the emulator', () => {
   });
 
   it('reports a rule without its target, a disabled schedule, a trail not logging and one without management events, a disabled key', async () => {
-    const stack = await deployed();
+    const stack = await createSelfCheckedResources();
     await events.send(new RemoveTargetsCommand({ Rule: stack.rule, Ids: ['attach-guard'] }));
     await scheduler.send(new UpdateScheduleCommand({ ...stack.schedule, State: 'DISABLED' }));
     await cloudtrail.send(new StopLoggingCommand({ Name: stack.name }));
@@ -118,7 +79,7 @@ describeWithEmulator('self-check against the emulator', () => {
   });
 
   it('reports resources that are gone', async () => {
-    const stack = await deployed();
+    const stack = await createSelfCheckedResources();
     const config = { ...stack.config, ruleNames: [`${stack.rule}-gone`], schedule: { groupName: stack.name, name: 'gone' }, trail: `${stack.name}-gone`, topicArn: `${stack.topicArn}-gone` };
     expect((await selfCheck(config)).problems).toEqual([
       `attach-rule ${stack.rule}-gone: the rule does not exist: no attach event reaches attach-guard`,
