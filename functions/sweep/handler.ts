@@ -14,13 +14,13 @@ const { logger, metrics, deps } = createRuntime('sweep', process.env, { maxAttem
 const selfCheck = createSelfCheck(process.env, deps);
 
 export const handler = middy(async (_event: unknown, context: Context) => {
-  const drift = await selfCheck?.run(emitDriftMetric(metrics, context.functionName));
+  const checked = await selfCheck?.run(emitDriftMetric(metrics, context.functionName));
   // Start each run at another member account (by the hour), so that an organization too large for one run is covered in turn.
   const rotation = Math.floor(deps.now().getTime() / 3_600_000);
   const results = await sweepAccounts(targetOfFunction(context.invokedFunctionArn), deps, {
     remainingMs: () => context.getRemainingTimeInMillis(),
     rotation,
-    ...(drift ? { selfCheck: drift } : {}),
+    ...(checked ? { selfCheck: checked } : {}),
   });
   return results.map(({ account, digest, published }) => {
     const { attachments, violations, outcomes, listCalls } = digest.counts;
