@@ -3,7 +3,7 @@
  * returns a Read: the resource's state, null when it does not exist, or the failure (AccessDenied, ...). A read never
  * throws: a resource the sweep cannot read is itself drift, and the rest of the sweep still runs.
  */
-import { CloudTrailClient, GetEventSelectorsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
+import { GetEventSelectorsCommand, GetTrailStatusCommand, type CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { DescribeRuleCommand, ListTargetsByRuleCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DescribeKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { GetScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -59,6 +59,7 @@ export function readSubscriptions(sns: SNSClient, topicArn: string): Promise<Rea
   return attempt(async () => {
     const subscriptionArns: string[] = [];
     for await (const page of paginateListSubscriptionsByTopic({ client: sns, stopOnSameToken: true }, { TopicArn: topicArn })) {
+      // A subscription listed without an ARN is not one SNS delivers to: counted as unconfirmed.
       for (const s of page.Subscriptions ?? []) subscriptionArns.push(s.SubscriptionArn ?? 'PendingConfirmation');
       if (subscriptionArns.some((arn) => arn.startsWith('arn:'))) break;
     }
