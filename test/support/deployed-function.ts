@@ -18,7 +18,7 @@ export interface DeployedFunction {
   readonly arn: string;
   readonly environment: Readonly<Record<string, string>>;
   readonly taskRoot: string;
-  /** Invokes the handler once, in a new process; returns what it returned and the log lines it printed. */
+  /** Invokes the handler once, in a new process; returns what it returned and the log lines it printed (stdout, then stderr). */
   invoke(event: unknown): Promise<{ result: unknown; logs: Record<string, unknown>[] }>;
 }
 
@@ -98,7 +98,7 @@ process.stdout.write('\\n${RESULT}' + JSON.stringify(result ?? null) + '\\n');
     ...(fn.target.credentials.sessionToken ? { AWS_SESSION_TOKEN: fn.target.credentials.sessionToken } : {}),
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
-  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: fn.taskRoot, env, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 }).catch(
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: fn.taskRoot, env, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 }).catch(
     (error: { stdout?: string; stderr?: string; message: string }) => {
       throw new Error(`${fn.name} failed: ${error.stderr || error.message}\n${error.stdout ?? ''}`, { cause: error });
     },
@@ -106,6 +106,7 @@ process.stdout.write('\\n${RESULT}' + JSON.stringify(result ?? null) + '\\n');
   const lines = stdout.split('\n');
   const resultLine = lines.find((l) => l.startsWith(RESULT));
   if (resultLine === undefined) throw new Error(`${fn.name} returned nothing:\n${stdout}`);
-  const logs = lines.filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  // The logger writes WARN and ERROR lines to stderr, the rest to stdout.
+  const logs = [...lines, ...stderr.split('\n')].filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
   return { result: JSON.parse(resultLine.slice(RESULT.length)) as unknown, logs };
 }
