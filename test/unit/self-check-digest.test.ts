@@ -1,6 +1,6 @@
 // The self-check's drift in the sweep's digest: published even when nothing else is wrong, high severity, listed in
 // the text, valid against the digest schema; only in the function's own account's digest.
-import { IAMClient, ListEntitiesForPolicyCommand } from '@aws-sdk/client-iam';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -10,6 +10,7 @@ import { buildDigest, digestSchema, digestSeverity, needsDigest, renderDigestMes
 import type { SelfCheckSummary } from '../../functions/core/self-check.js';
 import { runSweep, sweepAccounts } from '../../functions/guard/sweep.js';
 import { guardDeps } from '../support/guard.js';
+import { holdIn } from '../support/iam-holders.js';
 
 const RULE = 'iot-policy-guard-dev-attach-policy';
 const DRIFT: SelfCheckSummary = {
@@ -68,7 +69,8 @@ describe('the sweep with a self-check', () => {
   beforeEach(() => {
     iam.reset();
     sns.reset();
-    iam.on(ListEntitiesForPolicyCommand).resolves({ PolicyUsers: [], PolicyRoles: [], PolicyGroups: [], IsTruncated: false });
+    // Nothing governed is attached: the runs find no violation.
+    holdIn(iam, {});
     sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
   });
 
