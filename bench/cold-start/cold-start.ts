@@ -5,8 +5,8 @@
  * median of the per-pair ratios.
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { bundle, composition, deployedBundleStyle, shippedAllowlist, type Bundle } from '../lib/bundle.js';
+import { relative, resolve } from 'node:path';
+import { bundle, composition, deployedBundleStyle, loadedAtStart, shippedAllowlist, type Bundle } from '../lib/bundle.js';
 import { run } from '../lib/proc.js';
 import { check, row, type Row } from '../lib/report.js';
 import { fmt, median, pairedRatio } from '../lib/stats.js';
@@ -47,6 +47,7 @@ export function handlerEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 interface Load {
   readonly importMs: number;
   readonly readyMs: number;
+  readonly cpuMs: number;
 }
 
 async function load(path: string, env: NodeJS.ProcessEnv): Promise<Load> {
@@ -83,16 +84,18 @@ export async function coldStart(options: ColdStartOptions): Promise<ColdStartRes
   const bImport = b.map((x) => x.importMs);
   const ratio = pairedRatio(hImport, bImport);
   const readyRatio = pairedRatio(h.map((x) => x.readyMs), b.map((x) => x.readyMs));
+  const cpuRatio = pairedRatio(h.map((x) => x.cpuMs), b.map((x) => x.cpuMs));
   log(`cold start: attach-guard ${fmt.ms(median(hImport))}, bare clients ${fmt.ms(median(bImport))} (${options.pairs} pairs)`);
 
-  const rows: Row[] = [
-    row('2 cold start', `bundle size (minified, ${style.format})`, `attach-guard: ${fmt.kb(handler.bytes)}`, `bare IAM+SNS: ${fmt.kb(bare.bytes)}`, fmt.ratio(handler.bytes / bare.bytes), '-', '-'),
-  ];
+  const sizeMeasure = `bundle loaded at cold start (minified, ${style.format}${style.splitting ? '; + chunks loaded on first use' : ''})`;
+  const size = (name: string, b: Bundle): string => `${name}: ${fmt.kb(b.bytes)}${b.totalBytes > b.bytes ? ` + ${fmt.kb(b.totalBytes - b.bytes)} on first use` : ''}`;
+  const rows: Row[] = [row('2 cold start', sizeMeasure, size('attach-guard', handler), size('bare IAM+SNS', bare), fmt.ratio(handler.bytes / bare.bytes), '-', '-')];
   if (sweep instanceof Error) rows.push(row('2 cold start', 'bundle size', `sweep: does not bundle (${sweep.message.split('\n')[0]})`, '-', '-', '-', '-'));
-  else if (sweep) rows.push(row('2 cold start', `bundle size (minified, ${style.format})`, `sweep: ${fmt.kb(sweep.bytes)}`, `bare IAM+SNS: ${fmt.kb(bare.bytes)}`, fmt.ratio(sweep.bytes / bare.bytes), '-', '-'));
+  else if (sweep) rows.push(row('2 cold start', sizeMeasure, size('sweep', sweep), size('bare IAM+SNS', bare), fmt.ratio(sweep.bytes / bare.bytes), '-', '-'));
   else rows.push(row('2 cold start', 'bundle size', 'sweep: not there yet (functions/sweep/handler.ts)', '-', '-', '-', '-'));
   rows.push(
     row('2 cold start', `load in a fresh process (median of ${options.pairs})`, `attach-guard: ${fmt.ms(median(hImport))}`, `bare IAM+SNS: ${fmt.ms(median(bImport))}`, fmt.ratio(ratio), '≤ 1.25×', check(ratio <= 1.25)),
+    row('2 cold start', 'CPU time of that load (user+sys)', `attach-guard: ${fmt.ms(median(h.map((x) => x.cpuMs)))}`, `bare IAM+SNS: ${fmt.ms(median(b.map((x) => x.cpuMs)))}`, fmt.ratio(cpuRatio), '-', '-'),
     row('2 cold start', 'process start to handler ready', `attach-guard: ${fmt.ms(median(h.map((x) => x.readyMs)))}`, `bare IAM+SNS: ${fmt.ms(median(b.map((x) => x.readyMs)))}`, fmt.ratio(readyRatio), '-', '-'),
   );
   return {
@@ -101,11 +104,20 @@ export async function coldStart(options: ColdStartOptions): Promise<ColdStartRes
     details: {
       style,
       bytes: { attachGuard: handler.bytes, bare: bare.bytes, sweep: sweep instanceof Error ? sweep.message : (sweep?.bytes ?? null) },
-      attachGuardComposition: composition(handler.metafile),
+      totalBytes: { attachGuard: handler.totalBytes, bare: bare.totalBytes, sweep: sweep instanceof Error || !sweep ? null : sweep.totalBytes },
+      attachGuardComposition: composition(handler.metafile, 12, loadedAtStart(handler.metafile.outputs, relative(process.cwd(), handler.path))),
+      attachGuardOnFirstUse: lazyComposition(handler),
       bareComposition: composition(bare.metafile, 6),
       importMs: { attachGuard: hImport, bare: bImport },
       readyMs: { attachGuard: h.map((x) => x.readyMs), bare: b.map((x) => x.readyMs) },
-      ratios: { import: ratio, ready: readyRatio },
+      cpuMs: { attachGuard: h.map((x) => x.cpuMs), bare: b.map((x) => x.cpuMs) },
+      ratios: { import: ratio, ready: readyRatio, cpu: cpuRatio },
     },
   };
+}
+
+/** Bytes per package in the chunks a cold start does not load (with splitting): what loads on first use. */
+function lazyComposition(b: Bundle): [string, number][] {
+  const atStart = loadedAtStart(b.metafile.outputs, relative(process.cwd(), b.path));
+  return composition(b.metafile, 12, Object.keys(b.metafile.outputs).filter((f) => !atStart.has(f)));
 }

@@ -1,6 +1,6 @@
 /** Bundling functions the way the deploy does (serverless-esbuild), so that sizes and load times are the deployed ones. */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { parseDocument } from 'yaml';
 import { writeShippedAllowlist } from '../../infra/stage-params.js';
@@ -13,6 +13,8 @@ export interface BundleStyle {
   readonly banner: string | undefined;
   /** serverless-esbuild passes mainFields through; `module` first picks packages' ESM builds (better tree shaking). */
   readonly mainFields: string[] | undefined;
+  /** `custom.esbuild.splitting`: each dynamic import() a chunk of its own, loaded on first use (ESM only). */
+  readonly splitting: boolean;
   /** Where the style came from, for the report. */
   readonly source: string;
 }
@@ -22,28 +24,42 @@ export interface BundleStyle {
  * serverless-esbuild's default (CommonJS: esbuild's default for platform node) when there is no serverless.yml yet.
  */
 export function deployedBundleStyle(): BundleStyle {
-  if (!existsSync('serverless.yml')) return { format: 'cjs', banner: undefined, mainFields: undefined, source: 'serverless-esbuild default (no serverless.yml yet)' };
+  if (!existsSync('serverless.yml')) return { format: 'cjs', banner: undefined, mainFields: undefined, splitting: false, source: 'serverless-esbuild default (no serverless.yml yet)' };
   // CloudFormation tags (!Sub, !Ref, ...) are unknown to a plain YAML reader: they only warn, and we read custom.esbuild.
   const doc = parseDocument(readFileSync('serverless.yml', 'utf8'), { logLevel: 'silent' });
-  const esbuild = (doc.toJS({ maxAliasCount: -1 }) as { custom?: { esbuild?: { format?: unknown; banner?: { js?: unknown }; mainFields?: unknown } } } | null)?.custom?.esbuild;
+  const esbuild = (doc.toJS({ maxAliasCount: -1 }) as { custom?: { esbuild?: { format?: unknown; banner?: { js?: unknown }; mainFields?: unknown; splitting?: unknown } } } | null)?.custom?.esbuild;
   const format = esbuild?.format === 'esm' ? 'esm' : 'cjs';
   const banner = typeof esbuild?.banner?.js === 'string' ? esbuild.banner.js : format === 'esm' ? REQUIRE_BANNER : undefined;
   const mainFields = Array.isArray(esbuild?.mainFields) ? esbuild.mainFields.map(String) : undefined;
-  return { format, banner, mainFields, source: `serverless.yml custom.esbuild (format ${format}${mainFields ? `, mainFields ${mainFields.join(',')}` : ''})` };
+  const splitting = format === 'esm' && esbuild?.splitting === true;
+  return {
+    format,
+    banner,
+    mainFields,
+    splitting,
+    source: `serverless.yml custom.esbuild (format ${format}${mainFields ? `, mainFields ${mainFields.join(',')}` : ''}${splitting ? ', splitting' : ''})`,
+  };
 }
 
 export interface Bundle {
+  /** The entry file (with splitting, its chunks are next to it). */
   readonly path: string;
+  /** What a cold start reads: the entry file and the chunks it imports statically. */
   readonly bytes: number;
+  /** Every file of the bundle, the chunks loaded on first use included (= bytes without splitting). */
+  readonly totalBytes: number;
   readonly metafile: Metafile;
 }
 
 /** Bundles one entry point: minified, platform node, target node20, the SDK bundled in (as the deploy pins it). */
 export async function bundle(entry: string, outDir: string, name: string, style: BundleStyle): Promise<Bundle> {
-  const path = join(outDir, `${name}.${style.format === 'esm' ? 'mjs' : 'cjs'}`);
+  const ext = style.format === 'esm' ? 'mjs' : 'cjs';
+  // With splitting, the entry and its chunks get a directory of their own, as in the function's zip.
+  const path = style.splitting ? join(outDir, name, `${name}.${ext}`) : join(outDir, `${name}.${ext}`);
+  if (style.splitting) rmSync(dirname(path), { recursive: true, force: true });
   const result = await build({
     entryPoints: [entry],
-    outfile: path,
+    ...(style.splitting ? { outdir: dirname(path), splitting: true, entryNames: name, outExtension: { '.js': `.${ext}` } } : { outfile: path }),
     bundle: true,
     minify: true,
     platform: 'node',
@@ -55,7 +71,23 @@ export async function bundle(entry: string, outDir: string, name: string, style:
     ...(style.banner ? { banner: { js: style.banner } } : {}),
     ...(style.mainFields ? { mainFields: style.mainFields } : {}),
   });
-  return { path, bytes: statSync(path).size, metafile: result.metafile };
+  const outputs = result.metafile.outputs;
+  const key = Object.keys(outputs).find((file) => resolve(file) === resolve(path)) ?? path;
+  return { path, bytes: sum(loadedAtStart(outputs, key), outputs), totalBytes: sum(Object.keys(outputs), outputs), metafile: result.metafile };
+}
+
+const sum = (files: Iterable<string>, outputs: Metafile['outputs']): number => [...files].reduce((n, f) => n + (f.endsWith('.map') ? 0 : (outputs[f]?.bytes ?? 0)), 0);
+
+/** The output files a cold start evaluates: `entry` and, transitively, what it imports statically (not import()). */
+export function loadedAtStart(outputs: Metafile['outputs'], entry: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file) || !outputs[file]) return;
+    seen.add(file);
+    for (const i of outputs[file].imports) if (i.kind === 'import-statement' && !i.external) visit(i.path);
+  };
+  visit(entry);
+  return seen;
 }
 
 /**
@@ -67,11 +99,14 @@ export function shippedAllowlist(allowlist: string, serviceDir = '.'): string {
   return resolve(serviceDir, writeShippedAllowlist(allowlist, resolve(serviceDir)));
 }
 
-/** Bytes in the bundle per npm package (or `functions/` for our own code), largest first. */
-export function composition(meta: Metafile, top = 12): [string, number][] {
-  const output = Object.values(meta.outputs)[0];
+/**
+ * Bytes per npm package (or `functions/` for our own code), largest first, in the files `files` picks (default: all
+ * of the bundle's output files).
+ */
+export function composition(meta: Metafile, top = 12, files: Iterable<string> = Object.keys(meta.outputs)): [string, number][] {
   const by = new Map<string, number>();
-  for (const [file, info] of Object.entries(output?.inputs ?? {})) {
+  const inputs = [...files].flatMap((f) => Object.entries(meta.outputs[f]?.inputs ?? {}));
+  for (const [file, info] of inputs) {
     const key = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? file.split('/').slice(0, 2).join('/');
     by.set(key, (by.get(key) ?? 0) + info.bytesInOutput);
   }

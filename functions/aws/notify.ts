@@ -1,5 +1,5 @@
 /** Telling people and tools: the SNS alert, and the finding event on an EventBridge bus. */
-import { PutEventsCommand, type EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { renderSnsMessage, type Alert } from '../core/alert.js';
@@ -22,6 +22,8 @@ export async function publishDigest(sns: SNSClient, topicArn: string, digest: Di
 
 /** Puts the alert on an EventBridge bus as a finding event; throws when the bus rejects it. */
 export async function putFinding(events: EventBridgeClient, busName: string, alert: Alert): Promise<void> {
+  // Loaded on use, like the client (guard/runtime.ts): a stack without a findings bus never loads the EventBridge SDK.
+  const { PutEventsCommand } = await import('@aws-sdk/client-eventbridge');
   const out = await events.send(
     new PutEventsCommand({
       Entries: [{ EventBusName: busName, Source: FINDING_SOURCE, DetailType: FINDING_DETAIL_TYPE, Detail: JSON.stringify(alert) }],

@@ -18,8 +18,11 @@ import type { Provisioning } from '../core/alert.js';
 import { errorCode, RemediationError } from './iam.js';
 
 export interface IdentityCenterAccess {
-  /** The SSO admin client of a Region: built on first use, then kept for the container's life. */
-  clientFor(region: string): SSOAdminClient;
+  /**
+   * The SSO admin client of a Region: built on first use, then kept for the container's life. A promise, so that the
+   * functions can load the SSO admin SDK on first use (aws/lazy.ts) rather than at every cold start.
+   */
+  clientFor(region: string): Promise<SSOAdminClient>;
   /**
    * The permission set's name (CloudTrail records only its ARN); null when the permission set does not exist. Cached
    * for the container's life: a permission set's name cannot be changed. `calls` is 0 when it came from the cache.
@@ -40,7 +43,7 @@ export function createIdentityCenterAccess(config: SSOAdminClientConfig = {}, ma
     return client;
   };
   return {
-    clientFor,
+    clientFor: async (region) => clientFor(region),
     async permissionSetName(region, instanceArn, permissionSetArn) {
       const cached = names.get(permissionSetArn);
       if (cached !== undefined) return { name: cached, calls: 0 };

@@ -21,46 +21,49 @@ export type GuardMode = (typeof GUARD_MODES)[number];
 export const MAX_FIELD_CHARS = 1024;
 export const SNS_MAX_BYTES = 262_144;
 
-const nullableString = z.nullable(z.string());
-export const alertSchema = described(
-  z.strictObject({
-    schemaVersion: z.literal(1),
-    source: described(z.enum(['event', 'sweep']), 'event: an attach call seen through CloudTrail; sweep: found by the scheduled sweep.'),
-    eventId: described(nullableString, 'CloudTrail eventID; null for the sweep.'),
-    eventTime: described(nullableString, 'When the policy was attached (CloudTrail eventTime); null for the sweep.'),
-    account: nullableString,
-    region: nullableString,
-    actor: described(z.string(), 'Who attached it: userIdentity.arn, else the session issuer, invokedBy or type; "found by sweep" for the sweep.'),
-    sourceIp: nullableString,
-    userAgent: nullableString,
-    principal: described(
-      z.strictObject({ type: z.enum(['user', 'role', 'group', 'permission-set']), name: z.string() }),
-      'The IAM user, role or group by name, or the IAM Identity Center permission set by ARN (its name is in permissionSet).',
-    ),
-    policyArn: z.string(),
-    policyName: described(z.string(), 'Path-qualified name, e.g. service-role/AWSIoTLogging.'),
-    severity: described(z.enum(['high', 'low']), 'high for write or full access, low for read-only.'),
-    verdict: z.enum(['violation', 'failed-attempt']),
-    action: described(z.nullable(z.enum(['alert', 'remediate'])), 'What the allowlist asks for; null for failed attempts.'),
-    outcome: z.enum(OUTCOMES),
-    mode: described(z.enum(GUARD_MODES), 'The mode the guard ran in.'),
-    reason: z.string(),
-    error: described(z.optional(z.strictObject({ name: z.string(), message: z.string() })), 'Why remediation failed or was impossible.'),
-    suggestedAllowlistEntry: described(z.string(), 'The allowlist entry (YAML) that would allow this attachment, if it was legitimate.'),
-    handledAt: described(z.string(), 'When the guard handled it (ISO 8601).'),
-    permissionSet: described(
-      z.optional(z.strictObject({ arn: nullableString, name: nullableString, instanceArn: nullableString })),
-      'The IAM Identity Center permission set involved: the principal itself (type permission-set), or the one an ' +
-        'AWSReservedSSO_* role was provisioned from (name only): the policy has to come off that permission set.',
-    ),
-    provisioning: described(
-      z.optional(z.strictObject({ status: z.string(), requestId: nullableString, failureReason: nullableString })),
-      'After detaching from a permission set: ProvisionPermissionSet to all provisioned accounts, as it answered ' +
-        '(status IN_PROGRESS, SUCCEEDED or FAILED; IN_PROGRESS finishes asynchronously).',
-    ),
-  }),
-  'iot-policy-guard alert, schemaVersion 1',
-);
+// A pure call, so that esbuild leaves it out of the functions' bundles: they need the type, not the schema (built
+// at every cold start it cost load time); schemas.ts and the tests build it.
+const nullableString = /* @__PURE__ */ (() => z.nullable(z.string()))();
+export const alertSchema = /* @__PURE__ */ (() =>
+  described(
+    z.strictObject({
+      schemaVersion: z.literal(1),
+      source: described(z.enum(['event', 'sweep']), 'event: an attach call seen through CloudTrail; sweep: found by the scheduled sweep.'),
+      eventId: described(nullableString, 'CloudTrail eventID; null for the sweep.'),
+      eventTime: described(nullableString, 'When the policy was attached (CloudTrail eventTime); null for the sweep.'),
+      account: nullableString,
+      region: nullableString,
+      actor: described(z.string(), 'Who attached it: userIdentity.arn, else the session issuer, invokedBy or type; "found by sweep" for the sweep.'),
+      sourceIp: nullableString,
+      userAgent: nullableString,
+      principal: described(
+        z.strictObject({ type: z.enum(['user', 'role', 'group', 'permission-set']), name: z.string() }),
+        'The IAM user, role or group by name, or the IAM Identity Center permission set by ARN (its name is in permissionSet).',
+      ),
+      policyArn: z.string(),
+      policyName: described(z.string(), 'Path-qualified name, e.g. service-role/AWSIoTLogging.'),
+      severity: described(z.enum(['high', 'low']), 'high for write or full access, low for read-only.'),
+      verdict: z.enum(['violation', 'failed-attempt']),
+      action: described(z.nullable(z.enum(['alert', 'remediate'])), 'What the allowlist asks for; null for failed attempts.'),
+      outcome: z.enum(OUTCOMES),
+      mode: described(z.enum(GUARD_MODES), 'The mode the guard ran in.'),
+      reason: z.string(),
+      error: described(z.optional(z.strictObject({ name: z.string(), message: z.string() })), 'Why remediation failed or was impossible.'),
+      suggestedAllowlistEntry: described(z.string(), 'The allowlist entry (YAML) that would allow this attachment, if it was legitimate.'),
+      handledAt: described(z.string(), 'When the guard handled it (ISO 8601).'),
+      permissionSet: described(
+        z.optional(z.strictObject({ arn: nullableString, name: nullableString, instanceArn: nullableString })),
+        'The IAM Identity Center permission set involved: the principal itself (type permission-set), or the one an ' +
+          'AWSReservedSSO_* role was provisioned from (name only): the policy has to come off that permission set.',
+      ),
+      provisioning: described(
+        z.optional(z.strictObject({ status: z.string(), requestId: nullableString, failureReason: nullableString })),
+        'After detaching from a permission set: ProvisionPermissionSet to all provisioned accounts, as it answered ' +
+          '(status IN_PROGRESS, SUCCEEDED or FAILED; IN_PROGRESS finishes asynchronously).',
+      ),
+    }),
+    'iot-policy-guard alert, schemaVersion 1',
+  ))();
 
 export type Alert = z.infer<typeof alertSchema>;
 export type Provisioning = NonNullable<Alert['provisioning']>;

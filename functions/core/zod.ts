@@ -6,7 +6,9 @@ import * as z from 'zod/mini';
 import { en } from 'zod/locales';
 
 // zod/mini loads no locale by itself; the allowlist's problems are reported with zod's English messages.
-z.config(en());
+// jitless: on its first parse, zod compiles a fast parser for each object schema with `new Function`. The functions
+// parse the allowlist once per cold start, where that compilation cost more than it saved (bench/RESULTS.md).
+z.config({ ...en(), jitless: true });
 
 /** A copy of `schema` that carries `description` into the JSON Schema: classic zod's `.describe()`. */
 export function described<T extends z.ZodMiniType>(schema: T, description: string): T {

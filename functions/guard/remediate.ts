@@ -8,7 +8,7 @@ import type { Provisioning } from '../core/alert.js';
 import type { AttachEvent } from '../core/types.js';
 import { AccountAccessError, type AccountAccess } from '../aws/accounts.js';
 import { detachPolicy, type DetachResult } from '../aws/iam.js';
-import { detachFromPermissionSet, type IdentityCenterAccess } from '../aws/sso.js';
+import type { IdentityCenterAccess } from '../aws/sso.js';
 
 export interface Remediation {
   readonly result: DetachResult;
@@ -47,7 +47,9 @@ export async function remediate(target: Target, clients: RemediationClients): Pr
       const message = clients.identityCenter ? 'the event names no Region or Identity Center instance' : 'this guard has no IAM Identity Center client';
       return { result: 'not-remediable', error: { name: 'IdentityCenterUnavailable', message } };
     }
-    const { result, provisioning } = await detachFromPermissionSet(clients.identityCenter.clientFor(region), {
+    // Loaded on first use: the SSO admin SDK stays out of the cold start of a guard that never sees a permission set.
+    const { detachFromPermissionSet } = await import('../aws/sso.js');
+    const { result, provisioning } = await detachFromPermissionSet(await clients.identityCenter.clientFor(region), {
       instanceArn: target.instanceArn,
       permissionSetArn: principal.name,
       policyArn,

@@ -38,7 +38,8 @@ export interface GuardDeps {
   /** IAM Identity Center, per Region: permission sets are detached (and their names looked up) there. */
   readonly identityCenter?: IdentityCenterAccess;
   readonly sns: SNSClient;
-  readonly events: EventBridgeClient | null;
+  /** The findings bus's client, built on first use (null: no findings bus). */
+  readonly events: (() => Promise<EventBridgeClient>) | null;
   /** Where an alert SNS refused is kept (ALERT_FALLBACK_QUEUE_URL); without it, only the error log line says so. */
   readonly undelivered?: AlertKeeper | null;
   readonly logger: GuardLogger;
@@ -179,7 +180,7 @@ async function notify(
   }
   if (deps.events && deps.config.findingsBusName) {
     try {
-      await putFinding(deps.events, deps.config.findingsBusName, alert);
+      await putFinding(await deps.events(), deps.config.findingsBusName, alert);
     } catch (failure) {
       // The alert is out: failing now would make the retry send it again. The error line, the metric and its alarm say so.
       deps.metrics.addMetric('FindingFailures', 'Count', 1);

@@ -2,15 +2,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MetricsOptions } from '@aws-lambda-powertools/metrics/types';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient, type IAMClientConfig } from '@aws-sdk/client-iam';
 import { SNSClient } from '@aws-sdk/client-sns';
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { STSClient } from '@aws-sdk/client-sts';
 import { PARTITIONS, type Partition } from '../core/arn.js';
 import { createAccountAccess } from '../aws/accounts.js';
 import { createAlertKeeper } from '../aws/notify.js';
-import { createIdentityCenterAccess } from '../aws/sso.js';
+import { lazyIdentityCenterAccess, onFirstUse } from '../aws/lazy.js';
 import { loadGuardConfig } from '../config/guard-config.js';
 import type { GuardDeps } from './respond.js';
 
@@ -23,15 +20,16 @@ export interface Runtime {
   readonly deps: GuardDeps;
 }
 
-/** Reads the configuration (throwing on a bad value, which stops the cold start) and builds the clients. */
+/**
+ * Reads the configuration (throwing on a bad value, which stops the cold start) and builds the clients: IAM and SNS
+ * now, STS, EventBridge, SQS and SSO admin (SDK modules included) on first use (aws/lazy.ts).
+ */
 export function createRuntime(functionName: string, env: NodeJS.ProcessEnv = process.env, iamConfig: IAMClientConfig = {}): Runtime {
   const logger = new Logger({ serviceName: SERVICE_NAME, logLevel: (env.LOG_LEVEL?.toUpperCase() as 'INFO' | undefined) ?? 'INFO', persistentKeys: { function: functionName } });
   const config = loadGuardConfig(env);
   const metrics = new Metrics({ namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName: SERVICE_NAME, logger: metricsLogger(logger) });
   // The SDK reads AWS_ENDPOINT_URL itself, so the same code runs against an emulator.
   const iam = new IAMClient(iamConfig);
-  let sts: STSClient | undefined;
-  let sqs: SQSClient | undefined;
   const deps: GuardDeps = {
     config,
     iam,
@@ -41,14 +39,14 @@ export function createRuntime(functionName: string, env: NodeJS.ProcessEnv = pro
       homeAccount: config.homeAccount,
       member: config.memberRole && { ...config.memberRole, partition: partitionOf(config.alertTopicArn) },
       // Loaded and built on first use: single-account deployments never initialise STS.
-      sts: async () => (sts ??= new (await import('@aws-sdk/client-sts')).STSClient({})),
+      sts: onFirstUse(async () => new (await import('@aws-sdk/client-sts')).STSClient({})),
     }),
     // One SSO admin client per Region an event comes from, built on first use (Identity Center is regional).
-    identityCenter: createIdentityCenterAccess(),
+    identityCenter: lazyIdentityCenterAccess(),
     sns: new SNSClient({}),
-    events: config.findingsBusName ? new EventBridgeClient({}) : null,
+    events: config.findingsBusName ? onFirstUse(async () => new (await import('@aws-sdk/client-eventbridge')).EventBridgeClient({})) : null,
     // Built on first use: only an alert SNS refused needs SQS.
-    undelivered: config.alertFallbackQueueUrl ? createAlertKeeper(config.alertFallbackQueueUrl, async () => (sqs ??= new (await import('@aws-sdk/client-sqs')).SQSClient({}))) : null,
+    undelivered: config.alertFallbackQueueUrl ? createAlertKeeper(config.alertFallbackQueueUrl, onFirstUse(async () => new (await import('@aws-sdk/client-sqs')).SQSClient({}))) : null,
     logger,
     metrics: { addMetric: (name, _unit, value) => metrics.addMetric(name, MetricUnit.Count, value) },
     now: () => new Date(),

@@ -53,7 +53,7 @@ export function sweptPermissionSetAttachment(
  */
 export async function* scanPermissionSets(access: IdentityCenterAccess, options: IdentityCenterScanOptions, stats: ScanStats): AsyncGenerator<Found> {
   const { region } = options;
-  const sso = access.clientFor(region);
+  const sso = await access.clientFor(region);
   const allowlist = sweepAllowlist(options.allowlist);
   const counts = { region, instances: 0, permissionSets: 0, calls: 0 };
   stats.identityCenter = counts;

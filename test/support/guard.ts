@@ -50,12 +50,13 @@ export function guardDeps(config: Partial<GuardConfig> = {}): GuardDeps & { logs
     ...config,
   };
   const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+  const events = new EventBridgeClient({ region: 'us-east-1', credentials, maxAttempts: 1 });
   return {
     config: fullConfig,
     iam: new IAMClient({ region: 'us-east-1', credentials, maxAttempts: 1 }),
     identityCenter: createIdentityCenterAccess({ credentials, maxAttempts: 1 }),
     sns: new SNSClient({ region: 'us-east-1', credentials, maxAttempts: 1 }),
-    events: fullConfig.findingsBusName ? new EventBridgeClient({ region: 'us-east-1', credentials, maxAttempts: 1 }) : null,
+    events: fullConfig.findingsBusName ? async () => events : null,
     undelivered: fullConfig.alertFallbackQueueUrl ? createAlertKeeper(fullConfig.alertFallbackQueueUrl, async () => new SQSClient({ region: 'us-east-1', credentials, maxAttempts: 1 })) : null,
     logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
     metrics: { counts, addMetric: (name, _unit, value) => void (counts[name] = (counts[name] ?? 0) + value) },

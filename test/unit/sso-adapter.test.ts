@@ -109,9 +109,9 @@ describe('createIdentityCenterAccess', () => {
       return new SSOAdminClient({ ...config, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
     });
     expect(made).toEqual([]);
-    const eu = access.clientFor('eu-west-1');
-    expect(access.clientFor('eu-west-1')).toBe(eu);
-    expect(access.clientFor('us-east-2')).not.toBe(eu);
+    const eu = await access.clientFor('eu-west-1');
+    expect(await access.clientFor('eu-west-1')).toBe(eu);
+    expect(await access.clientFor('us-east-2')).not.toBe(eu);
     expect(made).toEqual([{ maxAttempts: 2, region: 'eu-west-1' }, { maxAttempts: 2, region: 'us-east-2' }]);
     expect(await eu.config.region()).toBe('eu-west-1');
     access.destroy();

@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,10 +15,13 @@ import { parseAllowlistJson, type Allowlist } from '../../functions/core/allowli
 import { CATALOG, SEED_POLICIES, governedArns, isGoverned } from '../../functions/core/catalog.js';
 import { attachEventPattern, DETACH_ACTIONS, LIST_ACTIONS, permissionSetEventPattern } from '../../infra/governed-policies.js';
 import { shippedAllowlistPath } from '../../infra/stage-params.js';
+import { fixture } from '../support/fixtures.js';
 import { readZip, unzip } from '../support/zip.js';
 import { packageStack, REPO_ROOT, substitutePseudoParameters, type PackagedStack, type Template } from '../../scripts/package-stack.js';
 
 const ACCOUNT = '123456789012';
+/** Another account of the organization (member-account events). */
+const MEMBER = '222222222222';
 /** The allowlist the `allowlist` parameter names by default, and what the deploy compiles it to and ships. */
 const SOURCE_ALLOWLIST = DEFAULT_ALLOWLIST;
 const SHIPPED_ALLOWLIST = shippedAllowlistPath(SOURCE_ALLOWLIST);
@@ -144,16 +147,17 @@ describe('attach-guard function', () => {
 
   it('ships the allowlist compiled to JSON (not the YAML), the bundle with the SDK inside and no YAML parser, and its source map', () => {
     const files = readZip(alert.artifact('attachGuard'));
-    expect([...files.keys()].sort()).toEqual([SHIPPED_ALLOWLIST, 'functions/attach-guard/handler.mjs', 'functions/attach-guard/handler.mjs.map']);
+    expect(zipLayout(files, 'functions/attach-guard')).toEqual([SHIPPED_ALLOWLIST, 'functions/attach-guard/handler.mjs', 'functions/attach-guard/handler.mjs.map']);
     const shipped = files.get(SHIPPED_ALLOWLIST)?.toString('utf8') ?? '';
     expectCompiledFrom(shipped, SOURCE_ALLOWLIST);
     expect(parseAllowlistJson(shipped, SHIPPED_ALLOWLIST)).toMatchObject({ version: 1, mode: 'alert', scope: 'aws-iot', allow: [] });
 
-    const bundle = files.get('functions/attach-guard/handler.mjs')?.toString('utf8') ?? '';
+    // The handler and the chunks it imports statically: what a cold start loads.
+    const bundle = [...loadedAtStart(files, 'functions/attach-guard/handler.mjs')].map((name) => files.get(name)?.toString('utf8') ?? '').join('\n');
     expect(bundle).not.toMatch(/from\s*["']@aws-sdk\//); // bundled, not left to the runtime's copy
     expect(bundle).toContain('DetachRolePolicy');
     expect(bundle).toMatch(/sourceMappingURL=handler\.mjs\.map/);
-    expectNoYamlParser(bundle);
+    expectNoYamlParser([...files].filter(([name]) => name.endsWith('.mjs')).map(([, code]) => code.toString('utf8')).join('\n'));
   });
 
   it('ships the allowlist the stage parameter names instead, compiled, at the path ALLOWLIST_PATH gives', () => {
@@ -180,6 +184,68 @@ describe('attach-guard function', () => {
     writeFileSync(join(taskRoot, 'allowlist.yml'), readFileSync(join(REPO_ROOT, OTHER_ALLOWLIST)));
     const refused = await coldStart(taskRoot, 'functions/attach-guard/handler.mjs', { ...(lambdaEnv as Record<string, string>), ALLOWLIST_PATH: 'allowlist.yml' });
     expect(refused.error).toMatch(/ConfigError: ALLOWLIST_PATH: allowlist\.yml is not a \.json file, and this function cannot read YAML .*point ALLOWLIST_PATH at a \.json allowlist/);
+  });
+});
+
+describe('attach-guard chunks (custom.esbuild.splitting)', () => {
+  const DIR = 'functions/attach-guard';
+  const HANDLER = `${DIR}/handler.mjs`;
+  /** A governed attach in a member account: the organization path, which assumes the member role with STS. */
+  const memberEvent = (): Record<string, unknown> => {
+    const event = fixture('AttachRolePolicy.eventbridge-full-access');
+    const detail = event.detail as Record<string, unknown>;
+    return { ...event, account: MEMBER, detail: { ...detail, recipientAccountId: MEMBER } };
+  };
+
+  it('ships every module its handler imports, statically or on first use, and the clients a single-account stack never calls load only on first use', () => {
+    const files = readZip(remediate.artifact('attachGuard'));
+    const modules = [...files.keys()].filter((name) => name.endsWith('.mjs'));
+    for (const name of modules) {
+      for (const ref of [...moduleImports(files.get(name)).statics, ...moduleImports(files.get(name)).dynamics]) expect(files.has(join(dirname(name), ref)), `${name} imports ${ref}`).toBe(true);
+    }
+    const atStart = loadedAtStart(files, HANDLER);
+    const lazy = modules.filter((name) => !atStart.has(name));
+    const holding = (text: string, among: string[]): string[] => among.filter((name) => files.get(name)?.toString('utf8').includes(text));
+    // The SDK's service ids: STS, SSO admin, EventBridge are in chunks that import() loads, and in no module of the cold start.
+    for (const serviceId of ['AWSSecurityTokenServiceV20110615', 'SWBExternalService', 'AWSEvents']) {
+      expect(holding(serviceId, lazy), serviceId).not.toEqual([]);
+      expect(holding(serviceId, [...atStart]), serviceId).toEqual([]);
+    }
+    // IAM and SNS, which every alert and revert uses, load at cold start.
+    expect(holding('DetachRolePolicy', [...atStart])).not.toEqual([]);
+    expect(holding('Publish', [...atStart])).not.toEqual([]);
+  });
+
+  it('starts without its lazily loaded chunks, and loads STS from its unzipped package on the organization path', async () => {
+    const files = readZip(remediate.artifact('attachGuard'));
+    const atStart = loadedAtStart(files, HANDLER);
+    const lazy = [...files.keys()].filter((name) => name.endsWith('.mjs') && !atStart.has(name));
+    const taskRoot = unzip(remediate.artifact('attachGuard'), join(root, 'task-attach-guard-chunks'));
+    const lambdaEnv = {
+      ...(substitutePseudoParameters(env(remediate.template)) as Record<string, string>),
+      ALERT_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:iot-policy-guard-dev-alerts`,
+      HOME_ACCOUNT_ID: ACCOUNT,
+      SWEEP_ACCOUNTS: '',
+      MEMBER_ROLE_NAME: 'iot-policy-guard-remediation',
+      MEMBER_EXTERNAL_ID: 'external-id-1',
+      // Nothing listens there: the calls fail fast, after the modules they need have loaded.
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+    };
+    for (const name of lazy) rmSync(join(taskRoot, name));
+    const started = await coldStart(taskRoot, HANDLER, lambdaEnv);
+    expect(started.error).toBe('');
+    expect(started.configuration).toMatchObject({ mode: 'remediate', memberRole: 'iot-policy-guard-remediation' });
+
+    // Without them, the organization path fails to load STS: that is the first time it is needed.
+    const missing = await coldStart(taskRoot, HANDLER, lambdaEnv, memberEvent());
+    expect(missing.decision?.error).toMatchObject({ message: expect.stringMatching(new RegExp(`cannot assume arn:aws:iam::${MEMBER}:role/iot-policy-guard-remediation: .*(Cannot find module|ERR_MODULE_NOT_FOUND)`)) });
+
+    // From the whole package it loads, and gets as far as calling STS.
+    unzip(remediate.artifact('attachGuard'), taskRoot);
+    const loaded = await coldStart(taskRoot, HANDLER, lambdaEnv, memberEvent());
+    const message = String((loaded.decision?.error as { message?: unknown } | undefined)?.message);
+    expect(message).toMatch(new RegExp(`cannot assume arn:aws:iam::${MEMBER}:role/iot-policy-guard-remediation: .*ECONNREFUSED`));
+    expect(message).not.toMatch(/Cannot find module|ERR_MODULE_NOT_FOUND/);
   });
 });
 
@@ -240,12 +306,12 @@ describe('sweep function', () => {
 
   it('ships the allowlist the stage parameter names compiled to JSON, the bundle with the SDK inside and no YAML parser, and its source map', () => {
     const files = readZip(alert.artifact('sweep'));
-    expect([...files.keys()].sort()).toEqual([SHIPPED_ALLOWLIST, 'functions/sweep/handler.mjs', 'functions/sweep/handler.mjs.map']);
+    expect(zipLayout(files, 'functions/sweep')).toEqual([SHIPPED_ALLOWLIST, 'functions/sweep/handler.mjs', 'functions/sweep/handler.mjs.map']);
     expectCompiledFrom(files.get(SHIPPED_ALLOWLIST)?.toString('utf8') ?? '', SOURCE_ALLOWLIST);
-    const bundle = files.get('functions/sweep/handler.mjs')?.toString('utf8') ?? '';
+    const bundle = [...loadedAtStart(files, 'functions/sweep/handler.mjs')].map((name) => files.get(name)?.toString('utf8') ?? '').join('\n');
     expect(bundle).not.toMatch(/from\s*["']@aws-sdk\//);
     expect(bundle).toContain('ListEntitiesForPolicy');
-    expectNoYamlParser(bundle);
+    expectNoYamlParser([...files].filter(([name]) => name.endsWith('.mjs')).map(([, code]) => code.toString('utf8')).join('\n'));
 
     const other = readZip(remediate.artifact('sweep'));
     expect(other.has(SHIPPED_ALLOWLIST)).toBe(false);
@@ -995,13 +1061,60 @@ function expectNoYamlParser(bundle: string): void {
  * environment, LAMBDA_TASK_ROOT and cwd at the package (outside the repository: no node_modules to fall back on):
  * what Lambda's init phase does. Returns the `configuration` log line, or the error that stopped the start.
  */
-async function coldStart(taskRoot: string, handlerFile: string, variables: Record<string, string>): Promise<{ configuration: Record<string, unknown> | null; error: string }> {
-  const script = `import(${JSON.stringify(join(taskRoot, handlerFile))}).then((m) => { if (typeof m.handler !== 'function') throw new Error('no handler'); }, (e) => { process.stderr.write(String(e.stack ?? e)); process.exitCode = 1; });`;
+async function coldStart(
+  taskRoot: string,
+  handlerFile: string,
+  variables: Record<string, string>,
+  event?: unknown,
+): Promise<{ configuration: Record<string, unknown> | null; decision: Record<string, unknown> | null; error: string }> {
+  // With an event, the handler is then invoked once; the invocation's own failure is expected (no AWS here) and ignored.
+  const context = { functionName: 'attach-guard', awsRequestId: 'r-1', invokedFunctionArn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:attach-guard`, memoryLimitInMB: '256' };
+  const invoke = event === undefined ? '' : `return m.handler(${JSON.stringify(event)}, { ...${JSON.stringify(context)}, getRemainingTimeInMillis: () => 30000 }).catch(() => {});`;
+  const script = `import(${JSON.stringify(join(taskRoot, handlerFile))}).then((m) => { if (typeof m.handler !== 'function') throw new Error('no handler'); ${invoke} }, (e) => { process.stderr.write(String(e.stack ?? e)); process.exitCode = 1; });`;
   const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_') && name !== 'NODE_OPTIONS' && name !== 'NODE_PATH'));
   const environment = { ...base, ...variables, LAMBDA_TASK_ROOT: taskRoot, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
   const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: taskRoot, env: environment }).catch(
     (error: { stdout?: string; stderr?: string }) => ({ stdout: error.stdout ?? '', stderr: error.stderr ?? 'failed' }),
   );
-  const configuration = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.message === 'configuration') ?? null;
-  return { configuration, error: stderr.trim() };
+  // Powertools writes ERROR lines to stderr: log lines from both, and the error is what is not a log line.
+  const json = (l: string): boolean => l.startsWith('{"level"');
+  const lines = [...stdout.split('\n'), ...stderr.split('\n')].filter(json).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const configuration = lines.find((l) => l.message === 'configuration') ?? null;
+  const error = stderr.split('\n').filter((l) => !json(l)).join('\n').trim();
+  return { configuration, decision: lines.find((l) => l.message === 'decision') ?? null, error };
+}
+
+/** The relative modules a bundled ESM file imports: statically (`from"./x.mjs"`, `import"./x.mjs"`) and with import(). */
+function moduleImports(code: Buffer | undefined): { statics: string[]; dynamics: string[] } {
+  const text = code?.toString('utf8') ?? '';
+  return {
+    statics: [...text.matchAll(/(?:\bfrom|\bimport)\s*["'](\.\/[^"']+)["']/g)].map((m) => m[1] ?? ''),
+    dynamics: [...text.matchAll(/\bimport\(\s*["'](\.\/[^"']+)["']\s*\)/g)].map((m) => m[1] ?? ''),
+  };
+}
+
+/** The zip's modules a cold start evaluates: the handler and what it imports statically, transitively. */
+function loadedAtStart(files: Map<string, Buffer>, entry: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (name: string): void => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    for (const ref of moduleImports(files.get(name)).statics) visit(join(dirname(name), ref));
+  };
+  visit(entry);
+  return seen;
+}
+
+/**
+ * The zip's file names, sorted, with the function's chunks (custom.esbuild.splitting) left out once checked: each is
+ * in the function's own directory and has its source map.
+ */
+function zipLayout(files: Map<string, Buffer>, dir: string): string[] {
+  const chunk = (name: string): boolean => name.startsWith(`${dir}/`) && !name.startsWith(`${dir}/handler.`);
+  for (const name of files.keys()) {
+    if (!chunk(name)) continue;
+    expect(name).toMatch(/\.mjs(\.map)?$/);
+    if (name.endsWith('.mjs')) expect(files.has(`${name}.map`), `${name}.map`).toBe(true);
+  }
+  return [...files.keys()].filter((name) => !chunk(name)).sort();
 }
