@@ -169,20 +169,14 @@ describe('attach-guard function', () => {
 
   it('starts from its unzipped package alone, as in Lambda: the shipped JSON read without YAML; a YAML ALLOWLIST_PATH is refused clearly', async () => {
     const taskRoot = unzip(remediate.artifact('attachGuard'), join(root, 'task-attach-guard'));
-    const lambdaEnv = {
-      ...(substitutePseudoParameters(env(remediate.template)) as Record<string, unknown>),
-      ALERT_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:iot-policy-guard-dev-alerts`,
-      ALERT_FALLBACK_QUEUE_URL: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/iot-policy-guard-dev-dead-letters`,
-      HOME_ACCOUNT_ID: ACCOUNT,
-      SWEEP_ACCOUNTS: '',
-    };
-    const started = await coldStart(taskRoot, 'functions/attach-guard/handler.mjs', lambdaEnv as Record<string, string>);
+    const lambdaEnv = remediateAttachGuardEnv();
+    const started = await coldStart(taskRoot, 'functions/attach-guard/handler.mjs', lambdaEnv);
     expect(started.error).toBe('');
     expect(started.configuration).toMatchObject({ mode: 'remediate', allowlist: join(taskRoot, OTHER_SHIPPED), entries: loadAllowlistFile(join(REPO_ROOT, OTHER_ALLOWLIST)).allow.length });
 
     // The zip holds no YAML reader: a YAML allowlist stops the cold start with a message saying what to do.
     writeFileSync(join(taskRoot, 'allowlist.yml'), readFileSync(join(REPO_ROOT, OTHER_ALLOWLIST)));
-    const refused = await coldStart(taskRoot, 'functions/attach-guard/handler.mjs', { ...(lambdaEnv as Record<string, string>), ALLOWLIST_PATH: 'allowlist.yml' });
+    const refused = await coldStart(taskRoot, 'functions/attach-guard/handler.mjs', { ...lambdaEnv, ALLOWLIST_PATH: 'allowlist.yml' });
     expect(refused.error).toMatch(/ConfigError: ALLOWLIST_PATH: allowlist\.yml is not a \.json file, and this function cannot read YAML .*point ALLOWLIST_PATH at a \.json allowlist/);
   });
 });
@@ -221,16 +215,12 @@ describe('attach-guard chunks (custom.esbuild.splitting)', () => {
     const atStart = loadedAtStart(files, HANDLER);
     const lazy = [...files.keys()].filter((name) => name.endsWith('.mjs') && !atStart.has(name));
     const taskRoot = unzip(remediate.artifact('attachGuard'), join(root, 'task-attach-guard-chunks'));
-    const lambdaEnv = {
-      ...(substitutePseudoParameters(env(remediate.template)) as Record<string, string>),
-      ALERT_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:iot-policy-guard-dev-alerts`,
-      HOME_ACCOUNT_ID: ACCOUNT,
-      SWEEP_ACCOUNTS: '',
+    const lambdaEnv = remediateAttachGuardEnv({
       MEMBER_ROLE_NAME: 'iot-policy-guard-remediation',
       MEMBER_EXTERNAL_ID: 'external-id-1',
       // Nothing listens there: the calls fail fast, after the modules they need have loaded.
       AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-    };
+    });
     for (const name of lazy) rmSync(join(taskRoot, name));
     const started = await coldStart(taskRoot, HANDLER, lambdaEnv);
     expect(started.error).toBe('');
@@ -1054,6 +1044,18 @@ function expectCompiledFrom(shipped: string, source: string): void {
 /** The yaml package's parser would be in a bundle that reads YAML: its error codes are strings esbuild keeps. */
 function expectNoYamlParser(bundle: string): void {
   for (const code of ['BLOCK_AS_IMPLICIT_KEY', 'DUPLICATE_KEY', 'MULTILINE_IMPLICIT_KEY']) expect(bundle).not.toContain(code);
+}
+
+/** attach-guard's environment in the remediate packaging, with the pseudo parameters and references filled in. */
+function remediateAttachGuardEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...(substitutePseudoParameters(env(remediate.template)) as Record<string, string>),
+    ALERT_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:iot-policy-guard-dev-alerts`,
+    ALERT_FALLBACK_QUEUE_URL: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/iot-policy-guard-dev-dead-letters`,
+    HOME_ACCOUNT_ID: ACCOUNT,
+    SWEEP_ACCOUNTS: '',
+    ...extra,
+  };
 }
 
 /**
