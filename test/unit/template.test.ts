@@ -200,8 +200,8 @@ describe('attach-guard chunks (custom.esbuild.splitting)', () => {
     const atStart = loadedAtStart(files, HANDLER);
     const lazy = modules.filter((name) => !atStart.has(name));
     const holding = (text: string, among: string[]): string[] => among.filter((name) => files.get(name)?.toString('utf8').includes(text));
-    // The SDK's service ids: STS, SSO admin, EventBridge are in chunks that import() loads, and in no module of the cold start.
-    for (const serviceId of ['AWSSecurityTokenServiceV20110615', 'SWBExternalService', 'AWSEvents']) {
+    // The SDK's service ids: STS, SSO admin, EventBridge, SQS are in chunks that import() loads, and in no module of the cold start.
+    for (const serviceId of ['AWSSecurityTokenServiceV20110615', 'SWBExternalService', 'AWSEvents', 'AmazonSQS']) {
       expect(holding(serviceId, lazy), serviceId).not.toEqual([]);
       expect(holding(serviceId, [...atStart]), serviceId).toEqual([]);
     }
