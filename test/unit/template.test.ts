@@ -188,7 +188,9 @@ describe('attach-guard chunks (custom.esbuild.splitting)', () => {
   const memberEvent = (): Record<string, unknown> => {
     const event = fixture('AttachRolePolicy.eventbridge-full-access');
     const detail = event.detail as Record<string, unknown>;
-    return { ...event, account: MEMBER, detail: { ...detail, recipientAccountId: MEMBER } };
+    // Recorded now: an old event would be reported as stale, never acted on.
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return { ...event, account: MEMBER, time: now, detail: { ...detail, recipientAccountId: MEMBER, eventTime: now } };
   };
 
   it('ships every module its handler imports, statically or on first use, and the clients a single-account stack never calls load only on first use', () => {
