@@ -9,8 +9,9 @@ import type { Outcome } from '../core/alert.js';
 import type { SelfCheckSummary } from '../core/self-check.js';
 import { ConfigError } from '../config/guard-config.js';
 import { RemediationError } from '../aws/iam.js';
+import { renderChatDigest } from '../core/chat.js';
 import { ListHoldersError } from '../aws/list-entities.js';
-import { publishDigest } from '../aws/notify.js';
+import { publishChat, publishDigest } from '../aws/notify.js';
 import { respond, type GuardDeps } from './respond.js';
 import { scanPermissionSets } from './sweep-identity-center.js';
 import { emptyScanStats, scanAttachments, type Found, type ScanStats } from './sweep-scan.js';
@@ -156,7 +157,10 @@ export async function runSweep(target: SweepTarget, deps: GuardDeps, options: Sw
   deps.metrics.addMetric('SweepListCalls', 'Count', counts.listCalls);
   deps.metrics.addMetric('SweepAttachments', 'Count', counts.attachments);
   if (stats.identityCenter) deps.metrics.addMetric('SweepIdentityCenterCalls', 'Count', stats.identityCenter.calls);
-  if (published) await publishDigest(deps.sns, config.alertTopicArn, digest);
+  if (published) {
+    await publishDigest(deps.sns, config.alertTopicArn, digest);
+    if (config.chatTopicArn) await publishChat(deps.sns, config.chatTopicArn, renderChatDigest(digest));
+  }
 
   if (stoppedBy !== undefined) {
     const where = stats.identityCenter
