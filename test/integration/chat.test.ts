@@ -12,9 +12,9 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { Alert } from '../../functions/core/alert.js';
 import { parseAllowlist } from '../../functions/core/allowlist.js';
 import type { ChatNotification } from '../../functions/core/chat.js';
-import type { GuardConfig } from '../../functions/config/guard-config.js';
 import { runSweep } from '../../functions/guard/sweep.js';
 import { fixture } from '../support/fixtures.js';
+import { guardDeps } from '../support/guard.js';
 import { awsClientConfig, createSqsQueueSubscribedToTopic, describeWithEmulator, motoEndpoint, receiveAll, snsEnvelope, uniqueName } from './helpers/emulator.js';
 import { attach, countingIamClient, createPrincipals, isolatedAccount, managed, role } from './sweep-account.js';
 
@@ -114,23 +114,9 @@ describeWithEmulator('chat topic and remediation command against moto', () => {
     const { iam: memberIam } = countingIamClient(account.config);
     await createPrincipals(memberIam, [role('intruder')]);
     await attach(memberIam, role('intruder'), managed('AWSIoTFullAccess'));
-    const config: GuardConfig = {
-      alertTopicArn: topics[0]!,
-      chatTopicArn: topics[1]!,
-      mode: 'alert',
-      allowlist: parseAllowlist('version: 1\nscope: seed\n', 'sweep.yml'),
-      scope: 'seed',
-      findingsBusName: null,
-      alertOnFailedAttempts: false,
-      homeAccount: null,
-      memberRole: null,
-      sweepAccounts: [],
-    };
-    const silent = () => undefined;
-    const { published } = await runSweep(
-      { account: account.accountId, partition: 'aws' },
-      { config, iam: memberIam, sns, events: null, logger: { debug: silent, info: silent, warn: silent, error: silent }, metrics: { addMetric: silent }, now: () => new Date() },
-    );
+    const deps = guardDeps({ alertTopicArn: topics[0]!, chatTopicArn: topics[1]!, mode: 'alert', allowlist: parseAllowlist('version: 1\n', 'sweep.yml'), scope: 'seed' });
+    // The isolated account's IAM; the topics live in the emulator's default account.
+    const { published } = await runSweep({ account: account.accountId, partition: 'aws' }, { ...deps, iam: memberIam, sns, identityCenter: undefined, now: () => new Date() });
     expect(published).toBe(true);
     const chats = await receiveAll(chatQueue, { expect: 2, timeoutMs: 5_000 });
     expect(chats).toHaveLength(1);

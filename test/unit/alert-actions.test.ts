@@ -1,38 +1,19 @@
 // What an alert gives people to act on: console links per partition, the command that removes an attachment left in
 // place (quoted against hostile names), and where the action came from.
 import { execFileSync } from 'node:child_process';
-import { DetachRolePolicyCommand, IAMClient, UnmodifiableEntityException } from '@aws-sdk/client-iam';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { mockClient } from 'aws-sdk-client-mock';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { buildAlert, renderSnsMessage, renderText, type Alert, type AlertInput } from '../../functions/core/alert.js';
+import { DetachRolePolicyCommand, UnmodifiableEntityException } from '@aws-sdk/client-iam';
+import { PublishCommand } from '@aws-sdk/client-sns';
+import { describe, expect, it } from 'vitest';
+import { renderSnsMessage, renderText, type Alert } from '../../functions/core/alert.js';
 import { parseAllowlist } from '../../functions/core/allowlist.js';
-import { readAttachEvent } from '../../functions/core/cloudtrail.js';
 import { consoleLinks } from '../../functions/core/console-links.js';
 import { remediationCommand, shellQuote } from '../../functions/core/remediation-command.js';
-import type { AttachEvent } from '../../functions/core/types.js';
 import { handleAttachEvent } from '../../functions/guard/attach-event.js';
+import { alertOf, eventOf, stubGuardClients, VIOLATION as violation } from '../support/alerts.js';
 import { fixture } from '../support/fixtures.js';
 import { guardDeps } from '../support/guard.js';
 
-const iam = mockClient(IAMClient);
-const sns = mockClient(SNSClient);
-beforeEach(() => {
-  iam.reset();
-  sns.reset();
-  sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
-});
-
-function eventOf(name: string): AttachEvent {
-  const body = fixture(name);
-  const result = readAttachEvent('detail' in body ? body.detail : body, typeof body.account === 'string' ? body.account : null);
-  if (result.kind !== 'attach') throw new Error(`${name} is not an attach event`);
-  return result.event;
-}
-
-const violation = { verdict: 'violation', action: 'alert', rule: null, reason: 'no allowlist entry matches' } as const;
-const alertOf = (event: AttachEvent, extra: Partial<AlertInput> = {}): Alert =>
-  buildAlert({ source: 'event', event, decision: violation, outcome: 'alert-only', mode: 'alert', actionSource: 'deploy-mode', handledAt: new Date('2026-11-26T12:00:00Z'), ...extra });
+const { iam, sns } = stubGuardClients();
 const emailOf = (alert: Alert): string => JSON.parse(renderSnsMessage(alert).Message).email as string;
 const PS = 'arn:aws:sso:::permissionSet/ssoins-6804a1b2c3d4e5f6/ps-3a7c9e1f5b2d4a6c';
 const INSTANCE = 'arn:aws:sso:::instance/ssoins-6804a1b2c3d4e5f6';

@@ -1,16 +1,16 @@
 // Chat notifications: every one the guard renders honours the custom-notification format (the JSON Schema written
 // from AWS's documentation), and each alert is published to the chat topic exactly once.
 import { readFileSync } from 'node:fs';
-import { DetachRolePolicyCommand, IAMClient, UnmodifiableEntityException } from '@aws-sdk/client-iam';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { DetachRolePolicyCommand, UnmodifiableEntityException } from '@aws-sdk/client-iam';
+import { PublishCommand } from '@aws-sdk/client-sns';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildAlert, OUTCOMES, type Alert, type AlertInput } from '../../functions/core/alert.js';
 import { inert, renderChatAlert, renderChatDigest, type ChatNotification } from '../../functions/core/chat.js';
 import { buildDigest, type DigestViolationInput } from '../../functions/core/digest.js';
 import { handleAttachEvent } from '../../functions/guard/attach-event.js';
+import { eventOf, stubGuardClients, VIOLATION } from '../support/alerts.js';
 import { fixture } from '../support/fixtures.js';
 import { guardDeps, TOPIC } from '../support/guard.js';
 
@@ -24,12 +24,8 @@ const chatOf = (alert: Alert): ChatNotification => {
   return message;
 };
 
-const iam = mockClient(IAMClient);
-const sns = mockClient(SNSClient);
+const { iam, sns } = stubGuardClients();
 beforeEach(() => {
-  iam.reset();
-  sns.reset();
-  sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
   rendered.length = 0;
 });
 afterEach(() => {
@@ -39,19 +35,11 @@ afterEach(() => {
   }
 });
 
+// role/iot-fleet-operator gets AWSIoTFullAccess in 123456789012, us-east-1; the guard is deployed with mode=alert.
 const base: AlertInput = {
   source: 'event',
-  event: {
-    eventId: '6f1b5f4e-9d1c-4c8e-9b8f-0d6b2f1a7c33',
-    eventTime: '2026-11-20T10:00:00Z',
-    region: 'us-east-1',
-    account: '123456789012',
-    principal: { type: 'role', name: 'iot-fleet-operator' },
-    policyArn: 'arn:aws:iam::aws:policy/AWSIoTFullAccess',
-    errorCode: null,
-    actor: { type: 'IAMUser', arn: 'arn:aws:iam::123456789012:user/alice', issuerArn: null, invokedBy: null, sourceIp: '203.0.113.7', userAgent: 'aws-cli/2.15' },
-  },
-  decision: { verdict: 'violation', action: 'alert', rule: null, reason: 'no allowlist entry matches' },
+  event: eventOf('AttachRolePolicy.eventbridge-full-access'),
+  decision: VIOLATION,
   outcome: 'alert-only',
   mode: 'alert',
   actionSource: 'deploy-mode',
