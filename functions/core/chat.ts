@@ -96,7 +96,7 @@ export function renderChatAlert(alert: Alert): ChatNotification {
     },
     metadata: {
       // One thread per attachment: a retry's or the sweep's later alert about it follows the first.
-      threadId: clip(`iot-policy-guard/${alert.account ?? 'unknown'}/${alert.principal.type}/${alert.principal.name}/${alert.policyName}`, 256),
+      threadId: clip(inert(`iot-policy-guard/${alert.account ?? 'unknown'}/${alert.principal.type}/${alert.principal.name}/${alert.policyName}`), 256),
       summary: clip(inert(renderSubject(alert)), CHAT_TITLE_CHARS),
       eventType: alert.verdict === 'failed-attempt' ? 'IoTPolicyFailedAttach' : 'IoTPolicyViolation',
       relatedResources: [alert.policyArn],
