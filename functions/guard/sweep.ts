@@ -159,7 +159,13 @@ export async function runSweep(target: SweepTarget, deps: GuardDeps, options: Sw
   if (stats.identityCenter) deps.metrics.addMetric('SweepIdentityCenterCalls', 'Count', stats.identityCenter.calls);
   if (published) {
     await publishDigest(deps.sns, config.alertTopicArn, digest);
-    if (config.chatTopicArn) await publishChat(deps.sns, config.chatTopicArn, renderChatDigest(digest));
+    if (config.chatTopicArn) {
+      // As for an alert (respond.ts): the digest is out; a failed chat copy is logged and counted, not retried.
+      await publishChat(deps.sns, config.chatTopicArn, renderChatDigest(digest)).catch((failure: Error) => {
+        deps.metrics.addMetric('ChatFailures', 'Count', 1);
+        logger.error('chat not delivered', { kind: 'sweep-digest', account: target.account, error: { name: failure.name, message: failure.message } });
+      });
+    }
   }
 
   if (stoppedBy !== undefined) {

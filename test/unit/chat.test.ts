@@ -1,15 +1,17 @@
 // Chat notifications: every one the guard renders honours the custom-notification format (the JSON Schema written
 // from AWS's documentation), and each alert is published to the chat topic exactly once.
 import { readFileSync } from 'node:fs';
-import { DetachRolePolicyCommand, UnmodifiableEntityException } from '@aws-sdk/client-iam';
+import { DetachRolePolicyCommand, ListEntitiesForPolicyCommand, UnmodifiableEntityException } from '@aws-sdk/client-iam';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildAlert, OUTCOMES, type Alert, type AlertInput } from '../../functions/core/alert.js';
 import { inert, renderChatAlert, renderChatDigest, type ChatNotification } from '../../functions/core/chat.js';
-import { buildDigest, type DigestViolationInput } from '../../functions/core/digest.js';
+import { buildDigest, renderDigestSubject, type DigestViolationInput } from '../../functions/core/digest.js';
+import { parseAllowlist } from '../../functions/core/allowlist.js';
 import { handleAttachEvent } from '../../functions/guard/attach-event.js';
+import { runSweep } from '../../functions/guard/sweep.js';
 import { eventOf, stubGuardClients, VIOLATION } from '../support/alerts.js';
 import { fixture } from '../support/fixtures.js';
 import { guardDeps, TOPIC } from '../support/guard.js';
@@ -182,10 +184,38 @@ describe('publishing to the chat topic', () => {
     expect(topics()).toEqual([TOPIC]);
   });
 
-  it('a chat topic that refuses the message fails the invocation, and the log says where it was lost', async () => {
+  it('a chat topic that refuses the message: logged and counted, not retried (the alert is out; a retry would repeat it)', async () => {
     sns.on(PublishCommand, { TopicArn: CHAT_TOPIC }).rejects(new Error('KMS key disabled'));
     const deps = guardDeps({ mode: 'alert', chatTopicArn: CHAT_TOPIC });
-    await expect(handleAttachEvent(fixture(FULL_ACCESS), deps)).rejects.toThrow('KMS key disabled');
-    expect(deps.logs.find((l) => l.message === 'alert not delivered')?.fields).toMatchObject({ to: 'chat topic', outcome: 'alert-only' });
+    await expect(handleAttachEvent(fixture(FULL_ACCESS), deps)).resolves.toMatchObject({ outcome: 'alert-only' });
+    expect(topics()).toEqual([TOPIC, CHAT_TOPIC]);
+    expect(deps.logs.find((l) => l.message === 'chat not delivered')).toMatchObject({ level: 'error', fields: { outcome: 'alert-only', error: { message: 'KMS key disabled' } } });
+    expect(deps.metrics.counts.ChatFailures).toBe(1);
+  });
+});
+
+describe('the sweep on the chat topic', () => {
+  // role/intruder holds every governed policy; alert mode: standing violations, reported in the digest only.
+  const sweep = async (chat: 'accepts' | 'refuses') => {
+    iam.on(ListEntitiesForPolicyCommand).resolves({ PolicyRoles: [{ RoleName: 'intruder' }], IsTruncated: false });
+    if (chat === 'refuses') sns.on(PublishCommand, { TopicArn: CHAT_TOPIC }).rejects(new Error('AuthorizationError'));
+    const deps = guardDeps({ mode: 'alert', allowlist: parseAllowlist('version: 1\n', 'empty.yml'), scope: 'seed', chatTopicArn: CHAT_TOPIC });
+    const result = await runSweep({ account: '123456789012', partition: 'aws' }, { ...deps, identityCenter: undefined });
+    return { deps, result };
+  };
+
+  it('publishes the digest to the alert topic, then once to the chat topic, and nothing else', async () => {
+    const { result } = await sweep('accepts');
+    expect(result.published).toBe(true);
+    expect(sns.commandCalls(PublishCommand).map((c) => c.args[0].input.TopicArn)).toEqual([TOPIC, CHAT_TOPIC]);
+    const chat = JSON.parse(sns.commandCalls(PublishCommand)[1]!.args[0].input.Message!) as ChatNotification;
+    expect(chat.content.title).toBe(`:mag: ${renderDigestSubject(result.digest)}`);
+  });
+
+  it('a refused chat copy of the digest is logged and counted; the sweep still succeeds', async () => {
+    const { deps, result } = await sweep('refuses');
+    expect(result.published).toBe(true);
+    expect(deps.logs.find((l) => l.message === 'chat not delivered')).toMatchObject({ level: 'error', fields: { kind: 'sweep-digest' } });
+    expect(deps.metrics.counts.ChatFailures).toBe(1);
   });
 });
