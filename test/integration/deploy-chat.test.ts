@@ -4,16 +4,16 @@ import { randomBytes } from 'node:crypto';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { deployStack, type DeployedStack } from '../support/deployed-stack.js';
-import { awsClientConfig, describeWithEmulator, motoEndpoint } from './helpers/emulator.js';
+import { clientConfig, deployStack, type DeployedStack } from '../support/deployed-stack.js';
+import { deployTarget } from './helpers/deploy.js';
+import { describeWithEmulator } from './helpers/emulator.js';
 
 describeWithEmulator('osls deploy into the emulator, chatTopic=true', () => {
   const stage = `e2ec${randomBytes(3).toString('hex')}`;
-  const params = { chatTopic: 'true' };
   let stack: DeployedStack;
 
   beforeAll(async () => {
-    stack = await deployStack(motoEndpoint() ?? '', stage, params);
+    stack = await deployStack(await deployTarget(), stage, { chatTopic: 'true' });
   }, 300_000);
 
   afterAll(async () => {
@@ -23,13 +23,13 @@ describeWithEmulator('osls deploy into the emulator, chatTopic=true', () => {
   it('creates the chat topic with the alert key and gives both functions its ARN', async () => {
     const chatTopic = stack.physicalId('ChatTopic');
     expect(chatTopic).toMatch(new RegExp(`:iot-policy-guard-${stage}-chat$`));
-    const sns = new SNSClient(awsClientConfig());
+    const sns = new SNSClient(clientConfig(stack.target));
     const attributes = async (TopicArn: string) => (await sns.send(new GetTopicAttributesCommand({ TopicArn }))).Attributes ?? {};
     const [chat, alerts] = [await attributes(chatTopic), await attributes(stack.physicalId('AlertTopic'))];
     expect(chat.KmsMasterKeyId).toBeTruthy();
     expect(chat.KmsMasterKeyId).toBe(alerts.KmsMasterKeyId);
 
-    const lambda = new LambdaClient(awsClientConfig());
+    const lambda = new LambdaClient(clientConfig(stack.target));
     for (const fn of ['attach-guard', 'sweep']) {
       const { Environment } = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: `iot-policy-guard-${stage}-${fn}` }));
       expect(Environment?.Variables?.CHAT_TOPIC_ARN, fn).toBe(chatTopic);
