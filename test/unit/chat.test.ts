@@ -1,7 +1,7 @@
 // Chat notifications: every one the guard renders honours the custom-notification format (the JSON Schema written
 // from AWS's documentation), and each alert is published to the chat topic exactly once.
 import { readFileSync } from 'node:fs';
-import { DetachRolePolicyCommand, ListEntitiesForPolicyCommand, UnmodifiableEntityException } from '@aws-sdk/client-iam';
+import { DetachRolePolicyCommand, ListEntitiesForPolicyCommand, ListPoliciesCommand, UnmodifiableEntityException } from '@aws-sdk/client-iam';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import fc from 'fast-check';
@@ -195,8 +195,9 @@ describe('publishing to the chat topic', () => {
 });
 
 describe('the sweep on the chat topic', () => {
-  // role/intruder holds every governed policy; alert mode: standing violations, reported in the digest only.
+  // role/intruder holds AWSIoTFullAccess; alert mode: a standing violation, reported in the digest only.
   const sweep = async (chat: 'accepts' | 'refuses') => {
+    iam.on(ListPoliciesCommand).resolves({ Policies: [{ Arn: 'arn:aws:iam::aws:policy/AWSIoTFullAccess', AttachmentCount: 1 }], IsTruncated: false });
     iam.on(ListEntitiesForPolicyCommand).resolves({ PolicyRoles: [{ RoleName: 'intruder' }], IsTruncated: false });
     if (chat === 'refuses') sns.on(PublishCommand, { TopicArn: CHAT_TOPIC }).rejects(new Error('AuthorizationError'));
     const deps = guardDeps({ mode: 'alert', allowlist: parseAllowlist('version: 1\n', 'empty.yml'), scope: 'seed', chatTopicArn: CHAT_TOPIC });
