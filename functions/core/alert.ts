@@ -35,7 +35,10 @@ export function actionSourceOf(mode: GuardMode, modeSource: 'deploy' | 'allowlis
   return modeSource === 'deploy' ? 'deploy-mode' : 'allowlist-mode';
 }
 
-/** Outcomes that leave the policy attached: the alert carries the command that removes it. */
+/**
+ * Outcomes that leave the policy attached: the alert carries the command that removes it. Not `stale` (the attachment
+ * may have changed since: check it first) nor `unreadable` (nothing read from such an event is trusted).
+ */
 export const LEFT_IN_PLACE: ReadonlySet<Outcome> = new Set<Outcome>(['alert-only', 'dry-run', 'not-remediable', 'remediation-failed']);
 
 /** SNS allows 256 KiB for the whole message; the JSON travels in up to five copies, so each field is capped. */
@@ -147,7 +150,8 @@ export function buildAlert(input: AlertInput): Alert {
     severity: arn && riskOf(arn) === 'read-only' ? 'low' : 'high',
     verdict: decision.verdict === 'failed-attempt' ? 'failed-attempt' : 'violation',
     action: decision.action,
-    actionSource: decision.verdict === 'failed-attempt' ? null : (input.actionSource ?? null),
+    // No setting decided a failed attempt, an unreadable event (no action) or a stale one (too old to act on).
+    actionSource: decision.action === null || input.outcome === 'stale' ? null : (input.actionSource ?? null),
     outcome: input.outcome,
     mode: input.mode,
     reason: clip(decision.reason),
@@ -156,7 +160,7 @@ export function buildAlert(input: AlertInput): Alert {
       arn ? (arn.account === 'aws' ? qualifiedName(arn) : policyArn) : policyArn,
       event.account,
     ),
-    links: consoleLinks({ policyArn, principal: { type: principal.type, name: principal.name }, region: event.region, eventId: event.eventId }),
+    links: linksOf(input, policyArn),
     remediationCommand: leftInPlace(input) ? remediationCommand({ principal, policyArn, region: event.region, instanceArn: event.instanceArn ?? null }) : null,
     handledAt: input.handledAt.toISOString(),
   };
@@ -172,6 +176,14 @@ export function buildAlert(input: AlertInput): Alert {
     alert.provisioning = { status: clip(status, 64), requestId: clipOrNull(requestId), failureReason: clipOrNull(failureReason) };
   }
   return alert;
+}
+
+// The event's link always (an unreadable one is worth reading there); the principal's only when the event was read.
+function linksOf(input: AlertInput, policyArn: string): NonNullable<Alert['links']> {
+  const { event } = input;
+  const principal = event.principal ?? { type: 'role' as const, name: '' };
+  const links = consoleLinks({ policyArn, principal, region: event.region, eventId: event.eventId });
+  return event.principal === null || input.outcome === 'unreadable' ? { ...links, principal: null } : links;
 }
 
 // A command for what is still attached, when it can work: IAM refuses any change to the principal (service-linked and

@@ -42,6 +42,8 @@ const EMOJI: Record<Alert['outcome'], string> = {
   'remediation-failed': ':rotating_light:',
   'alert-only': ':warning:',
   'dry-run': ':warning:',
+  stale: ':warning:',
+  unreadable: ':warning:',
 };
 
 const clip = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
@@ -81,7 +83,7 @@ export function renderChatAlert(alert: Alert): ChatNotification {
   }
   if (alert.links?.principal) steps.push(`Principal in the console: ${alert.links.principal}`);
   if (alert.links?.event) steps.push(`Event in CloudTrail: ${alert.links.event}`);
-  if (alert.verdict === 'violation' && alert.outcome !== 'already-detached') {
+  if (alert.verdict === 'violation' && alert.outcome !== 'already-detached' && alert.outcome !== 'unreadable') {
     steps.push('If it is legitimate: add the allowlist entry from the e-mail (suggestedAllowlistEntry), write its reason, and redeploy.');
   }
   return {

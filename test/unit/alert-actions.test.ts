@@ -129,6 +129,8 @@ describe('remediationCommand', () => {
       expect(emailOf(alert), outcome).toContain(`To detach it now, run this with credentials for account 123456789012:\n\n  ${expected}`);
     }
     for (const outcome of ['reverted', 'already-detached'] as const) expect(alertOf(event, { outcome }).remediationCommand, outcome).toBeNull();
+    // Too old to act on (check first), or not read safely: no ready-made command.
+    for (const outcome of ['stale', 'unreadable'] as const) expect(alertOf(event, { outcome }).remediationCommand, outcome).toBeNull();
     // IAM refuses any change to the principal (service-linked roles); a failed attempt attached nothing.
     expect(alertOf(event, { outcome: 'not-remediable', error: { name: 'UnmodifiableEntity', message: 'protected' } }).remediationCommand).toBeNull();
     expect(alertOf(event, { decision: { verdict: 'failed-attempt', action: null, rule: null, reason: 'the call failed: AccessDenied' } }).remediationCommand).toBeNull();
@@ -207,6 +209,14 @@ describe('actionSource: where the action came from', () => {
     await handleAttachEvent(FULL_ACCESS, guardDeps({ mode: 'remediate', modeSource: 'allowlist' }));
     expect(published()).toMatchObject({ outcome: 'not-remediable', actionSource: 'allowlist-mode', remediationCommand: null });
     expect(renderText(published())).toContain("Action from: the allowlist's top-level mode is remediate (GUARD_MODE is not set).");
+  });
+
+  it('stale and unreadable events: none (no setting decided what was done)', () => {
+    const event = eventOf('AttachRolePolicy.eventbridge-full-access');
+    expect(alertOf(event, { outcome: 'stale', decision: { ...violation, action: 'remediate' } })).toMatchObject({ actionSource: null });
+    const unreadable = alertOf(event, { outcome: 'unreadable', decision: { ...violation, action: null, reason: 'the event cannot be read safely: x' } });
+    expect(unreadable).toMatchObject({ actionSource: null, links: { principal: null, event: expect.stringContaining('#/events/') } });
+    expect(renderText(unreadable)).not.toContain('Action from');
   });
 
   it('failed attempts: none, and the e-mail says nothing was attached', async () => {

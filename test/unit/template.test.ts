@@ -684,6 +684,19 @@ describe('chat topic (chatTopic)', () => {
     expect(publish?.Condition?.ArnEquals?.['aws:PrincipalArn']).toHaveLength(2);
   });
 
+  it('alarms on chat messages the functions could not deliver (ChatFailures), only when the topic exists', () => {
+    expect(alert.template.Resources.ChatFailuresAlarm?.Condition).toBe('HasChatTopic');
+    expect(existing(alert.template, 'AWS::CloudWatch::Alarm').map(([id]) => id)).not.toContain('ChatFailuresAlarm');
+    expect(remediate.template.Resources.ChatFailuresAlarm?.Properties).toMatchObject({
+      Namespace: 'IotPolicyGuard',
+      MetricName: 'ChatFailures',
+      Dimensions: [{ Name: 'service', Value: 'iot-policy-guard' }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [{ Ref: 'AlertTopic' }],
+    });
+  });
+
   it('is the functions’ CHAT_TOPIC_ARN when it exists, empty (no chat) when not', () => {
     for (const stack of [alert, remediate]) {
       const value = env(stack.template).CHAT_TOPIC_ARN as { 'Fn::If': [string, unknown, unknown] };
