@@ -13,7 +13,7 @@ import type { Alert } from '../../functions/core/alert.js';
 import { parseAllowlist } from '../../functions/core/allowlist.js';
 import type { ChatNotification } from '../../functions/core/chat.js';
 import { runSweep } from '../../functions/guard/sweep.js';
-import { fixture } from '../support/fixtures.js';
+import { fixture, fresh } from '../support/fixtures.js';
 import { guardDeps } from '../support/guard.js';
 import { awsClientConfig, createSqsQueueSubscribedToTopic, describeWithEmulator, motoEndpoint, receiveAll, snsEnvelope, uniqueName } from './helpers/emulator.js';
 import { attach, countingIamClient, createPrincipals, isolatedAccount, managed, role } from './sweep-account.js';
@@ -72,7 +72,7 @@ describeWithEmulator('chat topic and remediation command against moto', () => {
     const roleName = `${prefix}-app`;
     await iam.send(new CreateRoleCommand({ RoleName: roleName, AssumeRolePolicyDocument: '{"Version":"2012-10-17","Statement":[]}' }));
     await iam.send(new AttachRolePolicyCommand({ RoleName: roleName, PolicyArn: FULL_ACCESS }));
-    const event = fixture<{ id: string; detail: Record<string, unknown> }>('AttachRolePolicy.eventbridge-full-access');
+    const event = fresh(fixture<{ id: string; detail: Record<string, unknown> }>('AttachRolePolicy.eventbridge-full-access'));
     event.detail.eventID = crypto.randomUUID();
     event.detail.requestParameters = { roleName, policyArn: FULL_ACCESS };
 
