@@ -28,6 +28,13 @@ export function checkCreateTrail(value: unknown): 'true' | 'false' {
   throw new StageParamError(`--param="createTrail=..." must be true or false; got ${JSON.stringify(value)}`);
 }
 
+/** `chatTopic`: true or false. true creates the chat topic (infra/alerts.yml) that Slack and Teams channels subscribe to. */
+export function checkChatTopic(value: unknown): 'true' | 'false' {
+  const text = String(value);
+  if (text === 'true' || text === 'false') return text;
+  throw new StageParamError(`--param="chatTopic=..." must be true or false; got ${JSON.stringify(value)}`);
+}
+
 /**
  * `alertEmail`: one e-mail address, or `none` for no e-mail subscription (returned as ''). Required by the commands
  * that build a template to deploy (`package`, `deploy`): a deploy that forgot it would silently delete the
@@ -118,7 +125,7 @@ function cronMinutesApart(expression: string): number {
 
 /** The stack's parameters (serverless.yml `params.default`); a test keeps the two lists equal. */
 export const PARAM_NAMES = [
-  'alertEmail', 'mode', 'allowlist', 'createTrail', 'findingsBus', 'logLevel', 'sweepSchedule',
+  'alertEmail', 'mode', 'allowlist', 'createTrail', 'findingsBus', 'logLevel', 'sweepSchedule', 'chatTopic',
   'organizationId', 'memberRoleName', 'memberExternalId', 'sweepAccounts', 'identityCenterRegion', 'staleAfter', 'watchTrail',
 ] as const;
 

@@ -81,6 +81,7 @@ module.exports = {
     }
   },
   createTrail: param('createTrail', (value) => load().checkCreateTrail(value)),
+  chatTopic: param('chatTopic', (value) => load().checkChatTopic(value)),
   // Checks the allowlist file and writes it compiled to JSON (.build/…json), which the functions ship and read.
   shippedAllowlist: param('allowlist', (value) => load().writeShippedAllowlist(value, path.dirname(__dirname))),
   alertEmail: param('alertEmail', (value) => load().checkAlertEmail(value, load().oslsCommand(process.argv))),

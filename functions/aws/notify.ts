@@ -1,8 +1,9 @@
-/** Telling people and tools: the SNS alert, and the finding event on an EventBridge bus. */
+/** Telling people and tools: the SNS alert, the chat notification, and the finding event on an EventBridge bus. */
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { renderSnsMessage, type Alert } from '../core/alert.js';
+import type { ChatNotification } from '../core/chat.js';
 import { renderDigestMessage, type Digest } from '../core/digest.js';
 
 export const FINDING_SOURCE = 'iot-policy-guard';
@@ -17,6 +18,15 @@ export async function publishAlert(sns: SNSClient, topicArn: string, alert: Aler
 /** Publishes the sweep's digest to the same topic as the alerts; returns the SNS message id. */
 export async function publishDigest(sns: SNSClient, topicArn: string, digest: Digest): Promise<string | undefined> {
   const out = await sns.send(new PublishCommand({ TopicArn: topicArn, ...renderDigestMessage(digest) }));
+  return out.MessageId;
+}
+
+/**
+ * Publishes one chat notification (the custom-notification JSON as the raw message, which is what Amazon Q Developer
+ * in chat applications reads) to the chat topic; returns the SNS message id.
+ */
+export async function publishChat(sns: SNSClient, topicArn: string, notification: ChatNotification): Promise<string | undefined> {
+  const out = await sns.send(new PublishCommand({ TopicArn: topicArn, Message: JSON.stringify(notification) }));
   return out.MessageId;
 }
 

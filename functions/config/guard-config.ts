@@ -11,8 +11,15 @@ import { loadFunctionAllowlist } from './allowlist-file.js';
 
 export interface GuardConfig {
   readonly alertTopicArn: string;
+  /**
+   * The chat topic (CHAT_TOPIC_ARN; empty: none): every alert and digest is also published there as an Amazon Q
+   * Developer in chat applications (formerly AWS Chatbot) custom notification. Absent or null: no chat.
+   */
+  readonly chatTopicArn?: string | null;
   /** alert: never detach; remediate: detach where the allowlist's modes say so; dry-run: detach nothing, say what would be done. */
   readonly mode: GuardMode;
+  /** Where `mode` came from: GUARD_MODE (the deploy's mode parameter; the default when absent), or the allowlist's `mode`. */
+  readonly modeSource?: 'deploy' | 'allowlist';
   /** The allowlist, with its top-level mode replaced by GUARD_MODE=remediate when set. */
   readonly allowlist: Allowlist;
   readonly scope: Scope;
@@ -84,6 +91,10 @@ export function loadGuardConfig(env: Env = process.env): GuardConfig {
   if (!SNS_TOPIC_ARN.test(alertTopicArn)) {
     throw new ConfigError(`ALERT_TOPIC_ARN must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME), got "${alertTopicArn}"`);
   }
+  const chatTopicArn = env.CHAT_TOPIC_ARN?.trim() || null;
+  if (chatTopicArn !== null && !SNS_TOPIC_ARN.test(chatTopicArn)) {
+    throw new ConfigError(`CHAT_TOPIC_ARN must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME) or empty, got "${chatTopicArn}"`);
+  }
   const guardMode = oneOf(env, 'GUARD_MODE', GUARD_MODES);
   const governedScope = oneOf(env, 'GOVERNED_SCOPE', SCOPES);
   const bus = env.FINDINGS_BUS_NAME?.trim() || null;
@@ -136,7 +147,9 @@ export function loadGuardConfig(env: Env = process.env): GuardConfig {
   const scope = governedScope ?? allowlist.scope;
   return Object.freeze({
     alertTopicArn,
+    chatTopicArn,
     mode,
+    modeSource: guardMode === undefined ? 'allowlist' : 'deploy',
     allowlist: mode === 'remediate' ? Object.freeze({ ...allowlist, mode: 'remediate' as const }) : allowlist,
     scope,
     findingsBusName: bus,

@@ -4,11 +4,14 @@
  * `infra/alert.schema.json` is generated from `alertSchema`; a test keeps the two in step.
  */
 import * as z from 'zod/mini';
+import { PLACEHOLDER_REASON } from './allowlist.js';
 import { parsePolicyArn, qualifiedName } from './arn.js';
 import { riskOf } from './catalog.js';
 import { describeActor } from './cloudtrail.js';
+import { consoleLinks } from './console-links.js';
 import type { Attachment } from './decide.js';
 import { permissionSetLabel, permissionSetOfReservedRole } from './identity-center.js';
+import { remediationCommand } from './remediation-command.js';
 import type { AttachEvent, Decision } from './types.js';
 import { described } from './zod.js';
 
@@ -16,6 +19,27 @@ export const OUTCOMES = ['reverted', 'already-detached', 'not-remediable', 'reme
 export type Outcome = (typeof OUTCOMES)[number];
 export const GUARD_MODES = ['alert', 'remediate', 'dry-run'] as const;
 export type GuardMode = (typeof GUARD_MODES)[number];
+/**
+ * Where a violation's action came from: the deploy's `mode` parameter (GUARD_MODE), the allowlist's `modes` entry for
+ * the policy, the allowlist's top-level `mode` (only where GUARD_MODE is not set), or dry-run.
+ */
+export const ACTION_SOURCES = ['deploy-mode', 'allowlist-modes', 'allowlist-mode', 'dry-run'] as const;
+export type ActionSource = (typeof ACTION_SOURCES)[number];
+/**
+ * Where a violation's action came from, given the mode the guard runs in, where that mode was set, and whether a
+ * `modes` entry of the allowlist names the policy. (In alert mode the guard never detaches, whatever `modes` says.)
+ */
+export function actionSourceOf(mode: GuardMode, modeSource: 'deploy' | 'allowlist', hasModesEntry: boolean): ActionSource {
+  if (mode === 'dry-run') return 'dry-run';
+  if (mode === 'remediate' && hasModesEntry) return 'allowlist-modes';
+  return modeSource === 'deploy' ? 'deploy-mode' : 'allowlist-mode';
+}
+
+/**
+ * Outcomes that leave the policy attached: the alert carries the command that removes it. Not `stale` (the attachment
+ * may have changed since: check it first) nor `unreadable` (nothing read from such an event is trusted).
+ */
+export const LEFT_IN_PLACE: ReadonlySet<Outcome> = new Set<Outcome>(['alert-only', 'dry-run', 'not-remediable', 'remediation-failed']);
 
 /** SNS allows 256 KiB for the whole message; the JSON travels in up to five copies, so each field is capped. */
 export const MAX_FIELD_CHARS = 1024;
@@ -45,11 +69,32 @@ export const alertSchema = /* @__PURE__ */ (() =>
       severity: described(z.enum(['high', 'low']), 'high for write or full access, low for read-only.'),
       verdict: z.enum(['violation', 'failed-attempt']),
       action: described(z.nullable(z.enum(['alert', 'remediate'])), 'What the allowlist asks for; null for failed attempts.'),
+      actionSource: described(
+        z.optional(z.nullable(z.enum(ACTION_SOURCES))),
+        'Where the action came from: deploy-mode (the deploy\'s mode parameter, GUARD_MODE), allowlist-modes (the ' +
+          'allowlist\'s modes entry for this policy), allowlist-mode (its top-level mode, GUARD_MODE unset) or dry-run; ' +
+          'null for failed attempts.',
+      ),
       outcome: z.enum(OUTCOMES),
       mode: described(z.enum(GUARD_MODES), 'The mode the guard ran in.'),
       reason: z.string(),
       error: described(z.optional(z.strictObject({ name: z.string(), message: z.string() })), 'Why remediation failed or was impossible.'),
-      suggestedAllowlistEntry: described(z.string(), 'The allowlist entry (YAML) that would allow this attachment, if it was legitimate.'),
+      suggestedAllowlistEntry: described(
+        z.string(),
+        'The allowlist entry (YAML) that would allow this attachment, if it was legitimate. Its reason is a placeholder ' +
+          'that the allowlist refuses until someone writes why.',
+      ),
+      links: described(
+        z.optional(z.strictObject({ principal: nullableString, event: nullableString })),
+        'AWS console links (in the partition\'s console domain): the principal (IAM console; IAM Identity Center\'s for a ' +
+          'permission set) and the event in CloudTrail\'s event history (null for the sweep).',
+      ),
+      remediationCommand: described(
+        z.optional(nullableString),
+        'For a violation left attached (alert-only, dry-run, not-remediable, remediation-failed): the AWS CLI command that ' +
+          'detaches it, values quoted for a POSIX shell (for a permission set: detach, then provision). null otherwise, ' +
+          'or when the event lacks a value the command needs.',
+      ),
       handledAt: described(z.string(), 'When the guard handled it (ISO 8601).'),
       permissionSet: described(
         z.optional(z.strictObject({ arn: nullableString, name: nullableString, instanceArn: nullableString })),
@@ -74,6 +119,8 @@ export interface AlertInput {
   readonly decision: Decision;
   readonly outcome: Outcome;
   readonly mode: GuardMode;
+  /** Where a violation's action came from (null or absent for failed attempts). */
+  readonly actionSource?: ActionSource | null;
   readonly error?: { readonly name: string; readonly message: string };
   /** Permission sets: what ProvisionPermissionSet answered after the detach. */
   readonly provisioning?: Provisioning;
@@ -106,6 +153,8 @@ export function buildAlert(input: AlertInput): Alert {
     severity: arn && riskOf(arn) === 'read-only' ? 'low' : 'high',
     verdict: decision.verdict === 'failed-attempt' ? 'failed-attempt' : 'violation',
     action: decision.action,
+    // No setting decided a failed attempt, an unreadable event (no action) or a stale one (too old to act on).
+    actionSource: decision.action === null || input.outcome === 'stale' ? null : (input.actionSource ?? null),
     outcome: input.outcome,
     mode: input.mode,
     reason: clip(decision.reason),
@@ -114,6 +163,8 @@ export function buildAlert(input: AlertInput): Alert {
       arn ? (arn.account === 'aws' ? qualifiedName(arn) : policyArn) : policyArn,
       event.account,
     ),
+    links: linksOf(input, policyArn),
+    remediationCommand: leftInPlace(input) ? remediationCommand({ principal, policyArn, region: event.region, instanceArn: event.instanceArn ?? null }) : null,
     handledAt: input.handledAt.toISOString(),
   };
   if (input.error) alert.error = { name: clip(input.error.name, 128), message: clip(input.error.message) };
@@ -130,6 +181,23 @@ export function buildAlert(input: AlertInput): Alert {
   return alert;
 }
 
+// The event's link always (an unreadable one is worth reading there); the principal's only when the event was read.
+function linksOf(input: AlertInput, policyArn: string): NonNullable<Alert['links']> {
+  const { event } = input;
+  const principal = event.principal ?? { type: 'role' as const, name: '' };
+  const links = consoleLinks({ policyArn, principal, region: event.region, eventId: event.eventId });
+  return event.principal === null || input.outcome === 'unreadable' ? { ...links, principal: null } : links;
+}
+
+// A command for what is still attached, when it can work: IAM refuses any change to the principal (service-linked and
+// Identity Center roles, whose fix is their permission set), and a name longer than the alert keeps is not the real one.
+function leftInPlace(input: AlertInput): boolean {
+  const { principal, policyArn } = input.event;
+  if (input.decision.verdict !== 'violation' || !LEFT_IN_PLACE.has(input.outcome) || principal === null || policyArn === null) return false;
+  if (input.error?.name === 'UnmodifiableEntity' || permissionSetOfReservedRole(principal.name) !== null) return false;
+  return principal.name.length <= (principal.type === 'permission-set' ? MAX_FIELD_CHARS : 128);
+}
+
 /** How people read the principal: `role/NAME`, or `permission-set/NAME` (the ARN's ps- id when the name is unknown). */
 function principalLabel(alert: Alert): string {
   if (alert.principal.type === 'permission-set') return permissionSetLabel(alert.principal.name, alert.permissionSet?.name);
@@ -139,7 +207,7 @@ function principalLabel(alert: Alert): string {
 function suggestEntry(principal: { type: string; name: string }, policy: string, account: string | null): string {
   const entry: Record<string, string> = { policy, principal: `${principal.type}/${clip(principal.name, principal.type === 'permission-set' ? MAX_FIELD_CHARS : 128)}` };
   if (account !== null && /^\d{12}$/.test(account)) entry.account = account;
-  entry.reason = 'TODO: why this attachment is approved';
+  entry.reason = PLACEHOLDER_REASON;
   // A JSON string is a valid YAML double-quoted scalar, so this needs no YAML library on the alert path.
   return Object.entries(entry)
     .map(([key, value], i) => `${i === 0 ? '-' : ' '} ${key}: ${JSON.stringify(value)}`)
@@ -152,11 +220,35 @@ const OUTCOME_TEXT: Record<Outcome, string> = {
   'already-detached': 'The policy was already detached when the guard tried to detach it (a retry, or someone was faster).',
   'not-remediable': 'The guard could not detach it (see Error). Fix it at its source.',
   'remediation-failed': 'DETACHING FAILED: the policy is probably still attached. The guard will retry; act now.',
-  'alert-only': 'Nothing was changed: the allowlist asks for an alert only.',
+  'alert-only': 'Nothing was changed: the guard only alerts on this one (see "Action from").',
   'dry-run': 'Nothing was changed: the guard runs in dry-run mode.',
   stale: 'Nothing was changed: the event is older than STALE_AFTER, and the attachment may have changed since. Check who holds the policy now (audit).',
   unreadable: 'Nothing was changed: the event cannot be read safely (see Why). Check the principal and its policies by hand.',
 };
+
+/** What was done, in one sentence: what the outcome means. */
+export function outcomeText(alert: Alert): string {
+  if (alert.verdict === 'failed-attempt') return 'Nothing was changed: the call failed, so nothing was attached.';
+  return OUTCOME_TEXT[alert.outcome];
+}
+
+/** Why the guard took this action: which setting asked for it. null for failed attempts. */
+export function actionSourceText(alert: Pick<Alert, 'action' | 'actionSource'>): string | null {
+  switch (alert.actionSource) {
+    case 'deploy-mode':
+      return alert.action === 'remediate'
+        ? 'the deploy\'s mode is remediate (stage parameter mode=remediate), and no `modes` entry of the allowlist keeps this policy at alert.'
+        : 'the deploy\'s mode is alert (stage parameter mode=alert): the guard never detaches.';
+    case 'allowlist-modes':
+      return `the allowlist's \`modes\` entry for this policy asks for ${alert.action === 'remediate' ? 'remediation' : 'an alert only'}.`;
+    case 'allowlist-mode':
+      return `the allowlist's top-level mode is ${alert.action ?? 'alert'} (GUARD_MODE is not set).`;
+    case 'dry-run':
+      return 'the deploy\'s mode is dry-run (stage parameter mode=dry-run): the guard changes nothing.';
+    default:
+      return null;
+  }
+}
 
 /** One line for the SNS Subject: under 100 characters, no line breaks or control characters. */
 export function renderSubject(alert: Alert): string {
@@ -179,11 +271,16 @@ export function renderText(alert: Alert): string {
       ? `Someone tried, and failed, to attach the AWS IoT managed policy ${alert.policyName} to ${principalLabel(alert).replace('/', ' ')}.`
       : `The AWS IoT managed policy ${alert.policyName} was attached to ${principalLabel(alert).replace('/', ' ')}, and no allowlist entry allows it.`,
     '',
-    `What was done: ${OUTCOME_TEXT[alert.outcome]}`,
+    `What was done: ${outcomeText(alert)}`,
   ];
+  const why = actionSourceText(alert);
+  if (why !== null) lines.push(`Action from: ${why}`);
   if (alert.outcome === 'dry-run') lines.push(`In ${alert.action ?? 'alert'} mode the guard would have ${alert.action === 'remediate' ? 'detached the policy' : 'only alerted'}.`);
   if (alert.error) lines.push(`Error: ${alert.error.name}: ${alert.error.message}`);
   lines.push(...identityCenterLines(alert));
+  if (alert.remediationCommand) {
+    lines.push('', `To detach it now, run this with credentials for account ${alert.account ?? '(unknown)'}:`, '', `  ${alert.remediationCommand}`);
+  }
   lines.push(
     '',
     `Policy:      ${alert.policyArn} (severity ${alert.severity})`,
@@ -195,8 +292,11 @@ export function renderText(alert: Alert): string {
     `When:        ${alert.eventTime ?? 'unknown'} (handled ${alert.handledAt})`,
     `Event ID:    ${alert.eventId ?? 'none'}`,
     `Why:         ${alert.reason}`,
+    ...(alert.links?.principal ? [`Principal in the console: ${alert.links.principal}`] : []),
+    ...(alert.links?.event ? [`Event in CloudTrail:      ${alert.links.event}`] : []),
     '',
-    'If this attachment is legitimate, add this entry to the allowlist and redeploy:',
+    'If this attachment is legitimate, add this entry to the allowlist, write why in its reason (the allowlist refuses',
+    'the TODO placeholder), and redeploy:',
     '',
     alert.suggestedAllowlistEntry.trimEnd(),
     '',
@@ -250,12 +350,21 @@ export function renderSnsMessage(alert: Alert): SnsAlertMessage {
   // Escaping can multiply hostile input several times over: shrink the fields until the whole message fits.
   const budget = SNS_MAX_BYTES - 4096;
   for (const max of [MAX_FIELD_CHARS, 256, 64]) {
-    const fitted = max === MAX_FIELD_CHARS ? alert : clipAll(alert, max);
+    const fitted = max === MAX_FIELD_CHARS ? alert : clipAlert(alert, max);
     const json = JSON.stringify(fitted);
     const Message = JSON.stringify({ default: json, sqs: json, lambda: json, https: json, email: renderText(fitted) });
     if (Buffer.byteLength(Message) <= budget || max === 64) return { Subject, Message, MessageStructure: 'json', MessageAttributes };
   }
   throw new Error('unreachable');
+}
+
+// A cut link or command would lead somewhere else, or detach from someone else: drop them instead.
+function clipAlert(alert: Alert, max: number): Alert {
+  const whole = (s: string | null | undefined): string | null => (s !== null && s !== undefined && s.length <= max ? s : null);
+  const clipped = clipAll(alert, max);
+  if (alert.links) clipped.links = { principal: whole(alert.links.principal), event: whole(alert.links.event) };
+  if (alert.remediationCommand !== undefined) clipped.remediationCommand = whole(alert.remediationCommand);
+  return clipped;
 }
 
 function clipAll<T>(value: T, max: number): T {

@@ -14,6 +14,11 @@ import type { Mode, PrincipalType, Scope } from './types.js';
 import { yamlLibrary } from './yaml-library.js';
 
 const DAY_MS = 86_400_000;
+/**
+ * The reason of the allowlist entry an alert suggests. An entry still holding it was pasted without anyone saying why
+ * the attachment is approved: the allowlist is refused, so that a suggestion cannot deploy as an approval.
+ */
+export const PLACEHOLDER_REASON = 'TODO: why this attachment is approved';
 // IAM user, role and group names: letters, digits and +=,.@_- ; the allowlist adds the globs * and ?. A permission
 // set is named by a glob over its name (same characters) or, starting with `arn:`, over its ARN.
 const PRINCIPAL = /^(?:(?:user|role|group)\/[\w+=,.@*?-]{1,128}|permission-set\/(?:arn:[\w+=,.@:/*?-]{1,1224}|[\w+=,.@*?-]{1,128}))$/;
@@ -336,8 +341,9 @@ function compile(
     const rawList = raw as { allow?: unknown; modes?: unknown };
     if (Array.isArray(rawList.allow)) {
       rawList.allow.forEach((entry: unknown, index) => {
-        const { policy, principal } = (entry ?? {}) as { policy?: unknown; principal?: unknown };
+        const { policy, principal, reason } = (entry ?? {}) as { policy?: unknown; principal?: unknown; reason?: unknown };
         if (typeof policy === 'string' && policy !== '') policyMatcher(policy, (m) => problem(['allow', index, 'policy'], m));
+        if (typeof reason === 'string') checkReason(reason, (m) => problem(['allow', index, 'reason'], m));
         if (typeof principal === 'string' && PRINCIPAL.test(principal)) checkPermissionSetArn(principal, (m) => problem(['allow', index, 'principal'], m));
       });
     }
@@ -355,6 +361,7 @@ function compile(
     const name = entry.principal.slice(slash + 1);
     const byArn = type === 'permission-set' && name.startsWith('arn:');
     checkPermissionSetArn(entry.principal, (m) => problem(['allow', index, 'principal'], m));
+    checkReason(entry.reason, (m) => problem(['allow', index, 'reason'], m));
     allow.push({
       index,
       ...entry,
@@ -482,6 +489,13 @@ function policyMatcher(policy: string, report: (message: string) => void): ((arn
   }
   const paths = new Set(known.map((p) => p.path));
   return (arn) => arn.account === 'aws' && sameName(arn.name, name) && paths.has(arn.path);
+}
+
+/** A reason must say why: the placeholder of a suggested entry does not. */
+function checkReason(reason: string, report: (message: string) => void): void {
+  if (reason.trim().toLowerCase() === PLACEHOLDER_REASON.toLowerCase()) {
+    report(`still the placeholder "${PLACEHOLDER_REASON}" of a suggested entry: write why this attachment is approved`);
+  }
 }
 
 /** A `permission-set/arn:...` principal must be a permission set ARN glob. */

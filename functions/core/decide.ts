@@ -2,7 +2,7 @@
  * The decision: a pure function of (attach event, allowlist, scope, now). Acting on it is somebody else's job.
  */
 import { parsePolicyArn, type PolicyArn } from './arn.js';
-import type { Allowlist, CompiledEntry } from './allowlist.js';
+import type { Allowlist, CompiledEntry, ModeOverride } from './allowlist.js';
 import { isGoverned } from './catalog.js';
 import type { AttachEvent, Decision, Mode, Principal, Scope } from './types.js';
 
@@ -85,8 +85,13 @@ export function decide(attachment: Attachment, allowlist: Allowlist, options: De
 
 /** What a violation of this policy gets: the most specific `modes` override, else the allowlist's `mode`. */
 export function actionFor(arn: PolicyArn, allowlist: Allowlist): Mode {
+  return modeOverrideFor(arn, allowlist)?.mode ?? allowlist.mode;
+}
+
+/** The `modes` entry that decides what a violation of this policy gets (an ARN key wins), or null: `mode` decides. */
+export function modeOverrideFor(arn: PolicyArn, allowlist: Allowlist): ModeOverride | null {
   const matching = allowlist.modes.filter((m) => m.matchesPolicy(arn));
-  return (matching.find((m) => m.specific) ?? matching[0])?.mode ?? allowlist.mode;
+  return matching.find((m) => m.specific) ?? matching[0] ?? null;
 }
 
 // 'unknown': a permission-set entry matching by name, for a permission set whose name was not (or could not be) looked up.

@@ -5,12 +5,15 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SNSClient } from '@aws-sdk/client-sns';
-import { buildAlert, type Alert, type AlertInput, type Outcome } from '../core/alert.js';
+import { actionSourceOf, buildAlert, type Alert, type AlertInput, type Outcome } from '../core/alert.js';
+import { parsePolicyArn } from '../core/arn.js';
 import { isGoverned } from '../core/catalog.js';
+import { renderChatAlert } from '../core/chat.js';
+import { modeOverrideFor } from '../core/decide.js';
 import type { Decision } from '../core/types.js';
 import type { AccountAccess } from '../aws/accounts.js';
 import { RemediationError } from '../aws/iam.js';
-import { publishAlert, putFinding, type AlertKeeper } from '../aws/notify.js';
+import { publishAlert, publishChat, putFinding, type AlertKeeper } from '../aws/notify.js';
 import type { IdentityCenterAccess } from '../aws/sso.js';
 import type { GuardConfig } from '../config/guard-config.js';
 import { remediate } from './remediate.js';
@@ -167,9 +170,12 @@ async function notify(
   deps: GuardDeps,
   error?: { name: string; message: string },
 ): Promise<Response> {
-  const alert = buildAlert({ ...subject, decision, outcome, mode: deps.config.mode, handledAt: deps.now(), ...(error ? { error } : {}) });
+  const { config } = deps;
+  const policy = parsePolicyArn(subject.event.policyArn);
+  const actionSource = actionSourceOf(config.mode, config.modeSource ?? 'deploy', policy !== null && modeOverrideFor(policy, config.allowlist) !== null);
+  const alert = buildAlert({ ...subject, decision, outcome, mode: config.mode, actionSource, handledAt: deps.now(), ...(error ? { error } : {}) });
   try {
-    await publishAlert(deps.sns, deps.config.alertTopicArn, alert);
+    await publishAlert(deps.sns, config.alertTopicArn, alert);
   } catch (failure) {
     // The retry will find the policy already detached and say so: record here what this attempt really did.
     const refused = describe(failure);
@@ -178,16 +184,28 @@ async function notify(
     await keepAlert(alert, refused, deps);
     throw failure;
   }
-  if (deps.events && deps.config.findingsBusName) {
+  if (deps.events && config.findingsBusName) {
     try {
-      await putFinding(await deps.events(), deps.config.findingsBusName, alert);
+      await putFinding(await deps.events(), config.findingsBusName, alert);
     } catch (failure) {
       // The alert is out: failing now would make the retry send it again. The error line, the metric and its alarm say so.
       deps.metrics.addMetric('FindingFailures', 'Count', 1);
       deps.logger.error('finding not put', { eventId: subject.event.eventId, outcome, error: describe(failure) });
     }
   }
+  if (config.chatTopicArn) await notifyChat(alert, config.chatTopicArn, deps);
   return { outcome, alert };
+}
+
+// Likewise for the chat copy: the alert is out, so a refused chat message is logged and counted (ChatFailures), not
+// retried; a retry would repeat the alert and the chat message.
+async function notifyChat(alert: Alert, chatTopicArn: string, deps: GuardDeps): Promise<void> {
+  try {
+    await publishChat(deps.sns, chatTopicArn, renderChatAlert(alert));
+  } catch (failure) {
+    deps.metrics.addMetric('ChatFailures', 'Count', 1);
+    deps.logger.error('chat not delivered', { eventId: alert.eventId, outcome: alert.outcome, error: describe(failure) });
+  }
 }
 
 /** Keeps an alert SNS refused in the fallback queue; when that fails too, the alert itself goes to the error log. */

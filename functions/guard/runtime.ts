@@ -57,6 +57,7 @@ export function createRuntime(functionName: string, env: NodeJS.ProcessEnv = pro
     allowlist: config.allowlist.source,
     entries: config.allowlist.allow.length,
     findingsBus: config.findingsBusName,
+    chatTopic: config.chatTopicArn ?? null,
     alertOnFailedAttempts: config.alertOnFailedAttempts,
     homeAccount: config.homeAccount,
     memberRole: config.memberRole?.roleName ?? null,

@@ -9,8 +9,9 @@ import type { Outcome } from '../core/alert.js';
 import type { SelfCheckSummary } from '../core/self-check.js';
 import { ConfigError } from '../config/guard-config.js';
 import { RemediationError } from '../aws/iam.js';
+import { renderChatDigest } from '../core/chat.js';
 import { ListHoldersError } from '../aws/list-entities.js';
-import { publishDigest } from '../aws/notify.js';
+import { publishChat, publishDigest } from '../aws/notify.js';
 import { respond, type GuardDeps } from './respond.js';
 import { scanPermissionSets } from './sweep-identity-center.js';
 import { emptyScanStats, scanAttachments, type Found, type ScanStats } from './sweep-scan.js';
@@ -156,7 +157,16 @@ export async function runSweep(target: SweepTarget, deps: GuardDeps, options: Sw
   deps.metrics.addMetric('SweepListCalls', 'Count', counts.listCalls);
   deps.metrics.addMetric('SweepAttachments', 'Count', counts.attachments);
   if (stats.identityCenter) deps.metrics.addMetric('SweepIdentityCenterCalls', 'Count', stats.identityCenter.calls);
-  if (published) await publishDigest(deps.sns, config.alertTopicArn, digest);
+  if (published) {
+    await publishDigest(deps.sns, config.alertTopicArn, digest);
+    if (config.chatTopicArn) {
+      // As for an alert (respond.ts): the digest is out; a failed chat copy is logged and counted, not retried.
+      await publishChat(deps.sns, config.chatTopicArn, renderChatDigest(digest)).catch((failure: Error) => {
+        deps.metrics.addMetric('ChatFailures', 'Count', 1);
+        logger.error('chat not delivered', { kind: 'sweep-digest', account: target.account, error: { name: failure.name, message: failure.message } });
+      });
+    }
+  }
 
   if (stoppedBy !== undefined) {
     const where = stats.identityCenter

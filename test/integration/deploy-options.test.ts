@@ -1,14 +1,18 @@
-// The deployed whole with the optional parameters moto can hold: a findings bus, IAM Identity Center and an
-// organization (member role, external id, member accounts to sweep). Deployed with `osls deploy` into an account of
+// The deployed whole with the optional parameters moto can hold: a findings bus, IAM Identity Center, an organization
+// (member role, external id, member accounts to sweep) and the chat topic. Deployed with `osls deploy` into an account of
 // its own, read back, and driven through the deployed bundles.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateEventBusCommand, DescribeRuleCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { FINDING_DETAIL_TYPE, FINDING_SOURCE } from '../../functions/aws/notify.js';
+import type { ChatNotification } from '../../functions/core/chat.js';
 import { deployedFunction, type DeployedFunction } from '../support/deployed-function.js';
-import { deployStack, type DeployedStack } from '../support/deployed-stack.js';
+import { clientConfig, deployStack, type DeployedStack } from '../support/deployed-stack.js';
 import { describeWithEmulator } from './helpers/emulator.js';
 import { deployTarget } from './helpers/deploy.js';
 import { outcomes, StackDriver, type Queue } from './helpers/stack-driver.js';
@@ -16,7 +20,7 @@ import { isolatedAccount } from './sweep-account.js';
 
 const FULL_ACCESS = 'arn:aws:iam::aws:policy/AWSIoTFullAccess';
 
-describeWithEmulator('the deployed stack with a findings bus, IAM Identity Center and an organization', () => {
+describeWithEmulator('the deployed stack with a findings bus, IAM Identity Center, an organization and the chat topic', () => {
   const stage = `e2eo${randomBytes(3).toString('hex')}`;
   const bus = `${stage}-findings`;
   let member: string;
@@ -27,6 +31,7 @@ describeWithEmulator('the deployed stack with a findings bus, IAM Identity Cente
   let routed: Queue;
   let alerts: Queue;
   let findings: Queue;
+  let chats: Queue;
 
   beforeAll(async () => {
     const target = await deployTarget();
@@ -46,11 +51,13 @@ describeWithEmulator('the deployed stack with a findings bus, IAM Identity Cente
       memberRoleName: 'iot-policy-guard-remediation',
       memberExternalId: 'e2e-external-id',
       sweepAccounts: member,
+      chatTopic: 'true',
     });
     drive = new StackDriver(stack);
     const work = join(tmpdir(), `iot-policy-guard-${stage}`);
     [guard, sweep] = await Promise.all([deployedFunction(stack, 'attachGuard', work), deployedFunction(stack, 'sweep', work)]);
     alerts = await drive.subscribe(stack.physicalId('AlertTopic'));
+    chats = await drive.subscribe(stack.physicalId('ChatTopic'));
     ({ queue: routed } = await drive.capture(`iot-policy-guard-${stage}-attach-policy`));
   }, 300_000);
 
@@ -67,6 +74,11 @@ describeWithEmulator('the deployed stack with a findings bus, IAM Identity Cente
       MEMBER_EXTERNAL_ID: 'e2e-external-id',
     });
     expect(sweep.environment.SWEEP_ACCOUNTS).toBe(member);
+    for (const fn of [guard, sweep]) expect(fn.environment.CHAT_TOPIC_ARN).toBe(stack.physicalId('ChatTopic'));
+    const sns = new SNSClient(clientConfig(stack.target));
+    const key = async (TopicArn: string) => (await sns.send(new GetTopicAttributesCommand({ TopicArn }))).Attributes?.KmsMasterKeyId;
+    expect(await key(stack.physicalId('ChatTopic'))).toBeTruthy();
+    expect(await key(stack.physicalId('ChatTopic'))).toBe(await key(stack.physicalId('AlertTopic')));
     const rule = await drive.events.send(new DescribeRuleCommand({ Name: `iot-policy-guard-${stage}-attach-permission-set` }));
     expect(rule.State).toBe('ENABLED');
     expect(JSON.parse(rule.EventPattern ?? '{}')).toMatchObject({ source: ['aws.sso'] });
@@ -80,6 +92,13 @@ describeWithEmulator('the deployed stack with a findings bus, IAM Identity Cente
     expect((await guard.invoke(await drive.routeAttach(routed, role, FULL_ACCESS))).result).toEqual({ outcome: 'reverted' });
     expect(await drive.attachedTo(role)).toEqual([]);
     expect(outcomes(await drive.receive(alerts, 1))).toEqual(['reverted']);
+    // The deployed bundle's chat copy: one custom notification, in the documented format.
+    const [chat, ...moreChats] = await drive.receive(chats, 1);
+    expect(moreChats).toEqual([]);
+    const notification = JSON.parse((JSON.parse(chat?.Body ?? '{}') as { Message: string }).Message) as ChatNotification;
+    const validate = new Ajv2020({ strict: true }).compile(JSON.parse(readFileSync('infra/chat-notification.schema.json', 'utf8')));
+    expect(validate(notification), JSON.stringify(validate.errors)).toBe(true);
+    expect(notification.content.title).toMatch(/: reverted$/);
     const [finding, ...more] = await drive.receive(findings, 1);
     expect(more).toEqual([]);
     expect(JSON.parse(finding?.Body ?? '{}')).toMatchObject({ source: FINDING_SOURCE, 'detail-type': FINDING_DETAIL_TYPE, detail: { outcome: 'reverted', principal: { name: role } } });

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildAlert, renderSnsMessage, renderSubject, type AlertInput } from '../../functions/core/alert.js';
-import { parseAllowlist } from '../../functions/core/allowlist.js';
+import { parseAllowlist, PLACEHOLDER_REASON } from '../../functions/core/allowlist.js';
+
+/** The suggested entry as a person pastes it: with the placeholder reason replaced by a real one. */
+const approved = (entry: string): string => entry.replace(JSON.stringify(PLACEHOLDER_REASON), '"approved in SEC-123"');
 
 const base: AlertInput = {
   source: 'event',
@@ -58,7 +61,7 @@ describe('the alert', () => {
 
   it('suggests an allowlist entry that the allowlist parser accepts and that allows exactly this attachment', () => {
     const alert = buildAlert(base);
-    const list = parseAllowlist(`version: 1\nallow:\n${alert.suggestedAllowlistEntry.replace(/^/gm, '  ')}`, 'suggested.yml');
+    const list = parseAllowlist(`version: 1\nallow:\n${approved(alert.suggestedAllowlistEntry).replace(/^/gm, '  ')}`, 'suggested.yml');
     expect(list.allow[0]).toMatchObject({ policy: 'service-role/AWSIoTLogging', principal: 'role/foo', account: '123456789012' });
   });
 });
@@ -97,12 +100,12 @@ describe('the alert: IAM Identity Center', () => {
     const alert = buildAlert({ ...onSet, event: { ...onSet.event, permissionSetName: undefined } });
     expect(alert.permissionSet).toEqual({ arn: PS, name: null, instanceArn: 'arn:aws:sso:::instance/ssoins-6804a1b2c3d4e5f6' });
     expect(renderSubject(alert)).toMatch(/ on permission-set\/ps-3a7c9e1f5b2d4a6c \(/);
-    const list = parseAllowlist(`version: 1\nallow:\n${alert.suggestedAllowlistEntry.replace(/^/gm, '  ')}`, 'suggested.yml');
+    const list = parseAllowlist(`version: 1\nallow:\n${approved(alert.suggestedAllowlistEntry).replace(/^/gm, '  ')}`, 'suggested.yml');
     expect(list.allow[0]).toMatchObject({ principal: `permission-set/${PS}`, matchesPrincipalBy: 'arn' });
   });
 
   it('suggests an entry by name when the name is known', () => {
-    const list = parseAllowlist(`version: 1\nallow:\n${buildAlert(onSet).suggestedAllowlistEntry.replace(/^/gm, '  ')}`, 'suggested.yml');
+    const list = parseAllowlist(`version: 1\nallow:\n${approved(buildAlert(onSet).suggestedAllowlistEntry).replace(/^/gm, '  ')}`, 'suggested.yml');
     expect(list.allow[0]).toMatchObject({ policy: 'AWSIoTFullAccess', principal: 'permission-set/IoTOperators', matchesPrincipalBy: 'name' });
   });
 

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AllowlistError, parseAllowlist, parseAllowlistDocument, parseAllowlistJson, type Allowlist } from '../../functions/core/allowlist.js';
+import { buildAlert } from '../../functions/core/alert.js';
+import { AllowlistError, parseAllowlist, parseAllowlistDocument, parseAllowlistJson, PLACEHOLDER_REASON, type Allowlist } from '../../functions/core/allowlist.js';
 
 function problemsOf(text: string): string {
   try {
@@ -100,6 +101,27 @@ allow:
     expect(problems).toMatch(/2 problems/);
     expect(problems).toMatch(/field "expires"/);
     expect(problems).toMatch(/field "principal": "arn:aws:iam::123456789012:role\/x" is not a permission set ARN glob/);
+  });
+
+  it('refuses a suggested entry still holding its placeholder reason, naming the entry and the line', () => {
+    const suggested = buildAlert({
+      source: 'event',
+      event: { eventId: 'e', eventTime: null, region: 'us-east-1', account: '123456789012', principal: { type: 'role', name: 'iot-app' }, policyArn: 'arn:aws:iam::aws:policy/AWSIoTDataAccess', errorCode: null, actor: { type: null, arn: null, issuerArn: null, invokedBy: null, sourceIp: null, userAgent: null } },
+      decision: { verdict: 'violation', action: 'alert', rule: null, reason: 'no allowlist entry matches' },
+      outcome: 'alert-only',
+      mode: 'alert',
+      handledAt: new Date('2026-11-26T12:00:00Z'),
+    }).suggestedAllowlistEntry;
+    const text = `version: 1\nallow:\n  - policy: AWSIoTFullAccess\n    principal: role/ok\n    reason: approved in SEC-1\n${suggested.replace(/^/gm, '  ')}`;
+    expect(problemsOf(text)).toBe(
+      'allow.yml: invalid allowlist (1 problem)\n' +
+        `  - allow[1] (role/iot-app) field "reason": still the placeholder "${PLACEHOLDER_REASON}" of a suggested entry: write why this attachment is approved (line 9)`,
+    );
+    // However it is spelt, in JSON too, and alongside other problems of the same file.
+    expect(problemsOf(JSON.stringify({ version: 1, allow: [{ policy: 'AWSIoTDataAccess', principal: 'user/a', reason: ` ${PLACEHOLDER_REASON.toUpperCase()} ` }] }))).toMatch(/allow\[0\] \(user\/a\) field "reason": still the placeholder/);
+    expect(problemsOf(`version: 1\nallow:\n  - policy: AWSIoTDataAccess\n    principal: user/a\n    reason: "${PLACEHOLDER_REASON}"\n    typo: 1\n`)).toMatch(/2 problems[\s\S]*"typo"[\s\S]*still the placeholder/);
+    expect(() => parseAllowlistJson(JSON.stringify({ version: 1, allow: [{ policy: 'AWSIoTDataAccess', principal: 'user/a', reason: PLACEHOLDER_REASON }] }), 'allow.json')).toThrow(/line 1/);
+    expect(parseAllowlist(text.replace(JSON.stringify(PLACEHOLDER_REASON), 'TODO list app, approved in SEC-2'), 'allow.yml').allow).toHaveLength(2);
   });
 
   it('reports every problem of a file at once', () => {

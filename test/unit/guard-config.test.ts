@@ -21,6 +21,17 @@ describe('loadGuardConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  it('records where the mode came from: GUARD_MODE (the deploy), else the allowlist', () => {
+    expect(loadGuardConfig(env).modeSource).toBe('allowlist');
+    expect(loadGuardConfig({ ...env, GUARD_MODE: 'alert' }).modeSource).toBe('deploy');
+  });
+
+  it('reads the chat topic; empty means no chat', () => {
+    expect(loadGuardConfig(env).chatTopicArn).toBeNull();
+    expect(loadGuardConfig({ ...env, CHAT_TOPIC_ARN: '' }).chatTopicArn).toBeNull();
+    expect(loadGuardConfig({ ...env, CHAT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:chat' }).chatTopicArn).toBe('arn:aws:sns:us-east-1:123456789012:chat');
+  });
+
   it('takes the home account from the alert topic when HOME_ACCOUNT_ID is not set', () => {
     expect(loadGuardConfig(env).homeAccount).toBe('123456789012');
   });
@@ -43,6 +54,7 @@ describe('loadGuardConfig', () => {
     [{ ALERT_ON_FAILED_ATTEMPTS: 'yes' }, /ALERT_ON_FAILED_ATTEMPTS must be one of true, false/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
     [{ FINDINGS_BUS_NAME: 'bad bus!' }, /FINDINGS_BUS_NAME must be an event bus name or ARN/],
+    [{ CHAT_TOPIC_ARN: 'chat' }, /CHAT_TOPIC_ARN must be an SNS topic ARN .* or empty, got "chat"/],
     [{ HOME_ACCOUNT_ID: '12345' }, /HOME_ACCOUNT_ID must be a 12-digit account id/],
     [{ MEMBER_ROLE_NAME: 'guard' }, /MEMBER_ROLE_NAME and MEMBER_EXTERNAL_ID go together/],
     [{ MEMBER_ROLE_NAME: 'bad role', MEMBER_EXTERNAL_ID: 'x1', HOME_ACCOUNT_ID: '123456789012' }, /MEMBER_ROLE_NAME must be an IAM role name/],

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   checkAlertEmail,
   checkAllowlistPath,
+  checkChatTopic,
   checkCreateTrail,
   checkFindingsBus,
   checkIdentityCenterRegion,
@@ -40,6 +41,12 @@ describe('stage parameters', () => {
     expect(checkCreateTrail('true')).toBe('true');
     expect(checkCreateTrail(false)).toBe('false');
     expect(() => checkCreateTrail('yes')).toThrow(/createTrail=.*true or false/);
+  });
+
+  it('accepts chatTopic as text or YAML boolean, and nothing else', () => {
+    expect(checkChatTopic('true')).toBe('true');
+    expect(checkChatTopic(false)).toBe('false');
+    for (const bad of ['yes', 'slack', '', undefined]) expect(() => checkChatTopic(bad), String(bad)).toThrow(/chatTopic=.*true or false/);
   });
 
   it('requires alertEmail: one address, or none for no subscription; empty is refused', () => {

@@ -18,6 +18,7 @@ const VARIANTS: Record<string, Record<string, string>> = {
     createTrail: 'true',
     identityCenterRegion: 'eu-west-1',
     sweepSchedule: 'cron(15 * * * ? *)',
+    chatTopic: 'true',
     ...ORGANIZATION,
   },
   'alert with Identity Center and an organization': { identityCenterRegion: 'us-east-1', ...ORGANIZATION },

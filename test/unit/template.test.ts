@@ -72,6 +72,7 @@ beforeAll(async () => {
     sweepSchedule: OTHER_SCHEDULE,
     identityCenterRegion: IDENTITY_CENTER_REGION,
     staleAfter: '6h',
+    chatTopic: 'true',
   });
   console.info(`osls package: ${alert.millis} ms (alert), ${alertIdc.millis} ms (alert, Identity Center), ${remediate.millis} ms (remediate)`);
 }, 360_000);
@@ -90,11 +91,13 @@ describe('packaging', () => {
       const problems: string[] = [];
       const sections = { ...template.Resources, ...((template.Outputs ?? {}) as Record<string, Resource>) };
       for (const [id, item] of Object.entries(sections)) {
-        for (const target of references(item)) {
+        for (const { target, guards } of references(item)) {
           if (target.startsWith('AWS::')) continue;
           const resource = template.Resources[target];
           if (!resource) problems.push(`${id} refers to unknown ${target}`);
-          else if (resource.Condition && resource.Condition !== item.Condition) problems.push(`${id} refers to ${target}, which exists only if ${resource.Condition}`);
+          else if (resource.Condition && resource.Condition !== item.Condition && !guards.includes(resource.Condition)) {
+            problems.push(`${id} refers to ${target}, which exists only if ${resource.Condition}`);
+          }
         }
         for (const name of conditionNames(item)) if (!template.Conditions?.[name]) problems.push(`${id} uses unknown condition ${name}`);
       }
@@ -122,6 +125,7 @@ describe('attach-guard function', () => {
       GUARD_MODE: 'alert',
       ALLOWLIST_PATH: SHIPPED_ALLOWLIST,
       ALERT_TOPIC_ARN: { Ref: 'AlertTopic' },
+      CHAT_TOPIC_ARN: { 'Fn::If': ['HasChatTopic', { Ref: 'ChatTopic' }, ''] },
       FINDINGS_BUS_NAME: '',
       LOG_LEVEL: 'INFO',
       POWERTOOLS_SERVICE_NAME: 'iot-policy-guard',
@@ -169,10 +173,10 @@ describe('attach-guard function', () => {
 
   it('starts from its unzipped package alone, as in Lambda: the shipped JSON read without YAML; a YAML ALLOWLIST_PATH is refused clearly', async () => {
     const taskRoot = unzip(remediate.artifact('attachGuard'), join(root, 'task-attach-guard'));
-    const lambdaEnv = remediateAttachGuardEnv();
+    const lambdaEnv = remediateAttachGuardEnv({ CHAT_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:iot-policy-guard-dev-chat` });
     const started = await coldStart(taskRoot, 'functions/attach-guard/handler.mjs', lambdaEnv);
     expect(started.error).toBe('');
-    expect(started.configuration).toMatchObject({ mode: 'remediate', allowlist: join(taskRoot, OTHER_SHIPPED), entries: loadAllowlistFile(join(REPO_ROOT, OTHER_ALLOWLIST)).allow.length });
+    expect(started.configuration).toMatchObject({ mode: 'remediate', chatTopic: `arn:aws:sns:us-east-1:${ACCOUNT}:iot-policy-guard-dev-chat`, allowlist: join(taskRoot, OTHER_SHIPPED), entries: loadAllowlistFile(join(REPO_ROOT, OTHER_ALLOWLIST)).allow.length });
 
     // The zip holds no YAML reader: a YAML allowlist stops the cold start with a message saying what to do.
     writeFileSync(join(taskRoot, 'allowlist.yml'), readFileSync(join(REPO_ROOT, OTHER_ALLOWLIST)));
@@ -317,6 +321,7 @@ describe('sweep function', () => {
       ...(env(alert.template, SWEEP) as Record<string, string>),
       ALERT_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:alerts`,
       ALERT_FALLBACK_QUEUE_URL: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/dead-letters`,
+      CHAT_TOPIC_ARN: '',
       HOME_ACCOUNT_ID: ACCOUNT,
       SWEEP_ACCOUNTS: '',
       // What CloudFormation makes of the self-check's Fn::If and Fn::GetAtt.
@@ -326,6 +331,7 @@ describe('sweep function', () => {
     };
     const started = await coldStart(taskRoot, 'functions/sweep/handler.mjs', lambdaEnv);
     expect(started.error).toBe('');
+    expect(started.configuration?.chatTopic ?? null).toBeNull();
     expect(started.configuration).toMatchObject({ mode: 'alert', allowlist: join(taskRoot, SHIPPED_ALLOWLIST), entries: 0 });
   });
 });
@@ -457,7 +463,7 @@ describe('least privilege', () => {
     const statements = roleStatements(alert.template);
     expect(statements.map((s) => [s.Sid, s.Action, s.Resource])).toEqual([
       ['WriteOwnLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::GetAtt': ['AttachGuardLogGroup', 'Arn'] }],
-      ['PublishAlerts', 'sns:Publish', { Ref: 'AlertTopic' }],
+      ['PublishAlerts', 'sns:Publish', [{ Ref: 'AlertTopic' }]],
       ['SendFailedInvocations', 'sqs:SendMessage', { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] }],
       ['UseAlertKey', ['kms:Decrypt', 'kms:GenerateDataKey'], { 'Fn::GetAtt': ['AlertKey', 'Arn'] }],
     ]);
@@ -480,7 +486,7 @@ describe('least privilege', () => {
     const statements = roleStatements(alert.template, 'SweepRole');
     expect(statements.map((s) => [s.Sid, s.Action, s.Sid === 'ListGovernedPolicyHolders' ? 'the catalog' : s.Resource])).toEqual([
       ['WriteOwnLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::GetAtt': ['SweepLogGroup', 'Arn'] }],
-      ['PublishAlerts', 'sns:Publish', { Ref: 'AlertTopic' }],
+      ['PublishAlerts', 'sns:Publish', [{ Ref: 'AlertTopic' }]],
       ['KeepUndeliveredAlerts', 'sqs:SendMessage', { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] }],
       ['UseAlertKey', ['kms:Decrypt', 'kms:GenerateDataKey'], { 'Fn::GetAtt': ['AlertKey', 'Arn'] }],
       ['ListAttachedPolicies', ['iam:ListPolicies'], ['*']],
@@ -706,6 +712,58 @@ describe('alert topic and key', () => {
   });
 });
 
+describe('chat topic (chatTopic)', () => {
+  it('is off by default and on with chatTopic=true, with its policy and output under the same condition', () => {
+    expect(conditionHolds(alert.template, 'HasChatTopic')).toBe(false);
+    expect(conditionHolds(remediate.template, 'HasChatTopic')).toBe(true);
+    for (const id of ['ChatTopic', 'ChatTopicPolicy']) expect(alert.template.Resources[id]?.Condition, id).toBe('HasChatTopic');
+    expect(alert.template.Outputs?.ChatTopicArn).toMatchObject({ Condition: 'HasChatTopic', Value: { Ref: 'ChatTopic' } });
+    expect(existing(alert.template, 'AWS::SNS::Topic').map(([id]) => id)).toEqual(['AlertTopic']);
+    expect(existing(remediate.template, 'AWS::SNS::Topic').map(([id]) => id).sort()).toEqual(['AlertTopic', 'ChatTopic']);
+  });
+
+  it('is encrypted like the alert topic, with the same customer-managed key, and refuses insecure transport', () => {
+    const topic = remediate.template.Resources.ChatTopic?.Properties;
+    expect(topic?.KmsMasterKeyId).toEqual(remediate.template.Resources.AlertTopic?.Properties?.KmsMasterKeyId);
+    expect(topic?.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': ['AlertKey', 'Arn'] });
+    const [deny] = policyStatements(remediate.template.Resources.ChatTopicPolicy?.Properties?.PolicyDocument, remediate.template);
+    expect(deny).toMatchObject({ Sid: 'DenyInsecureTransport', Effect: 'Deny', Resource: { Ref: 'ChatTopic' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+  });
+
+  it('lets both functions publish to it (their roles, and the key through SNS), only when it exists', () => {
+    for (const role of ['AttachGuardRole', 'SweepRole']) {
+      expect(roleStatements(remediate.template, role).find((s) => s.Sid === 'PublishAlerts')?.Resource, role).toEqual([{ Ref: 'AlertTopic' }, { Ref: 'ChatTopic' }]);
+      expect(roleStatements(alert.template, role).find((s) => s.Sid === 'PublishAlerts')?.Resource, role).toEqual([{ Ref: 'AlertTopic' }]);
+    }
+    const publish = keyStatements(remediate.template).find((s) => s.Sid === 'FunctionRolesPublish');
+    expect(publish?.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+    expect(publish?.Condition?.StringEquals?.['kms:ViaService']).toContain('sns.us-east-1.amazonaws.com');
+    expect(publish?.Condition?.ArnEquals?.['aws:PrincipalArn']).toHaveLength(2);
+  });
+
+  it('alarms on chat messages the functions could not deliver (ChatFailures), only when the topic exists', () => {
+    expect(alert.template.Resources.ChatFailuresAlarm?.Condition).toBe('HasChatTopic');
+    expect(existing(alert.template, 'AWS::CloudWatch::Alarm').map(([id]) => id)).not.toContain('ChatFailuresAlarm');
+    expect(remediate.template.Resources.ChatFailuresAlarm?.Properties).toMatchObject({
+      Namespace: 'IotPolicyGuard',
+      MetricName: 'ChatFailures',
+      Dimensions: [{ Name: 'service', Value: 'iot-policy-guard' }],
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      AlarmActions: [{ Ref: 'AlertTopic' }],
+    });
+  });
+
+  it('is the functions’ CHAT_TOPIC_ARN when it exists, empty (no chat) when not', () => {
+    for (const stack of [alert, remediate]) {
+      const value = env(stack.template).CHAT_TOPIC_ARN as { 'Fn::If': [string, unknown, unknown] };
+      expect(value['Fn::If'][0]).toBe('HasChatTopic');
+      expect(conditionHolds(stack.template, 'HasChatTopic') ? value['Fn::If'][1] : value['Fn::If'][2]).toEqual(stack === alert ? '' : { Ref: 'ChatTopic' });
+    }
+    expect(env(remediate.template, SWEEP).CHAT_TOPIC_ARN).toEqual(env(remediate.template).CHAT_TOPIC_ARN);
+  });
+});
+
 describe('failure path', () => {
   it('retries an asynchronous invocation twice, then sends it to the dead-letter queue', () => {
     const config = invokeConfig(alert.template);
@@ -793,24 +851,30 @@ describe('optional CloudTrail trail', () => {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Logical ids a resource or output refers to: Ref, Fn::GetAtt, ${Name} and ${Name.Attr} in Fn::Sub, DependsOn. */
-function references(item: Resource): string[] {
-  const found: string[] = [...[item.DependsOn ?? []].flat().map(String)];
-  const walk = (value: unknown): void => {
-    if (Array.isArray(value)) return value.forEach(walk);
+/**
+ * Logical ids a resource or output refers to: Ref, Fn::GetAtt, ${Name} and ${Name.Attr} in Fn::Sub, DependsOn; each
+ * with the conditions of the Fn::If branches it sits in (where it is only evaluated when those hold).
+ */
+function references(item: Resource): { target: string; guards: string[] }[] {
+  const found = [...[item.DependsOn ?? []].flat().map((target) => ({ target: String(target), guards: [] as string[] }))];
+  const walk = (value: unknown, guards: string[]): void => {
+    if (Array.isArray(value)) return value.forEach((v) => walk(v, guards));
     if (value === null || typeof value !== 'object') return;
     for (const [key, inner] of Object.entries(value)) {
-      if (key === 'Ref' && typeof inner === 'string') found.push(inner);
-      else if (key === 'Fn::GetAtt') found.push(String((Array.isArray(inner) ? inner[0] : String(inner).split('.')[0]) ?? ''));
+      if (key === 'Ref' && typeof inner === 'string') found.push({ target: inner, guards });
+      else if (key === 'Fn::GetAtt') found.push({ target: String((Array.isArray(inner) ? inner[0] : String(inner).split('.')[0]) ?? ''), guards });
       else if (key === 'Fn::Sub') {
         const text = Array.isArray(inner) ? String(inner[0]) : String(inner);
-        for (const m of text.matchAll(/\$\{([^}!][^}.]*)(?:\.[^}]*)?\}/g)) found.push(m[1] ?? '');
-        if (Array.isArray(inner)) walk(inner[1]);
-      } else walk(inner);
+        for (const m of text.matchAll(/\$\{([^}!][^}.]*)(?:\.[^}]*)?\}/g)) found.push({ target: m[1] ?? '', guards });
+        if (Array.isArray(inner)) walk(inner[1], guards);
+      } else if (key === 'Fn::If' && Array.isArray(inner)) {
+        walk(inner[1], [...guards, String(inner[0])]);
+        walk(inner[2], guards);
+      } else walk(inner, guards);
     }
   };
-  walk(item.Properties);
-  walk((item as { Value?: unknown }).Value);
+  walk(item.Properties, []);
+  walk((item as { Value?: unknown }).Value, []);
   return found;
 }
 
@@ -915,16 +979,24 @@ function conditionHolds(template: Template, name: string): boolean {
   return result;
 }
 
-/** Statements of a policy document, with `Fn::If` resolved by the template's conditions and pseudo parameters filled in. */
+/**
+ * Statements of a policy document, with `Fn::If` resolved by the template's conditions (whole statements, and values
+ * inside them such as one Resource of a list; AWS::NoValue dropped) and pseudo parameters filled in.
+ */
 function policyStatements(document: unknown, template?: Template): Statement[] {
   const doc = substitutePseudoParameters(document) as { Statement: unknown[] };
-  return doc.Statement.flatMap((s) => {
-    const branch = (s as { 'Fn::If'?: [string, unknown, unknown] })['Fn::If'];
-    if (!branch) return [s as Statement];
-    if (!template) throw new Error('Fn::If needs the template');
-    const chosen = conditionHolds(template, branch[0]) ? branch[1] : branch[2];
-    return chosen !== null && typeof chosen === 'object' && 'Ref' in chosen ? [] : [chosen as Statement];
-  });
+  const noValue = (v: unknown): boolean => v !== null && typeof v === 'object' && (v as { Ref?: unknown }).Ref === 'AWS::NoValue';
+  const resolve = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(resolve).filter((v) => !noValue(v));
+    if (value === null || typeof value !== 'object') return value;
+    const branch = (value as { 'Fn::If'?: [string, unknown, unknown] })['Fn::If'];
+    if (branch) {
+      if (!template) throw new Error('Fn::If needs the template');
+      return resolve(conditionHolds(template, branch[0]) ? branch[1] : branch[2]);
+    }
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]));
+  };
+  return doc.Statement.map(resolve).filter((s) => !noValue(s)) as Statement[];
 }
 
 /** The statements of a role's inline policies. */
@@ -1054,6 +1126,8 @@ function remediateAttachGuardEnv(extra: Record<string, string> = {}): Record<str
     ...(substitutePseudoParameters(env(remediate.template)) as Record<string, string>),
     ALERT_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:iot-policy-guard-dev-alerts`,
     ALERT_FALLBACK_QUEUE_URL: `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/iot-policy-guard-dev-dead-letters`,
+    // Fn::If of the chat topic: none unless a test names one.
+    CHAT_TOPIC_ARN: '',
     HOME_ACCOUNT_ID: ACCOUNT,
     SWEEP_ACCOUNTS: '',
     ...extra,
