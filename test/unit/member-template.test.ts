@@ -3,6 +3,8 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { attachEventPattern, detachPolicyStatements, listPolicyStatements, permissionSetEventPattern, toCloudFormation } from '../../infra/governed-policies.js';
 import { renderMemberTemplate } from '../../infra/member-account.js';
+import { LIST_ACTIONS, listPolicyStatements } from '../../infra/governed-policies.js';
+import { MEMBER_RULE_NAMES, TAMPER_EVENTS } from '../../infra/tamper.js';
 
 const text = readFileSync('infra/member-account.yml', 'utf8');
 type Resource = { Type: string; Condition?: string; Properties: Record<string, any> };
@@ -74,11 +76,11 @@ describe('infra/member-account.yml (StackSet template for member accounts)', () 
     expect(template.Conditions.Forwards).toEqual({ 'Fn::Or': [{ Condition: 'InUsEast1' }, { Condition: 'InIdentityCenterRegion' }] });
     // IAM roles are global: a fixed name would collide between the us-east-1 and the Identity Center Region instances.
     expect(role.Properties.RoleName).toBeUndefined();
-    expect(created('us-east-1')).toEqual(['ForwardRole', 'ForwardRule', 'RemediationRole']);
+    expect(created('us-east-1')).toEqual(['ForwardRole', 'ForwardRule', 'ReadRole', 'RemediationRole', 'TamperForwardRule']);
     expect(created('eu-west-1')).toEqual([]);
     expect(created('eu-west-1', 'eu-west-1')).toEqual(['ForwardRole', 'IdentityCenterForwardRule']);
-    expect(created('us-east-1', 'eu-west-1')).toEqual(['ForwardRole', 'ForwardRule', 'RemediationRole']);
-    expect(created('us-east-1', 'us-east-1')).toEqual(['ForwardRole', 'ForwardRule', 'IdentityCenterForwardRule', 'RemediationRole']);
+    expect(created('us-east-1', 'eu-west-1')).toEqual(['ForwardRole', 'ForwardRule', 'ReadRole', 'RemediationRole', 'TamperForwardRule']);
+    expect(created('us-east-1', 'us-east-1')).toEqual(['ForwardRole', 'ForwardRule', 'IdentityCenterForwardRule', 'ReadRole', 'RemediationRole', 'TamperForwardRule']);
     expect(created('ap-southeast-2', 'eu-west-1')).toEqual([]);
   });
 
@@ -104,6 +106,46 @@ describe('infra/member-account.yml (StackSet template for member accounts)', () 
       if (JSON.stringify(s.Resource).includes('"*"')) expect([s.Action, s.Resource]).toEqual([['iam:ListPolicies'], ['*']]);
     }
     expect(JSON.stringify(statements)).not.toContain('AdministratorAccess');
+  });
+
+  it('creates, in every mode, a read-only role named <RemediationRoleName>-read that the central functions assume with the external id', () => {
+    const role = template.Resources.ReadRole!;
+    expect(role.Condition).toBe('InUsEast1');
+    expect(role.Properties.RoleName).toEqual({ 'Fn::Sub': '${RemediationRoleName}-read' });
+    // The same trust as the remediation role: the central function roles, with the external id.
+    expect(role.Properties.AssumeRolePolicyDocument).toEqual(template.Resources.RemediationRole!.Properties.AssumeRolePolicyDocument);
+    const statements = role.Properties.Policies[0].PolicyDocument.Statement as { Sid: string; Action: string[]; Resource: unknown }[];
+    expect([...new Set(statements.flatMap((s) => s.Action))].sort()).toEqual([...LIST_ACTIONS, 'iam:ListPolicies'].sort());
+    expect(statements.filter((s) => s.Action.includes('iam:ListEntitiesForPolicy'))).toEqual(toCloudFormation(listPolicyStatements()));
+    // ListPolicies has no resource type; nothing else gets "*".
+    expect(statements.filter((s) => JSON.stringify(s.Resource) === '"*"').map((s) => s.Action)).toEqual([['iam:ListPolicies']]);
+    // Room for the suffix within IAM's 64 characters.
+    const pattern = new RegExp(String(template.Parameters.RemediationRoleName!.AllowedPattern));
+    expect(pattern.test('r'.repeat(59))).toBe(true);
+    expect(pattern.test('r'.repeat(60))).toBe(false);
+  });
+
+  it('forwards its own tamper events (forwarding rules, remediation, read and forwarding roles) to the central bus', () => {
+    const rule = template.Resources.TamperForwardRule!;
+    expect(rule.Condition).toBe('InUsEast1');
+    expect(rule.Properties.Name).toBe(MEMBER_RULE_NAMES[2]);
+    expect(rule.Properties.Targets).toEqual([{ Id: 'central-bus', Arn: CENTRAL_BUS, RoleArn: { 'Fn::GetAtt': ['ForwardRole', 'Arn'] } }]);
+    const pattern = rule.Properties.EventPattern as { 'detail-type': string[]; $or: { source: string[]; detail: { eventName: string[]; errorCode: unknown; requestParameters: Record<string, unknown[]> } }[] };
+    expect(pattern['detail-type']).toEqual(['AWS API Call via CloudTrail']);
+    const names = [template.Resources.ForwardRule!.Properties.Name, template.Resources.IdentityCenterForwardRule!.Properties.Name, rule.Properties.Name];
+    expect(pattern.$or).toEqual([
+      expect.objectContaining({ source: ['aws.events'], detail: expect.objectContaining({ eventName: [...TAMPER_EVENTS.rules], requestParameters: { name: names } }) }),
+      expect.objectContaining({ source: ['aws.events'], detail: expect.objectContaining({ eventName: [...TAMPER_EVENTS.targets], requestParameters: { rule: names } }) }),
+      expect.objectContaining({
+        source: ['aws.iam'],
+        detail: expect.objectContaining({
+          eventName: [...TAMPER_EVENTS.roles],
+          requestParameters: { roleName: [{ Ref: 'RemediationRoleName' }, template.Resources.ReadRole!.Properties.RoleName, { wildcard: '*-ForwardRole-*' }] },
+        }),
+      }),
+    ]);
+    // Successful calls only: a refused attempt changed nothing.
+    for (const branch of pattern.$or) expect(branch.detail.errorCode).toEqual([{ exists: false }]);
   });
 
   it('quotes date-like strings so that YAML 1.1 readers do not take them for dates', () => {
