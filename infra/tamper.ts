@@ -113,7 +113,7 @@ export function stackWatches(service: string, stage: string): Watch[] {
   ]);
   const trail: Matcher[] = [n.trail, sub(ARN('cloudtrail', `trail/${n.trail}`))];
   const topics = n.topics.map((name) => ARN('sns', name));
-  const tamperRules = WATCH_KEYS.map((key) => tamperRuleName(service, stage, key));
+  const tamperRules = [...WATCH_KEYS, ...MEMBER_WATCH_KEYS].map((key) => tamperRuleName(service, stage, key));
   const ruleNames = [...n.rules, ...tamperRules];
   return [
     { key: 'rules', source: 'aws.events', eventSource: 'events.amazonaws.com', eventNames: TAMPER_EVENTS.rules, field: 'name', values: ruleNames, description: 'the attach rules and the tamper rules disabled, deleted or changed' },
@@ -148,6 +148,9 @@ export function stackWatches(service: string, stage: string): Watch[] {
 export const WATCH_KEYS = [
   'rules', 'targets', 'functions', 'trail', 'trail-selectors', 'topics', 'subscriptions', 'key', 'schedule', 'schedule-group', 'alarms', 'alarm', 'roles', 'queues', 'stack',
 ] as const;
+
+/** The keys of the central stack's rules for its member accounts' tamper events (memberWatches). */
+export const MEMBER_WATCH_KEYS = ['member-rules', 'member-targets', 'member-roles'] as const;
 
 /** The member template's resources, by name: its forwarding rules and its roles. */
 export const MEMBER_RULE_NAMES = ['iot-policy-guard-forward-attach-policy', 'iot-policy-guard-forward-attach-permission-set', 'iot-policy-guard-forward-tamper'] as const;
