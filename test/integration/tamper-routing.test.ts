@@ -146,6 +146,7 @@ describeWithEmulator('tamper rules, deployed into the emulator', () => {
     stay.push(cloudTrail('other member role', { source: 'aws.iam', eventSource: 'iam.amazonaws.com' }, 'DeleteRole', { roleName: `${MEMBER_ROLE}-old` }));
     stay.push(cloudTrail('other rule', { source: 'aws.events', eventSource: 'events.amazonaws.com' }, 'DeleteRule', { name: 'iot-policy-guard-prod-attach-policy' }));
 
+    console.info(`cases: ${arrive.length} arrive, ${stay.length} stay`);
     expect(arrive.length).toBeGreaterThan(80);
     expect(stay.length).toBeGreaterThan(60);
     const arrived = await route([...arrive, ...stay], arrive.length);
