@@ -130,14 +130,8 @@ export function memberTemplate(): Record<string, unknown> {
       Policies: [
         {
           PolicyName: 'list-governed-policy-holders',
-          PolicyDocument: {
-            Version: '2012-10-17',
-            Statement: [
-              ...(toCloudFormation(listPolicyStatements()) as unknown[]),
-              // ListPolicies has no resource type: IAM accepts only "*" for it. Reads policy metadata, nothing else.
-              { Sid: 'ListPolicies', Effect: 'Allow', Action: ['iam:ListPolicies'], Resource: '*' },
-            ],
-          },
+          // The sweep's reads (functions/guard/sweep-scan.ts): which AWS managed policies are attached, who holds them.
+          PolicyDocument: { Version: '2012-10-17', Statement: toCloudFormation(listPolicyStatements()) },
         },
       ],
     },

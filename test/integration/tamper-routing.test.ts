@@ -15,18 +15,20 @@ import {
   RemoveTargetsCommand,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { renderMemberTemplate } from '../../infra/member-account.js';
 import { logicalId, MEMBER_WATCH_KEYS, memberWatches, stackWatches, WATCH_KEYS, type Matcher, type Watch } from '../../infra/tamper.js';
 import { REPO_ROOT, substitutePseudoParameters } from '../../scripts/package-stack.js';
-import { deployStack, type DeployedStack } from '../support/deployed-stack.js';
-import { awsClientConfig, describeWithEmulator, motoEndpoint, receiveAll, uniqueName } from './helpers/emulator.js';
+import { clientConfig, deployStack, type DeployedStack } from '../support/deployed-stack.js';
+import { deployTarget } from './helpers/deploy.js';
+import { describeWithEmulator, uniqueName } from './helpers/emulator.js';
 import { createPatternRule } from './helpers/pattern-rule.js';
 
 type Json = Record<string, unknown>;
-const ACCOUNT = '123456789012';
+/** The fixtures' account; the stack is deployed into an account of its own, and the fixtures are moved there. */
+const FIXTURE_ACCOUNT = '123456789012';
 const OTHER_ACCOUNT = '210987654321';
 const MEMBER_ROLE = 'iot-policy-guard-remediation';
 const fixture = (name: string): Json => JSON.parse(readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'events', `${name}.json`), 'utf8')) as Json;
@@ -46,29 +48,31 @@ function cloudTrail(id: string, w: Pick<Watch, 'source' | 'eventSource'>, eventN
 describeWithEmulator('tamper rules, deployed into the emulator', () => {
   const stage = `tamp${randomBytes(3).toString('hex')}`;
   const other = `${stage}x`; // a stage whose names start with ours
-  const events = (): EventBridgeClient => new EventBridgeClient(awsClientConfig());
+  const events = (): EventBridgeClient => new EventBridgeClient(clientConfig(stack.target));
   let stack: DeployedStack;
+  let account = '';
   let queueUrl = '';
   /** The deployed key's id and ARN, the scheduler role's generated name: what the Refs became. */
   let physical: Record<string, string> = {};
 
   beforeAll(async () => {
-    stack = await deployStack(motoEndpoint() ?? '', stage, {
+    stack = await deployStack(await deployTarget(), stage, {
       createTrail: 'true',
       organizationId: 'o-abcdefghij',
       memberRoleName: MEMBER_ROLE,
       memberExternalId: 'org-guard-secret',
     });
+    account = stack.target.accountId;
     // The key's ARN as CloudFormation put it into the deployed key rule's pattern (beside its id).
     const { EventPattern = '{}' } = await events().send(new DescribeRuleCommand({ Name: stack.physicalId('TamperKeyRule') }));
     const keyIds = (JSON.parse(EventPattern) as { detail: { requestParameters: { keyId: string[] } } }).detail.requestParameters.keyId;
     physical = {
       'Ref(AlertKey)': stack.physicalId('AlertKey'),
-      'AlertKey.Arn': keyIds.find((k) => k.startsWith('arn:aws:kms:us-east-1:123456789012:key/')) ?? '',
+      'AlertKey.Arn': keyIds.find((k) => k.startsWith(`arn:aws:kms:us-east-1:${account}:key/`)) ?? '',
       'Ref(SweepSchedulerRole)': stack.physicalId('SweepSchedulerRole'),
     };
-    expect(keyIds).toEqual([physical['Ref(AlertKey)'], `arn:aws:kms:us-east-1:123456789012:key/${physical['Ref(AlertKey)']}`]);
-    const sqs = new SQSClient(awsClientConfig());
+    expect(keyIds).toEqual([physical['Ref(AlertKey)'], `arn:aws:kms:us-east-1:${account}:key/${physical['Ref(AlertKey)']}`]);
+    const sqs = new SQSClient(clientConfig(stack.target));
     ({ QueueUrl: queueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('tamper') })));
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
     // The deployed rules keep their patterns and input transformers; only the target changes, topic -> queue.
@@ -86,8 +90,8 @@ describeWithEmulator('tamper rules, deployed into the emulator', () => {
   }, 120_000);
 
   /** A pattern value of the generator, resolved as CloudFormation resolved it in this deployment. */
-  const resolve = (value: unknown, account = ACCOUNT): string => {
-    const v = substitutePseudoParameters(value, { 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': account, 'AWS::StackName': stack.stackName });
+  const resolve = (value: unknown, inAccount = account): string => {
+    const v = substitutePseudoParameters(value, { 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': inAccount, 'AWS::StackName': stack.stackName });
     if (typeof v === 'string') return v;
     const o = v as Json;
     const key = typeof o.Ref === 'string' ? `Ref(${o.Ref})` : (o['Fn::GetAtt'] as string[]).join('.');
@@ -96,12 +100,12 @@ describeWithEmulator('tamper rules, deployed into the emulator', () => {
   };
 
   /** A request-parameter value each matcher admits: the value itself, or one with a tail / host / middle. */
-  const example = (m: Matcher, account = ACCOUNT): string => {
+  const example = (m: Matcher, inAccount = account): string => {
     // A qualifier after a function name, a subscription id after a topic ARN, a stack id after a stack ARN.
-    if (typeof m === 'object' && m !== null && 'prefix' in m) return `${resolve(m.prefix, account)}4f1c2b3a-8d9e-4f0a-b1c2-d3e4f5a6b7c8`;
-    if (typeof m === 'object' && m !== null && 'suffix' in m) return `https://sqs.us-east-1.amazonaws.com${resolve(m.suffix, account)}`;
-    if (typeof m === 'object' && m !== null && 'wildcard' in m) return resolve(m.wildcard, account).replace('*', 'StackSet-guard-members-1a2b3c').replace('*', 'Q1W2E3R4T5Y6');
-    return resolve(m, account);
+    if (typeof m === 'object' && m !== null && 'prefix' in m) return `${resolve(m.prefix, inAccount)}4f1c2b3a-8d9e-4f0a-b1c2-d3e4f5a6b7c8`;
+    if (typeof m === 'object' && m !== null && 'suffix' in m) return `https://sqs.us-east-1.amazonaws.com${resolve(m.suffix, inAccount)}`;
+    if (typeof m === 'object' && m !== null && 'wildcard' in m) return resolve(m.wildcard, inAccount).replace('*', 'StackSet-guard-members-1a2b3c').replace('*', 'Q1W2E3R4T5Y6');
+    return resolve(m, inAccount);
   };
   const params = (w: Watch, value: string, rest: Json = {}): Json => ({
     ...Object.fromEntries(Object.entries(w.also ?? {}).map(([k, v]) => [k, resolve(v[0])])),
@@ -157,7 +161,8 @@ describeWithEmulator('tamper rules, deployed into the emulator', () => {
     const rewrite = (name: string): Case => {
       const text = JSON.stringify(fixture(name))
         .replaceAll('iot-policy-guard-dev', `iot-policy-guard-${stage}`)
-        .replaceAll('arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab', physical['AlertKey.Arn'] ?? '')
+        .replaceAll(FIXTURE_ACCOUNT, account)
+        .replaceAll(`arn:aws:kms:us-east-1:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`, physical['AlertKey.Arn'] ?? '')
         .replaceAll('1234abcd-12ab-34cd-56ef-1234567890ab', physical['Ref(AlertKey)'] ?? '');
       const envelope = JSON.parse(text) as Json;
       const detail = envelope.detail as Json;
@@ -167,12 +172,12 @@ describeWithEmulator('tamper rules, deployed into the emulator', () => {
     const texts = await route(cases, cases.length, true);
     const disable = texts.find((t) => t.includes('DisableRule'));
     expect(disable).toBe(
-      `HIGH tamper alert (iot-policy-guard-${stage}): DisableRule on iot-policy-guard-${stage}-attach-policy by arn:aws:iam::123456789012:user/mallory in account 123456789012 (us-east-1) at 2026-11-30T09:14:07Z from 203.0.113.24. A change to the guard's own resources; if you did not expect it, find out who did it and restore the stack (redeploy). CloudTrail event 6f0f7a61-4d2b-4c4e-8d6e-4b1f3c2a9e10.`,
+      `HIGH tamper alert (iot-policy-guard-${stage}): DisableRule on iot-policy-guard-${stage}-attach-policy by arn:aws:iam::${account}:user/mallory in account ${account} (us-east-1) at 2026-11-30T09:14:07Z from 203.0.113.24. A change to the guard's own resources; if you did not expect it, find out who did it and restore the stack (redeploy). CloudTrail event 6f0f7a61-4d2b-4c4e-8d6e-4b1f3c2a9e10.`,
     );
-    expect(texts.find((t) => t.includes('ScheduleKeyDeletion'))).toContain(`ScheduleKeyDeletion on ${physical['Ref(AlertKey)']} by arn:aws:sts::123456789012:assumed-role/platform-admin/ops-session`);
-    expect(texts.find((t) => t.includes('DeleteFunction20150331'))).toContain(`on arn:aws:lambda:us-east-1:123456789012:function:iot-policy-guard-${stage}-sweep by`);
-    expect(texts.find((t) => t.includes('StopLogging'))).toContain(`on arn:aws:cloudtrail:us-east-1:123456789012:trail/iot-policy-guard-${stage} by`);
-    expect(texts.find((t) => t.includes('Unsubscribe'))).toContain(`on arn:aws:sns:us-east-1:123456789012:iot-policy-guard-${stage}-alerts:4f1c2b3a`);
+    expect(texts.find((t) => t.includes('ScheduleKeyDeletion'))).toContain(`ScheduleKeyDeletion on ${physical['Ref(AlertKey)']} by arn:aws:sts::${account}:assumed-role/platform-admin/ops-session`);
+    expect(texts.find((t) => t.includes('DeleteFunction20150331'))).toContain(`on arn:aws:lambda:us-east-1:${account}:function:iot-policy-guard-${stage}-sweep by`);
+    expect(texts.find((t) => t.includes('StopLogging'))).toContain(`on arn:aws:cloudtrail:us-east-1:${account}:trail/iot-policy-guard-${stage} by`);
+    expect(texts.find((t) => t.includes('Unsubscribe'))).toContain(`on arn:aws:sns:us-east-1:${account}:iot-policy-guard-${stage}-alerts:4f1c2b3a`);
   }, 60_000);
 
   it('the member template forwards its own tamper events, and the central member rules alert on them', async () => {
@@ -213,10 +218,20 @@ describeWithEmulator('tamper rules, deployed into the emulator', () => {
       const out = await events().send(new PutEventsCommand({ Entries: cases.slice(i, i + 10).map((c) => c.entry) }));
       expect(out.FailedEntryCount ?? 0).toBe(0);
     }
-    const messages = await receiveAll(queueUrl, { expect: expected, timeoutMs: 30_000 });
-    messages.push(...(await receiveAll(queueUrl, { expect: 1, timeoutMs: 1_500 })));
-    const bodies = messages.map((m) => JSON.parse(m.Body ?? '""') as string);
+    const bodies = [...(await receive(expected, 30_000)), ...(await receive(1, 1_500))];
     if (texts) return bodies.sort();
     return bodies.map((b) => /CloudTrail event (.+)\.$/.exec(b)?.[1] ?? `(no event id) ${b}`).sort();
+  }
+
+  /** Polls the queue (in the stack's account) until `expected` messages came or the time is up; returns their texts. */
+  async function receive(expected: number, timeoutMs: number): Promise<string[]> {
+    const sqs = new SQSClient(clientConfig(stack.target));
+    const bodies: string[] = [];
+    const deadline = Date.now() + timeoutMs;
+    while (bodies.length < expected && Date.now() < deadline) {
+      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 300 }));
+      bodies.push(...Messages.map((m) => JSON.parse(m.Body ?? '""') as string));
+    }
+    return bodies;
   }
 });

@@ -1,6 +1,6 @@
 // The sweep's heartbeat: the handler emits SweepCompleted when a run has swept every account, with the dimensions the
 // heartbeat alarm (infra/tamper.yml, test/unit/template-tamper.test.ts) watches; a failed run emits none.
-import { IAMClient, ListEntitiesForPolicyCommand } from '@aws-sdk/client-iam';
+import { IAMClient, ListEntitiesForPolicyCommand, ListPoliciesCommand } from '@aws-sdk/client-iam';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -59,6 +59,7 @@ const heartbeats = (records: Emf[]): Emf[] => records.filter((r) => r._aws?.Clou
 
 describe('sweep heartbeat metric', () => {
   it('is emitted once per completed run, in the namespace and with the dimensions the heartbeat alarm watches', async () => {
+    iam.on(ListPoliciesCommand).resolves({ Policies: [], IsTruncated: false });
     iam.on(ListEntitiesForPolicyCommand).resolves({ PolicyUsers: [], PolicyRoles: [], PolicyGroups: [], IsTruncated: false });
     sns.on(PublishCommand).resolves({ MessageId: '1' });
     const { records, failed } = await run();
@@ -74,6 +75,7 @@ describe('sweep heartbeat metric', () => {
   });
 
   it('is not emitted when the run fails', async () => {
+    iam.on(ListPoliciesCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' }));
     iam.on(ListEntitiesForPolicyCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' }));
     sns.on(PublishCommand).resolves({ MessageId: '1' });
     const { records, failed } = await run();
