@@ -9,6 +9,7 @@ import { loadAllowlistDocument } from '../functions/config/allowlist-file.js';
 import { DEFAULT_STALE_AFTER, parseStaleAfter } from '../functions/config/guard-config.js';
 import type { AllowlistDocument } from '../functions/core/allowlist.js';
 import { GUARD_MODES, type GuardMode } from '../functions/core/alert.js';
+import { MEMBER_READ_ROLE_SUFFIX } from '../functions/config/guard-config.js';
 
 /** A stage parameter has a value the deploy cannot use; the message names the parameter. */
 export class StageParamError extends Error {
@@ -127,6 +128,7 @@ function cronMinutesApart(expression: string): number {
 export const PARAM_NAMES = [
   'alertEmail', 'mode', 'allowlist', 'createTrail', 'findingsBus', 'logLevel', 'sweepSchedule', 'chatTopic',
   'organizationId', 'memberRoleName', 'memberExternalId', 'sweepAccounts', 'identityCenterRegion', 'staleAfter', 'watchTrail',
+  'deployerRoleArn', 'operatorRoleArns',
 ] as const;
 
 /** Every `--param` on the command line names a parameter of this stack: a misspelt one would be ignored silently. */
@@ -226,11 +228,22 @@ export function checkOrganizationId(value: unknown, roleName: unknown = ''): str
   throw new StageParamError(`--param="organizationId=..." must be an organization id such as o-a1b2c3d4e5 (or empty); got ${JSON.stringify(value)}`);
 }
 
-/** `memberRoleName`: empty (single account), or the remediation role the member template creates in each account. */
+/**
+ * `memberRoleName`: empty (single account), or the remediation role the member template creates in each account. The
+ * read-only role beside it is named after it (`<name>-read`), so it leaves room for the suffix in IAM's 64 characters.
+ */
 export function checkMemberRoleName(value: unknown): string {
   const text = String(value ?? '').trim();
-  if (text === '' || /^[\w+=,.@-]{1,64}$/.test(text)) return text;
-  throw new StageParamError(`--param="memberRoleName=..." must be an IAM role name (or empty); got ${JSON.stringify(value)}`);
+  if (text === '' || new RegExp(`^[\\w+=,.@-]{1,${64 - MEMBER_READ_ROLE_SUFFIX.length}}$`).test(text)) return text;
+  throw new StageParamError(
+    `--param="memberRoleName=..." must be an IAM role name of at most ${64 - MEMBER_READ_ROLE_SUFFIX.length} characters (the read-only role is named <name>${MEMBER_READ_ROLE_SUFFIX}), or empty; got ${JSON.stringify(value)}`,
+  );
+}
+
+/** The member accounts' read-only role (the sweep lists through it in every mode): MEMBER_READ_ROLE_NAME. */
+export function memberReadRoleName(memberRoleName: unknown): string {
+  const role = checkMemberRoleName(memberRoleName);
+  return role === '' ? '' : `${role}${MEMBER_READ_ROLE_SUFFIX}`;
 }
 
 /** `memberExternalId`: required with memberRoleName (the member template's ExternalId), empty without it. */
@@ -298,4 +311,34 @@ export function watchedTrailArn(watchTrail: unknown, createTrail: unknown, ownTr
   const trail = watchedTrail(watchTrail, createTrail, ownTrailName);
   if (trail === '' || trail.startsWith('arn:')) return trail;
   return `arn:\${AWS::Partition}:cloudtrail:\${AWS::Region}:\${AWS::AccountId}:trail/${trail}`;
+}
+
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+
+/**
+ * `deployerRoleArn`: empty, or the role that deploys the stack (and so the role CloudFormation acts as). With it, the
+ * alert and tamper topics' subscriptions, the dead-letter queue's purge and deletion, and the alert key's administration
+ * are denied to every principal but it and the operator roles.
+ */
+export function checkDeployerRoleArn(value: unknown): string {
+  const text = String(value ?? '').trim();
+  if (text === '' || ROLE_ARN.test(text)) return text;
+  throw new StageParamError(`--param="deployerRoleArn=..." must be an IAM role ARN such as arn:aws:iam::111122223333:role/deployer (or empty); got ${JSON.stringify(value)}`);
+}
+
+/** `operatorRoleArns`: role ARNs, comma-separated, allowed what deployerRoleArn is allowed; needs deployerRoleArn. */
+export function checkOperatorRoleArns(value: unknown, deployer: unknown): string {
+  const arns = String(value ?? '').split(',').map((a) => a.trim()).filter((a) => a !== '');
+  const bad = arns.find((a) => !ROLE_ARN.test(a));
+  if (bad !== undefined) throw new StageParamError(`--param="operatorRoleArns=..." must be IAM role ARNs separated by commas; got ${JSON.stringify(bad)}`);
+  if (arns.length > 0 && checkDeployerRoleArn(deployer) === '') {
+    throw new StageParamError('--param="operatorRoleArns=..." needs --param="deployerRoleArn=...": without it CloudFormation itself could no longer change the topics, the queue and the key');
+  }
+  return [...new Set(arns)].join(',');
+}
+
+/** The principals allowed the guarded administration: the deployer, then the operators (comma-separated; empty: nobody is singled out). */
+export function adminPrincipalArns(deployer: unknown, operators: unknown): string {
+  const first = checkDeployerRoleArn(deployer);
+  return [first, ...checkOperatorRoleArns(operators, deployer).split(',')].filter((a) => a !== '').filter((a, i, all) => all.indexOf(a) === i).join(',');
 }

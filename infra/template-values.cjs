@@ -1,6 +1,7 @@
 // Values serverless.yml computes with the project's TypeScript, e.g. `${file(infra/template-values.cjs):eventPattern}`:
 // the event patterns of attach-guard's rules (IAM, IAM Identity Center), the detach statements and the sweep's list statement, generated from the policy
-// catalog (governed-policies.ts), and the checked stage parameters (stage-params.ts).
+// catalog (governed-policies.ts), the tamper rules generated from the stack's names (tamper.ts), the heartbeat alarm's
+// period (heartbeat.ts), and the checked stage parameters (stage-params.ts).
 // osls loads variable files with require() and the sources are TypeScript (ESM), so this CommonJS shim bundles them
 // with esbuild (a dev dependency, as osls is) into memory and evaluates the bundle: no generated file to go stale.
 'use strict';
@@ -15,7 +16,7 @@ function load() {
   const filename = path.join(__dirname, 'template-values.bundle.cjs');
   const { outputFiles } = buildSync({
     stdin: {
-      contents: "export * from './governed-policies.ts'; export * from './stage-params.ts';",
+      contents: "export * from './governed-policies.ts'; export * from './stage-params.ts'; export * from './tamper.ts'; export * from './heartbeat.ts';",
       resolveDir: __dirname,
       loader: 'ts',
     },
@@ -42,10 +43,12 @@ const param = (name, check) => async ({ resolveVariable }) => {
   }
 };
 
-// A parameter checked together with memberRoleName.
-const withRole = (name, check) => async ({ resolveVariable }) => {
+// A value computed from several parameters (and variables such as sls:stage), by name.
+const fromVariables = (names, compute) => async ({ resolveVariable }) => {
   try {
-    return check(await resolveVariable(`param:${name}`), await resolveVariable('param:memberRoleName'));
+    const resolved = [];
+    for (const name of names) resolved.push(await resolveVariable(name.includes(':') ? name : `param:${name}`));
+    return compute(...resolved);
   } catch (error) {
     if (error && error.name === 'StageParamError') error.stack = error.message;
     throw error;
@@ -62,6 +65,9 @@ const trail = (compute) => async ({ resolveVariable }) => {
     throw error;
   }
 };
+
+// A parameter checked together with memberRoleName.
+const withRole = (name, check) => fromVariables([name, 'memberRoleName'], check);
 
 module.exports = {
   eventPattern: () => load().toCloudFormation(load().attachEventPattern()),
@@ -97,4 +103,14 @@ module.exports = {
   // The sweep's self-check: the trail it watches (name or ARN, or ""), and its ARN (Fn::Sub for a name).
   watchedTrail: trail((watch, create, own) => load().watchedTrail(watch, create, own)),
   watchedTrailArn: trail((watch, create, own) => load().toCloudFormation(load().watchedTrailArn(watch, create, own))),
+  memberReadRoleName: param('memberRoleName', (value) => load().memberReadRoleName(value)),
+  deployerRoleArn: param('deployerRoleArn', (value) => load().checkDeployerRoleArn(value)),
+  operatorRoleArns: fromVariables(['operatorRoleArns', 'deployerRoleArn'], (value, deployer) => load().checkOperatorRoleArns(value, deployer)),
+  // The deployer and the operators, comma-separated: what the topic, queue and key policies single out.
+  adminPrincipalArns: fromVariables(['deployerRoleArn', 'operatorRoleArns'], (deployer, operators) => load().adminPrincipalArns(deployer, operators)),
+  heartbeatPeriod: param('sweepSchedule', (value) => load().heartbeatPeriodSeconds(value)),
+  // The tamper rules, generated from the stack's names (infra/tamper.ts), as a `resources` entry.
+  tamperResources: fromVariables(['self:service', 'sls:stage', 'memberRoleName'], (service, stage, role) =>
+    load().tamperResources(service, load().checkStage(stage), load().checkMemberRoleName(role)),
+  ),
 };

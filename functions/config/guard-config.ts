@@ -27,8 +27,11 @@ export interface GuardConfig {
   readonly alertOnFailedAttempts: boolean;
   /** The account the function runs in (HOME_ACCOUNT_ID); events from other accounts need `memberRole`. */
   readonly homeAccount: string | null;
-  /** The remediation role the member template creates in each member account, and its external id. */
-  readonly memberRole: { readonly roleName: string; readonly externalId: string } | null;
+  /**
+   * The roles the member template creates in each member account, and their external id: the remediation role (which
+   * may detach) and its read-only companion, which the sweep lists through in every mode.
+   */
+  readonly memberRole: { readonly roleName: string; readonly readRoleName: string; readonly externalId: string } | null;
   /** Member accounts the sweep covers besides its own (SWEEP_ACCOUNTS, comma-separated). */
   readonly sweepAccounts: readonly string[];
   /**
@@ -61,6 +64,9 @@ export class ConfigError extends Error {
 export const DEFAULT_ALLOWLIST = 'infra/allowlist.yml';
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/;
 const BUS_NAME = /^(arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/)?[\w.\-/]{1,256}$/;
+
+/** The member template names the read-only role after the remediation role: `<MEMBER_ROLE_NAME>-read`. */
+export const MEMBER_READ_ROLE_SUFFIX = '-read';
 
 const ACCOUNT = /^\d{12}$/;
 const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
@@ -109,6 +115,9 @@ export function loadGuardConfig(env: Env = process.env): GuardConfig {
   if ((roleName === null) !== (externalId === null)) throw new ConfigError('MEMBER_ROLE_NAME and MEMBER_EXTERNAL_ID go together: set both or neither');
   if (roleName !== null && !ROLE_NAME.test(roleName)) throw new ConfigError(`MEMBER_ROLE_NAME must be an IAM role name, got "${roleName}"`);
   if (externalId !== null && !EXTERNAL_ID.test(externalId)) throw new ConfigError('MEMBER_EXTERNAL_ID must be 2 to 1224 characters of letters, digits and +=,.@:/-');
+  const readRoleName = env.MEMBER_READ_ROLE_NAME?.trim() || (roleName === null ? null : `${roleName}${MEMBER_READ_ROLE_SUFFIX}`);
+  if (readRoleName !== null && !ROLE_NAME.test(readRoleName)) throw new ConfigError(`MEMBER_READ_ROLE_NAME must be an IAM role name, got "${readRoleName}"`);
+  if (readRoleName !== null && roleName === null) throw new ConfigError('MEMBER_READ_ROLE_NAME needs MEMBER_ROLE_NAME and MEMBER_EXTERNAL_ID');
   if (roleName !== null && homeAccount === null) throw new ConfigError('MEMBER_ROLE_NAME needs HOME_ACCOUNT_ID, to tell member accounts from this one');
   const sweepAccounts = (env.SWEEP_ACCOUNTS ?? '').split(',').map((a) => a.trim()).filter((a) => a !== '');
   const badAccount = sweepAccounts.find((a) => !ACCOUNT.test(a));
@@ -155,7 +164,7 @@ export function loadGuardConfig(env: Env = process.env): GuardConfig {
     findingsBusName: bus,
     alertOnFailedAttempts: failed === 'true',
     homeAccount,
-    memberRole: roleName !== null && externalId !== null ? Object.freeze({ roleName, externalId }) : null,
+    memberRole: roleName !== null && externalId !== null && readRoleName !== null ? Object.freeze({ roleName, readRoleName, externalId }) : null,
     sweepAccounts: Object.freeze([...new Set(sweepAccounts)]),
     identityCenterRegion,
     staleAfterMs,

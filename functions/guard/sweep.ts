@@ -210,7 +210,7 @@ export interface AccountsOptions extends SweepOptions {
 }
 
 /**
- * Sweeps the function's own account, then the member accounts of SWEEP_ACCOUNTS through their remediation role,
+ * Sweeps the function's own account, then the member accounts of SWEEP_ACCOUNTS through their read-only role,
  * starting at `rotation` in the list. One account's failure (a missing role, a failed detach) does not stop the others.
  * Accounts that no longer fit in the invocation's time are left for the next run and named in a log line; a
  * SweepError at the end names the accounts that failed.
@@ -231,7 +231,8 @@ export async function sweepAccounts(home: SweepTarget, deps: GuardDeps, options:
     const target: SweepTarget = { account, partition: home.partition };
     try {
       if (account !== home.account && !deps.accounts) throw new ConfigError(`no way to act in account ${account}: member accounts need MEMBER_ROLE_NAME`);
-      const iam = account === home.account ? deps.iam : await deps.accounts!.iamFor(account);
+      // Listing needs only the member's read-only role (every mode); a detach assumes the remediation role (remediate.ts).
+      const iam = account === home.account ? deps.iam : await deps.accounts!.readIamFor(account);
       // Identity Center is organization-wide: the home account's sweep covers it, the members' do not repeat it.
       const inAccount = account === home.account ? { iam } : { iam, identityCenter: undefined };
       results.push({ account, ...(await runSweep(target, { ...deps, ...inAccount }, account === home.account ? options : memberOptions)) });

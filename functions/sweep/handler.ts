@@ -1,5 +1,6 @@
 /** sweep: on a schedule, find governed policy attachments the events missed and respond to them as attach-guard does. */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
@@ -22,6 +23,9 @@ export const handler = middy(async (_event: unknown, context: Context) => {
     rotation,
     ...(checked ? { selfCheck: checked } : {}),
   });
+  // The heartbeat (infra/tamper.yml): a run that swept every account. Its own dimension, the function, so that two
+  // stages in one account do not stand in for each other; sent at once, whatever happens after.
+  metrics.singleMetric().addDimension('function', context.functionName).addMetric('SweepCompleted', MetricUnit.Count, 1);
   return results.map(({ account, digest, published }) => {
     const { attachments, violations, outcomes, listCalls } = digest.counts;
     return { account, attachments, violations, outcomes, listCalls, digest: published };

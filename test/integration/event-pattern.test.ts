@@ -108,9 +108,12 @@ describeWithEmulator('attach-guard event pattern (packaged template, moto EventB
   beforeAll(async () => {
     const { template } = await packageStack(packageDir);
     rmSync(packageDir, { recursive: true, force: true });
-    // attach-guard's IAM rule: the one rule without a condition. The IAM Identity Center rule exists only with
-    // identityCenterRegion (test/integration/event-pattern-identity-center.test.ts).
-    const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule' && r.Condition === undefined);
+    // attach-guard's IAM rule: the one rule without a condition that invokes a function. The IAM Identity Center rule
+    // exists only with identityCenterRegion (test/integration/event-pattern-identity-center.test.ts); the tamper rules
+    // target the tamper topic (test/integration/tamper-routing.test.ts).
+    const rules = Object.values(template.Resources).filter(
+      (r) => r.Type === 'AWS::Events::Rule' && r.Condition === undefined && JSON.stringify(r.Properties?.Targets).includes('LambdaFunction'),
+    );
     expect(rules).toHaveLength(1);
     pattern = substitutePseudoParameters(rules[0]?.Properties?.EventPattern);
     expect(pattern).toMatchObject({ source: ['aws.iam'] });

@@ -12,7 +12,7 @@ const sts = mockClient(STSClient);
 const iam = mockClient(IAMClient);
 const sns = mockClient(SNSClient);
 const HOME = '123456789012';
-const MEMBER = { roleName: 'iot-policy-guard-remediation', externalId: 'ext-123', partition: 'aws' as const };
+const MEMBER = { roleName: 'iot-policy-guard-remediation', readRoleName: 'iot-policy-guard-remediation-read', externalId: 'ext-123', partition: 'aws' as const };
 const creds = (n: number) => ({ Credentials: { AccessKeyId: `AK${n}`, SecretAccessKey: 's', SessionToken: 't', Expiration: new Date(Date.now() + 3600_000) } });
 
 beforeEach(() => {
@@ -50,6 +50,20 @@ describe('createAccountAccess', () => {
       { RoleArn: 'arn:aws:iam::222222222222:role/iot-policy-guard-remediation', RoleSessionName: 'iot-policy-guard', ExternalId: 'ext-123', DurationSeconds: 3600 },
       expect.objectContaining({ RoleArn: 'arn:aws:iam::333333333333:role/iot-policy-guard-remediation' }),
     ]);
+  });
+
+  it('reads through the read-only role, with its own session: never the remediation role for a listing', async () => {
+    sts.on(AssumeRoleCommand).callsFake((input: { RoleArn: string }) => creds(input.RoleArn.endsWith('-read') ? 2 : 1));
+    const access = createAccountAccess({ home, homeAccount: HOME, member: MEMBER, sts: async () => stsClient });
+    expect(await access.readIamFor(HOME)).toBe(home);
+    const reader = await access.readIamFor('222222222222');
+    expect(await access.readIamFor('222222222222')).toBe(reader);
+    expect(sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input)).toEqual([
+      { RoleArn: 'arn:aws:iam::222222222222:role/iot-policy-guard-remediation-read', RoleSessionName: 'iot-policy-guard', ExternalId: 'ext-123', DurationSeconds: 3600 },
+    ]);
+    const remediator = await access.iamFor('222222222222');
+    expect(remediator).not.toBe(reader);
+    expect(sts.commandCalls(AssumeRoleCommand)[1]?.args[0].input.RoleArn).toBe('arn:aws:iam::222222222222:role/iot-policy-guard-remediation');
   });
 
   it('assumes again when the credentials are about to expire', async () => {

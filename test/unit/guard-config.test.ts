@@ -39,6 +39,10 @@ describe('loadGuardConfig', () => {
   it('reads the organization settings', () => {
     const config = loadGuardConfig({ ...env, HOME_ACCOUNT_ID: '123456789012', MEMBER_ROLE_NAME: 'iot-policy-guard-remediation', MEMBER_EXTERNAL_ID: 'org-guard-1', SWEEP_ACCOUNTS: '222222222222, 333333333333,222222222222' });
     expect(config).toMatchObject({ homeAccount: '123456789012', memberRole: { roleName: 'iot-policy-guard-remediation', externalId: 'org-guard-1' }, sweepAccounts: ['222222222222', '333333333333'] });
+    // The read-only role the sweep lists through: named after the remediation role, as the member template names it.
+    expect(config.memberRole?.readRoleName).toBe('iot-policy-guard-remediation-read');
+    const named = loadGuardConfig({ ...env, HOME_ACCOUNT_ID: '123456789012', MEMBER_ROLE_NAME: 'r', MEMBER_EXTERNAL_ID: 'x1', MEMBER_READ_ROLE_NAME: 'reader' });
+    expect(named.memberRole?.readRoleName).toBe('reader');
   });
 
   it('resolves a relative ALLOWLIST_PATH against LAMBDA_TASK_ROOT', () => {
@@ -59,6 +63,8 @@ describe('loadGuardConfig', () => {
     [{ MEMBER_ROLE_NAME: 'guard' }, /MEMBER_ROLE_NAME and MEMBER_EXTERNAL_ID go together/],
     [{ MEMBER_ROLE_NAME: 'bad role', MEMBER_EXTERNAL_ID: 'x1', HOME_ACCOUNT_ID: '123456789012' }, /MEMBER_ROLE_NAME must be an IAM role name/],
     [{ SWEEP_ACCOUNTS: '222222222222' }, /SWEEP_ACCOUNTS needs MEMBER_ROLE_NAME/],
+    [{ MEMBER_READ_ROLE_NAME: 'reader' }, /MEMBER_READ_ROLE_NAME needs MEMBER_ROLE_NAME/],
+    [{ MEMBER_READ_ROLE_NAME: 'bad reader', MEMBER_ROLE_NAME: 'g', MEMBER_EXTERNAL_ID: 'x1', HOME_ACCOUNT_ID: '123456789012' }, /MEMBER_READ_ROLE_NAME must be an IAM role name/],
     [{ SWEEP_ACCOUNTS: '222222222222,oops', MEMBER_ROLE_NAME: 'g', MEMBER_EXTERNAL_ID: 'x1', HOME_ACCOUNT_ID: '123456789012' }, /SWEEP_ACCOUNTS must be 12-digit account ids .* got "oops"/],
     [{ ALLOWLIST_PATH: join(dir, 'missing.yml') }, /ALLOWLIST_PATH: .*missing\.yml: invalid allowlist[\s\S]*cannot read: file not found/],
   ])('stops start-up naming the variable: %j', (override, message) => {

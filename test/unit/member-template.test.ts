@@ -3,6 +3,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { attachEventPattern, detachPolicyStatements, listPolicyStatements, permissionSetEventPattern, toCloudFormation } from '../../infra/governed-policies.js';
 import { renderMemberTemplate } from '../../infra/member-account.js';
+import { MEMBER_RULE_NAMES, TAMPER_EVENTS } from '../../infra/tamper.js';
 
 const text = readFileSync('infra/member-account.yml', 'utf8');
 type Resource = { Type: string; Condition?: string; Properties: Record<string, any> };
@@ -12,6 +13,7 @@ const template = parse(text, { version: '1.1' }) as {
   Resources: Record<string, Resource>;
 };
 const CENTRAL_BUS = { 'Fn::Sub': 'arn:${AWS::Partition}:events:us-east-1:${CentralAccountId}:event-bus/${CentralEventBusName}' };
+const DEAD_LETTERS = { Arn: { 'Fn::GetAtt': ['ForwardDeadLetterQueue', 'Arn'] } };
 
 /** The resources a stack instance in `region` creates, with the parameter IdentityCenterRegion (CloudFormation's conditions). */
 function created(region: string, identityCenterRegion = ''): string[] {
@@ -57,7 +59,7 @@ describe('infra/member-account.yml (StackSet template for member accounts)', () 
     expect(rule.Properties.EventPattern.source).toEqual(['aws.sso']);
     expect(rule.Properties.EventPattern.detail.requestParameters.managedPolicyArn).toEqual(template.Resources.ForwardRule!.Properties.EventPattern.detail.requestParameters.policyArn);
     expect(rule.Properties.EventBusName).toBe('default');
-    expect(rule.Properties.Targets).toEqual([{ Id: 'central-bus', Arn: CENTRAL_BUS, RoleArn: { 'Fn::GetAtt': ['ForwardRole', 'Arn'] } }]);
+    expect(rule.Properties.Targets).toEqual([{ Id: 'central-bus', Arn: CENTRAL_BUS, RoleArn: { 'Fn::GetAtt': ['ForwardRole', 'Arn'] }, DeadLetterConfig: DEAD_LETTERS }]);
   });
 
   it('takes IdentityCenterRegion as an optional Region name', () => {
@@ -74,11 +76,12 @@ describe('infra/member-account.yml (StackSet template for member accounts)', () 
     expect(template.Conditions.Forwards).toEqual({ 'Fn::Or': [{ Condition: 'InUsEast1' }, { Condition: 'InIdentityCenterRegion' }] });
     // IAM roles are global: a fixed name would collide between the us-east-1 and the Identity Center Region instances.
     expect(role.Properties.RoleName).toBeUndefined();
-    expect(created('us-east-1')).toEqual(['ForwardRole', 'ForwardRule', 'RemediationRole']);
+    const queue = ['ForwardDeadLetterQueue', 'ForwardDeadLetterQueuePolicy'];
+    expect(created('us-east-1')).toEqual([...queue, 'ForwardRole', 'ForwardRule', 'ReadRole', 'RemediationRole', 'TamperForwardRule']);
     expect(created('eu-west-1')).toEqual([]);
-    expect(created('eu-west-1', 'eu-west-1')).toEqual(['ForwardRole', 'IdentityCenterForwardRule']);
-    expect(created('us-east-1', 'eu-west-1')).toEqual(['ForwardRole', 'ForwardRule', 'RemediationRole']);
-    expect(created('us-east-1', 'us-east-1')).toEqual(['ForwardRole', 'ForwardRule', 'IdentityCenterForwardRule', 'RemediationRole']);
+    expect(created('eu-west-1', 'eu-west-1')).toEqual([...queue, 'ForwardRole', 'IdentityCenterForwardRule']);
+    expect(created('us-east-1', 'eu-west-1')).toEqual([...queue, 'ForwardRole', 'ForwardRule', 'ReadRole', 'RemediationRole', 'TamperForwardRule']);
+    expect(created('us-east-1', 'us-east-1')).toEqual([...queue, 'ForwardRole', 'ForwardRule', 'IdentityCenterForwardRule', 'ReadRole', 'RemediationRole', 'TamperForwardRule']);
     expect(created('ap-southeast-2', 'eu-west-1')).toEqual([]);
   });
 
@@ -104,6 +107,67 @@ describe('infra/member-account.yml (StackSet template for member accounts)', () 
       if (JSON.stringify(s.Resource).includes('"*"')) expect([s.Action, s.Resource]).toEqual([['iam:ListPolicies'], ['*']]);
     }
     expect(JSON.stringify(statements)).not.toContain('AdministratorAccess');
+  });
+
+  it('creates, in every mode, a read-only role named <RemediationRoleName>-read that the central functions assume with the external id', () => {
+    const role = template.Resources.ReadRole!;
+    expect(role.Condition).toBe('InUsEast1');
+    expect(role.Properties.RoleName).toEqual({ 'Fn::Sub': '${RemediationRoleName}-read' });
+    // The same trust as the remediation role: the central function roles, with the external id.
+    expect(role.Properties.AssumeRolePolicyDocument).toEqual(template.Resources.RemediationRole!.Properties.AssumeRolePolicyDocument);
+    const statements = role.Properties.Policies[0].PolicyDocument.Statement as { Sid: string; Action: string[]; Resource: unknown }[];
+    // Exactly the sweep's reads, as the central sweep role has them, and nothing else.
+    expect(statements).toEqual(toCloudFormation(listPolicyStatements()));
+    expect([...new Set(statements.flatMap((s) => s.Action))].sort()).toEqual(['iam:ListEntitiesForPolicy', 'iam:ListPolicies']);
+    // Room for the suffix within IAM's 64 characters.
+    const pattern = new RegExp(String(template.Parameters.RemediationRoleName!.AllowedPattern));
+    expect(pattern.test('r'.repeat(59))).toBe(true);
+    expect(pattern.test('r'.repeat(60))).toBe(false);
+  });
+
+  it('forwards its own tamper events (forwarding rules, remediation, read and forwarding roles) to the central bus', () => {
+    const rule = template.Resources.TamperForwardRule!;
+    expect(rule.Condition).toBe('InUsEast1');
+    expect(rule.Properties.Name).toBe(MEMBER_RULE_NAMES[2]);
+    expect(rule.Properties.Targets).toEqual([{ Id: 'central-bus', Arn: CENTRAL_BUS, RoleArn: { 'Fn::GetAtt': ['ForwardRole', 'Arn'] }, DeadLetterConfig: DEAD_LETTERS }]);
+    const pattern = rule.Properties.EventPattern as { 'detail-type': string[]; $or: { source: string[]; detail: { eventName: string[]; errorCode: unknown; requestParameters: Record<string, unknown[]> } }[] };
+    expect(pattern['detail-type']).toEqual(['AWS API Call via CloudTrail']);
+    const names = [template.Resources.ForwardRule!.Properties.Name, template.Resources.IdentityCenterForwardRule!.Properties.Name, rule.Properties.Name];
+    expect(pattern.$or).toEqual([
+      expect.objectContaining({ source: ['aws.events'], detail: expect.objectContaining({ eventName: [...TAMPER_EVENTS.rules], requestParameters: { name: names } }) }),
+      expect.objectContaining({ source: ['aws.events'], detail: expect.objectContaining({ eventName: [...TAMPER_EVENTS.targets], requestParameters: { rule: names } }) }),
+      expect.objectContaining({
+        source: ['aws.iam'],
+        detail: expect.objectContaining({
+          eventName: [...TAMPER_EVENTS.roles],
+          requestParameters: { roleName: [{ Ref: 'RemediationRoleName' }, template.Resources.ReadRole!.Properties.RoleName, { wildcard: '*-ForwardRole-*' }] },
+        }),
+      }),
+    ]);
+    // Successful calls only: a refused attempt changed nothing.
+    for (const branch of pattern.$or) expect(branch.detail.errorCode).toEqual([{ exists: false }]);
+  });
+
+  it('gives every forwarding rule’s target a dead-letter queue, which only this account’s forwarding rules may send to', () => {
+    const rules = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Events::Rule');
+    expect(rules.map(([id]) => id)).toEqual(['ForwardRule', 'IdentityCenterForwardRule', 'TamperForwardRule']);
+    for (const [id, rule] of rules) {
+      expect(rule.Properties.Name, id).toMatch(/^iot-policy-guard-forward-/);
+      for (const target of rule.Properties.Targets) expect(target.DeadLetterConfig, id).toEqual(DEAD_LETTERS);
+    }
+    const queue = template.Resources.ForwardDeadLetterQueue!;
+    expect(queue.Condition).toBe('Forwards');
+    expect(queue.Properties).toEqual({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+    expect(template.Resources.ForwardDeadLetterQueuePolicy!.Properties.PolicyDocument.Statement).toEqual([
+      {
+        Sid: 'ForwardRulesSendUndelivered',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: { 'Fn::GetAtt': ['ForwardDeadLetterQueue', 'Arn'] },
+        Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::Sub': 'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/iot-policy-guard-forward-*' } } },
+      },
+    ]);
   });
 
   it('quotes date-like strings so that YAML 1.1 readers do not take them for dates', () => {

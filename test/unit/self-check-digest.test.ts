@@ -92,7 +92,7 @@ describe('the sweep with a self-check', () => {
 
   it('reports the self-check in the home account’s digest only, not in the member accounts’', async () => {
     const base = guardDeps({ scope: 'seed', sweepAccounts: ['222222222222'] });
-    const deps = { ...base, accounts: { iamFor: async () => base.iam } };
+    const deps = { ...base, accounts: { iamFor: async () => base.iam, readIamFor: async () => base.iam } };
     const results = await sweepAccounts({ account: '111111111111', partition: 'aws' }, deps, { selfCheck: DRIFT });
     expect(results.map((r) => [r.account, r.digest.selfCheck ?? null, r.published])).toEqual([
       ['111111111111', DRIFT, true],

@@ -20,7 +20,12 @@ beforeEach(() => {
 function deps() {
   const base = guardDeps({ sweepAccounts: MEMBERS, scope: 'seed' });
   const asked: (string | null)[] = [];
-  return { deps: { ...base, accounts: { iamFor: async (account: string | null) => (asked.push(account), base.iam) } }, asked, logs: base.logs };
+  const remediationAsked: (string | null)[] = [];
+  const accounts = {
+    iamFor: async (account: string | null) => (remediationAsked.push(account), base.iam),
+    readIamFor: async (account: string | null) => (asked.push(account), base.iam),
+  };
+  return { deps: { ...base, accounts }, asked, remediationAsked, logs: base.logs };
 }
 
 describe('sweepAccounts', () => {
@@ -42,10 +47,24 @@ describe('sweepAccounts', () => {
 
   it('one member that cannot be reached does not stop the others; the run fails at the end naming it', async () => {
     const { deps: d } = deps();
-    const failing = { ...d, accounts: { iamFor: async (account: string | null) => { if (account === '333333333333') throw new Error('role missing'); return d.iam; } } };
+    const readIamFor = async (account: string | null) => {
+      if (account === '333333333333') throw new Error('role missing');
+      return d.iam;
+    };
+    const failing = { ...d, accounts: { ...d.accounts, readIamFor } };
     await expect(sweepAccounts(HOME, failing)).rejects.toThrow(/the sweep failed in 1 account: 333333333333: role missing/);
     // Home and two members: one ListPolicies pass and one listing of the one governed policy attached, each.
     expect(iam.commandCalls(ListPoliciesCommand).length).toBe(3);
     expect(iam.commandCalls(ListEntitiesForPolicyCommand).length).toBe(3);
+  });
+
+  it('lists the member accounts through their read-only role, in every mode, and never assumes the remediation role to list', async () => {
+    for (const mode of ['alert', 'remediate'] as const) {
+      const { deps: d, asked, remediationAsked } = deps();
+      await sweepAccounts(HOME, { ...d, config: { ...d.config, mode } });
+      expect(asked, mode).toEqual(MEMBERS);
+      // Nothing is attached in this account, so nothing is detached: the remediation role is never needed.
+      expect(remediationAsked, mode).toEqual([]);
+    }
   });
 });

@@ -204,7 +204,7 @@ describe('runSweep with IAM Identity Center', () => {
 
   it('member accounts do not sweep Identity Center again: it is organization-wide', async () => {
     const { deps: home } = deps('alert', REGION);
-    const d: GuardDeps = { ...home, config: { ...home.config, sweepAccounts: ['222222222222'] }, accounts: { iamFor: async () => home.iam } };
+    const d: GuardDeps = { ...home, config: { ...home.config, sweepAccounts: ['222222222222'] }, accounts: { iamFor: async () => home.iam, readIamFor: async () => home.iam } };
     const results = await sweepAccounts({ account: ACCOUNT, partition: 'aws' }, d);
     expect(results.map((r) => [r.account, r.digest.identityCenter?.permissionSets ?? null])).toEqual([
       [ACCOUNT, 3],

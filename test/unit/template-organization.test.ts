@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkMemberExternalId, checkOrganizationId, checkSweepAccounts, StageParamError } from '../../infra/stage-params.js';
+import { checkMemberExternalId, checkMemberRoleName, checkOrganizationId, checkSweepAccounts, memberReadRoleName, StageParamError } from '../../infra/stage-params.js';
 import { packageStack, type PackagedStack } from '../../scripts/package-stack.js';
 
 const ORG = { memberRoleName: 'iot-policy-guard-remediation', memberExternalId: 'org-guard-secret', organizationId: 'o-abcdefghij', sweepAccounts: '222222222222,333333333333' };
@@ -11,11 +11,13 @@ const ORG = { memberRoleName: 'iot-policy-guard-remediation', memberExternalId: 
 describe('central stack in an organization', () => {
   let single: PackagedStack;
   let org: PackagedStack;
+  let alertOrg: PackagedStack;
   beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ipg-org-'));
     single = await packageStack(join(dir, 'single'));
     org = await packageStack(join(dir, 'org'), { ...ORG, mode: 'remediate' });
-  }, 120_000);
+    alertOrg = await packageStack(join(dir, 'alert-org'), ORG);
+  }, 180_000);
 
   const env = (stack: PackagedStack, fn: string) => (stack.template.Resources[fn]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
 
@@ -25,9 +27,12 @@ describe('central stack in an organization', () => {
         HOME_ACCOUNT_ID: { Ref: 'AWS::AccountId' },
         MEMBER_ROLE_NAME: ORG.memberRoleName,
         MEMBER_EXTERNAL_ID: ORG.memberExternalId,
-        SWEEP_ACCOUNTS: { 'Fn::If': ['Remediate', ORG.sweepAccounts, ''] },
+        MEMBER_READ_ROLE_NAME: `${ORG.memberRoleName}-read`,
+        // In every mode: the sweep lists member accounts through their read-only role.
+        SWEEP_ACCOUNTS: ORG.sweepAccounts,
       });
-      expect(env(single, fn)).toMatchObject({ MEMBER_ROLE_NAME: '', SWEEP_ACCOUNTS: { 'Fn::If': ['Remediate', '', ''] } });
+      expect(env(alertOrg, fn)).toMatchObject({ MEMBER_READ_ROLE_NAME: `${ORG.memberRoleName}-read`, SWEEP_ACCOUNTS: ORG.sweepAccounts });
+      expect(env(single, fn)).toMatchObject({ MEMBER_ROLE_NAME: '', MEMBER_READ_ROLE_NAME: '', SWEEP_ACCOUNTS: '' });
     }
   });
 
@@ -48,6 +53,28 @@ describe('central stack in an organization', () => {
     ]);
     // Single-account deployments: the condition is false, so the policy does not exist.
     expect(single.template.Conditions!.HasMemberRole).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+  });
+
+  it('lets the sweep assume the member read-only role in every mode, and the remediation role in remediate mode only', () => {
+    for (const stack of [org, alertOrg]) {
+      const policy = stack.template.Resources.AssumeMemberReadRolePolicy!;
+      expect(policy.Condition).toBe('HasMemberRole');
+      // attach-guard never lists: only the sweep.
+      expect(policy.Properties!.Roles).toEqual([{ Ref: 'SweepRole' }]);
+      expect((policy.Properties!.PolicyDocument as { Statement: unknown[] }).Statement).toEqual([
+        {
+          Sid: 'AssumeMemberReadRole',
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/iot-policy-guard-remediation-read' },
+          Condition: { 'Fn::If': ['HasOrganization', { StringEquals: { 'aws:ResourceOrgID': 'o-abcdefghij' } }, { Ref: 'AWS::NoValue' }] },
+        },
+      ]);
+      expect(stack.template.Conditions!.HasMemberRole).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['iot-policy-guard-remediation', ''] }] });
+    }
+    // The remediation role: remediate mode only (RemediateMembers: Remediate and HasMemberRole).
+    expect(alertOrg.template.Conditions!.Remediate).toEqual({ 'Fn::Equals': ['alert', 'remediate'] });
+    expect(alertOrg.template.Resources.AssumeMemberRolePolicy!.Condition).toBe('RemediateMembers');
   });
 
   it('grants no IAM Identity Center permission and adds no permission-set rule without identityCenterRegion, even in remediate mode', () => {
@@ -74,7 +101,8 @@ describe('central stack in an organization', () => {
         Action: 'events:PutEvents',
         Condition: {
           StringEquals: { 'aws:PrincipalOrgID': 'o-abcdefghij', 'events:detail-type': 'AWS API Call via CloudTrail' },
-          'ForAllValues:StringEquals': { 'events:source': ['aws.iam', 'aws.sso'] },
+          // The member template's tamper events: EventBridge's (its rules) and IAM's (its roles).
+          'ForAllValues:StringEquals': { 'events:source': ['aws.iam', 'aws.sso', 'aws.events'] },
         },
       },
     });
@@ -92,5 +120,10 @@ describe('organization stage parameters', () => {
     expect(checkSweepAccounts(' 222222222222 ,333333333333', 'r')).toBe('222222222222,333333333333');
     expect(() => checkSweepAccounts('222222222222', '')).toThrow(/needs --param="memberRoleName/);
     expect(() => checkSweepAccounts('2222', 'r')).toThrow(/12-digit account ids/);
+    // The read-only role is named <memberRoleName>-read, within IAM's 64 characters.
+    expect(memberReadRoleName('iot-policy-guard-remediation')).toBe('iot-policy-guard-remediation-read');
+    expect(memberReadRoleName('')).toBe('');
+    expect(checkMemberRoleName('r'.repeat(59))).toBe('r'.repeat(59));
+    expect(() => checkMemberRoleName('r'.repeat(60))).toThrow(/memberRoleName=.*at most 59 characters .*<name>-read/);
   });
 });

@@ -134,7 +134,8 @@ describe('attach-guard function', () => {
       HOME_ACCOUNT_ID: { Ref: 'AWS::AccountId' },
       MEMBER_ROLE_NAME: '',
       MEMBER_EXTERNAL_ID: '',
-      SWEEP_ACCOUNTS: { 'Fn::If': ['Remediate', '', ''] },
+      MEMBER_READ_ROLE_NAME: '',
+      SWEEP_ACCOUNTS: '',
       IDENTITY_CENTER_REGION: '',
       STALE_AFTER: '24h',
       ALERT_FALLBACK_QUEUE_URL: { Ref: 'DeadLetterQueue' },
@@ -273,10 +274,16 @@ describe('sweep function', () => {
     });
     expect(only(remediate.template, 'AWS::Scheduler::Schedule')[1].Properties?.ScheduleExpression).toBe(OTHER_SCHEDULE);
     expect(alert.template.Resources.SweepScheduleGroup?.Properties?.Name).toBe('iot-policy-guard-dev');
-    // Not an EventBridge rule: attach-guard's rules stay the stack's only ones, IAM's and, with identityCenterRegion,
-    // IAM Identity Center's (test/integration/event-pattern*.test.ts).
-    expect(existing(alert.template, 'AWS::Events::Rule').map(([id]) => id)).toEqual([iamRule(alert.template)[0]]);
-    expect(existing(remediate.template, 'AWS::Events::Rule').map(([id]) => id).sort()).toEqual([iamRule(remediate.template)[0], 'IdentityCenterRule'].sort());
+    // Not an EventBridge rule: attach-guard's rules stay the stack's only ones that invoke a function, IAM's and, with
+    // identityCenterRegion, IAM Identity Center's (test/integration/event-pattern*.test.ts); the others are the tamper
+    // rules, which target the tamper topic (test/unit/template-tamper.test.ts).
+    const invoking = (template: Template): string[] =>
+      existing(template, 'AWS::Events::Rule')
+        .filter(([, r]) => JSON.stringify(r.Properties?.Targets).includes('LambdaFunction'))
+        .map(([id]) => id)
+        .sort();
+    expect(invoking(alert.template)).toEqual([iamRule(alert.template)[0]]);
+    expect(invoking(remediate.template)).toEqual([iamRule(remediate.template)[0], 'IdentityCenterRule'].sort());
   });
 
   it('is invoked through a role that only this stack’s schedule group may assume and that may only invoke the sweep', () => {
@@ -344,7 +351,11 @@ describe('attach-policy rule', () => {
     expect(props.State).toBe('ENABLED');
     expect(props.Name).toBe('iot-policy-guard-dev-attach-policy');
     expect(props.Targets).toEqual([
-      expect.objectContaining({ Arn: { 'Fn::GetAtt': ['AttachGuardLambdaFunction', 'Arn'] }, RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 } }),
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': ['AttachGuardLambdaFunction', 'Arn'] },
+        RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['RuleDeadLetterQueue', 'Arn'] } },
+      }),
     ]);
   });
 
@@ -581,7 +592,9 @@ describe('IAM Identity Center (identityCenterRegion)', () => {
     expect(props.State).toBe('ENABLED');
     expect(props.Name).toBe('iot-policy-guard-dev-attach-permission-set');
     const [iamTarget] = iamRule(alertIdc.template)[1].Properties?.Targets as { Arn: unknown; RetryPolicy: unknown }[];
-    expect(props.Targets).toEqual([{ Id: 'attach-guard', Arn: { 'Fn::GetAtt': ['AttachGuardLambdaFunction', 'Arn'] }, RetryPolicy: iamTarget?.RetryPolicy }]);
+    expect(props.Targets).toEqual([
+      { Id: 'attach-guard', Arn: { 'Fn::GetAtt': ['AttachGuardLambdaFunction', 'Arn'] }, RetryPolicy: iamTarget?.RetryPolicy, DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['RuleDeadLetterQueue', 'Arn'] } } },
+    ]);
     expect(iamTarget?.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 });
     // Its invocations are asynchronous like the IAM rule's: the function's retries and dead-letter queue apply.
     expect(invokeConfig(alertIdc.template).Properties?.DestinationConfig).toEqual({ OnFailure: { Destination: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } } });
@@ -629,7 +642,7 @@ describe('IAM Identity Center (identityCenterRegion)', () => {
       AlarmActions: [{ Ref: 'AlertTopic' }],
       AlarmName: expect.stringMatching(/^iot-policy-guard-dev-/),
     });
-    expect(existing(alertIdc.template, 'AWS::CloudWatch::Alarm')).toHaveLength(9);
+    expect(existing(alertIdc.template, 'AWS::CloudWatch::Alarm')).toHaveLength(11);
   });
 
   it('grants no SSO action at all without the parameter', () => {
@@ -784,8 +797,9 @@ describe('failure path', () => {
         .map(([, a]) => a.Properties ?? {})
         .filter((a) => a.Namespace === namespace && a.MetricName === metric)
         .map((a) => a.Dimensions);
-    // Without Identity Center, its rule's alarm does not exist (see 'IAM Identity Center' below).
-    expect(existing(alert.template, 'AWS::CloudWatch::Alarm')).toHaveLength(8);
+    // Without Identity Center, its rule's alarm does not exist (see 'IAM Identity Center' below). Two more notify the
+    // tamper topic (test/unit/template-tamper.test.ts): the rules' dead letters and the sweep's heartbeat.
+    expect(existing(alert.template, 'AWS::CloudWatch::Alarm')).toHaveLength(10);
     expect(Object.keys(alarms).sort()).toEqual([
       'AWS/Events FailedInvocations',
       'AWS/Lambda Errors',
@@ -794,10 +808,14 @@ describe('failure path', () => {
       'IotPolicyGuard FindingFailures',
       'IotPolicyGuard RejectedDeliveries',
       'IotPolicyGuard SelfCheckDrift', // test/unit/template-self-check.test.ts
+      'IotPolicyGuard SweepCompleted',
     ]);
     // What the functions only count (they return normally): a forged or replayed delivery, a finding the bus refused.
     for (const metric of ['RejectedDeliveries', 'FindingFailures']) expect(byMetric('IotPolicyGuard', metric)).toEqual([[{ Name: 'service', Value: 'iot-policy-guard' }]]);
-    expect(byMetric('AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toEqual([[{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['DeadLetterQueue', 'QueueName'] } }]]);
+    expect(byMetric('AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toEqual([
+      [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['DeadLetterQueue', 'QueueName'] } }],
+      [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['RuleDeadLetterQueue', 'QueueName'] } }],
+    ]);
     // A sweep run that fails (Errors >= 1) is not retried: this alarm is how anyone hears of it.
     expect(byMetric('AWS/Lambda', 'Errors')).toEqual([
       [{ Name: 'FunctionName', Value: { Ref: 'AttachGuardLambdaFunction' } }],
@@ -807,9 +825,11 @@ describe('failure path', () => {
     expect(byMetric('AWS/Events', 'FailedInvocations')).toEqual([[{ Name: 'RuleName', Value: rule.Properties?.Name }]]);
     expect(byMetric('AWS/Scheduler', 'TargetErrorCount')).toEqual([[{ Name: 'ScheduleGroup', Value: { Ref: 'SweepScheduleGroup' } }]]);
     for (const [id, { Properties: alarm = {} }] of resourcesOfType(alert.template, 'AWS::CloudWatch::Alarm')) {
+      if (id === 'SweepHeartbeatAlarm') continue; // missing data is its alarm (template-tamper.test.ts)
       // The self-check's keeps its state between runs (TreatMissingData ignore).
       expect(alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: id === 'SelfCheckDriftAlarm' ? 'ignore' : 'notBreaching' });
-      expect(alarm.AlarmActions).toEqual([{ Ref: 'AlertTopic' }]);
+      // The rules' dead letters may be undelivered tamper alerts: they go the independent way, to the tamper topic.
+      expect(alarm.AlarmActions).toEqual([{ Ref: id === 'RuleDeadLetterQueueAlarm' ? 'TamperTopic' : 'AlertTopic' }]);
       // The key and topic policies let CloudWatch publish for alarms named with this prefix only.
       expect(alarm.AlarmName).toMatch(/^iot-policy-guard-dev-/);
     }
@@ -933,9 +953,9 @@ function existing(template: Template, type: string): [string, Resource][] {
   return resourcesOfType(template, type).filter(([, r]) => exists(template, r));
 }
 
-/** attach-guard's IAM rule (the function's eventBridge event): the one rule without a condition, listening to aws.iam. */
+/** attach-guard's IAM rule (the function's eventBridge event): the one rule without a condition for IAM's attach calls. */
 function iamRule(template: Template): [string, Resource] {
-  return only(template, 'AWS::Events::Rule', (r) => r.Condition === undefined && JSON.stringify(r.Properties?.EventPattern).includes('"aws.iam"'));
+  return only(template, 'AWS::Events::Rule', (r) => r.Condition === undefined && JSON.stringify(r.Properties?.EventPattern).includes('"AttachRolePolicy"'));
 }
 
 /** attach-guard's IAM Identity Center rule (infra/identity-center.yml). */
