@@ -73,7 +73,8 @@ export function stackNames(service: string, stage: string) {
     functions: [`${prefix}-attach-guard`, `${prefix}-sweep`],
     rules: [`${prefix}-attach-policy`, `${prefix}-attach-permission-set`],
     trail: prefix,
-    topics: [`${prefix}-alerts`, `${prefix}-tamper`],
+    // The chat topic exists only with chatTopic=true; watching its name costs nothing when it does not.
+    topics: [`${prefix}-alerts`, `${prefix}-tamper`, `${prefix}-chat`],
     queues: [`${prefix}-dead-letters`, `${prefix}-rule-dead-letters`],
     scheduleGroup: prefix,
     schedule: `${prefix}-sweep`,
@@ -89,6 +90,7 @@ export function stackNames(service: string, stage: string) {
       'sweep-schedule-target-errors',
       'sweep-heartbeat',
       'rule-dead-letters',
+      'chat-failures',
     ].map((name) => `${prefix}-${name}`),
     /** Role names: the two function roles are fixed (with the Region), the scheduler's is CloudFormation's. */
     roles: [sub(`${prefix}-attach-guard-\${AWS::Region}`), sub(`${prefix}-sweep-\${AWS::Region}`), ref('SweepSchedulerRole')],

@@ -17,6 +17,8 @@ moto 5.2.x lacks these things the tests need:
   MaxResults (1,000) rows a page. The mend pages the seeded rows.
 - IAM Identity Center permission set ARNs are spelt `instance/…/ps-…`; AWS spells them `permissionSet/…/ps-…`, and
   the guard accepts only AWS's spelling.
+- A KMS key made by CloudFormation keeps its policy as an object, and DescribeKey of it fails with HTTP 500: the mend
+  stores it as JSON text, as KMS does.
 AWS managed policies (the IoT ones with their real paths) are loaded: MOTO_IAM_LOAD_MANAGED_POLICIES=true.
 """
 import os
@@ -132,6 +134,28 @@ def spell_permission_set_arns_as_aws_does() -> None:
         return instance_arn.replace(":sso:::instance/", ":sso:::permissionSet/", 1) + "/ps-" + secrets.token_hex(8)
 
     PermissionSet.generate_id = staticmethod(generate_id)
+
+
+def keep_key_policies_as_text() -> None:
+    """moto's CloudFormation stores a KMS key's KeyPolicy as the template's object (with a removed Fn::If branch left
+    as null), and every DescribeKey of that key then fails with HTTP 500. KMS keeps policies as JSON text."""
+    import copy
+    import json
+
+    from moto.kms.models import Key
+
+    original = Key.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):  # type: ignore[no-untyped-def]
+        template = copy.deepcopy(cloudformation_json)
+        policy = template.get("Properties", {}).get("KeyPolicy")
+        if policy is not None and not isinstance(policy, str):
+            if isinstance(policy, dict) and isinstance(policy.get("Statement"), list):
+                policy["Statement"] = [statement for statement in policy["Statement"] if statement is not None]
+            template["Properties"]["KeyPolicy"] = json.dumps(policy)
+        return original(cls, resource_name, template, account_id, region_name, **kwargs)
+
+    Key.create_from_cloudformation_json = classmethod(create)
 
 
 def add_scheduler_to_cloudformation() -> None:
@@ -252,6 +276,7 @@ def main() -> None:
     page_athena_query_results()
     add_scheduler_to_cloudformation()
     spell_permission_set_arns_as_aws_does()
+    keep_key_policies_as_text()
     from moto.server import main as serve
 
     serve(["-H", host, "-p", port])

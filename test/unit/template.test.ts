@@ -731,8 +731,8 @@ describe('chat topic (chatTopic)', () => {
     expect(conditionHolds(remediate.template, 'HasChatTopic')).toBe(true);
     for (const id of ['ChatTopic', 'ChatTopicPolicy']) expect(alert.template.Resources[id]?.Condition, id).toBe('HasChatTopic');
     expect(alert.template.Outputs?.ChatTopicArn).toMatchObject({ Condition: 'HasChatTopic', Value: { Ref: 'ChatTopic' } });
-    expect(existing(alert.template, 'AWS::SNS::Topic').map(([id]) => id)).toEqual(['AlertTopic']);
-    expect(existing(remediate.template, 'AWS::SNS::Topic').map(([id]) => id).sort()).toEqual(['AlertTopic', 'ChatTopic']);
+    expect(existing(alert.template, 'AWS::SNS::Topic').map(([id]) => id)).toEqual(['AlertTopic', 'TamperTopic']);
+    expect(existing(remediate.template, 'AWS::SNS::Topic').map(([id]) => id).sort()).toEqual(['AlertTopic', 'ChatTopic', 'TamperTopic']);
   });
 
   it('is encrypted like the alert topic, with the same customer-managed key, and refuses insecure transport', () => {
