@@ -226,8 +226,28 @@ export function tamperInputTemplate(stack: string): string {
   return `"HIGH tamper alert (${stack}): <action> on <resource> by <actor> in account <account> (<region>) at <time> from <sourceIp>. A change to the guard's own resources; if you did not expect it, find out who did it and restore the stack (redeploy). CloudTrail event <eventId>."`;
 }
 
+/**
+ * The same alert as an Amazon Q Developer in chat applications custom notification (infra/chat-notification.schema.json),
+ * for the chat topic. A JSON template: EventBridge puts each value in its string, escaped.
+ */
+export function tamperChatTemplate(stack: string): string {
+  const notification = {
+    version: '1.0',
+    source: 'custom',
+    id: '<eventId>',
+    content: {
+      textType: 'client-markdown',
+      title: `:rotating_light: HIGH tamper alert (${stack}): <action>`,
+      description: '*<action>* on `<resource>` by `<actor>` in account <account> (<region>) at <time> from <sourceIp>. CloudTrail event <eventId>.',
+      nextSteps: ["A change to the guard's own resources: if you did not expect it, find out who made it and redeploy the stack."],
+      keywords: ['tamper', 'high', '<account>'],
+    },
+  };
+  return JSON.stringify(notification);
+}
+
 /** The central rules as CloudFormation resources (`${file(infra/template-values.cjs):tamperResources}`). */
-export function tamperResources(service: string, stage: string, memberRoleName = ''): { Resources: Record<string, unknown> } {
+export function tamperResources(service: string, stage: string, memberRoleName = '', chatTopic: 'true' | 'false' = 'false'): { Resources: Record<string, unknown> } {
   const watches = [...stackWatches(service, stage), ...memberWatches(centralMemberRoleNames(memberRoleName)).map((w) => ({ ...w, condition: 'HasMemberRole' }))];
   const Resources: Record<string, unknown> = {};
   for (const watch of watches) {
@@ -247,6 +267,25 @@ export function tamperResources(service: string, stage: string, memberRoleName =
             RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
             DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['RuleDeadLetterQueue', 'Arn'] } },
           },
+          // With chatTopic=true the same alert also goes to the chat channel: one chat message per tamper event.
+          // (Under its condition too, as every reference to a conditional resource is; the parameter decides both.)
+          ...(chatTopic === 'true'
+            ? [
+                {
+                  'Fn::If': [
+                    'HasChatTopic',
+                    {
+                      Id: 'chat-topic',
+                      Arn: { Ref: 'ChatTopic' },
+                      InputTransformer: { InputPathsMap: tamperInputPaths(watch), InputTemplate: tamperChatTemplate(`${service}-${stage}`) },
+                      RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
+                      DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['RuleDeadLetterQueue', 'Arn'] } },
+                    },
+                    { Ref: 'AWS::NoValue' },
+                  ],
+                },
+              ]
+            : []),
         ],
       },
     };

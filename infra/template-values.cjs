@@ -110,7 +110,7 @@ module.exports = {
   adminPrincipalArns: fromVariables(['deployerRoleArn', 'operatorRoleArns'], (deployer, operators) => load().adminPrincipalArns(deployer, operators)),
   heartbeatPeriod: param('sweepSchedule', (value) => load().heartbeatPeriodSeconds(value)),
   // The tamper rules, generated from the stack's names (infra/tamper.ts), as a `resources` entry.
-  tamperResources: fromVariables(['self:service', 'sls:stage', 'memberRoleName'], (service, stage, role) =>
-    load().tamperResources(service, load().checkStage(stage), load().checkMemberRoleName(role)),
+  tamperResources: fromVariables(['self:service', 'sls:stage', 'memberRoleName', 'chatTopic'], (service, stage, role, chat) =>
+    load().tamperResources(service, load().checkStage(stage), load().checkMemberRoleName(role), load().checkChatTopic(chat)),
   ),
 };

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateEventBusCommand, DescribeRuleCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { CreateEventBusCommand, DescribeRuleCommand, ListTargetsByRuleCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -79,6 +79,10 @@ describeWithEmulator('the deployed stack with a findings bus, IAM Identity Cente
     const key = async (TopicArn: string) => (await sns.send(new GetTopicAttributesCommand({ TopicArn }))).Attributes?.KmsMasterKeyId;
     expect(await key(stack.physicalId('ChatTopic'))).toBeTruthy();
     expect(await key(stack.physicalId('ChatTopic'))).toBe(await key(stack.physicalId('AlertTopic')));
+    // Every tamper rule also targets the chat topic, with the custom-notification template.
+    const { Targets = [] } = await drive.events.send(new ListTargetsByRuleCommand({ Rule: `iot-policy-guard-${stage}-tamper-functions` }));
+    expect(Targets.map((t) => t.Arn).sort()).toEqual([stack.physicalId('ChatTopic'), stack.physicalId('TamperTopic')].sort());
+    expect(JSON.parse(Targets.find((t) => t.Id === 'chat-topic')?.InputTransformer?.InputTemplate ?? '{}')).toMatchObject({ version: '1.0', source: 'custom' });
     const rule = await drive.events.send(new DescribeRuleCommand({ Name: `iot-policy-guard-${stage}-attach-permission-set` }));
     expect(rule.State).toBe('ENABLED');
     expect(JSON.parse(rule.EventPattern ?? '{}')).toMatchObject({ source: ['aws.sso'] });

@@ -7,6 +7,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllowlistDocument, loadAllowlistFile } from '../../functions/config/allowlist-file.js';
@@ -726,6 +727,38 @@ describe('alert topic and key', () => {
 });
 
 describe('chat topic (chatTopic)', () => {
+  it('also gets every tamper alert, as one valid custom notification per event; EventBridge may use the key and the topic for that only', () => {
+    const validate = new Ajv2020({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync('infra/chat-notification.schema.json', 'utf8')));
+    const tamperRules = (t: Template) => Object.entries(t.Resources).filter(([id]) => id.startsWith('Tamper') && id.endsWith('Rule'));
+    for (const [id, rule] of tamperRules(alert.template)) expect((rule.Properties?.Targets as unknown[]).length, id).toBe(1);
+    const rules = tamperRules(remediate.template);
+    expect(rules.length).toBeGreaterThan(10);
+    for (const [id, rule] of rules) {
+      type Target = { Id: string; Arn: unknown; InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } };
+      const targets = rule.Properties?.Targets as (Target | { 'Fn::If': [string, Target, unknown] })[];
+      expect(targets, id).toHaveLength(2);
+      const conditional = targets[1] as { 'Fn::If': [string, Target, unknown] };
+      expect(conditional['Fn::If'][0], id).toBe('HasChatTopic');
+      const chat = conditional['Fn::If'][1];
+      expect(chat.Id, id).toBe('chat-topic');
+      expect(chat?.Arn, id).toEqual({ Ref: 'ChatTopic' });
+      // Filled in as EventBridge would, with values that need escaping.
+      const filled = chat!.InputTransformer.InputTemplate.replace(/<(\w+)>/g, (_, name: string) => {
+        expect(chat!.InputTransformer.InputPathsMap, id).toHaveProperty(name);
+        return JSON.stringify(`value of ${name} with "quotes"`).slice(1, -1);
+      });
+      const notification = JSON.parse(filled) as unknown;
+      expect(validate(notification), `${id}: ${JSON.stringify(validate.errors)}`).toBe(true);
+      expect(notification).toMatchObject({ version: '1.0', source: 'custom', content: { title: expect.stringContaining('HIGH tamper alert') } });
+    }
+    const keyStatements = (remediate.template.Resources.AlertKey?.Properties?.KeyPolicy as { Statement: unknown[] }).Statement;
+    const grant = keyStatements.find((s) => JSON.stringify(s).includes('TamperRulesPublishToChat'));
+    expect(grant).toMatchObject({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'] });
+    expect(JSON.stringify(grant)).toContain('-tamper-*');
+    const topicStatements = (remediate.template.Resources.ChatTopicPolicy?.Properties?.PolicyDocument as { Statement: Statement[] }).Statement;
+    expect(topicStatements.find((s) => s.Sid === 'TamperRulesPublish')).toMatchObject({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish' });
+  });
+
   it('is off by default and on with chatTopic=true, with its policy and output under the same condition', () => {
     expect(conditionHolds(alert.template, 'HasChatTopic')).toBe(false);
     expect(conditionHolds(remediate.template, 'HasChatTopic')).toBe(true);
