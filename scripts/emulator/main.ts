@@ -19,6 +19,11 @@ if (!Number.isInteger(port) || port < 1 || port > 65_535) {
   console.error(`error: --port must be a port number, not "${values.port}"`);
   process.exit(2);
 }
+// Node's fetch (the tests' and the SDK's HTTP in places) refuses the ports of the fetch standard's block list.
+if ([5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6697, 10080].includes(port)) {
+  console.error(`error: --port ${port} is one that Node's fetch refuses to connect to ("bad port"); choose another, e.g. 5070`);
+  process.exit(2);
+}
 const log = (line: string): void => console.error(`[emulator] ${line}`);
 const endpoint = `http://127.0.0.1:${port}`;
 

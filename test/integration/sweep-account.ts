@@ -30,7 +30,7 @@ export interface IsolatedAccount {
 export async function isolatedAccount(): Promise<IsolatedAccount> {
   const base = awsClientConfig();
   const accountId = `9${String(randomInt(0, 1e11 - 1)).padStart(11, '0')}`;
-  // A raw query call: STS is not one of the project's dependencies, and moto does not check signatures.
+  // A raw query call, signed with nothing real: moto does not check signatures.
   const response = await fetch(base.endpoint, {
     method: 'POST',
     headers: {
