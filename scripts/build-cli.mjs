@@ -1,15 +1,20 @@
-// Bundles the CLI into dist/cli.js; run by `npm ci` through the `prepare` script, so `npx iot-policy-guard` works.
+// Bundles the CLI into dist/cli.js, and the worker threads `evaluate` reads files with into dist/scan-worker.js (an
+// optional argument: another output folder); run by `npm ci` through the `prepare` script, so `npx iot-policy-guard`
+// works.
 // The yaml package (a dependency) is not bundled: functions/core/yaml-library.ts loads it on first use from the
 // node_modules next to dist/, with a require esbuild does not follow (so that the Lambda bundles go without it).
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: ['functions/cli/index.ts'],
-  outfile: 'dist/cli.js',
+  entryPoints: { cli: 'functions/cli/index.ts', 'scan-worker': 'functions/cli/scan-worker.ts' },
+  outdir: process.argv[2] ?? 'dist',
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'esm',
+  // Code loaded only by some commands (the AWS SDK for --athena and audit) goes in chunks of its own, loaded on use.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   sourcemap: true,
   legalComments: 'none',
   logLevel: 'warning',

@@ -29,6 +29,11 @@ export interface ArchiveParams {
   readonly seed: number;
   /** Attach-policy calls per 1,000 records in us-east-1 files (IAM is global: its events land only there). */
   readonly attachPerMille: number;
+  /**
+   * The fast path's worst case: every file holds attach calls (every file is a us-east-1 file and its first record
+   * is an attach call), so that no file can be skipped whole.
+   */
+  readonly everyFileAttach?: boolean;
 }
 
 export const DEFAULT_ARCHIVE: ArchiveParams = { sizeMb: 1024, seed: 20261126, attachPerMille: 6 };
@@ -58,7 +63,7 @@ type Json = Record<string, unknown>;
 export const GOVERNED_PREFIX = /^arn:[^:]+:iam::aws:policy\/(?:[^/]*\/)*awsiot[^/]*$/i;
 
 export function archiveDir(outRoot: string, p: ArchiveParams): string {
-  return join(outRoot, `archive-${p.sizeMb}mb-seed${p.seed}-attach${p.attachPerMille}-g${GENERATOR_VERSION}`);
+  return join(outRoot, `archive-${p.sizeMb}mb-seed${p.seed}-attach${p.attachPerMille}${p.everyFileAttach ? '-every' : ''}-g${GENERATOR_VERSION}`);
 }
 
 /** Returns the archive for these parameters, generating it unless a complete one is already there. */
@@ -291,7 +296,7 @@ function generate(dir: string, params: ArchiveParams): ArchiveManifest {
 
   while (uncompressed < target) {
     const account = rng.pick(ACCOUNTS);
-    const region = rng.pick(REGIONS);
+    const region = params.everyFileAttach ? 'us-east-1' : rng.pick(REGIONS);
     const mix = region === 'us-east-1' ? globalMix : regionalMix;
     const fileTarget = Math.min(rng.int(256 * 1024, 4 * 2 ** 20), target - uncompressed);
     clock += rng.int(60, 600) * 1000;
@@ -300,7 +305,7 @@ function generate(dir: string, params: ArchiveParams): ArchiveManifest {
     let bytes = '{"Records":['.length + 2;
     let t = clock - 5 * 60_000;
     while (bytes < fileTarget || parts.length === 0) {
-      const kind = rng.weighted(mix);
+      const kind = params.everyFileAttach && parts.length === 0 ? 'attach' : rng.weighted(mix);
       t += rng.int(0, 400);
       const record = factory[kind](account, region, new Date(t).toISOString().replace(/\.\d+Z$/, 'Z'));
       const text = JSON.stringify(record);

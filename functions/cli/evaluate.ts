@@ -1,9 +1,11 @@
 /** Replays CloudTrail documents through the decision core: the engine behind `iot-policy-guard evaluate`. */
 import type { Allowlist } from '../core/allowlist.js';
-import { isDigestDocument, isRecognisedDocument, MAX_NESTING, nestsDeeperThan, readAttachEvent, recordsIn } from '../core/cloudtrail.js';
 import { decide } from '../core/decide.js';
 import type { AttachEvent, Decision, Scope, Verdict } from '../core/types.js';
+import { addTally, attachEventsIn, type InputProblem, type Tally } from './read-documents.js';
 import type { SourceItem } from './sources.js';
+
+export type { InputProblem } from './read-documents.js';
 
 export interface Evaluated {
   readonly event: AttachEvent;
@@ -11,12 +13,7 @@ export interface Evaluated {
   readonly source: string;
 }
 
-export interface InputProblem {
-  readonly source: string;
-  readonly message: string;
-}
-
-export interface Summary {
+export interface Summary extends Tally {
   files: number;
   bytes: number;
   filesSkipped: number;
@@ -78,43 +75,24 @@ export async function* evaluateSources(
       case 'query':
         summary.query = { queryExecutionId: item.queryExecutionId, bytesScanned: item.bytesScanned, pages: item.pages };
         break;
+      case 'scanned':
+        if (item.scan.file) {
+          summary.files++;
+          summary.bytes += item.scan.file.bytes;
+        }
+        addTally(summary, item.scan.tally);
+        for (const found of item.scan.attach) yield decided(found.event, found.source, options, summary);
+        break;
       case 'document':
-        if (nestsDeeperThan(item.doc)) {
-          summary.unrecognisedDocuments++;
-          summary.problems.push({ source: item.source, message: `nested deeper than ${MAX_NESTING} levels: not CloudTrail data` });
-          break;
-        }
-        if (isDigestDocument(item.doc)) {
-          summary.digestFiles++;
-          break;
-        }
-        if (!isRecognisedDocument(item.doc)) {
-          // Evaluating what is not CloudTrail would be a silent pass: say so, and fail the run.
-          summary.unrecognisedDocuments++;
-          summary.problems.push({ source: item.source, message: 'not CloudTrail data (expected a log file, an EventBridge event, lookup-events output or a record)' });
-          break;
-        }
-        for (const found of recordsIn(item.doc)) {
-          if ('problem' in found) {
-            summary.problems.push({ source: item.source, message: found.problem });
-            continue;
-          }
-          summary.records++;
-          const result = readAttachEvent(found.record, found.envelopeAccount);
-          if (result.kind === 'other') {
-            summary.otherRecords++;
-          } else if (result.kind === 'malformed') {
-            summary.problems.push({
-              source: item.source,
-              message: `attach event ${result.eventId ?? '(no eventID)'} cannot be evaluated: ${result.problem}`,
-            });
-          } else {
-            summary.attachEvents++;
-            const decision = decide(result.event, options.allowlist, { scope: options.scope, now: options.now });
-            summary.verdicts[decision.verdict]++;
-            yield { event: result.event, decision, source: item.source };
-          }
-        }
+        for (const event of attachEventsIn(item.doc, item.source, summary)) yield decided(event, item.source, options, summary);
     }
   }
 }
+
+function decided(event: AttachEvent, source: string, options: EvaluateOptions, summary: Summary): Evaluated {
+  summary.attachEvents++;
+  const decision = decide(event, options.allowlist, { scope: options.scope, now: options.now });
+  summary.verdicts[decision.verdict]++;
+  return { event, decision, source };
+}
+

@@ -1,176 +1,88 @@
 /**
- * Turns the paths given on the command line into a stream of JSON documents: files (plain or gzipped, one JSON
- * document or newline-delimited JSON), directories (recursively, in name order) and stdin (`-`). Memory stays flat:
- * a file is read in chunks and parsed a line at a time; only a pretty-printed multi-line document is held whole.
+ * Turns the paths given on the command line into what `evaluate` reads: files (read whole by a FileReader, in this
+ * thread or in worker threads), directories (recursively, in name order) and stdin (`-`, streamed as documents).
  */
-import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
-import { createGunzip } from 'node:zlib';
+import { describeFsError, readStream, type SourceItem } from './json-stream.js';
+import { scanFile, type FileScan, type ScanOptions } from './scan-file.js';
 
-export type SourceItem =
-  | { readonly kind: 'document'; readonly source: string; readonly doc: unknown }
-  | { readonly kind: 'file'; readonly source: string; readonly bytes: number }
-  | { readonly kind: 'skipped'; readonly source: string }
-  | { readonly kind: 'error'; readonly source: string; readonly message: string }
-  /** `evaluate --athena`: the query the documents came from, once all its rows have been read. */
-  | { readonly kind: 'query'; readonly source: string; readonly queryExecutionId: string; readonly bytesScanned: number; readonly pages: number };
+export type { SourceItem } from './json-stream.js';
 
 /** Files a directory walk reads; files named explicitly are read whatever their name. */
 const DATA_FILE = /\.(json|jsonl|ndjson)(\.gz)?$/i;
-// V8 cannot hold a string much longer than this: a bigger single document must come as NDJSON.
-const MAX_DOCUMENT_CHARS = 500_000_000;
+
+/** How files are read: one at a time in this thread (the default), or by a pool of worker threads (scan-pool.ts). */
+export interface FileReader {
+  scan(path: string): Promise<FileScan>;
+  /** How many files may be in flight at once; results are still yielded in path order. */
+  readonly window: number;
+}
+
+export const inlineReader = (options: ScanOptions): FileReader => ({ scan: (path) => scanFile(path, options), window: 1 });
 
 /** Reads every path in turn; problems with one path are yielded as `error` items and the rest is still read. */
-export async function* readSources(paths: readonly string[], stdin: NodeJS.ReadableStream = process.stdin): AsyncGenerator<SourceItem> {
+export async function* readSources(
+  paths: readonly string[],
+  stdin: NodeJS.ReadableStream = process.stdin,
+  reader: FileReader = inlineReader({ quick: true }),
+): AsyncGenerator<SourceItem> {
+  // Files are started as they are found, up to the reader's window, and yielded in the order they were found.
+  const pending: Promise<SourceItem>[] = [];
+  for await (const next of walk(paths, stdin, reader)) {
+    if ('stream' in next) {
+      while (pending.length > 0) yield await pending.shift()!;
+      yield* next.stream;
+      continue;
+    }
+    pending.push(next.item);
+    if (pending.length >= reader.window) yield await pending.shift()!;
+  }
+  while (pending.length > 0) yield await pending.shift()!;
+}
+
+type Walked = { readonly item: Promise<SourceItem> } | { readonly stream: AsyncIterable<SourceItem> };
+
+async function* walk(paths: readonly string[], stdin: NodeJS.ReadableStream, reader: FileReader): AsyncGenerator<Walked> {
   for (const path of paths) {
     if (path === '-') {
-      yield* readStream('(stdin)', Readable.from(stdin));
+      yield { stream: readStream('(stdin)', Readable.from(stdin)) };
       continue;
     }
     let info;
     try {
       info = await stat(path);
     } catch (error) {
-      yield { kind: 'error', source: path, message: describeFsError(error) };
+      yield now({ kind: 'error', source: path, message: describeFsError(error) });
       continue;
     }
-    if (info.isDirectory()) yield* readDirectory(path);
-    else yield* readFile(path);
+    if (info.isDirectory()) yield* walkDirectory(path, reader);
+    else yield scanned(path, reader);
   }
 }
 
-async function* readDirectory(dir: string): AsyncGenerator<SourceItem> {
+async function* walkDirectory(dir: string, reader: FileReader): AsyncGenerator<Walked> {
   let entries;
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (error) {
-    yield { kind: 'error', source: dir, message: describeFsError(error) };
+    yield now({ kind: 'error', source: dir, message: describeFsError(error) });
     return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) yield* readDirectory(path);
-    else if (entry.isFile() && DATA_FILE.test(entry.name)) yield* readFile(path);
-    else yield { kind: 'skipped', source: path };
+    if (entry.isDirectory()) yield* walkDirectory(path, reader);
+    else if (entry.isFile() && DATA_FILE.test(entry.name)) yield scanned(path, reader);
+    else yield now({ kind: 'skipped', source: path });
   }
 }
 
-async function* readFile(path: string): AsyncGenerator<SourceItem> {
-  yield* readStream(path, createReadStream(path, { highWaterMark: 1 << 20 }));
-}
+const now = (item: SourceItem): Walked => ({ item: Promise.resolve(item) });
 
-/** Parses one byte stream (gzip detected by its magic number) into documents. */
-export async function* readStream(source: string, input: Readable): AsyncGenerator<SourceItem> {
-  const decoder = new StringDecoder('utf8');
-  let bytes = 0;
-  // The unfinished line, in pieces joined once when its newline arrives. Appending to one string and searching it
-  // would flatten the whole line on every chunk: quadratic in the line, and CloudTrail writes a log file as one line.
-  let pieces: string[] = [];
-  let lineNumber = 0;
-  let whole: string[] | null = null; // set once the file turns out to be one multi-line document
-  let wholeChars = 0;
-  let firstLine = true;
-  try {
-    for await (const chunk of decompress(input)) {
-      bytes += chunk.length;
-      const textChunk = decoder.write(chunk);
-      if (whole) {
-        wholeChars += textChunk.length;
-        if (wholeChars > MAX_DOCUMENT_CHARS) throw new Error('a single multi-line JSON document over 500 MB: convert it to NDJSON');
-        whole.push(textChunk);
-        continue;
-      }
-      let start = 0;
-      let newline: number;
-      while (!whole && (newline = textChunk.indexOf('\n', start)) >= 0) {
-        pieces.push(textChunk.slice(start, newline));
-        const line = pieces.join('');
-        pieces = [];
-        start = newline + 1;
-        lineNumber++;
-        if (line.trim() === '') continue;
-        const parsed = tryParse(line);
-        if (parsed.ok) {
-          firstLine = false;
-          yield { kind: 'document', source, doc: parsed.value };
-        } else if (firstLine) {
-          // Not a JSON line: the file is one document spread over many lines.
-          const after = textChunk.slice(start);
-          whole = [line, '\n', after];
-          wholeChars = line.length + 1 + after.length;
-        } else {
-          yield { kind: 'error', source: `${source}:${lineNumber}`, message: `not valid JSON (${parsed.message})` };
-        }
-      }
-      if (!whole && start < textChunk.length) pieces.push(start === 0 ? textChunk : textChunk.slice(start));
-    }
-    const rest = (whole ? whole.join('') : '') + pieces.join('') + decoder.end();
-    if (rest.trim() !== '') {
-      const parsed = tryParse(rest);
-      if (parsed.ok) yield { kind: 'document', source, doc: parsed.value };
-      else yield { kind: 'error', source: whole ? source : `${source}:${lineNumber + 1}`, message: `not valid JSON (${parsed.message})` };
-    }
-    yield { kind: 'file', source, bytes };
-  } catch (error) {
-    yield { kind: 'error', source, message: describeFsError(error) };
-  }
-}
-
-async function* decompress(input: Readable): AsyncGenerator<Buffer> {
-  const chunks = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const first = await chunks.next();
-  if (first.done) return;
-  const head = Buffer.isBuffer(first.value) ? first.value : Buffer.from(first.value as string);
-  async function* all(): AsyncGenerator<Buffer> {
-    yield head;
-    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
-  }
-  if (head[0] !== 0x1f || head[1] !== 0x8b) {
-    yield* all();
-    return;
-  }
-  // 64 KiB of output per step instead of zlib's 16 KiB: every step is a round trip through libuv's threadpool, and a
-  // quarter as many made `evaluate` a quarter faster over a CloudTrail archive (bench/RESULTS.md); larger steps grew
-  // the peak RSS without going much faster.
-  const gunzip = createGunzip({ chunkSize: 64 * 1024 });
-  const feeding = (async () => {
-    try {
-      for await (const chunk of all()) if (!gunzip.write(chunk)) await new Promise((r) => gunzip.once('drain', r));
-      gunzip.end();
-    } catch (error) {
-      gunzip.destroy(error as Error);
-    }
-  })();
-  try {
-    for await (const chunk of gunzip) yield chunk as Buffer;
-  } finally {
-    await feeding;
-  }
-}
-
-function tryParse(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
-  try {
-    return { ok: true, value: JSON.parse(text) as unknown };
-  } catch (error) {
-    return { ok: false, message: (error as Error).message };
-  }
-}
-
-function describeFsError(error: unknown): string {
-  const e = error as NodeJS.ErrnoException;
-  switch (e.code) {
-    case 'ENOENT':
-      return 'no such file or directory';
-    case 'EACCES':
-      return 'permission denied';
-    case 'Z_DATA_ERROR':
-    case 'Z_BUF_ERROR':
-      return `corrupt gzip data (${e.message})`;
-    default:
-      return e.message ?? String(error);
-  }
+function scanned(path: string, reader: FileReader): Walked {
+  const item = reader.scan(path).then((scan): SourceItem => ({ kind: 'scanned', source: path, scan }));
+  item.catch(() => undefined); // awaited in order later; this keeps a failure from counting as unhandled meanwhile
+  return { item };
 }

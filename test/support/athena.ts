@@ -2,7 +2,7 @@
  * CloudTrail records as the rows Athena returns for `evaluate --athena`'s query on the `cloudtrail_logs` table: every
  * value text (the JSON SerDe turns a number or an object in a string column into its text), a missing one NULL.
  */
-import { readSources } from '../../functions/cli/sources.js';
+import { sourceItems } from './documents.js';
 import { readAttachEvent, recordsIn } from '../../functions/core/cloudtrail.js';
 
 type Json = Record<string, unknown>;
@@ -36,7 +36,7 @@ export const resultRow = (row: AthenaRow): { Data: { VarCharValue?: string }[] }
 /** Every attach-policy call in the files under `paths`, in reading order: what the Athena query would select. */
 export async function attachRecords(paths: string[]): Promise<Json[]> {
   const records: Json[] = [];
-  for await (const item of readSources(paths)) {
+  for (const item of await sourceItems(paths)) {
     if (item.kind !== 'document') continue;
     for (const found of recordsIn(item.doc)) {
       if ('record' in found && readAttachEvent(found.record).kind !== 'other') records.push(found.record as Json);

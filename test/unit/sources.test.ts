@@ -1,16 +1,11 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readSources, type SourceItem } from '../../functions/cli/sources.js';
+import type { SourceItem } from '../../functions/cli/json-stream.js';
+import { sourceItems as collect } from '../support/documents.js';
 
-async function collect(paths: string[], stdin?: string | Buffer): Promise<SourceItem[]> {
-  const items: SourceItem[] = [];
-  for await (const item of readSources(paths, Readable.from(stdin === undefined ? [] : [stdin]))) items.push(item);
-  return items;
-}
 const docs = (items: SourceItem[]) => items.flatMap((i) => (i.kind === 'document' ? [i.doc] : []));
 const errors = (items: SourceItem[]) => items.flatMap((i) => (i.kind === 'error' ? [`${i.source}: ${i.message}`] : []));
 
