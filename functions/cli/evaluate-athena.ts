@@ -5,12 +5,10 @@
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import { estimateAthenaCostUsd, partitionRange, sqlIdentifier } from '../core/athena-query.js';
 import { checkHeader, rowToRecord } from '../core/athena-rows.js';
-import type { Scope } from '../core/types.js';
 import { AthenaQueryError, resultPages, startQuery, waitForQuery, type WaitOptions } from '../aws/athena.js';
 import type { AthenaRequest } from './athena-flags.js';
 import { formatBytes } from './format.js';
-import { UsageError } from './common.js';
-import type { SourceItem } from './sources.js';
+import type { SourceItem } from './json-stream.js';
 
 /** One line saying what the query reads: which table, which days, which calls. */
 export function describeRequest({ query }: AthenaRequest): string {

@@ -72,7 +72,7 @@ export function registerEvaluate(program: Command, context: EvaluateContext): vo
     .option('--governed-only', 'with --athena: return only calls of policies the scope may govern, and failed calls (fewer rows; the same bytes scanned)')
     .option('--print-query', 'with --athena: print the SQL and exit without running it')
     .option('--workers <n>', `worker threads reading files (default: the number of CPUs, at most ${MAX_WORKERS}; 0: read in the main thread)`)
-    .option('--parse-all', 'parse every file in full; by default a log file that cannot hold an attach call is only counted (docs/performance.md)')
+    .option('--parse-all', 'parse every record in full; by default only records that can be attach calls are parsed, the rest counted (docs/cli.md)')
     .action(async (given: string[], opts: EvaluateFlags) => {
       const allowlist = resolveAllowlist(opts.allowlist, say);
       const now = parseNow(opts.now);
