@@ -1,6 +1,7 @@
 /** What every command of the CLI shares: exit statuses, user errors, its streams, the allowlist and time flags. */
 import { existsSync } from 'node:fs';
 import { emptyAllowlist, type Allowlist } from '../core/allowlist.js';
+import type { Verdict } from '../core/types.js';
 import { loadAllowlistFile } from '../config/allowlist-file.js';
 import { count } from './format.js';
 
@@ -52,4 +53,27 @@ export function parseIsoTime(flag: string, value: string): Date {
     throw new UsageError(`${flag} "${value}" is not an ISO date or time with an offset, such as 2026-11-26 or 2026-11-26T12:00:00Z`);
   }
   return new Date(ms);
+}
+
+/** The exit status of a run that read input and decided attachments: what EXIT's values mean, in one place. */
+export function exitStatus(problems: number, verdicts: Readonly<Record<Verdict, number>>): number {
+  if (problems > 0) return EXIT.error;
+  if (verdicts.violation > 0) return EXIT.violation;
+  return verdicts.unresolved > 0 ? EXIT.unresolved : EXIT.ok;
+}
+
+/** One progress line on stderr, rewritten in place; nothing at all when stderr is not a terminal. */
+export function progressLine(stderr: Io['stderr']): { readonly show: (text: string) => void; readonly clear: () => void } {
+  if (!stderr.isTTY) return { show: () => undefined, clear: () => undefined };
+  let shown = false;
+  return {
+    show: (text) => {
+      stderr.write(`\r\x1b[K${text}`);
+      shown = true;
+    },
+    clear: () => {
+      if (shown) stderr.write('\r\x1b[K');
+      shown = false;
+    },
+  };
 }

@@ -6,7 +6,7 @@ import { Option, type Command } from 'commander';
 import { PARTITION_LAYOUTS } from '../core/athena-query.js';
 import { toReportRecord } from '../core/report.js';
 import { SCOPES, type Scope } from '../core/types.js';
-import { DEFAULT_ALLOWLIST, EXIT, parseIsoTime, parseNow, resolveAllowlist, UsageError, type Io } from './common.js';
+import { DEFAULT_ALLOWLIST, exitStatus, parseIsoTime, progressLine, parseNow, resolveAllowlist, UsageError, type Io } from './common.js';
 import { emptySummary, evaluateSources, type Summary } from './evaluate.js';
 import { athenaRequest, type AthenaFlags } from './athena-flags.js';
 import { formatSummary, tableHeader, tableRow } from './format.js';
@@ -117,7 +117,7 @@ export function registerEvaluate(program: Command, context: EvaluateContext): vo
       const text = formatSummary(summary);
       if (opts.json) say(text);
       else io.stdout.write(rows.length > 0 ? `\n${text}\n` : `${text}\n`);
-      context.setStatus(statusOf(summary));
+      context.setStatus(exitStatus(summary.problems.length, summary.verdicts));
     });
 
 }
@@ -127,23 +127,15 @@ async function startAthena() {
   return { client: new AthenaClient({ maxAttempts: 5, retryMode: 'adaptive' }), readAthena };
 }
 
-function statusOf(summary: Summary): number {
-  if (summary.problems.length > 0) return EXIT.error;
-  if (summary.verdicts.violation > 0) return EXIT.violation;
-  return summary.verdicts.unresolved > 0 ? EXIT.unresolved : EXIT.ok;
-}
-
-/** Prints a progress line once a second while a long run goes on, when stderr is a terminal. */
+/** Shows the counts once a second while a long run goes on, when stderr is a terminal. */
 function startProgress(stderr: Io['stderr'], summary: Summary): { stop: () => void } {
-  if (!stderr.isTTY) return { stop: () => undefined };
-  const timer = setInterval(() => {
-    stderr.write(`\r${summary.records} records, ${summary.files} files, ${summary.attachEvents} attach events…`);
-  }, 1000);
+  const line = progressLine(stderr);
+  const timer = setInterval(() => line.show(`${summary.records} records, ${summary.files} files, ${summary.attachEvents} attach events…`), 1000);
   timer.unref();
   return {
     stop: () => {
       clearInterval(timer);
-      stderr.write('\r\x1b[K');
+      line.clear();
     },
   };
 }
