@@ -68,6 +68,14 @@ describe('quickScan', () => {
     expect(scan(text)).toEqual({ kind: 'records', records, candidates: [] });
   });
 
+  it('sends a big file with an escape in every record to the full parse, which is cheaper then', () => {
+    // `\u00e9` (é) as JSON writes it, in every record's userAgent.
+    const escaped = (n: number) => log(Array.from({ length: n }, (_, i) => OTHER[i % OTHER.length])).replaceAll('"userAgent":"', '"userAgent":"\\u00e9');
+    expect(escaped(400).length).toBeGreaterThan(256 * 1024);
+    expect(scan(escaped(400))).toEqual({ kind: 'parse', reason: 'dense' });
+    expect(scan(escaped(10))).toMatchObject({ kind: 'records', records: 10 });
+  });
+
   it.each([
     ['a pretty-printed file', '{\n  "Records": []\n}', 'not-a-log-file'],
     ['an EventBridge event', JSON.stringify({ 'detail-type': 'x', detail: {} }), 'not-a-log-file'],
