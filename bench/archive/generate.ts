@@ -110,7 +110,9 @@ function fixtureRecords(): Json[] {
   const seen = new Set<string>();
   return records.filter((r) => {
     const key = JSON.stringify(r);
-    return !seen.has(key) && (seen.add(key), true);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
   });
 }
 

@@ -38,8 +38,10 @@ export function createIdentityCenterAccess(config: SSOAdminClientConfig = {}, ma
   const clients = new Map<string, SSOAdminClient>();
   const names = new Map<string, string>();
   const clientFor = (region: string): SSOAdminClient => {
-    let client = clients.get(region);
-    if (!client) clients.set(region, (client = makeClient({ ...config, region })));
+    const known = clients.get(region);
+    if (known) return known;
+    const client = makeClient({ ...config, region });
+    clients.set(region, client);
     return client;
   };
   return {

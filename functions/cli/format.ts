@@ -19,14 +19,14 @@ export function printable(value: string): string {
   return value.replace(/[\p{Cc}\u2028\u2029]/gu, '?');
 }
 
-function fit(raw: string, width: number): string {
+function fitCell(raw: string, width: number): string {
   const value = printable(raw);
   if (width === 0) return value;
   return value.length > width ? `${value.slice(0, width - 1)}…` : value.padEnd(width);
 }
 
 function row(cells: readonly string[]): string {
-  return cells.map((c, i) => fit(c, COLUMNS[i]?.width ?? 0)).join(' ').trimEnd();
+  return cells.map((c, i) => fitCell(c, COLUMNS[i]?.width ?? 0)).join(' ').trimEnd();
 }
 
 export function tableHeader(): string {

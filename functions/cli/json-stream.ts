@@ -48,8 +48,7 @@ export async function* readText(source: string, chunks: AsyncIterable<Buffer> | 
         continue;
       }
       let start = 0;
-      let newline: number;
-      while (!whole && (newline = textChunk.indexOf('\n', start)) >= 0) {
+      for (let newline = textChunk.indexOf('\n'); !whole && newline >= 0; newline = textChunk.indexOf('\n', start)) {
         pieces.push(textChunk.slice(start, newline));
         const line = pieces.join('');
         pieces = [];

@@ -28,7 +28,10 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)');
 
-  registerEvaluate(program, { io, say, setStatus: (s) => void (status = s) });
+  const setStatus = (s: number): void => {
+    status = s;
+  };
+  registerEvaluate(program, { io, say, setStatus });
 
   program
     .command('validate-allowlist')
@@ -46,7 +49,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
       for (const e of expired) say(`warning: allow[${e.index}] (${e.principal}) expired on ${e.expires}: it no longer allows anything`);
     });
 
-  registerAudit(program, { io, resolveAllowlist: (path) => resolveAllowlist(path, say), setStatus: (s) => void (status = s) });
+  registerAudit(program, { io, resolveAllowlist: (path) => resolveAllowlist(path, say), setStatus });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

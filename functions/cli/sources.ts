@@ -2,6 +2,7 @@
  * Turns the paths given on the command line into what `evaluate` reads: files (read whole by a FileReader, in this
  * thread or in worker threads), directories (recursively, in name order) and stdin (`-`, streamed as documents).
  */
+import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -50,7 +51,7 @@ async function* walk(paths: readonly string[], stdin: NodeJS.ReadableStream, rea
       yield { stream: readStream('(stdin)', Readable.from(stdin)) };
       continue;
     }
-    let info;
+    let info: Awaited<ReturnType<typeof stat>>;
     try {
       info = await stat(path);
     } catch (error) {
@@ -63,7 +64,7 @@ async function* walk(paths: readonly string[], stdin: NodeJS.ReadableStream, rea
 }
 
 async function* walkDirectory(dir: string, reader: FileReader): AsyncGenerator<Walked> {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (error) {

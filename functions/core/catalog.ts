@@ -49,7 +49,7 @@ export function hasIotPrefix(name: string): boolean {
 /** Whether a policy ARN is governed under a scope. Anything that is not a policy ARN is not governed. */
 export function isGoverned(policyArn: string | PolicyArn | null, scope: Scope): boolean {
   const arn = typeof policyArn === 'string' || policyArn === null ? parsePolicyArn(policyArn) : policyArn;
-  if (!arn || arn.account !== 'aws') return false;
+  if (arn?.account !== 'aws') return false;
   const known = findCatalogPolicy(arn);
   if (scope === 'seed') return known?.seed === true;
   return known !== undefined || hasIotPrefix(arn.name);

@@ -87,7 +87,7 @@ export function findDrift(observations: readonly Observation[]): DriftFinding[] 
 }
 
 // findDrift has handled failed reads and missing resources before problemsOf looks at a value.
-function valueOf<T>(read: Read<T>): T {
+function readValue<T>(read: Read<T>): T {
   if (!read.ok || read.value === null) throw new TypeError('no value read');
   return read.value;
 }
@@ -96,19 +96,19 @@ function problemsOf(o: Observation): string[] {
   const problems: string[] = [];
   switch (o.check) {
     case 'attach-rule': {
-      const { state, targetArns } = valueOf(o.read);
+      const { state, targetArns } = readValue(o.read);
       // ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS also delivers read-only events: still enabled.
       if (!state.startsWith('ENABLED')) problems.push(`the rule is ${state}: no attach event reaches attach-guard`);
       if (!targetArns.includes(o.target)) problems.push(`the rule does not target attach-guard (${o.target}); its targets: ${targetArns.join(', ') || 'none'}`);
       break;
     }
     case 'sweep-schedule': {
-      const { state } = valueOf(o.read);
+      const { state } = readValue(o.read);
       if (state !== 'ENABLED') problems.push(`the schedule is ${state}: the sweep does not run on it`);
       break;
     }
     case 'alert-subscription': {
-      const { subscriptionArns } = valueOf(o.read);
+      const { subscriptionArns } = readValue(o.read);
       // SNS lists an unconfirmed subscription with the SubscriptionArn "PendingConfirmation".
       const pending = subscriptionArns.filter((arn) => !arn.startsWith('arn:')).length;
       if (pending === subscriptionArns.length) {
@@ -121,14 +121,14 @@ function problemsOf(o: Observation): string[] {
       break;
     }
     case 'trail': {
-      const trail = valueOf(o.read);
+      const trail = readValue(o.read);
       if (!trail.isLogging) problems.push('the trail is not logging: no CloudTrail event reaches the guard');
       const missed = o.sources.filter((source) => !recordsWriteManagementEvents(trail, source));
       if (missed.length > 0) problems.push(`the trail's event selectors do not record write management events of ${missed.join(', ')}`);
       break;
     }
     case 'alert-key': {
-      const { keyState, deletionDate } = valueOf(o.read);
+      const { keyState, deletionDate } = readValue(o.read);
       if (keyState !== 'Enabled') problems.push(`the key is ${keyState}${deletionDate ? ` (deletion scheduled for ${deletionDate})` : ''}: alerts, alarm notifications and the dead-letter queue fail`);
       else if (deletionDate) problems.push(`the key's deletion is scheduled for ${deletionDate}`);
       break;

@@ -56,7 +56,9 @@ describeWithEmulator('attach-guard against moto', () => {
       await iam.send(new CreateUserCommand({ UserName: name('user', kind) }));
       await iam.send(new CreateGroupCommand({ GroupName: name('group', kind) }));
       await iam.send(new CreateRoleCommand({ RoleName: name('role', kind), AssumeRolePolicyDocument: '{"Version":"2012-10-17","Statement":[]}' }));
-      for (const arn of SEED_ARNS) await attach(iam, 'user', name('user', kind), arn), await attach(iam, 'group', name('group', kind), arn), await attach(iam, 'role', name('role', kind), arn);
+      for (const arn of SEED_ARNS) {
+        for (const type of ['user', 'group', 'role'] as const) await attach(iam, type, name(type, kind), arn);
+      }
     }
 
     Object.assign(process.env, {

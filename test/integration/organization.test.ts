@@ -5,7 +5,7 @@ import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { fixture, fresh } from '../support/fixtures.js';
-import { describeWithEmulator, motoEndpoint } from './helpers/emulator.js';
+import { describeWithEmulator } from './helpers/emulator.js';
 import { accountEnv, isolatedAccount, type IsolatedAccount } from './sweep-account.js';
 
 const FULL = 'arn:aws:iam::aws:policy/AWSIoTFullAccess';

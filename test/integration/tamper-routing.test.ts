@@ -122,7 +122,7 @@ describeWithEmulator('tamper rules, deployed into the emulator', () => {
     for (const w of [...ours, ...members]) {
       // Every event name on the first value, and the first event name on every value (name, ARN, qualified, ...).
       for (const name of w.eventNames) arrive.push(cloudTrail(`${w.key} ${name}`, w, name, params(w, example(w.values[0]!))));
-      w.values.forEach((m, j) => arrive.push(cloudTrail(`${w.key} value ${j}`, w, w.eventNames[0]!, params(w, example(m)))));
+      for (const [j, m] of w.values.entries()) arrive.push(cloudTrail(`${w.key} value ${j}`, w, w.eventNames[0]!, params(w, example(m))));
       // Refused: CloudTrail records the attempt with errorCode; nothing changed.
       stay.push(cloudTrail(`${w.key} refused`, w, w.eventNames[0]!, params(w, example(w.values[0]!)), { errorCode: 'AccessDenied', errorMessage: 'not authorized' }));
       // An action the rule does not watch, on the same resource.

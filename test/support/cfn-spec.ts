@@ -47,7 +47,10 @@ class Checker {
   ) {}
 
   properties(at: string, value: unknown, spec: Readonly<Record<string, Property>>): void {
-    if (isIntrinsic(value)) return this.branches(value, (branch) => this.properties(at, branch, spec));
+    if (isIntrinsic(value)) {
+      this.branches(value, (branch) => this.properties(at, branch, spec));
+      return;
+    }
     if (!isObject(value)) return void this.problems.push(`${at}: expected an object of properties, got ${JSON.stringify(value)}`);
     for (const [name, inner] of Object.entries(value)) {
       const property = spec[name];
@@ -60,7 +63,10 @@ class Checker {
   }
 
   private value(at: string, value: unknown, type: PropertyType): void {
-    if (isIntrinsic(value)) return this.branches(value, (branch) => this.value(at, branch, type));
+    if (isIntrinsic(value)) {
+      this.branches(value, (branch) => this.value(at, branch, type));
+      return;
+    }
     const wrong = (): void => void this.problems.push(`${at}: expected ${describe(type)}, got ${JSON.stringify(value)?.slice(0, 80)}`);
     switch (type.type) {
       case 'string':
@@ -80,16 +86,17 @@ class Checker {
         if (!isObject(value) || !('Key' in value) || !('Value' in value)) wrong();
         return;
       case 'array':
-        if (!Array.isArray(value)) return wrong();
-        value.forEach((element, i) => this.value(`${at}[${i}]`, element, type.element));
+        if (!Array.isArray(value)) wrong();
+        else for (const [i, element] of value.entries()) this.value(`${at}[${i}]`, element, type.element);
         return;
       case 'map':
-        if (!isObject(value)) return wrong();
-        for (const [key, element] of Object.entries(value)) this.value(`${at}.${key}`, element, type.element);
+        if (!isObject(value)) wrong();
+        else for (const [key, element] of Object.entries(value)) this.value(`${at}.${key}`, element, type.element);
         return;
       case 'ref': {
         const definition = this.db.get('typeDefinition', type.reference.$ref) as TypeDefinition;
-        return this.properties(at, value, definition.properties);
+        this.properties(at, value, definition.properties);
+        return;
       }
       case 'union': {
         // A union is satisfied by any member that reports nothing.
@@ -117,7 +124,10 @@ class Checker {
 
   /** Ref, Fn::GetAtt and Fn::Sub anywhere below `node` name resources (and attributes) or parameters that exist. */
   references(at: string, node: unknown): void {
-    if (Array.isArray(node)) return node.forEach((inner) => this.references(at, inner));
+    if (Array.isArray(node)) {
+      for (const inner of node) this.references(at, inner);
+      return;
+    }
     if (!isObject(node)) return;
     for (const [key, inner] of Object.entries(node)) {
       if (key === 'Ref' && typeof inner === 'string' && !PSEUDO.has(inner) && !this.logicalIds.has(inner)) this.problems.push(`${at}: Ref to unknown ${inner}`);

@@ -71,11 +71,11 @@ const paramArgs = (params: Readonly<Record<string, string>>): string[] =>
  */
 export async function deployStack(target: DeployTarget, stage: string, params: Readonly<Record<string, string>> = {}): Promise<DeployedStack> {
   await withServiceDirectory(() => runOsls(['deploy', '--stage', stage, ...paramArgs(params)], oslsEnvironment(target), 'deploy', 300_000));
-  return readStack(target, stage, params);
+  return readStack(target, stage);
 }
 
 /** Reads a deployed stage's stack back from the emulator. */
-export async function readStack(target: DeployTarget, stage: string, params: Readonly<Record<string, string>> = {}): Promise<DeployedStack> {
+export async function readStack(target: DeployTarget, stage: string): Promise<DeployedStack> {
   const stackName = `iot-policy-guard-${stage}`;
   const cfn = new CloudFormationClient(clientConfig(target));
   const [{ StackResources = [] }, { Stacks = [] }, { TemplateBody = '{}' }] = await Promise.all([

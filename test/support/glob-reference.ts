@@ -2,11 +2,11 @@
  * The regex glob matchers the guard used before its linear-time matcher (functions/core/glob.ts): the reference the
  * fuzz test compares against, and what bench/glob shows backtracking.
  */
-const escape = (c: string): string => c.replace(/[\\^$.|+()[\]{}*?]/g, '\\$&');
+const escapeRegex = (c: string): string => c.replace(/[\\^$.|+()[\]{}*?]/g, '\\$&');
 
 /** The former compileGlob: `*` any run, `?` one character, case-insensitive. */
 export function referenceGlob(pattern: string): (text: string) => boolean {
-  const source = [...pattern].map((c) => (c === '*' ? '[\\s\\S]*' : c === '?' ? '[\\s\\S]' : escape(c))).join('');
+  const source = [...pattern].map((c) => (c === '*' ? '[\\s\\S]*' : c === '?' ? '[\\s\\S]' : escapeRegex(c))).join('');
   const re = new RegExp(`^${source}$`, 'iu');
   return (text) => re.test(text);
 }
@@ -24,7 +24,7 @@ export function referenceArnGlob(pattern: string): (text: string) => boolean {
       i++;
     } else if (c === '*') source += '[^:/]*';
     else if (c === '?') source += '[^:/]';
-    else source += escape(c);
+    else source += escapeRegex(c);
   }
   const re = new RegExp(`^${source}$`, 'u');
   return (text) => re.test(text);

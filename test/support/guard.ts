@@ -59,7 +59,12 @@ export function guardDeps(config: Partial<GuardConfig> = {}): GuardDeps & { logs
     events: fullConfig.findingsBusName ? async () => events : null,
     undelivered: fullConfig.alertFallbackQueueUrl ? createAlertKeeper(fullConfig.alertFallbackQueueUrl, async () => new SQSClient({ region: 'us-east-1', credentials, maxAttempts: 1 })) : null,
     logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
-    metrics: { counts, addMetric: (name, _unit, value) => void (counts[name] = (counts[name] ?? 0) + value) },
+    metrics: {
+      counts,
+      addMetric: (name, _unit, value) => {
+        counts[name] = (counts[name] ?? 0) + value;
+      },
+    },
     now: () => HANDLED_AT,
     logs,
   };

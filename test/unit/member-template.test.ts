@@ -6,6 +6,7 @@ import { renderMemberTemplate } from '../../infra/member-account.js';
 import { MEMBER_RULE_NAMES, TAMPER_EVENTS } from '../../infra/tamper.js';
 
 const text = readFileSync('infra/member-account.yml', 'utf8');
+// biome-ignore lint/suspicious/noExplicitAny: the tests walk CloudFormation properties of every shape
 type Resource = { Type: string; Condition?: string; Properties: Record<string, any> };
 const template = parse(text, { version: '1.1' }) as {
   Parameters: Record<string, Record<string, unknown>>;

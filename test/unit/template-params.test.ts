@@ -157,8 +157,8 @@ describe('stage parameters', () => {
   });
 
   it('knows exactly the parameters serverless.yml declares', () => {
-    const block = /\nparams:\n  default:\n((?:    .*\n)+)/.exec(readFileSync('serverless.yml', 'utf8'))?.[1] ?? '';
-    const declared = block.split('\n').map((line) => /^    (\w+):/.exec(line)?.[1]).filter(Boolean);
+    const block = /\nparams:\n {2}default:\n((?: {4}.*\n)+)/.exec(readFileSync('serverless.yml', 'utf8'))?.[1] ?? '';
+    const declared = block.split('\n').map((line) => /^ {4}(\w+):/.exec(line)?.[1]).filter(Boolean);
     expect([...declared].sort()).toEqual([...PARAM_NAMES].sort());
   });
 

@@ -62,7 +62,7 @@ function resolve(template: Template, value: unknown): unknown {
 }
 const NO_VALUE = Symbol('AWS::NoValue');
 
-const sweepEnv = (template: Template) => resolve(template, (template.Resources.SweepLambdaFunction?.Properties?.Environment as { Variables: unknown }).Variables) as Record<string, unknown>;
+const sweepEnv = (template: Template) => resolve(template, (template.Resources.SweepLambdaFunction!.Properties!.Environment as { Variables: unknown }).Variables) as Record<string, unknown>;
 /** The statements of the self-check's policies that exist in this deployment. */
 const readStatements = (template: Template) =>
   ['SelfCheckReadPolicy', 'SelfCheckTrailReadPolicy']
@@ -87,7 +87,7 @@ describe('self-check environment', () => {
     });
     expect(sweepEnv(watching.template)).toMatchObject({ SELF_CHECK_RULE_NAMES: `${ruleName(watching.template, 'iam')},${ruleName(watching.template, 'sso')}`, SELF_CHECK_TRAIL: 'org-trail' });
     expect(sweepEnv(ownTrail.template).SELF_CHECK_TRAIL).toBe(ownTrail.template.Resources.Trail?.Properties?.TrailName);
-    const attachGuard = (plain.template.Resources.AttachGuardLambdaFunction?.Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+    const attachGuard = (plain.template.Resources.AttachGuardLambdaFunction!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(Object.keys(attachGuard).filter((name) => name.startsWith('SELF_CHECK') || name === 'ALERT_KEY_ARN')).toEqual([]);
   });
 });
@@ -173,7 +173,10 @@ describe('self-check alarm', () => {
 
   it('watches the metric the sweep emits: same namespace, name and dimensions', () => {
     const lines: string[] = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (lines.push(String(chunk)), true));
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
     const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
     emitDriftMetric(metrics, 'iot-policy-guard-dev-sweep')(2);
     vi.restoreAllMocks();

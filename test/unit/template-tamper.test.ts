@@ -387,7 +387,7 @@ describe('rule dead letters', () => {
       const rules = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Events::Rule');
       for (const [id, rule] of rules) {
         expect(String(rule.Properties?.Name), id).toMatch(new RegExp(`^${PREFIX}-`));
-        for (const target of rule.Properties?.Targets as { DeadLetterConfig?: unknown }[]) expect(target.DeadLetterConfig, id).toEqual({ Arn: { 'Fn::GetAtt': ['RuleDeadLetterQueue', 'Arn'] } });
+        for (const target of rule.Properties!.Targets as { DeadLetterConfig?: unknown }[]) expect(target.DeadLetterConfig, id).toEqual({ Arn: { 'Fn::GetAtt': ['RuleDeadLetterQueue', 'Arn'] } });
       }
     }
     const queue = plain.template.Resources.RuleDeadLetterQueue?.Properties ?? {};

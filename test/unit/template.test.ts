@@ -544,10 +544,10 @@ describe('least privilege', () => {
     for (const role of ['AttachGuardRole', 'SweepRole']) {
       // The role's own inline policies and every AWS::IAM::Policy put on it (also inline policies, for IAM's limit):
       // RemediationPolicy and IdentityCenterRemediationPolicy here, AssumeMemberRolePolicy in an organization.
-      const attached = resourcesOfType(template, 'AWS::IAM::Policy').filter(([, p]) => (p.Properties?.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: role })));
+      const attached = resourcesOfType(template, 'AWS::IAM::Policy').filter(([, p]) => (p.Properties!.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: role })));
       expect(attached.map(([id]) => id)).toEqual(expect.arrayContaining(['RemediationPolicy', 'IdentityCenterRemediationPolicy']));
       const documents = [
-        ...(template.Resources[role]?.Properties?.Policies as { PolicyDocument: unknown }[]).map((p) => p.PolicyDocument),
+        ...(template.Resources[role]!.Properties!.Policies as { PolicyDocument: unknown }[]).map((p) => p.PolicyDocument),
         ...attached.map(([, p]) => p.Properties?.PolicyDocument),
       ];
       // Fn::If resolved as deployed (Identity Center on), pseudo parameters of GovCloud filled in.
@@ -592,7 +592,7 @@ describe('IAM Identity Center (identityCenterRegion)', () => {
     expect(props.EventBusName).toBeUndefined();
     expect(props.State).toBe('ENABLED');
     expect(props.Name).toBe('iot-policy-guard-dev-attach-permission-set');
-    const [iamTarget] = iamRule(alertIdc.template)[1].Properties?.Targets as { Arn: unknown; RetryPolicy: unknown }[];
+    const [iamTarget] = iamRule(alertIdc.template)[1].Properties!.Targets as { Arn: unknown; RetryPolicy: unknown }[];
     expect(props.Targets).toEqual([
       { Id: 'attach-guard', Arn: { 'Fn::GetAtt': ['AttachGuardLambdaFunction', 'Arn'] }, RetryPolicy: iamTarget?.RetryPolicy, DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['RuleDeadLetterQueue', 'Arn'] } } },
     ]);
@@ -730,7 +730,7 @@ describe('chat topic (chatTopic)', () => {
   it('also gets every tamper alert, as one valid custom notification per event; EventBridge may use the key and the topic for that only', () => {
     const validate = new Ajv2020({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync('infra/chat-notification.schema.json', 'utf8')));
     const tamperRules = (t: Template) => Object.entries(t.Resources).filter(([id]) => id.startsWith('Tamper') && id.endsWith('Rule'));
-    for (const [id, rule] of tamperRules(alert.template)) expect((rule.Properties?.Targets as unknown[]).length, id).toBe(1);
+    for (const [id, rule] of tamperRules(alert.template)) expect((rule.Properties!.Targets as unknown[]).length, id).toBe(1);
     const rules = tamperRules(remediate.template);
     expect(rules.length).toBeGreaterThan(10);
     for (const [id, rule] of rules) {
@@ -751,11 +751,11 @@ describe('chat topic (chatTopic)', () => {
       expect(validate(notification), `${id}: ${JSON.stringify(validate.errors)}`).toBe(true);
       expect(notification).toMatchObject({ version: '1.0', source: 'custom', content: { title: expect.stringContaining('HIGH tamper alert') } });
     }
-    const keyStatements = (remediate.template.Resources.AlertKey?.Properties?.KeyPolicy as { Statement: unknown[] }).Statement;
+    const keyStatements = (remediate.template.Resources.AlertKey!.Properties!.KeyPolicy as { Statement: unknown[] }).Statement;
     const grant = keyStatements.find((s) => JSON.stringify(s).includes('TamperRulesPublishToChat'));
     expect(grant).toMatchObject({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'] });
     expect(JSON.stringify(grant)).toContain('-tamper-*');
-    const topicStatements = (remediate.template.Resources.ChatTopicPolicy?.Properties?.PolicyDocument as { Statement: Statement[] }).Statement;
+    const topicStatements = (remediate.template.Resources.ChatTopicPolicy!.Properties!.PolicyDocument as { Statement: Statement[] }).Statement;
     expect(topicStatements.find((s) => s.Sid === 'TamperRulesPublish')).toMatchObject({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish' });
   });
 
@@ -911,7 +911,10 @@ describe('optional CloudTrail trail', () => {
 function references(item: Resource): { target: string; guards: string[] }[] {
   const found = [...[item.DependsOn ?? []].flat().map((target) => ({ target: String(target), guards: [] as string[] }))];
   const walk = (value: unknown, guards: string[]): void => {
-    if (Array.isArray(value)) return value.forEach((v) => walk(v, guards));
+    if (Array.isArray(value)) {
+      for (const v of value) walk(v, guards);
+      return;
+    }
     if (value === null || typeof value !== 'object') return;
     for (const [key, inner] of Object.entries(value)) {
       if (key === 'Ref' && typeof inner === 'string') found.push({ target: inner, guards });
@@ -935,7 +938,10 @@ function references(item: Resource): { target: string; guards: string[] }[] {
 function conditionNames(item: Resource): string[] {
   const names = item.Condition ? [item.Condition] : [];
   const walk = (value: unknown): void => {
-    if (Array.isArray(value)) return value.forEach(walk);
+    if (Array.isArray(value)) {
+      for (const v of value) walk(v);
+      return;
+    }
     if (value === null || typeof value !== 'object') return;
     for (const [key, inner] of Object.entries(value)) {
       if (key === 'Fn::If' && Array.isArray(inner)) names.push(String(inner[0]));
@@ -966,7 +972,7 @@ function fn(template: Template, id = ATTACH_GUARD): Resource {
 }
 
 function env(template: Template, id = ATTACH_GUARD): Record<string, unknown> {
-  return (fn(template, id).Properties?.Environment as { Variables: Record<string, unknown> }).Variables;
+  return (fn(template, id).Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
 }
 
 /** The asynchronous-invocation configuration (retries, destinations) of a function. */
@@ -1061,7 +1067,7 @@ function roleStatements(template: Template, role = 'AttachGuardRole'): Statement
 /** Everything a role is granted in this template: its inline policies and the policies attached to it that exist. */
 function effectiveStatements(template: Template, role: string): Statement[] {
   const attached = resourcesOfType(template, 'AWS::IAM::Policy')
-    .filter(([, p]) => (p.Properties?.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: role })))
+    .filter(([, p]) => (p.Properties!.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: role })))
     .filter(([, p]) => p.Condition === undefined || conditionHolds(template, p.Condition))
     .flatMap(([, p]) => policyStatements(p.Properties?.PolicyDocument, template));
   return [...roleStatements(template, role), ...attached];

@@ -36,7 +36,8 @@ export class StackDriver {
   }
 
   async queue(name: string): Promise<Queue> {
-    const { QueueUrl: url = '' } = await this.sqs.send(new CreateQueueCommand({ QueueName: `${this.stack.stage}-${name}-${(this.queues += 1)}` }));
+    this.queues += 1;
+    const { QueueUrl: url = '' } = await this.sqs.send(new CreateQueueCommand({ QueueName: `${this.stack.stage}-${name}-${this.queues}` }));
     const { Attributes = {} } = await this.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
     return { url, arn: Attributes.QueueArn ?? '' };
   }
