@@ -78,21 +78,13 @@ function splitRecords(buffer: Buffer, hitOffsets: readonly number[]): { records:
   const candidates: [number, number][] = [];
   let depth = 2; // inside the object and its Records list
   let records = 0;
-  let start = -1; // where the current element began; -1 before its first byte
+  let from = PREFIX.length; // just after the `[` or the comma before the current element
   let nextHit = 0;
-  const close = (at: number): void => {
-    records++;
-    if (nextHit < hitOffsets.length && hitOffsets[nextHit]! < at) {
-      candidates.push([start, at]);
-      while (nextHit < hitOffsets.length && hitOffsets[nextHit]! < at) nextHit++;
-    }
-    start = -1;
-  };
-  let i = PREFIX.length;
+  let i = from;
+  // The hot loop: most bytes are inside strings; everything else waits for a comma of the list.
   for (; i < end; i++) {
     const c = buffer[i]!;
     if (c === QUOTE) {
-      if (start < 0) start = i;
       // Skip the string: a backslash escapes the next byte, whatever it is.
       for (i++; i < end; i++) {
         const s = buffer[i]!;
@@ -101,23 +93,38 @@ function splitRecords(buffer: Buffer, hitOffsets: readonly number[]): { records:
       }
       if (i >= end) return null;
     } else if (c === OPEN_OBJECT || c === OPEN_LIST) {
-      if (start < 0) start = i;
       depth++;
     } else if (c === CLOSE_OBJECT || c === CLOSE_LIST) {
       if (--depth < 2) break; // the Records list closed (or a bracket did not match)
-    } else if (c === COMMA) {
-      if (depth !== 2) continue;
+    } else if (c === COMMA && depth === 2) {
+      const start = valueStart(buffer, from, i);
       if (start < 0) return null; // `[,` or `,,`
-      close(i);
-    } else if (!isSpace(c) && start < 0) {
-      start = i;
+      records++;
+      if (nextHit < hitOffsets.length && hitOffsets[nextHit]! < i) {
+        candidates.push([start, i]);
+        while (nextHit < hitOffsets.length && hitOffsets[nextHit]! < i) nextHit++;
+      }
+      from = i + 1;
     }
   }
   // The list must close with `]` after a value (or hold none at all), then the object with `}`, then only space.
-  if (i >= end || buffer[i] !== CLOSE_LIST || (records > 0 && start < 0)) return null;
-  if (start >= 0) close(i);
+  if (i >= end || buffer[i] !== CLOSE_LIST) return null;
+  const start = valueStart(buffer, from, i);
+  if (start >= 0) {
+    records++;
+    if (nextHit < hitOffsets.length) candidates.push([start, i]);
+  } else if (records > 0) {
+    return null; // a trailing comma
+  }
   for (i++; i < end && isSpace(buffer[i]); i++);
   if (buffer[i] !== CLOSE_OBJECT) return null;
   for (i++; i < end; i++) if (!isSpace(buffer[i])) return null;
   return { records, candidates };
+}
+
+/** Where the value between `from` and `to` starts, past white space; -1 when there is only white space. */
+function valueStart(buffer: Buffer, from: number, to: number): number {
+  let at = from;
+  while (at < to && isSpace(buffer[at])) at++;
+  return at < to ? at : -1;
 }
