@@ -48,9 +48,15 @@ export function parseIsoTime(flag: string, value: string): Date {
   const ms = m ? Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value) : Number.NaN;
   const [, y, mo, d] = m ?? [];
   const day = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
-  const real = m !== null && day.getUTCFullYear() === Number(y) && day.getUTCMonth() === Number(mo) - 1 && day.getUTCDate() === Number(d);
+  const real =
+    m !== null &&
+    day.getUTCFullYear() === Number(y) &&
+    day.getUTCMonth() === Number(mo) - 1 &&
+    day.getUTCDate() === Number(d);
   if (Number.isNaN(ms) || !real) {
-    throw new UsageError(`${flag} "${value}" is not an ISO date or time with an offset, such as 2026-11-26 or 2026-11-26T12:00:00Z`);
+    throw new UsageError(
+      `${flag} "${value}" is not an ISO date or time with an offset, such as 2026-11-26 or 2026-11-26T12:00:00Z`,
+    );
   }
   return new Date(ms);
 }
@@ -63,7 +69,10 @@ export function exitStatus(problems: number, verdicts: Readonly<Record<Verdict, 
 }
 
 /** One progress line on stderr, rewritten in place; nothing at all when stderr is not a terminal. */
-export function progressLine(stderr: Io['stderr']): { readonly show: (text: string) => void; readonly clear: () => void } {
+export function progressLine(stderr: Io['stderr']): {
+  readonly show: (text: string) => void;
+  readonly clear: () => void;
+} {
   if (!stderr.isTTY) return { show: () => undefined, clear: () => undefined };
   let shown = false;
   return {

@@ -17,8 +17,13 @@ export function describeRequest({ query }: AthenaRequest): string {
     query.layout === 'none'
       ? 'no partitions: every query reads the whole table'
       : `partitions ${query.layout}, days ${from ?? '(first)'} to ${to ?? '(last)'}`;
-  const calls = query.governedOnly ? `calls of policies governed under scope ${query.scope}, and failed calls` : 'every attach-policy call';
-  return `athena: querying ${sqlIdentifier(query.table.database)}.${sqlIdentifier(query.table.table)} (${days}; ${calls})`;
+  const calls = query.governedOnly
+    ? `calls of policies governed under scope ${query.scope}, and failed calls`
+    : 'every attach-policy call';
+  return (
+    `athena: querying ${sqlIdentifier(query.table.database)}.${sqlIdentifier(query.table.table)} (${days}; ` +
+    `${calls})`
+  );
 }
 
 /**
@@ -53,7 +58,10 @@ export async function* readAthena(
     });
     bytesScanned = status.bytesScanned;
     const usd = estimateAthenaCostUsd(bytesScanned);
-    say(`athena: ${usd < 0.01 ? 'under $0.01' : `about $${usd.toFixed(2)}`} for ${formatBytes(bytesScanned)} scanned (at $5 per TB, 10 MB minimum)`);
+    say(
+      `athena: ${usd < 0.01 ? 'under $0.01' : `about $${usd.toFixed(2)}`} for ${formatBytes(bytesScanned)} scanned ` +
+        `(at $5 per TB, 10 MB minimum)`,
+    );
     let header = true;
     for await (const page of resultPages(athena, id)) {
       pages++;
@@ -67,7 +75,9 @@ export async function* readAthena(
         rows++;
         const result = rowToRecord(row);
         const source = `athena query ${id} row ${rows}`;
-        yield 'problem' in result ? { kind: 'error', source, message: result.problem } : { kind: 'document', source, doc: result.record };
+        yield 'problem' in result
+          ? { kind: 'error', source, message: result.problem }
+          : { kind: 'document', source, doc: result.record };
       }
       say(`athena: result page ${pages}, ${rows} rows so far`);
     }
@@ -76,8 +86,13 @@ export async function* readAthena(
     yield { kind: 'error', source: `athena query ${id}`, message: `${error.message}${hintFor(error)}` };
   }
   if (rows === 0 && bytesScanned === 0 && pages > 0) {
-    // A trail writes every day; reading nothing at all means the table does not reach the logs (LOCATION, projection range).
-    yield { kind: 'error', source: `athena query ${id}`, message: "the query scanned no data: check the table's LOCATION and partition range (docs/athena.md)" };
+    // A trail writes every day; reading nothing at all means the table does not reach the logs (LOCATION, projection
+    // range).
+    yield {
+      kind: 'error',
+      source: `athena query ${id}`,
+      message: "the query scanned no data: check the table's LOCATION and partition range (docs/athena.md)",
+    };
   }
   yield { kind: 'query', source: `athena query ${id}`, queryExecutionId: id, bytesScanned, pages };
 }
@@ -85,7 +100,8 @@ export async function* readAthena(
 // What to do about the failures a first run meets most.
 function hintFor(error: AthenaQueryError): string {
   if (/Region is missing/.test(error.message)) return " (set AWS_REGION to the Region of the table's Glue catalog)";
-  if (error.code === 'CredentialsProviderError') return ' (configure AWS credentials, e.g. AWS_PROFILE or `aws sso login`)';
+  if (error.code === 'CredentialsProviderError')
+    return ' (configure AWS credentials, e.g. AWS_PROFILE or `aws sso login`)';
   if (error.code === 'AccessDenied') return ' (the permissions evaluate --athena needs are listed in docs/athena.md)';
   return '';
 }

@@ -84,7 +84,8 @@ export async function* evaluateSources(
         for (const found of item.scan.attach) yield decided(found.event, found.source, options, summary);
         break;
       case 'document':
-        for (const event of attachEventsIn(item.doc, item.source, summary)) yield decided(event, item.source, options, summary);
+        for (const event of attachEventsIn(item.doc, item.source, summary))
+          yield decided(event, item.source, options, summary);
     }
   }
 }
@@ -95,4 +96,3 @@ function decided(event: AttachEvent, source: string, options: EvaluateOptions, s
   summary.verdicts[decision.verdict]++;
   return { event, decision, source };
 }
-

@@ -26,7 +26,10 @@ function fitCell(raw: string, width: number): string {
 }
 
 function row(cells: readonly string[]): string {
-  return cells.map((c, i) => fitCell(c, COLUMNS[i]?.width ?? 0)).join(' ').trimEnd();
+  return cells
+    .map((c, i) => fitCell(c, COLUMNS[i]?.width ?? 0))
+    .join(' ')
+    .trimEnd();
 }
 
 export function tableHeader(): string {
@@ -37,7 +40,9 @@ export function tableHeader(): string {
 function principalCell(r: ReportRecord): string {
   const { type, name } = r.principal!;
   if (type !== 'permission-set') return `${type}/${name}`;
-  return r.permissionSetName ? permissionSetLabel(name, r.permissionSetName) : (parsePermissionSetArn(name)?.id ?? name);
+  return r.permissionSetName
+    ? permissionSetLabel(name, r.permissionSetName)
+    : (parsePermissionSetArn(name)?.id ?? name);
 }
 
 export function tableRow(r: ReportRecord): string {
@@ -64,12 +69,15 @@ const SKIPPED_LISTED = 20;
 export function formatSummary(s: Summary): string {
   const v = s.verdicts;
   const origin = s.query
-    ? `Athena query ${s.query.queryExecutionId} (${count(s.query.pages, 'result page')}, ${formatBytes(s.query.bytesScanned)} scanned)`
+    ? `Athena query ${s.query.queryExecutionId} (${count(s.query.pages, 'result page')}, ` +
+      `${formatBytes(s.query.bytesScanned)} scanned)`
     : `${count(s.files, 'file')} (${formatBytes(s.bytes)})`;
   const lines = [
     `${count(s.records, 'record')} read from ${origin}, ` +
       `${count(s.attachEvents, 'attach event')}, ${count(s.otherRecords, 'other record')} skipped` +
-      (s.filesSkipped > 0 ? `, ${count(s.filesSkipped, 'file')} skipped (not .json, .json.gz, .jsonl or .ndjson)` : '') +
+      (s.filesSkipped > 0
+        ? `, ${count(s.filesSkipped, 'file')} skipped (not .json, .json.gz, .jsonl or .ndjson)`
+        : '') +
       (s.digestFiles > 0 ? `, ${count(s.digestFiles, 'CloudTrail digest file')} skipped` : '') +
       (s.unrecognisedDocuments > 0 ? `, ${count(s.unrecognisedDocuments, 'document')} not CloudTrail` : ''),
     formatVerdicts(v),
@@ -90,8 +98,12 @@ export function formatSummary(s: Summary): string {
 
 /** The verdict counts; `unresolved` only when there are some (permission sets an entry matches by name). */
 export function formatVerdicts(v: Readonly<Record<Verdict, number>>): string {
-  const unresolved = v.unresolved > 0 ? `, ${v.unresolved} unresolved (permission set names are not in CloudTrail: see the detail)` : '';
-  return `verdicts: ${v.violation} violation, ${v.allowed} allowed, ${v['not-governed']} not-governed, ${v['failed-attempt']} failed-attempt${unresolved}`;
+  const unresolved =
+    v.unresolved > 0 ? `, ${v.unresolved} unresolved (permission set names are not in CloudTrail: see the detail)` : '';
+  return (
+    `verdicts: ${v.violation} violation, ${v.allowed} allowed, ${v['not-governed']} not-governed, ` +
+    `${v['failed-attempt']} failed-attempt${unresolved}`
+  );
 }
 
 const UNITS = ['KB', 'MB', 'GB', 'TB', 'PB'] as const;

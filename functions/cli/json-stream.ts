@@ -16,7 +16,13 @@ export type SourceItem =
   | { readonly kind: 'skipped'; readonly source: string }
   | { readonly kind: 'error'; readonly source: string; readonly message: string }
   /** `evaluate --athena`: the query the documents came from, once all its rows have been read. */
-  | { readonly kind: 'query'; readonly source: string; readonly queryExecutionId: string; readonly bytesScanned: number; readonly pages: number };
+  | {
+      readonly kind: 'query';
+      readonly source: string;
+      readonly queryExecutionId: string;
+      readonly bytesScanned: number;
+      readonly pages: number;
+    };
 
 // V8 cannot hold a string much longer than this: a bigger single document must come as NDJSON.
 const MAX_DOCUMENT_CHARS = 500_000_000;
@@ -27,7 +33,10 @@ export function readStream(source: string, input: Readable): AsyncGenerator<Sour
 }
 
 /** Parses bytes already inflated into documents: one JSON document, NDJSON, or one document over many lines. */
-export async function* readText(source: string, chunks: AsyncIterable<Buffer> | Iterable<Buffer>): AsyncGenerator<SourceItem> {
+export async function* readText(
+  source: string,
+  chunks: AsyncIterable<Buffer> | Iterable<Buffer>,
+): AsyncGenerator<SourceItem> {
   const decoder = new StringDecoder('utf8');
   let bytes = 0;
   // The unfinished line, in pieces joined once when its newline arrives. Appending to one string and searching it
@@ -43,7 +52,8 @@ export async function* readText(source: string, chunks: AsyncIterable<Buffer> | 
       const textChunk = decoder.write(chunk);
       if (whole) {
         wholeChars += textChunk.length;
-        if (wholeChars > MAX_DOCUMENT_CHARS) throw new Error('a single multi-line JSON document over 500 MB: convert it to NDJSON');
+        if (wholeChars > MAX_DOCUMENT_CHARS)
+          throw new Error('a single multi-line JSON document over 500 MB: convert it to NDJSON');
         whole.push(textChunk);
         continue;
       }
@@ -74,7 +84,12 @@ export async function* readText(source: string, chunks: AsyncIterable<Buffer> | 
     if (rest.trim() !== '') {
       const parsed = tryParse(rest);
       if (parsed.ok) yield { kind: 'document', source, doc: parsed.value };
-      else yield { kind: 'error', source: whole ? source : `${source}:${lineNumber + 1}`, message: `not valid JSON (${parsed.message})` };
+      else
+        yield {
+          kind: 'error',
+          source: whole ? source : `${source}:${lineNumber + 1}`,
+          message: `not valid JSON (${parsed.message})`,
+        };
     }
     yield { kind: 'file', source, bytes };
   } catch (error) {

@@ -2,7 +2,14 @@
  * From documents to attach calls: what `evaluate` does with every JSON document it reads, in the main thread for
  * stdin and Athena, and in a worker thread for each file (scan-file.ts). Decisions are made by the caller.
  */
-import { isDigestDocument, isRecognisedDocument, MAX_NESTING, nestsDeeperThan, readAttachEvent, recordsIn } from '../core/cloudtrail.js';
+import {
+  isDigestDocument,
+  isRecognisedDocument,
+  MAX_NESTING,
+  nestsDeeperThan,
+  readAttachEvent,
+  recordsIn,
+} from '../core/cloudtrail.js';
 import type { AttachEvent } from '../core/types.js';
 
 export interface InputProblem {
@@ -45,7 +52,10 @@ export function* attachEventsIn(doc: unknown, source: string, tally: Tally): Gen
   if (!isRecognisedDocument(doc)) {
     // Evaluating what is not CloudTrail would be a silent pass: say so, and fail the run.
     tally.unrecognisedDocuments++;
-    tally.problems.push({ source, message: 'not CloudTrail data (expected a log file, an EventBridge event, lookup-events output or a record)' });
+    tally.problems.push({
+      source,
+      message: 'not CloudTrail data (expected a log file, an EventBridge event, lookup-events output or a record)',
+    });
     return;
   }
   for (const found of recordsIn(doc)) {

@@ -21,7 +21,10 @@ export interface FileReader {
   readonly window: number;
 }
 
-export const inlineReader = (options: ScanOptions): FileReader => ({ scan: (path) => scanFile(path, options), window: 1 });
+export const inlineReader = (options: ScanOptions): FileReader => ({
+  scan: (path) => scanFile(path, options),
+  window: 1,
+});
 
 /** Reads every path in turn; problems with one path are yielded as `error` items and the rest is still read. */
 export async function* readSources(
@@ -45,7 +48,11 @@ export async function* readSources(
 
 type Walked = { readonly item: Promise<SourceItem> } | { readonly stream: AsyncIterable<SourceItem> };
 
-async function* walk(paths: readonly string[], stdin: NodeJS.ReadableStream, reader: FileReader): AsyncGenerator<Walked> {
+async function* walk(
+  paths: readonly string[],
+  stdin: NodeJS.ReadableStream,
+  reader: FileReader,
+): AsyncGenerator<Walked> {
   for (const path of paths) {
     if (path === '-') {
       yield { stream: readStream('(stdin)', Readable.from(stdin)) };

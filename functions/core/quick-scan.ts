@@ -10,7 +10,9 @@ import { ATTACH_EVENT_NAMES, PERMISSION_SET_ATTACH_EVENT } from './types.js';
 const PREFIX = Buffer.from('{"Records":[');
 // Every event name the reader acts on starts with this.
 const STEM = Buffer.from('Attach');
-const TAILS: readonly Buffer[] = [...ATTACH_EVENT_NAMES, PERMISSION_SET_ATTACH_EVENT].map((name) => Buffer.from(name.slice(STEM.length)));
+const TAILS: readonly Buffer[] = [...ATTACH_EVENT_NAMES, PERMISSION_SET_ATTACH_EVENT].map((name) =>
+  Buffer.from(name.slice(STEM.length)),
+);
 const ESCAPE_U = Buffer.from('\\u');
 
 const QUOTE = 0x22;
@@ -51,7 +53,8 @@ export function quickScan(bytes: Uint8Array): QuickScan {
     return { kind: 'parse', reason: 'not-a-log-file' };
   }
   const found = hits(buffer);
-  if (buffer.length >= DENSE_MIN_BYTES && found.length * DENSE_HIT_BYTES > buffer.length) return { kind: 'parse', reason: 'dense' };
+  if (buffer.length >= DENSE_MIN_BYTES && found.length * DENSE_HIT_BYTES > buffer.length)
+    return { kind: 'parse', reason: 'dense' };
   const split = splitRecords(buffer, found);
   return split === null ? { kind: 'parse', reason: 'irregular' } : { kind: 'records', ...split };
 }
@@ -62,7 +65,8 @@ function hits(buffer: Buffer): number[] {
   for (let at = buffer.indexOf(STEM); at >= 0; at = buffer.indexOf(STEM, at + 1)) {
     // `Attach` also starts ListAttachedRolePolicies and friends: only the attach calls' names count.
     const rest = at + STEM.length;
-    const named = (tail: Buffer): boolean => rest + tail.length <= buffer.length && buffer.compare(tail, 0, tail.length, rest, rest + tail.length) === 0;
+    const named = (tail: Buffer): boolean =>
+      rest + tail.length <= buffer.length && buffer.compare(tail, 0, tail.length, rest, rest + tail.length) === 0;
     if (TAILS.some(named)) found.push(at);
   }
   for (let at = buffer.indexOf(ESCAPE_U); at >= 0; at = buffer.indexOf(ESCAPE_U, at + 1)) found.push(at);
@@ -73,7 +77,10 @@ function hits(buffer: Buffer): number[] {
  * Walks the Records list: counts its elements, and returns the ranges of those holding a hit. Null when the file is
  * not exactly `{"Records":[…]}` with values between commas and balanced brackets outside strings.
  */
-function splitRecords(buffer: Buffer, hitOffsets: readonly number[]): { records: number; candidates: [number, number][] } | null {
+function splitRecords(
+  buffer: Buffer,
+  hitOffsets: readonly number[],
+): { records: number; candidates: [number, number][] } | null {
   const end = buffer.length;
   const candidates: [number, number][] = [];
   let depth = 2; // inside the object and its Records list

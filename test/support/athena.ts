@@ -10,11 +10,25 @@ export type AthenaRow = (string | null)[];
 
 /** The query's header row, as Athena puts it before the rows of a SELECT (column names in lower case). */
 export const HEADER: AthenaRow = [
-  'eventid', 'eventtime', 'eventsource', 'eventname', 'awsregion', 'recipientaccountid', 'sourceipaddress', 'useragent',
-  'errorcode', 'errormessage', 'requestparameters', 'identity_type', 'identity_arn', 'identity_invokedby', 'session_issuer_arn',
+  'eventid',
+  'eventtime',
+  'eventsource',
+  'eventname',
+  'awsregion',
+  'recipientaccountid',
+  'sourceipaddress',
+  'useragent',
+  'errorcode',
+  'errormessage',
+  'requestparameters',
+  'identity_type',
+  'identity_arn',
+  'identity_invokedby',
+  'session_issuer_arn',
 ];
 
-const asText = (v: unknown): string | null => (v === undefined || v === null ? null : typeof v === 'string' ? v : JSON.stringify(v));
+const asText = (v: unknown): string | null =>
+  v === undefined || v === null ? null : typeof v === 'string' ? v : JSON.stringify(v);
 const object = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
 
 /** One CloudTrail record as its Athena result row, in HEADER's order. */
@@ -22,9 +36,21 @@ export function athenaRow(record: Json): AthenaRow {
   const identity = object(record.userIdentity);
   const issuer = object(object(identity.sessionContext).sessionIssuer);
   return [
-    record.eventID, record.eventTime, record.eventSource, record.eventName, record.awsRegion, record.recipientAccountId,
-    record.sourceIPAddress, record.userAgent, record.errorCode, record.errorMessage, record.requestParameters,
-    identity.type, identity.arn, identity.invokedBy, issuer.arn,
+    record.eventID,
+    record.eventTime,
+    record.eventSource,
+    record.eventName,
+    record.awsRegion,
+    record.recipientAccountId,
+    record.sourceIPAddress,
+    record.userAgent,
+    record.errorCode,
+    record.errorMessage,
+    record.requestParameters,
+    identity.type,
+    identity.arn,
+    identity.invokedBy,
+    issuer.arn,
   ].map(asText);
 }
 

@@ -2,7 +2,14 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { EXIT, exitStatus, progressLine } from '../../functions/cli/common.js';
 
-const verdicts = (v: Partial<Record<'violation' | 'unresolved', number>>) => ({ violation: 0, allowed: 3, 'not-governed': 2, 'failed-attempt': 1, unresolved: 0, ...v });
+const verdicts = (v: Partial<Record<'violation' | 'unresolved', number>>) => ({
+  violation: 0,
+  allowed: 3,
+  'not-governed': 2,
+  'failed-attempt': 1,
+  unresolved: 0,
+  ...v,
+});
 
 describe('exitStatus (evaluate and audit)', () => {
   it.each([

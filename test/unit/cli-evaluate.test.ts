@@ -13,7 +13,8 @@ describe('iot-policy-guard evaluate', () => {
     const run = await cli(['evaluate', '--allowlist', EXAMPLE, '--json', SAMPLES]);
     expect(run.status).toBe(1);
     const records = jsonLines(run.stdout);
-    // The README's table: | # | File | eventID | Call | Principal | Policy ARN | Actor | Verdict | Action | Rule | Why |
+    // The README's table: | # | File | eventID | Call | Principal | Policy ARN | Actor | Verdict | Action | Rule | Why
+    // |
     const table = readFileSync(join(SAMPLES, 'README.md'), 'utf8')
       .split('\n')
       .filter((l) => /^\| \d+ \|/.test(l))
@@ -23,39 +24,74 @@ describe('iot-policy-guard evaluate', () => {
     for (const row of table) {
       const record = byId.get(row[3]);
       expect(record, row[3]).toBeDefined();
-      expect(record).toMatchObject({ verdict: row[8], action: row[9] === '–' ? null : row[9], rule: row[10] === '–' ? null : Number(row[10]) });
+      expect(record).toMatchObject({
+        verdict: row[8],
+        action: row[9] === '–' ? null : row[9],
+        rule: row[10] === '–' ? null : Number(row[10]),
+      });
     }
-    expect(new Set(records.map((r) => r.verdict))).toEqual(new Set(['allowed', 'violation', 'not-governed', 'failed-attempt']));
+    expect(new Set(records.map((r) => r.verdict))).toEqual(
+      new Set(['allowed', 'violation', 'not-governed', 'failed-attempt']),
+    );
     expect(run.stderr).toMatch(/16 records read from 4 files .* 9 attach events, 7 other records skipped/);
     expect(run.stderr).toMatch(/verdicts: 3 violation, 3 allowed, 2 not-governed, 1 failed-attempt/);
   });
 
   it('prints exactly the documented fields in --json', async () => {
-    const [record] = jsonLines((await cli(['evaluate', '--allowlist', EXAMPLE, '--json', join(SAMPLES, 'eventbridge-attach-role-policy.json')])).stdout);
+    const [record] = jsonLines(
+      (await cli(['evaluate', '--allowlist', EXAMPLE, '--json', join(SAMPLES, 'eventbridge-attach-role-policy.json')]))
+        .stdout,
+    );
     expect(Object.keys(record!).sort()).toEqual(
-      ['eventId', 'eventTime', 'eventName', 'account', 'region', 'actor', 'principal', 'policyArn', 'verdict', 'action', 'rule', 'reason', 'file'].sort(),
+      [
+        'eventId',
+        'eventTime',
+        'eventName',
+        'account',
+        'region',
+        'actor',
+        'principal',
+        'policyArn',
+        'verdict',
+        'action',
+        'rule',
+        'reason',
+        'file',
+      ].sort(),
     );
     expect(record?.file).toBe(join(SAMPLES, 'eventbridge-attach-role-policy.json'));
-    expect(record).toMatchObject({ principal: { type: 'role', name: 'firmware-build' }, verdict: 'violation', action: 'remediate', rule: null });
+    expect(record).toMatchObject({
+      principal: { type: 'role', name: 'firmware-build' },
+      verdict: 'violation',
+      action: 'remediate',
+      rule: null,
+    });
   });
 
   it('prints a table and the summary by default', async () => {
     const run = await cli(['evaluate', '--allowlist', EXAMPLE, SAMPLES]);
     expect(run.stdout).toMatch(/^TIME\s+ACCOUNT\s+PRINCIPAL\s+POLICY\s+ACTOR\s+VERDICT\s+DETAIL/);
-    expect(run.stdout).toMatch(/role\/firmware-build\s+AWSIoTFullAccess .* violation\s+remediate: no allowlist entry matches/);
+    expect(run.stdout).toMatch(
+      /role\/firmware-build\s+AWSIoTFullAccess .* violation\s+remediate: no allowlist entry matches/,
+    );
     expect(run.stdout).toMatch(/verdicts: 3 violation/);
     expect(run.stderr).toMatch(/allowlist: infra\/allowlist.example.yml \(6 entries\)/);
   });
 
   it('prints rows in time order, whatever the order of the files', async () => {
-    const times = jsonLines((await cli(['evaluate', '--allowlist', EXAMPLE, '--json', SAMPLES])).stdout).map((r) => r.eventTime as string);
+    const times = jsonLines((await cli(['evaluate', '--allowlist', EXAMPLE, '--json', SAMPLES])).stdout).map(
+      (r) => r.eventTime as string,
+    );
     expect(times).toHaveLength(9);
     expect(times).toEqual([...times].sort());
-    const table = (await cli(['evaluate', '--allowlist', EXAMPLE, SAMPLES])).stdout.split('\n').filter((l) => /^\d{4}-/.test(l)).map((l) => l.slice(0, 20).trim());
+    const table = (await cli(['evaluate', '--allowlist', EXAMPLE, SAMPLES])).stdout
+      .split('\n')
+      .filter((l) => /^\d{4}-/.test(l))
+      .map((l) => l.slice(0, 20).trim());
     expect(table).toEqual([...times].sort());
   });
 
-  it('--violations-only lists only violations; the summary still counts every verdict and the status is the same', async () => {
+  it('--violations-only lists only violations; the summary still counts every verdict, same status', async () => {
     const run = await cli(['evaluate', '--allowlist', EXAMPLE, '--json', '--violations-only', SAMPLES]);
     expect(jsonLines(run.stdout).map((r) => r.verdict)).toEqual(['violation', 'violation', 'violation']);
     expect(run.stderr).toMatch(/verdicts: 3 violation, 3 allowed, 2 not-governed, 1 failed-attempt/);
@@ -69,8 +105,13 @@ describe('iot-policy-guard evaluate', () => {
     const run = await cli(['evaluate', '--allowlist', EXAMPLE, dir]);
     expect(run.status).toBe(2);
     expect(run.stdout).not.toMatch(/TIME\s+ACCOUNT/);
-    expect(run.stdout).toMatch(/0 records read from 0 files \(0 B\), 0 attach events, 0 other records skipped, 2 files skipped/);
-    expect(run.stdout).toContain(`skipped (rename or pass them on stdin to evaluate them):\n  ${join(dir, 'events.log')}\n  ${join(dir, 'notes.txt')}`);
+    expect(run.stdout).toMatch(
+      /0 records read from 0 files \(0 B\), 0 attach events, 0 other records skipped, 2 files skipped/,
+    );
+    expect(run.stdout).toContain(
+      `skipped (rename or pass them on stdin to evaluate them):\n  ${join(dir, 'events.log')}\n  ` +
+        `${join(dir, 'notes.txt')}`,
+    );
   });
 
   it('says 1 record, 1 file, 1 attach event in the singular', async () => {
@@ -79,7 +120,12 @@ describe('iot-policy-guard evaluate', () => {
   });
 
   it('exits 0 when nothing is a violation', async () => {
-    const run = await cli(['evaluate', '--allowlist', EXAMPLE, 'test/fixtures/events/AttachRolePolicy.record-lookalike.json']);
+    const run = await cli([
+      'evaluate',
+      '--allowlist',
+      EXAMPLE,
+      'test/fixtures/events/AttachRolePolicy.record-lookalike.json',
+    ]);
     expect(run.status).toBe(0);
   });
 
@@ -88,8 +134,18 @@ describe('iot-policy-guard evaluate', () => {
     expect((await cli(['evaluate', '--allowlist', EXAMPLE, '--scope', 'seed', wrongPath])).status).toBe(0);
     expect((await cli(['evaluate', '--allowlist', EXAMPLE, '--scope', 'aws-iot', wrongPath])).status).toBe(1);
     // Entry #4 (user/contractor-*) expired on 2026-06-30; on that day it still allows.
-    const before = await cli(['evaluate', '--allowlist', EXAMPLE, '--json', '--now', '2026-06-30T23:00:00Z', join(SAMPLES, 'lookup-events.json')]);
-    expect(jsonLines(before.stdout).find((r) => (r.principal as { name?: string } | null)?.name === 'contractor-jdoe')).toMatchObject({ verdict: 'allowed', rule: 4 });
+    const before = await cli([
+      'evaluate',
+      '--allowlist',
+      EXAMPLE,
+      '--json',
+      '--now',
+      '2026-06-30T23:00:00Z',
+      join(SAMPLES, 'lookup-events.json'),
+    ]);
+    expect(
+      jsonLines(before.stdout).find((r) => (r.principal as { name?: string } | null)?.name === 'contractor-jdoe'),
+    ).toMatchObject({ verdict: 'allowed', rule: 4 });
   });
 
   it('reads stdin', async () => {
@@ -98,7 +154,7 @@ describe('iot-policy-guard evaluate', () => {
     expect(jsonLines(run.stdout)).toHaveLength(1);
   });
 
-  it('without --allowlist and without infra/allowlist.yml, says so and treats every governed attach as a violation', async () => {
+  it('without --allowlist or infra/allowlist.yml, says so; every governed attach is a violation', async () => {
     const cwd = process.cwd();
     process.chdir(tmp);
     try {
@@ -113,7 +169,15 @@ describe('iot-policy-guard evaluate', () => {
   it('reports an unreadable or non-JSON file with its path, evaluates the rest, and exits 2', async () => {
     const bad = join(tmp, 'bad.json');
     writeFileSync(bad, '{"Records": [');
-    const run = await cli(['evaluate', '--allowlist', EXAMPLE, '--json', bad, join(tmp, 'missing.json'), join(SAMPLES, 'eventbridge-attach-role-policy.json')]);
+    const run = await cli([
+      'evaluate',
+      '--allowlist',
+      EXAMPLE,
+      '--json',
+      bad,
+      join(tmp, 'missing.json'),
+      join(SAMPLES, 'eventbridge-attach-role-policy.json'),
+    ]);
     expect(run.status).toBe(2);
     expect(jsonLines(run.stdout)).toHaveLength(1);
     expect(run.stderr).toContain(`${bad}:1: not valid JSON`);
@@ -139,7 +203,10 @@ describe('iot-policy-guard evaluate', () => {
     [['evaluate', '--now', '2027-01-31T23:30:00', SAMPLES], /is not an ISO date or time with an offset/],
     [['evaluate', '--bogus'], /unknown option '--bogus'/],
     [['frobnicate'], /unknown command 'frobnicate'/],
-    [['evaluate', '--allowlist', 'nope.yml', SAMPLES], /nope\.yml: invalid allowlist .*\n.*cannot read: file not found/],
+    [
+      ['evaluate', '--allowlist', 'nope.yml', SAMPLES],
+      /nope\.yml: invalid allowlist .*\n.*cannot read: file not found/,
+    ],
   ])('usage errors exit 2: %j', async (args, message) => {
     const run = await cli(args);
     expect(run.status).toBe(2);
@@ -150,7 +217,7 @@ describe('iot-policy-guard evaluate', () => {
 describe('evaluate never passes input it could not read', () => {
   const record = readFileSync('test/fixtures/events/AttachRolePolicy.record-aws-cn.json', 'utf8');
 
-  it('reads a JSON list of records, envelopes or CloudTrailEvent strings (jq .Records, lookup-events --query)', async () => {
+  it('reads a JSON list of records, envelopes or CloudTrailEvent strings (jq .Records, --query)', async () => {
     for (const [name, content] of [
       ['records.json', `[${record}]`],
       ['strings.json', JSON.stringify([record])],
@@ -180,8 +247,22 @@ describe('evaluate never passes input it could not read', () => {
 
   it('skips CloudTrail digest files', async () => {
     const file = join(tmp, 'digest.json');
-    writeFileSync(file, JSON.stringify({ awsAccountId: '123456789012', digestStartTime: '2026-11-20T10:00:00Z', digestEndTime: '2026-11-20T11:00:00Z', logFiles: [] }));
-    const run = await cli(['evaluate', '--allowlist', EXAMPLE, file, join(SAMPLES, 'eventbridge-attach-role-policy.json')]);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        awsAccountId: '123456789012',
+        digestStartTime: '2026-11-20T10:00:00Z',
+        digestEndTime: '2026-11-20T11:00:00Z',
+        logFiles: [],
+      }),
+    );
+    const run = await cli([
+      'evaluate',
+      '--allowlist',
+      EXAMPLE,
+      file,
+      join(SAMPLES, 'eventbridge-attach-role-policy.json'),
+    ]);
     expect(run.status).toBe(1);
     expect(run.stdout).toMatch(/1 CloudTrail digest file skipped/);
   });
@@ -201,14 +282,21 @@ describe('evaluate never passes input it could not read', () => {
     const run = await cli(['evaluate', '--allowlist', EXAMPLE, file]);
     expect(run.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
     // One event, one row: the newline in eventTime did not start a second one.
-    expect(run.stdout.split('\n').filter((l) => /^2026-|^FAKE/.test(l))).toEqual([expect.stringMatching(/^2026-11-20T10:00:00/)]);
+    expect(run.stdout.split('\n').filter((l) => /^2026-|^FAKE/.test(l))).toEqual([
+      expect.stringMatching(/^2026-11-20T10:00:00/),
+    ]);
   });
 });
 
 describe('iot-policy-guard validate-allowlist', () => {
   it.each([
     ['tabs', 'version: 1\nallow:\n\t- policy: x\n', /Tabs are not allowed as indentation \(line 3\)/],
-    ['an alias bomb', `a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [${'*a,'.repeat(9)}]\nc: &c [${'*b,'.repeat(9)}]\nd: &d [${'*c,'.repeat(9)}]\ne: [${'*d,'.repeat(9)}]\n`, /not a usable allowlist: Excessive alias count/],
+    [
+      'an alias bomb',
+      `a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [${'*a,'.repeat(9)}]\nc: &c [${'*b,'.repeat(9)}]\nd: &d ` +
+        `[${'*c,'.repeat(9)}]\ne: [${'*d,'.repeat(9)}]\n`,
+      /not a usable allowlist: Excessive alias count/,
+    ],
     ['two documents', 'version: 1\n---\nversion: 1\n', /an allowlist is one document/],
   ])('reports %s as an allowlist error, never a stack trace', async (_case, text, message) => {
     const file = join(tmp, 'yaml-case.yml');
@@ -221,7 +309,10 @@ describe('iot-policy-guard validate-allowlist', () => {
 
   it('accepts a UTF-8 BOM and CRLF line ends', async () => {
     const file = join(tmp, 'bom.yml');
-    writeFileSync(file, '\uFEFFversion: 1\r\nallow:\r\n  - policy: AWSIoTDataAccess\r\n    principal: role/x\r\n    reason: r\r\n');
+    writeFileSync(
+      file,
+      '\uFEFFversion: 1\r\nallow:\r\n  - policy: AWSIoTDataAccess\r\n    principal: role/x\r\n    reason: r\r\n',
+    );
     expect((await cli(['validate-allowlist', file])).status).toBe(0);
   });
 

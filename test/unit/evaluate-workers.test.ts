@@ -26,7 +26,10 @@ beforeAll(() => {
   mkdirSync(join(data, 'logs'));
   for (let i = 0; i < 40; i++) {
     const slice = records.filter((_, j) => (j * 7 + i) % 5 === 0);
-    writeFileSync(join(data, 'logs', `${String(i).padStart(3, '0')}.json.gz`), gzipSync(JSON.stringify({ Records: slice })));
+    writeFileSync(
+      join(data, 'logs', `${String(i).padStart(3, '0')}.json.gz`),
+      gzipSync(JSON.stringify({ Records: slice })),
+    );
   }
   writeFileSync(join(data, 'logs', 'broken.json'), '{"Records":[{"eventName":"AttachUserPolicy"');
   writeFileSync(join(data, 'logs', 'corrupt.json.gz'), Buffer.from([0x1f, 0x8b, 1, 2, 3]));
@@ -37,9 +40,21 @@ afterAll(() => {
 });
 
 const evaluate = (...args: string[]) => {
-  const run = spawnSync(process.execPath, [join(BUILD, 'cli.js'), 'evaluate', '--allowlist', 'infra/allowlist.example.yml', '--now', '2026-11-26T00:00:00Z', ...args], {
-    encoding: 'utf8',
-  });
+  const run = spawnSync(
+    process.execPath,
+    [
+      join(BUILD, 'cli.js'),
+      'evaluate',
+      '--allowlist',
+      'infra/allowlist.example.yml',
+      '--now',
+      '2026-11-26T00:00:00Z',
+      ...args,
+    ],
+    {
+      encoding: 'utf8',
+    },
+  );
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 };
 

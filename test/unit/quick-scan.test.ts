@@ -15,7 +15,8 @@ function fixtureRecords(): Json[] {
   return fixtureNames().flatMap((name) => {
     const doc = fixture<Json>(name);
     if (Array.isArray(doc.Records)) return doc.Records as Json[];
-    if (Array.isArray(doc.Events)) return (doc.Events as Json[]).map((e) => JSON.parse(e.CloudTrailEvent as string) as Json);
+    if (Array.isArray(doc.Events))
+      return (doc.Events as Json[]).map((e) => JSON.parse(e.CloudTrailEvent as string) as Json);
     return 'detail-type' in doc ? [doc.detail as Json] : [doc];
   });
 }
@@ -43,7 +44,11 @@ describe('quickScan', () => {
   });
 
   it('does not take ListAttachedRolePolicies or DetachRolePolicy for an attach call', () => {
-    const reads = [{ eventName: 'ListAttachedRolePolicies' }, { eventName: 'DetachRolePolicy' }, { eventName: 'AttachedThing' }];
+    const reads = [
+      { eventName: 'ListAttachedRolePolicies' },
+      { eventName: 'DetachRolePolicy' },
+      { eventName: 'AttachedThing' },
+    ];
     expect(scan(log(reads))).toEqual({ kind: 'records', records: 3, candidates: [] });
   });
 
@@ -70,7 +75,11 @@ describe('quickScan', () => {
 
   it('sends a big file with an escape in every record to the full parse, which is cheaper then', () => {
     // `\u00e9` (é) as JSON writes it, in every record's userAgent.
-    const escaped = (n: number) => log(Array.from({ length: n }, (_, i) => OTHER[i % OTHER.length])).replaceAll('"userAgent":"', '"userAgent":"\\u00e9');
+    const escaped = (n: number) =>
+      log(Array.from({ length: n }, (_, i) => OTHER[i % OTHER.length])).replaceAll(
+        '"userAgent":"',
+        '"userAgent":"\\u00e9',
+      );
     expect(escaped(400).length).toBeGreaterThan(256 * 1024);
     expect(scan(escaped(400))).toEqual({ kind: 'parse', reason: 'dense' });
     expect(scan(escaped(10))).toMatchObject({ kind: 'records', records: 10 });
@@ -128,27 +137,36 @@ describe('scanFile: the fast path reads what the full parse reads', () => {
 
   it('on 300 random log files: the same counts, problems and attach calls', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(element, { maxLength: 30 }), fc.integer({ min: 0, max: 3 }), fc.boolean(), async (records, how, gzip) => {
-        const [quick, full] = await both(respell(log(records), how), gzip);
-        expect(withoutQuick(quick)).toEqual(withoutQuick(full));
-        expect(full.file?.quick).toBe(false);
-      }),
+      fc.asyncProperty(
+        fc.array(element, { maxLength: 30 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.boolean(),
+        async (records, how, gzip) => {
+          const [quick, full] = await both(respell(log(records), how), gzip);
+          expect(withoutQuick(quick)).toEqual(withoutQuick(full));
+          expect(full.file?.quick).toBe(false);
+        },
+      ),
       { numRuns: 300 },
     );
   });
 
-  it('takes the fast path for a plain log file, and reports a malformed attach call as the full parse does', async () => {
+  it('takes the fast path for a log file, and reports a malformed attach call as the full parse does', async () => {
     const malformed = { ...ATTACH[0], requestParameters: null, errorCode: undefined };
     const [quick, full] = await both(log([OTHER[0], malformed, ATTACH[1]]), true);
     expect(quick.file).toEqual({ bytes: full.file!.bytes, quick: true });
     expect(quick.tally).toEqual(full.tally);
-    expect(quick.tally.problems).toEqual([expect.objectContaining({ message: expect.stringMatching(/cannot be evaluated: requestParameters missing/) })]);
+    expect(quick.tally.problems).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/cannot be evaluated: requestParameters missing/) }),
+    ]);
     expect(quick.attach).toEqual(full.attach);
   });
 
   it('falls back to the full parse for a named record that does not parse, with the same error', async () => {
     const [quick, full] = await both('{"Records":[{"eventName":"AttachUserPolicy",}]}', false);
     expect(quick).toEqual(full);
-    expect(full.tally.problems).toEqual([expect.objectContaining({ message: expect.stringMatching(/not valid JSON/) })]);
+    expect(full.tally.problems).toEqual([
+      expect.objectContaining({ message: expect.stringMatching(/not valid JSON/) }),
+    ]);
   });
 });

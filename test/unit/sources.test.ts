@@ -21,7 +21,10 @@ beforeAll(() => {
   writeFileSync(join(dir, 'pretty.json.gz'), gzipSync(JSON.stringify(log, null, 2)));
   writeFileSync(join(dir, 'events.ndjson'), '{"eventName":"A"}\n\n{"eventName":"B"}\r\nnot json\n{"eventName":"C"}');
   writeFileSync(join(dir, 'broken.json'), '{\n  "Records": [\n');
-  writeFileSync(join(dir, 'corrupt.json.gz'), Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.from('definitely not deflate data')]));
+  writeFileSync(
+    join(dir, 'corrupt.json.gz'),
+    Buffer.concat([Buffer.from([0x1f, 0x8b]), Buffer.from('definitely not deflate data')]),
+  );
   writeFileSync(join(dir, 'empty.json'), '');
   writeFileSync(join(dir, 'tree/a/b/deep.json.gz'), gzipSync(JSON.stringify(log)));
   writeFileSync(join(dir, 'tree/a/first.json'), JSON.stringify({ eventName: 'first' }));
@@ -49,7 +52,12 @@ describe('readSources', () => {
   });
 
   it('reports a truncated document, a corrupt gzip and a missing path with their paths, and goes on', async () => {
-    const items = await collect([join(dir, 'broken.json'), join(dir, 'corrupt.json.gz'), join(dir, 'nope.json'), join(dir, 'single-line.json')]);
+    const items = await collect([
+      join(dir, 'broken.json'),
+      join(dir, 'corrupt.json.gz'),
+      join(dir, 'nope.json'),
+      join(dir, 'single-line.json'),
+    ]);
     expect(errors(items)).toEqual([
       expect.stringMatching(/broken\.json: not valid JSON/),
       expect.stringMatching(/corrupt\.json\.gz: corrupt gzip data/),
@@ -66,11 +74,17 @@ describe('readSources', () => {
   it('walks directories recursively in name order, skipping files that are not JSON', async () => {
     const items = await collect([join(dir, 'tree')]);
     expect(docs(items)).toEqual([log, { eventName: 'first' }]);
-    expect(items.filter((i) => i.kind === 'skipped').map((i) => i.source.slice(dir.length))).toEqual(['/tree/a/notes.txt', '/tree/digest.json.gz.sig']);
+    expect(items.filter((i) => i.kind === 'skipped').map((i) => i.source.slice(dir.length))).toEqual([
+      '/tree/a/notes.txt',
+      '/tree/digest.json.gz.sig',
+    ]);
   });
 
   it('reads stdin, plain or gzipped', async () => {
-    expect(docs(await collect(['-'], '{"eventName":"A"}\n{"eventName":"B"}\n'))).toEqual([{ eventName: 'A' }, { eventName: 'B' }]);
+    expect(docs(await collect(['-'], '{"eventName":"A"}\n{"eventName":"B"}\n'))).toEqual([
+      { eventName: 'A' },
+      { eventName: 'B' },
+    ]);
     expect(docs(await collect(['-'], gzipSync(JSON.stringify(log))))).toEqual([log]);
   });
 });
