@@ -24,6 +24,7 @@ for (const file of files) {
 }
 if (long.length > 0) {
   process.stderr.write(`${long.join('\n')}\n${long.length} lines longer than ${LIMIT} characters\n`);
-  process.exit(1);
+  process.exitCode = 1;
+} else {
+  process.stdout.write(`${files.length} files, no line longer than ${LIMIT} characters\n`);
 }
-process.stdout.write(`${files.length} files, no line longer than ${LIMIT} characters\n`);
