@@ -7,12 +7,14 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
 import { Option, type Command } from 'commander';
+import { planResponse, resolveMode, type ResponseSettings } from '../core/action.js';
 import type { Outcome } from '../core/alert.js';
 import type { Allowlist } from '../core/allowlist.js';
 import { parsePolicyArn, qualifiedName, type Partition } from '../core/arn.js';
 import { toReportRecord, type ReportRecord } from '../core/report.js';
 import { SCOPES, type Scope } from '../core/types.js';
 import { callerAccount } from '../aws/accounts.js';
+import { awsFailureOf } from '../aws/failure.js';
 import { errorCode, RemediationError } from '../aws/iam.js';
 import { ListHoldersError } from '../aws/list-entities.js';
 import { createIdentityCenterAccess, IdentityCenterListError, type IdentityCenterAccess } from '../aws/sso.js';
@@ -83,10 +85,10 @@ export async function runAudit(
   const icRegion = opts.identityCenterRegion;
   if (icRegion !== undefined && !REGION.test(icRegion)) throw new UsageError(`--identity-center-region "${icRegion}" is not an AWS Region such as eu-west-1`);
   const say = (line: string): void => void io.stderr.write(`${line}\n`);
-  const given = context.resolveAllowlist(opts.allowlist);
   // --remediate is GUARD_MODE=remediate for one run: the top-level mode becomes remediate, per-policy overrides stay.
-  const allowlist: Allowlist = opts.remediate ? Object.freeze({ ...given, mode: 'remediate' as const }) : given;
+  const { mode, modeSource, allowlist } = resolveMode(opts.remediate ? 'remediate' : undefined, context.resolveAllowlist(opts.allowlist));
   const scope = opts.scope ?? allowlist.scope;
+  const settings: ResponseSettings = { mode, modeSource, allowlist, scope, alertOnFailedAttempts: false };
   const { account, partition } = await resolveTarget(iam, sts, opts.account, allowlist, say);
   say(`auditing account ${account ?? '(unknown)'} (partition ${partition}, scope ${scope}${opts.remediate ? ', REMEDIATE: violations are detached' : ', read-only'})`);
 
@@ -103,24 +105,22 @@ export async function runAudit(
       icRegion === undefined ? null : () => scanPermissionSets(identityCenter, { allowlist, scope, account, now, region: icRegion }, stats),
     );
     for await (const { event, decision } of found) {
-      let outcome: Outcome | null = null;
-      if (opts.remediate && decision.verdict === 'violation' && event.principal && event.policyArn) {
-        if (decision.action !== 'remediate') {
-          outcome = 'alert-only';
-        } else {
-          try {
-            const { result, error } = await remediate(event, { iam, identityCenter, ...(icRegion === undefined ? {} : { identityCenterRegion: icRegion }) });
-            outcome = result;
-            // IAM refusing a service-linked role is an outcome; not knowing where to act is a problem with the run.
-            if (error && error.name !== 'UnmodifiableEntity') problems.push(`${event.principal.type}/${event.principal.name}: ${error.message}; nothing detached`);
-          } catch (error) {
-            if (!(error instanceof RemediationError)) throw error;
-            outcome = 'remediation-failed';
-            problems.push(error.message);
-          }
+      // Read-only, the audit only reports; with --remediate it does what the guard in remediate mode would.
+      const plan = opts.remediate ? planResponse(event, decision, settings) : null;
+      let outcome: Outcome | null = plan?.kind === 'report' ? plan.outcome : null;
+      if (plan?.kind === 'detach') {
+        try {
+          const { result, error } = await remediate(event, { iam, identityCenter, ...(icRegion === undefined ? {} : { identityCenterRegion: icRegion }) });
+          outcome = result;
+          // IAM refusing a service-linked role is an outcome; not knowing where to act is a problem with the run.
+          if (error?.kind === 'out-of-reach') problems.push(`${event.principal?.type}/${event.principal?.name}: ${error.message}; nothing detached`);
+        } catch (error) {
+          if (!(error instanceof RemediationError)) throw error;
+          outcome = 'remediation-failed';
+          problems.push(error.message);
         }
-        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
       }
+      if (outcome !== null) outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
       const record: AuditRecord = { ...toReportRecord(event, decision), actor: FOUND_BY_SWEEP, outcome };
       progress.clear();
       io.stdout.write(opts.json ? `${JSON.stringify(record)}\n` : `${tableRow(outcome ? { ...record, reason: `${outcome}; ${record.reason}` } : record)}\n`);
@@ -220,31 +220,26 @@ export function partitionOf(region: string): Partition {
   return REGION_PARTITIONS.find(([pattern]) => pattern.test(region))?.[1] ?? 'aws';
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'TimeoutError']);
-const REJECTED_CREDENTIALS = new Set(['InvalidClientTokenId', 'SignatureDoesNotMatch', 'ExpiredToken', 'UnrecognizedClient', 'InvalidAccessKeyId']);
-
 /** Turns an AWS or network failure into a one-line UsageError; anything else (a bug) is returned as it is. */
 function explain(error: unknown, context?: string): unknown {
-  const cause = error instanceof ListHoldersError || error instanceof RemediationError || error instanceof IdentityCenterListError ? error.cause : error;
-  const e = cause as { code?: unknown; name?: unknown; message?: unknown; $metadata?: unknown } | null;
-  if (e === null || typeof e !== 'object') return error;
-  const code = typeof e.code === 'string' ? e.code : errorCode(cause);
-  const message = String(e.message ?? '').split('\n')[0];
+  const failure = awsFailureOf(error instanceof ListHoldersError || error instanceof RemediationError || error instanceof IdentityCenterListError ? error.cause : error);
+  if (failure === null) return error;
+  const { code, message } = failure;
   let text: string;
-  if (NETWORK_CODES.has(code)) {
+  if (failure.kind === 'network') {
     text = `cannot reach IAM at ${process.env.AWS_ENDPOINT_URL ?? 'its AWS endpoint'} (${code}: ${message})`;
-  } else if (e.name === 'CredentialsProviderError') {
+  } else if (failure.kind === 'no-credentials') {
     text = `no usable AWS credentials (${message})`;
-  } else if (REJECTED_CREDENTIALS.has(code)) {
+  } else if (failure.kind === 'rejected-credentials') {
     text = `the AWS credentials were rejected (${code}: ${message}); refresh them (e.g. \`aws sso login\`)`;
-  } else if (code === 'AccessDenied') {
+  } else if (failure.kind === 'access-denied') {
     text =
       `access denied (${message}); audit needs iam:ListPolicies and iam:ListEntitiesForPolicy, and --remediate iam:DetachUserPolicy, iam:DetachRolePolicy and iam:DetachGroupPolicy` +
       '; --identity-center-region needs sso:ListInstances, sso:ListPermissionSets, sso:ListManagedPoliciesInPermissionSet and sso:DescribePermissionSet, ' +
       'and with --remediate sso:DetachManagedPolicyFromPermissionSet and sso:ProvisionPermissionSet';
   } else if (error instanceof IdentityCenterListError) {
     text = `IAM Identity Center failed: ${code}: ${message}`;
-  } else if (e.$metadata !== undefined || error instanceof ListHoldersError) {
+  } else if (failure.kind === 'service' || error instanceof ListHoldersError) {
     text = `IAM failed: ${code}: ${message}`;
   } else {
     return error;

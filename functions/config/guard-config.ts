@@ -3,6 +3,7 @@
  * start-up with a message that names the variable and what it expected.
  */
 import { isAbsolute, resolve } from 'node:path';
+import { resolveMode, type ModeSource } from '../core/action.js';
 import { GUARD_MODES, type GuardMode } from '../core/alert.js';
 import { AllowlistError, type Allowlist } from '../core/allowlist.js';
 import { SCOPES, type Scope } from '../core/types.js';
@@ -19,7 +20,7 @@ export interface GuardConfig {
   /** alert: never detach; remediate: detach where the allowlist's modes say so; dry-run: detach nothing, say what would be done. */
   readonly mode: GuardMode;
   /** Where `mode` came from: GUARD_MODE (the deploy's mode parameter; the default when absent), or the allowlist's `mode`. */
-  readonly modeSource?: 'deploy' | 'allowlist';
+  readonly modeSource?: ModeSource;
   /** The allowlist, with its top-level mode replaced by GUARD_MODE=remediate when set. */
   readonly allowlist: Allowlist;
   readonly scope: Scope;
@@ -152,14 +153,11 @@ export function loadGuardConfig(env: Env = process.env): GuardConfig {
     }
     throw error;
   }
-  const mode = guardMode ?? allowlist.mode;
   const scope = governedScope ?? allowlist.scope;
   return Object.freeze({
     alertTopicArn,
     chatTopicArn,
-    mode,
-    modeSource: guardMode === undefined ? 'allowlist' : 'deploy',
-    allowlist: mode === 'remediate' ? Object.freeze({ ...allowlist, mode: 'remediate' as const }) : allowlist,
+    ...resolveMode(guardMode, allowlist),
     scope,
     findingsBusName: bus,
     alertOnFailedAttempts: failed === 'true',

@@ -26,16 +26,6 @@ export type GuardMode = (typeof GUARD_MODES)[number];
 export const ACTION_SOURCES = ['deploy-mode', 'allowlist-modes', 'allowlist-mode', 'dry-run'] as const;
 export type ActionSource = (typeof ACTION_SOURCES)[number];
 /**
- * Where a violation's action came from, given the mode the guard runs in, where that mode was set, and whether a
- * `modes` entry of the allowlist names the policy. (In alert mode the guard never detaches, whatever `modes` says.)
- */
-export function actionSourceOf(mode: GuardMode, modeSource: 'deploy' | 'allowlist', hasModesEntry: boolean): ActionSource {
-  if (mode === 'dry-run') return 'dry-run';
-  if (mode === 'remediate' && hasModesEntry) return 'allowlist-modes';
-  return modeSource === 'deploy' ? 'deploy-mode' : 'allowlist-mode';
-}
-
-/**
  * Outcomes that leave the policy attached: the alert carries the command that removes it. Not `stale` (the attachment
  * may have changed since: check it first) nor `unreadable` (nothing read from such an event is trusted).
  */

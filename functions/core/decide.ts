@@ -89,7 +89,7 @@ export function actionFor(arn: PolicyArn, allowlist: Allowlist): Mode {
 }
 
 /** The `modes` entry that decides what a violation of this policy gets (an ARN key wins), or null: `mode` decides. */
-export function modeOverrideFor(arn: PolicyArn, allowlist: Allowlist): ModeOverride | null {
+export function modeOverrideFor(arn: PolicyArn, allowlist: Pick<Allowlist, 'modes'>): ModeOverride | null {
   const matching = allowlist.modes.filter((m) => m.matchesPolicy(arn));
   return matching.find((m) => m.specific) ?? matching[0] ?? null;
 }

@@ -10,10 +10,17 @@ import { AccountAccessError, type AccountAccess } from '../aws/accounts.js';
 import { detachPolicy, type DetachResult } from '../aws/iam.js';
 import type { IdentityCenterAccess } from '../aws/sso.js';
 
+/**
+ * Why nothing could be detached: `refused` — IAM does not allow changes to this principal (service-linked and Identity
+ * Center roles), an outcome to report; `out-of-reach` — this guard cannot act where the attachment is (no principal, no
+ * Region, instance or Identity Center client, a member account's role missing or refusing), a problem with the setup.
+ */
+export type NotRemediableKind = 'refused' | 'out-of-reach';
+
 export interface Remediation {
   readonly result: DetachResult;
-  /** Why nothing could be detached (`not-remediable`). */
-  readonly error?: { readonly name: string; readonly message: string };
+  /** Why nothing could be detached (`not-remediable`): `name` and `message` go into the alert. */
+  readonly error?: { readonly kind: NotRemediableKind; readonly name: string; readonly message: string };
   /** What ProvisionPermissionSet answered, for a permission set. */
   readonly provisioning?: Provisioning;
 }
@@ -39,13 +46,13 @@ export async function remediate(target: Target, clients: RemediationClients): Pr
   const { principal, policyArn } = target;
   if (principal === null || policyArn === null) {
     // The reader never yields a successful attach call without both.
-    return { result: 'not-remediable', error: { name: 'IncompleteEvent', message: 'the event names no principal or policy' } };
+    return { result: 'not-remediable', error: { kind: 'out-of-reach', name: 'IncompleteEvent', message: 'the event names no principal or policy' } };
   }
   if (principal.type === 'permission-set') {
     const region = target.region ?? clients.identityCenterRegion ?? null;
     if (!clients.identityCenter || !region || !target.instanceArn) {
       const message = clients.identityCenter ? 'the event names no Region or Identity Center instance' : 'this guard has no IAM Identity Center client';
-      return { result: 'not-remediable', error: { name: 'IdentityCenterUnavailable', message } };
+      return { result: 'not-remediable', error: { kind: 'out-of-reach', name: 'IdentityCenterUnavailable', message } };
     }
     // Loaded on first use: the SSO admin SDK stays out of the cold start of a guard that never sees a permission set.
     const { detachFromPermissionSet } = await import('../aws/sso.js');
@@ -62,9 +69,9 @@ export async function remediate(target: Target, clients: RemediationClients): Pr
   } catch (error) {
     // A member account whose role is missing or refuses us: nothing a retry fixes; the other accounts go on.
     if (!(error instanceof AccountAccessError)) throw error;
-    return { result: 'not-remediable', error: { name: error.name, message: error.message } };
+    return { result: 'not-remediable', error: { kind: 'out-of-reach', name: error.name, message: error.message } };
   }
   const { result, errorMessage } = await detachPolicy(iam, principal, policyArn);
   if (result !== 'not-remediable') return { result };
-  return { result, error: { name: 'UnmodifiableEntity', message: errorMessage ?? 'IAM does not allow changes to this principal' } };
+  return { result, error: { kind: 'refused', name: 'UnmodifiableEntity', message: errorMessage ?? 'IAM does not allow changes to this principal' } };
 }

@@ -1,15 +1,13 @@
 /**
- * Acting on a decision: detach when asked and allowed to, then alert, then (optionally) put a finding event.
- * attach-guard and the sweep both go through here, so detach and alert have one implementation.
+ * Acting on a decision: carry out the plan of core/action.ts (detach when it says so, then alert, then optionally put a
+ * finding event). attach-guard and the sweep both go through here, so detach and alert have one implementation.
  */
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SNSClient } from '@aws-sdk/client-sns';
-import { actionSourceOf, buildAlert, type Alert, type AlertInput, type Outcome } from '../core/alert.js';
-import { parsePolicyArn } from '../core/arn.js';
-import { isGoverned } from '../core/catalog.js';
+import { alertsAfterDetach, planResponse, type ResponseCircumstances, type ResponsePlan, type ResponseSettings } from '../core/action.js';
+import { buildAlert, type ActionSource, type Alert, type AlertInput, type Outcome } from '../core/alert.js';
 import { renderChatAlert } from '../core/chat.js';
-import { modeOverrideFor } from '../core/decide.js';
 import type { Decision } from '../core/types.js';
 import type { AccountAccess } from '../aws/accounts.js';
 import { RemediationError } from '../aws/iam.js';
@@ -57,20 +55,11 @@ export interface Response {
   readonly alert: Alert | null;
 }
 
-export interface RespondOptions {
-  /**
-   * `all` (default): every acted-on attachment gets its own alert. `remediations`: only detaches that changed something
-   * or failed do; `alert-only`, `dry-run` and `not-remediable` are left to the caller, so that the hourly sweep reports
-   * standing violations once per run in its digest instead of re-alerting each of them every hour.
-   */
-  readonly alerts?: 'all' | 'remediations';
-  /** The event is older than STALE_AFTER: a violation is alerted as `stale`, never acted on. */
-  readonly stale?: boolean;
-}
+export type RespondOptions = Pick<ResponseCircumstances, 'alerts' | 'stale'>;
 
 /**
- * Responds to one decided attachment. Throws (after alerting) when a detach failed, so that the platform retries and
- * the event ends in the dead-letter queue rather than being reported as handled.
+ * Responds to one decided attachment: carries out the plan of core/action.ts. Throws (after alerting) when a detach
+ * failed, so that the platform retries and the event ends in the dead-letter queue rather than being reported as handled.
  */
 export async function respond(subject: Subject, decision: Decision, deps: GuardDeps, options: RespondOptions = {}): Promise<Response> {
   const { config, logger } = deps;
@@ -81,54 +70,41 @@ export async function respond(subject: Subject, decision: Decision, deps: GuardD
     verdict: decision.verdict,
     action: decision.action,
   };
+  const plan = planResponse(subject.event, decision, settingsOf(config), options);
+  switch (plan.kind) {
+    case 'ignore':
+      logger[IGNORED_LEVEL[plan.why]]('decision', { ...fields, ...(plan.why === 'allowed' ? { rule: decision.rule } : {}), outcome: null, reason: decision.reason });
+      return NOTHING;
+    case 'retry':
+      // Undecided is not handled: fail, so that the event is retried and, in the end, the dead-letter alarm tells people.
+      logger.error('decision', { ...fields, outcome: null, reason: decision.reason });
+      throw new Error(`permission set ${subject.event.principal?.name ?? '?'}: ${decision.reason}`);
+    case 'report':
+      if (decision.verdict === 'failed-attempt') {
+        logger.info('decision', { ...fields, outcome: plan.outcome, reason: decision.reason });
+        return notify(subject, decision, plan.outcome, null, deps);
+      }
+      deps.metrics.addMetric('Violations', 'Count', 1);
+      if (plan.outcome === 'stale') deps.metrics.addMetric('StaleEvents', 'Count', 1);
+      return finish(subject, { ...decision, action: plan.action }, plan.outcome, plan.actionSource, deps, fields, undefined, !plan.alert);
+    case 'detach':
+      deps.metrics.addMetric('Violations', 'Count', 1);
+      return detach(subject, { ...decision, action: plan.action }, plan, deps, fields);
+  }
+}
 
-  if (decision.verdict === 'allowed') {
-    logger.info('decision', { ...fields, rule: decision.rule, outcome: null, reason: decision.reason });
-    return { outcome: null, alert: null };
-  }
-  if (decision.verdict === 'not-governed') {
-    logger.debug('decision', { ...fields, outcome: null, reason: decision.reason });
-    return { outcome: null, alert: null };
-  }
-  if (decision.verdict === 'unresolved') {
-    // The guard looks permission set names up: this is a permission set deleted since (nothing is attached any more),
-    // or, without a name looked up at all, a guard that cannot reach Identity Center: that one is an error.
-    if (subject.event.permissionSetName === null) {
-      logger.warn('decision', { ...fields, outcome: null, reason: decision.reason });
-      return { outcome: null, alert: null };
-    }
-    // Undecided is not handled: fail, so that the event is retried and, in the end, the dead-letter alarm tells people.
-    logger.error('decision', { ...fields, outcome: null, reason: decision.reason });
-    throw new Error(`permission set ${subject.event.principal?.name ?? '?'}: ${decision.reason}`);
-  }
-  if (decision.verdict === 'failed-attempt') {
-    const alertable = config.alertOnFailedAttempts && isGoverned(subject.event.policyArn, config.scope) && subject.event.principal !== null;
-    logger.info('decision', { ...fields, outcome: alertable ? 'alert-only' : null, reason: decision.reason });
-    return alertable ? notify(subject, decision, 'alert-only', deps) : { outcome: null, alert: null };
-  }
-
-  deps.metrics.addMetric('Violations', 'Count', 1);
-  const action = config.mode === 'alert' ? 'alert' : decision.action;
-  const effective: Decision = { ...decision, action };
-  // The sweep reports standing violations (left in place, or that IAM will not change) in its digest, not every run.
-  const quiet = (outcome: Outcome): boolean => options.alerts === 'remediations' && STANDING.has(outcome);
-  if (options.stale) {
-    deps.metrics.addMetric('StaleEvents', 'Count', 1);
-    return finish(subject, effective, 'stale', deps, fields);
-  }
-  if (config.mode === 'dry-run') return finish(subject, effective, 'dry-run', deps, fields, undefined, quiet('dry-run'));
-  if (action !== 'remediate') return finish(subject, effective, 'alert-only', deps, fields, undefined, quiet('alert-only'));
-
+async function detach(subject: Subject, decision: Decision, plan: Extract<ResponsePlan, { kind: 'detach' }>, deps: GuardDeps, fields: LogFields): Promise<Response> {
   try {
-    const { result, error, provisioning } = await remediate(subject.event, { ...deps, identityCenterRegion: config.identityCenterRegion ?? undefined });
+    const { result, error, provisioning } = await remediate(subject.event, { ...deps, identityCenterRegion: deps.config.identityCenterRegion ?? undefined });
     if (result === 'reverted') deps.metrics.addMetric('Reverted', 'Count', 1);
     const done = provisioning ? { ...subject, provisioning } : subject;
     const logged = provisioning ? { ...fields, provisioning: provisioning.status } : fields;
-    return await finish(done, effective, result, deps, logged, error, quiet(result));
+    const refused = error ? { name: error.name, message: error.message } : undefined;
+    return await finish(done, decision, result, plan.actionSource, deps, logged, refused, !alertsAfterDetach(plan, result));
   } catch (error) {
     if (!(error instanceof RemediationError)) throw error;
     deps.metrics.addMetric('RemediationFailures', 'Count', 1);
-    await finish(subject, effective, 'remediation-failed', deps, fields, { name: error.code, message: error.message });
+    await finish(subject, decision, 'remediation-failed', plan.actionSource, deps, fields, { name: error.code, message: error.message });
     throw error;
   }
 }
@@ -140,11 +116,23 @@ export async function respond(subject: Subject, decision: Decision, deps: GuardD
 export async function alertUnreadable(subject: Subject, problem: string, deps: GuardDeps): Promise<Response> {
   deps.metrics.addMetric('UnreadableEvents', 'Count', 1);
   const decision: Decision = { verdict: 'violation', action: null, rule: null, reason: `the event cannot be read safely: ${problem}` };
+  const plan = planResponse(subject.event, decision, settingsOf(deps.config), { unreadable: true });
+  if (plan.kind !== 'report') throw new Error(`unreachable: an unreadable event planned as ${plan.kind}`);
   const fields = { eventId: subject.event.eventId, principal: null, policyArn: null, verdict: decision.verdict, problem };
-  return finish(subject, decision, 'unreadable', deps, fields);
+  return finish(subject, decision, plan.outcome, plan.actionSource, deps, fields);
 }
 
-const STANDING: ReadonlySet<Outcome> = new Set<Outcome>(['alert-only', 'dry-run', 'not-remediable']);
+const NOTHING: Response = { outcome: null, alert: null };
+
+// How loud a decision that needs nothing done is logged; a permission set deleted since is worth a warning.
+const IGNORED_LEVEL: Record<Extract<ResponsePlan, { kind: 'ignore' }>['why'], 'debug' | 'info' | 'warn'> = {
+  allowed: 'info',
+  'not-governed': 'debug',
+  gone: 'warn',
+  'failed-attempt': 'info',
+};
+
+const settingsOf = (config: GuardConfig): ResponseSettings => ({ ...config, modeSource: config.modeSource ?? 'deploy' });
 
 const ERROR_OUTCOMES: ReadonlySet<Outcome> = new Set<Outcome>(['remediation-failed', 'not-remediable', 'unreadable']);
 
@@ -152,6 +140,7 @@ async function finish(
   subject: Subject,
   decision: Decision,
   outcome: Outcome,
+  actionSource: ActionSource | null,
   deps: GuardDeps,
   fields: Record<string, unknown>,
   error?: { name: string; message: string },
@@ -160,19 +149,18 @@ async function finish(
   const log = ERROR_OUTCOMES.has(outcome) ? deps.logger.error : deps.logger.warn;
   log.call(deps.logger, outcome === 'unreadable' ? 'unreadable event' : 'decision', { ...fields, action: decision.action, outcome, reason: decision.reason, ...(error ? { error } : {}) });
   if (quiet) return { outcome, alert: null };
-  return notify(subject, decision, outcome, deps, error);
+  return notify(subject, decision, outcome, actionSource, deps, error);
 }
 
 async function notify(
   subject: Subject,
   decision: Decision,
   outcome: Outcome,
+  actionSource: ActionSource | null,
   deps: GuardDeps,
   error?: { name: string; message: string },
 ): Promise<Response> {
   const { config } = deps;
-  const policy = parsePolicyArn(subject.event.policyArn);
-  const actionSource = actionSourceOf(config.mode, config.modeSource ?? 'deploy', policy !== null && modeOverrideFor(policy, config.allowlist) !== null);
   const alert = buildAlert({ ...subject, decision, outcome, mode: config.mode, actionSource, handledAt: deps.now(), ...(error ? { error } : {}) });
   try {
     await publishAlert(deps.sns, config.alertTopicArn, alert);
