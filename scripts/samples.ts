@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { buildAlert, renderSnsMessage, type Alert } from '../functions/core/alert.js';
+import { attachmentOf } from '../functions/core/attachment.js';
 import { renderChatAlert, type ChatNotification } from '../functions/core/chat.js';
 import { readAttachEvent } from '../functions/core/cloudtrail.js';
 
@@ -18,8 +19,7 @@ export function sampleAlert(): Alert {
   const read = readAttachEvent(delivery.detail, delivery.account);
   if (read.kind !== 'attach') throw new Error('the sample fixture is not an attach event');
   return buildAlert({
-    source: 'event',
-    event: read.event,
+    attachment: attachmentOf(read.event),
     decision: { verdict: 'violation', action: 'alert', rule: null, reason: 'no allowlist entry matches' },
     outcome: 'alert-only',
     mode: 'alert',

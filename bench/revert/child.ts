@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { CreateTopicCommand, DeleteTopicCommand, PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
 import { buildAlert, renderSnsMessage } from '../../functions/core/alert.js';
+import { attachmentOf } from '../../functions/core/attachment.js';
 import { readAttachEvent } from '../../functions/core/cloudtrail.js';
 import { installProbe, mark, requestsSince } from '../lib/http-probe.js';
 
@@ -92,8 +93,7 @@ async function main(): Promise<void> {
     TopicArn,
     ...renderSnsMessage(
       buildAlert({
-        source: 'event',
-        event: read.event,
+        attachment: attachmentOf(read.event),
         decision: { verdict: 'violation', action: 'remediate', rule: null, reason: 'no allowlist entry matches' },
         outcome: 'reverted',
         mode: 'remediate',

@@ -19,7 +19,7 @@ import { errorCode, RemediationError } from '../aws/iam.js';
 import { ListHoldersError } from '../aws/list-entities.js';
 import { createIdentityCenterAccess, IdentityCenterListError, type IdentityCenterAccess } from '../aws/sso.js';
 import { scanPermissionSets } from '../guard/sweep-identity-center.js';
-import { emptyScanStats, FOUND_BY_SWEEP, scanAttachments, type Found, type ScanStats } from '../guard/sweep-scan.js';
+import { emptyScanStats, scanAttachments, type Found, type ScanStats } from '../guard/sweep-scan.js';
 import { remediate } from '../guard/remediate.js';
 import { formatVerdicts, tableHeader, tableRow } from './format.js';
 import { EXIT, UsageError, type Io } from './main.js';
@@ -104,16 +104,16 @@ export async function runAudit(
       scanAttachments(iam, { allowlist, scope, partition, account, now, onPolicy: progress.update }, stats),
       icRegion === undefined ? null : () => scanPermissionSets(identityCenter, { allowlist, scope, account, now, region: icRegion }, stats),
     );
-    for await (const { event, decision } of found) {
+    for await (const { attachment, decision } of found) {
       // Read-only, the audit only reports; with --remediate it does what the guard in remediate mode would.
-      const plan = opts.remediate ? planResponse(event, decision, settings) : null;
+      const plan = opts.remediate ? planResponse(attachment, decision, settings) : null;
       let outcome: Outcome | null = plan?.kind === 'report' ? plan.outcome : null;
       if (plan?.kind === 'detach') {
         try {
-          const { result, error } = await remediate(event, { iam, identityCenter, ...(icRegion === undefined ? {} : { identityCenterRegion: icRegion }) });
+          const { result, error } = await remediate(attachment, { iam, identityCenter, ...(icRegion === undefined ? {} : { identityCenterRegion: icRegion }) });
           outcome = result;
           // IAM refusing a service-linked role is an outcome; not knowing where to act is a problem with the run.
-          if (error?.kind === 'out-of-reach') problems.push(`${event.principal?.type}/${event.principal?.name}: ${error.message}; nothing detached`);
+          if (error?.kind === 'out-of-reach') problems.push(`${attachment.principal?.type}/${attachment.principal?.name}: ${error.message}; nothing detached`);
         } catch (error) {
           if (!(error instanceof RemediationError)) throw error;
           outcome = 'remediation-failed';
@@ -121,7 +121,7 @@ export async function runAudit(
         }
       }
       if (outcome !== null) outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-      const record: AuditRecord = { ...toReportRecord(event, decision), actor: FOUND_BY_SWEEP, outcome };
+      const record: AuditRecord = { ...toReportRecord(attachment, decision), outcome };
       progress.clear();
       io.stdout.write(opts.json ? `${JSON.stringify(record)}\n` : `${tableRow(outcome ? { ...record, reason: `${outcome}; ${record.reason}` } : record)}\n`);
     }

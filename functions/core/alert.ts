@@ -7,12 +7,12 @@ import * as z from 'zod/mini';
 import { PLACEHOLDER_REASON } from './allowlist.js';
 import { parsePolicyArn, qualifiedName } from './arn.js';
 import { riskOf } from './catalog.js';
+import { FOUND_BY_SWEEP } from './attachment.js';
 import { describeActor } from './cloudtrail.js';
 import { consoleLinks } from './console-links.js';
-import type { Attachment } from './decide.js';
 import { permissionSetLabel, permissionSetOfReservedRole } from './identity-center.js';
 import { remediationCommand } from './remediation-command.js';
-import type { AttachEvent, Decision } from './types.js';
+import type { Attachment, Decision } from './types.js';
 import { described } from './zod.js';
 
 export const OUTCOMES = ['reverted', 'already-detached', 'not-remediable', 'remediation-failed', 'alert-only', 'dry-run', 'stale', 'unreadable'] as const;
@@ -86,6 +86,10 @@ export const alertSchema = /* @__PURE__ */ (() =>
           'or when the event lacks a value the command needs.',
       ),
       handledAt: described(z.string(), 'When the guard handled it (ISO 8601).'),
+      foundAt: described(
+        z.optional(z.string()),
+        'The sweep only: when its run found the attachment (ISO 8601). No CloudTrail event says who attached it, or when.',
+      ),
       permissionSet: described(
         z.optional(z.strictObject({ arn: nullableString, name: nullableString, instanceArn: nullableString })),
         'The IAM Identity Center permission set involved: the principal itself (type permission-set), or the one an ' +
@@ -104,8 +108,8 @@ export type Alert = z.infer<typeof alertSchema>;
 export type Provisioning = NonNullable<Alert['provisioning']>;
 
 export interface AlertInput {
-  readonly source: Alert['source'];
-  readonly event: Pick<AttachEvent, 'eventId' | 'eventTime' | 'region' | 'instanceArn'> & Attachment;
+  /** The attachment, and its source: the attach call, or the sweep's finding (no event, no actor). */
+  readonly attachment: Attachment;
   readonly decision: Decision;
   readonly outcome: Outcome;
   readonly mode: GuardMode;
@@ -122,21 +126,23 @@ const clipOrNull = (s: string | null): string | null => (s === null ? null : cli
 
 /** Builds the alert of an acted-on attachment. The attachment must name a principal and a policy. */
 export function buildAlert(input: AlertInput): Alert {
-  const { event, decision } = input;
+  const { attachment: event, decision } = input;
+  const { source } = event;
+  const call = source.kind === 'event' ? source : null;
   const principal = event.principal ?? { type: 'role' as const, name: '(unknown)' };
   const policyArn = event.policyArn ?? '(unknown)';
   const arn = parsePolicyArn(policyArn);
   const policyName = arn ? qualifiedName(arn) : policyArn;
   const alert: Alert = {
     schemaVersion: 1,
-    source: input.source,
-    eventId: clipOrNull(event.eventId),
-    eventTime: clipOrNull(event.eventTime),
+    source: source.kind,
+    eventId: clipOrNull(call?.eventId ?? null),
+    eventTime: clipOrNull(call?.eventTime ?? null),
     account: clipOrNull(event.account),
     region: clipOrNull(event.region),
-    actor: clip(input.source === 'sweep' ? 'found by sweep' : describeActor(event.actor)),
-    sourceIp: clipOrNull(event.actor.sourceIp),
-    userAgent: clipOrNull(event.actor.userAgent),
+    actor: clip(call === null ? FOUND_BY_SWEEP : describeActor(call.actor)),
+    sourceIp: clipOrNull(call?.actor.sourceIp ?? null),
+    userAgent: clipOrNull(call?.actor.userAgent ?? null),
     principal: { type: principal.type, name: clip(principal.name, principal.type === 'permission-set' ? MAX_FIELD_CHARS : 128) },
     policyArn: clip(policyArn),
     policyName: clip(policyName),
@@ -157,6 +163,7 @@ export function buildAlert(input: AlertInput): Alert {
     remediationCommand: leftInPlace(input) ? remediationCommand({ principal, policyArn, region: event.region, instanceArn: event.instanceArn ?? null }) : null,
     handledAt: input.handledAt.toISOString(),
   };
+  if (source.kind === 'sweep') alert.foundAt = source.foundAt;
   if (input.error) alert.error = { name: clip(input.error.name, 128), message: clip(input.error.message) };
   if (principal.type === 'permission-set') {
     alert.permissionSet = { arn: clip(principal.name), name: clipOrNull(event.permissionSetName ?? null), instanceArn: clipOrNull(event.instanceArn ?? null) };
@@ -173,16 +180,17 @@ export function buildAlert(input: AlertInput): Alert {
 
 // The event's link always (an unreadable one is worth reading there); the principal's only when the event was read.
 function linksOf(input: AlertInput, policyArn: string): NonNullable<Alert['links']> {
-  const { event } = input;
+  const { attachment: event } = input;
   const principal = event.principal ?? { type: 'role' as const, name: '' };
-  const links = consoleLinks({ policyArn, principal, region: event.region, eventId: event.eventId });
+  const eventId = event.source.kind === 'event' ? event.source.eventId : null;
+  const links = consoleLinks({ policyArn, principal, region: event.region, eventId });
   return event.principal === null || input.outcome === 'unreadable' ? { ...links, principal: null } : links;
 }
 
 // A command for what is still attached, when it can work: IAM refuses any change to the principal (service-linked and
 // Identity Center roles, whose fix is their permission set), and a name longer than the alert keeps is not the real one.
 function leftInPlace(input: AlertInput): boolean {
-  const { principal, policyArn } = input.event;
+  const { principal, policyArn } = input.attachment;
   if (input.decision.verdict !== 'violation' || !LEFT_IN_PLACE.has(input.outcome) || principal === null || policyArn === null) return false;
   if (input.error?.name === 'UnmodifiableEntity' || permissionSetOfReservedRole(principal.name) !== null) return false;
   return principal.name.length <= (principal.type === 'permission-set' ? MAX_FIELD_CHARS : 128);
@@ -276,11 +284,15 @@ export function renderText(alert: Alert): string {
     `Policy:      ${alert.policyArn} (severity ${alert.severity})`,
     `Principal:   ${alert.principal.type}/${alert.principal.name}`,
     `Account:     ${alert.account ?? 'unknown'}   Region: ${alert.region ?? 'unknown'}`,
-    `Attached by: ${alert.actor}`,
-    `Source IP:   ${alert.sourceIp ?? 'unknown'}`,
-    `User agent:  ${alert.userAgent ?? 'unknown'}`,
-    `When:        ${alert.eventTime ?? 'unknown'} (handled ${alert.handledAt})`,
-    `Event ID:    ${alert.eventId ?? 'none'}`,
+    ...(alert.source === 'sweep'
+      ? [`Found:       by the scheduled sweep at ${alert.foundAt ?? alert.handledAt} (handled ${alert.handledAt}); no CloudTrail event says who attached it, or when`]
+      : [
+          `Attached by: ${alert.actor}`,
+          `Source IP:   ${alert.sourceIp ?? 'unknown'}`,
+          `User agent:  ${alert.userAgent ?? 'unknown'}`,
+          `When:        ${alert.eventTime ?? 'unknown'} (handled ${alert.handledAt})`,
+          `Event ID:    ${alert.eventId ?? 'none'}`,
+        ]),
     `Why:         ${alert.reason}`,
     ...(alert.links?.principal ? [`Principal in the console: ${alert.links.principal}`] : []),
     ...(alert.links?.event ? [`Event in CloudTrail:      ${alert.links.event}`] : []),

@@ -68,8 +68,9 @@ export function renderChatAlert(alert: Alert): ChatNotification {
     ...(alert.error ? [`Error: ${code(`${alert.error.name}: ${alert.error.message}`)}`] : []),
     `Policy: ${code(alert.policyName)} (severity ${alert.severity})`,
     `Principal: ${code(principal)} in account ${code(alert.account ?? 'unknown')}`,
-    `Attached by: ${code(alert.actor)} from ${code(alert.sourceIp ?? 'unknown')}`,
-    `When: ${code(alert.eventTime ?? alert.handledAt)}`,
+    ...(alert.source === 'sweep'
+      ? [`Found by the scheduled sweep at ${code(alert.foundAt ?? alert.handledAt)}: no CloudTrail event says who attached it, or when.`]
+      : [`Attached by: ${code(alert.actor)} from ${code(alert.sourceIp ?? 'unknown')}`, `When: ${code(alert.eventTime ?? alert.handledAt)}`]),
     `Why: ${code(alert.reason)}`,
   ];
   const steps: string[] = [];

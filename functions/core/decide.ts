@@ -1,10 +1,11 @@
 /**
- * The decision: a pure function of (attach event, allowlist, scope, now). Acting on it is somebody else's job.
+ * The decision: a pure function of (attachment and its source, allowlist, scope, now). Acting on it is core/action.ts's
+ * plan, carried out by guard/respond.ts.
  */
 import { parsePolicyArn, type PolicyArn } from './arn.js';
 import type { Allowlist, CompiledEntry, ModeOverride } from './allowlist.js';
 import { isGoverned } from './catalog.js';
-import type { AttachEvent, Decision, Mode, Principal, Scope } from './types.js';
+import type { Actor, AttachEvent, Attachment, Decision, Mode, Principal, Scope } from './types.js';
 
 export interface DecideOptions {
   /** Overrides the allowlist's own scope (e.g. GOVERNED_SCOPE, --scope). */
@@ -12,17 +13,24 @@ export interface DecideOptions {
   readonly now: Date;
 }
 
-/** The subject of a decision: who got which policy, where and by whom. The sweep builds these without an event. */
-export type Attachment = Pick<AttachEvent, 'principal' | 'policyArn' | 'account' | 'actor' | 'errorCode' | 'permissionSetName'>;
+/** An attach call as decide() reads it: the fields of the CloudTrail reader's AttachEvent that a decision depends on. */
+export type AttachCall = Pick<AttachEvent, 'principal' | 'policyArn' | 'account' | 'actor' | 'errorCode' | 'permissionSetName'>;
+
+// What a decision reads, whatever the source: the actor is null for a sweep finding, whose attach call nobody saw.
+type Subject = Pick<Attachment, 'principal' | 'policyArn' | 'account' | 'permissionSetName'> & { readonly actor: Actor | null; readonly errorCode: string | null };
 
 /**
- * Decides an attachment. In this order: `failed-attempt` (the call failed), `not-governed` (the policy is outside the
- * scope, or not a policy ARN at all), `allowed` (an unexpired entry matches policy, principal, account and actor),
- * `violation` (with the policy's `modes` override, else the allowlist's `mode`, as its action). For a permission set
- * whose name is not known, `unresolved` when an entry matching permission sets by name would decide it: whether that
- * entry allows cannot be told, and guessing would silently allow or forbid.
+ * Decides an attachment (an attach event is decided as the attachment it made, with the event as its source). In this
+ * order: `failed-attempt` (the call failed), `not-governed` (the policy is outside the scope, or not a policy ARN at
+ * all), `allowed` (an unexpired entry matches policy, principal, account and actor), `violation` (with the policy's
+ * `modes` override, else the allowlist's `mode`, as its action). For a permission set whose name is not known,
+ * `unresolved` when an entry matching permission sets by name would decide it: whether that entry allows cannot be
+ * told, and guessing would silently allow or forbid. A sweep finding has no actor: entries are applied without their
+ * `attachedBy` (attach-guard checked it when the call happened; treating the unknown actor as a mismatch would flag,
+ * and in remediate mode detach, every attachment made through such an entry on every sweep), and the reason says so.
  */
-export function decide(attachment: Attachment, allowlist: Allowlist, options: DecideOptions): Decision {
+export function decide(decided: Attachment | AttachCall, allowlist: Allowlist, options: DecideOptions): Decision {
+  const attachment = subjectOf(decided);
   const scope = options.scope ?? allowlist.scope;
   if (attachment.errorCode !== null) {
     return { verdict: 'failed-attempt', action: null, rule: null, reason: `the call failed: ${attachment.errorCode}` };
@@ -60,7 +68,8 @@ export function decide(attachment: Attachment, allowlist: Allowlist, options: De
     } else if (entry.expiresAt !== null && now >= entry.expiresAt) {
       nearMisses.push(`entry #${entry.index} expired on ${entry.expires}`);
     } else {
-      return { verdict: 'allowed', action: null, rule: entry.index, reason: `allowed by entry #${entry.index}: ${entry.reason}` };
+      const unchecked = entry.matchesActor !== null && attachment.actor === null ? ` (attachedBy ${entry.attachedBy} not checked: the sweep cannot tell who attached it)` : '';
+      return { verdict: 'allowed', action: null, rule: entry.index, reason: `allowed by entry #${entry.index}: ${entry.reason}${unchecked}` };
     }
   }
   if (undecidable.length > 0) {
@@ -94,6 +103,12 @@ export function modeOverrideFor(arn: PolicyArn, allowlist: Pick<Allowlist, 'mode
   return matching.find((m) => m.specific) ?? matching[0] ?? null;
 }
 
+function subjectOf(decided: Attachment | AttachCall): Subject {
+  if (!('source' in decided)) return decided;
+  const { source } = decided;
+  return source.kind === 'event' ? { ...decided, actor: source.actor, errorCode: source.errorCode } : { ...decided, actor: null, errorCode: null };
+}
+
 // 'unknown': a permission-set entry matching by name, for a permission set whose name was not (or could not be) looked up.
 function matchesPrincipal(entry: CompiledEntry, principal: Principal, permissionSetName: string | null | undefined): boolean | 'unknown' {
   if (entry.principalType !== principal.type) return false;
@@ -101,7 +116,9 @@ function matchesPrincipal(entry: CompiledEntry, principal: Principal, permission
   return typeof permissionSetName === 'string' ? entry.matchesPrincipalName(permissionSetName) : 'unknown';
 }
 
-function actorMatches(entry: CompiledEntry, attachment: Attachment): boolean {
-  const { arn, issuerArn } = attachment.actor;
-  return [arn, issuerArn].some((candidate) => candidate !== null && entry.matchesActor!(candidate));
+// A sweep finding has no actor to check (see decide()): only an attach call's actor can fail `attachedBy`.
+function actorMatches(entry: CompiledEntry, attachment: Subject): boolean {
+  const { actor } = attachment;
+  if (actor === null) return true;
+  return [actor.arn, actor.issuerArn].some((candidate) => candidate !== null && entry.matchesActor!(candidate));
 }

@@ -1,7 +1,8 @@
 /** The per-event record that `evaluate --json` (and `audit --json`) print, one per line: a stable contract. */
 import { parsePolicyArn, qualifiedName } from './arn.js';
 import { describeActor } from './cloudtrail.js';
-import type { AttachEvent, Decision, Mode, Principal, Verdict } from './types.js';
+import { attachCallOf, attachmentOf, FOUND_BY_SWEEP } from './attachment.js';
+import type { AttachEvent, Attachment, Decision, Mode, Principal, Verdict } from './types.js';
 
 export interface ReportRecord {
   readonly eventId: string | null;
@@ -21,15 +22,20 @@ export interface ReportRecord {
   readonly permissionSetName?: string | null;
 }
 
-/** Builds the report record of one decided event. */
-export function toReportRecord(event: AttachEvent, decision: Decision): ReportRecord {
+/**
+ * Builds the report record of one decided event or attachment. A sweep finding has no event: no id, no time, and
+ * `found by sweep` as its actor; its eventName is the call that makes such an attachment, which the record requires.
+ */
+export function toReportRecord(subject: AttachEvent | Attachment, decision: Decision): ReportRecord {
+  const event = 'source' in subject ? subject : attachmentOf(subject);
+  const call = event.source.kind === 'event' ? event.source : null;
   return {
-    eventId: event.eventId,
-    eventTime: event.eventTime,
-    eventName: event.eventName,
+    eventId: call?.eventId ?? null,
+    eventTime: call?.eventTime ?? null,
+    eventName: attachCallOf(event) ?? 'unknown',
     account: event.account,
     region: event.region,
-    actor: describeActor(event.actor),
+    actor: call === null ? FOUND_BY_SWEEP : describeActor(call.actor),
     principal: event.principal,
     policyArn: event.policyArn,
     verdict: decision.verdict,

@@ -46,6 +46,31 @@ export interface AttachEvent {
   readonly permissionSetName?: string | null;
 }
 
+/** The attach call CloudTrail recorded: how attach-guard (and evaluate) learn of an attachment. */
+export interface CloudTrailCall {
+  readonly kind: 'event';
+  readonly eventId: string | null;
+  readonly eventTime: string | null;
+  readonly eventName: AttachEventName;
+  readonly actor: Actor;
+  readonly errorCode: string | null;
+  readonly errorMessage: string | null;
+}
+
+/** An attachment the scheduled sweep found in place: no call was seen, so who attached it, and when, is not known. */
+export interface SweepFinding {
+  readonly kind: 'sweep';
+  /** When the sweep's run that found it started (ISO 8601). */
+  readonly foundAt: string;
+}
+
+export type AttachmentSource = CloudTrailCall | SweepFinding;
+
+/** Who holds which policy, where, and how the guard learned of it: what decide(), the plan and the alert work from. */
+export interface Attachment extends Pick<AttachEvent, 'account' | 'region' | 'principal' | 'policyArn' | 'instanceArn' | 'permissionSetName'> {
+  readonly source: AttachmentSource;
+}
+
 export type Mode = 'alert' | 'remediate';
 export type Scope = 'seed' | 'aws-iot';
 export const SCOPES: readonly Scope[] = ['aws-iot', 'seed'];

@@ -1,4 +1,5 @@
 /** attach-guard's work for one EventBridge delivery: read the CloudTrail event, decide, respond. */
+import { attachmentOf } from '../core/attachment.js';
 import { readAttachEvent } from '../core/cloudtrail.js';
 import { readDelivery } from '../core/delivery.js';
 import { decide } from '../core/decide.js';
@@ -29,12 +30,12 @@ export async function handleAttachEvent(event: unknown, deps: GuardDeps): Promis
     return NOTHING;
   }
   // Never acted on, never dropped: people are told what could not be read.
-  if (result.kind === 'malformed') return alertUnreadable({ source: 'event', event: result.event }, result.problem, deps);
+  if (result.kind === 'malformed') return alertUnreadable(attachmentOf(result.event), result.problem, deps);
   const { event: named, decision } = await decideNamingPermissionSet(result.event, deps);
   // Lambda retries for up to six hours, and dead-letter redrives come later still: an old fact is reported, not acted on.
   const recorded = Date.parse(named.eventTime ?? '');
   const age = deps.now().getTime() - (Number.isNaN(recorded) ? delivery.time : recorded);
-  return respond({ source: 'event', event: named }, decision, deps, { stale: age > (deps.config.staleAfterMs ?? DEFAULT_STALE_AFTER_MS) });
+  return respond(attachmentOf(named), decision, deps, { stale: age > (deps.config.staleAfterMs ?? DEFAULT_STALE_AFTER_MS) });
 }
 
 /**

@@ -8,7 +8,7 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import { alertsAfterDetach, planResponse, type ResponseCircumstances, type ResponsePlan, type ResponseSettings } from '../core/action.js';
 import { buildAlert, type ActionSource, type Alert, type AlertInput, type Outcome } from '../core/alert.js';
 import { renderChatAlert } from '../core/chat.js';
-import type { Decision } from '../core/types.js';
+import type { Attachment, Decision } from '../core/types.js';
 import type { AccountAccess } from '../aws/accounts.js';
 import { RemediationError } from '../aws/iam.js';
 import { publishAlert, publishChat, putFinding, type AlertKeeper } from '../aws/notify.js';
@@ -48,7 +48,8 @@ export interface GuardDeps {
   readonly now: () => Date;
 }
 
-export type Subject = Pick<AlertInput, 'source' | 'event' | 'provisioning'>;
+// The attachment, and (after a permission set's detach) what provisioning answered.
+type Subject = Pick<AlertInput, 'attachment' | 'provisioning'>;
 
 export interface Response {
   readonly outcome: Outcome | null;
@@ -61,16 +62,17 @@ export type RespondOptions = Pick<ResponseCircumstances, 'alerts' | 'stale'>;
  * Responds to one decided attachment: carries out the plan of core/action.ts. Throws (after alerting) when a detach
  * failed, so that the platform retries and the event ends in the dead-letter queue rather than being reported as handled.
  */
-export async function respond(subject: Subject, decision: Decision, deps: GuardDeps, options: RespondOptions = {}): Promise<Response> {
+export async function respond(attachment: Attachment, decision: Decision, deps: GuardDeps, options: RespondOptions = {}): Promise<Response> {
   const { config, logger } = deps;
+  const subject: Subject = { attachment };
   const fields = {
-    eventId: subject.event.eventId,
-    principal: subject.event.principal ? `${subject.event.principal.type}/${subject.event.principal.name}` : null,
-    policyArn: subject.event.policyArn,
+    eventId: eventIdOf(attachment),
+    principal: attachment.principal ? `${attachment.principal.type}/${attachment.principal.name}` : null,
+    policyArn: attachment.policyArn,
     verdict: decision.verdict,
     action: decision.action,
   };
-  const plan = planResponse(subject.event, decision, settingsOf(config), options);
+  const plan = planResponse(attachment, decision, settingsOf(config), options);
   switch (plan.kind) {
     case 'ignore':
       logger[IGNORED_LEVEL[plan.why]]('decision', { ...fields, ...(plan.why === 'allowed' ? { rule: decision.rule } : {}), outcome: null, reason: decision.reason });
@@ -78,7 +80,7 @@ export async function respond(subject: Subject, decision: Decision, deps: GuardD
     case 'retry':
       // Undecided is not handled: fail, so that the event is retried and, in the end, the dead-letter alarm tells people.
       logger.error('decision', { ...fields, outcome: null, reason: decision.reason });
-      throw new Error(`permission set ${subject.event.principal?.name ?? '?'}: ${decision.reason}`);
+      throw new Error(`permission set ${attachment.principal?.name ?? '?'}: ${decision.reason}`);
     case 'report':
       if (decision.verdict === 'failed-attempt') {
         logger.info('decision', { ...fields, outcome: plan.outcome, reason: decision.reason });
@@ -95,7 +97,7 @@ export async function respond(subject: Subject, decision: Decision, deps: GuardD
 
 async function detach(subject: Subject, decision: Decision, plan: Extract<ResponsePlan, { kind: 'detach' }>, deps: GuardDeps, fields: LogFields): Promise<Response> {
   try {
-    const { result, error, provisioning } = await remediate(subject.event, { ...deps, identityCenterRegion: deps.config.identityCenterRegion ?? undefined });
+    const { result, error, provisioning } = await remediate(subject.attachment, { ...deps, identityCenterRegion: deps.config.identityCenterRegion ?? undefined });
     if (result === 'reverted') deps.metrics.addMetric('Reverted', 'Count', 1);
     const done = provisioning ? { ...subject, provisioning } : subject;
     const logged = provisioning ? { ...fields, provisioning: provisioning.status } : fields;
@@ -113,16 +115,18 @@ async function detach(subject: Subject, decision: Decision, plan: Extract<Respon
  * Alerts on an attach call that cannot be read safely (core/cloudtrail.ts `malformed`): never decided, never acted on,
  * never dropped. The verdict says `violation` because it may be one, with no action.
  */
-export async function alertUnreadable(subject: Subject, problem: string, deps: GuardDeps): Promise<Response> {
+export async function alertUnreadable(attachment: Attachment, problem: string, deps: GuardDeps): Promise<Response> {
   deps.metrics.addMetric('UnreadableEvents', 'Count', 1);
   const decision: Decision = { verdict: 'violation', action: null, rule: null, reason: `the event cannot be read safely: ${problem}` };
-  const plan = planResponse(subject.event, decision, settingsOf(deps.config), { unreadable: true });
+  const plan = planResponse(attachment, decision, settingsOf(deps.config), { unreadable: true });
   if (plan.kind !== 'report') throw new Error(`unreachable: an unreadable event planned as ${plan.kind}`);
-  const fields = { eventId: subject.event.eventId, principal: null, policyArn: null, verdict: decision.verdict, problem };
-  return finish(subject, decision, plan.outcome, plan.actionSource, deps, fields);
+  const fields = { eventId: eventIdOf(attachment), principal: null, policyArn: null, verdict: decision.verdict, problem };
+  return finish({ attachment }, decision, plan.outcome, plan.actionSource, deps, fields);
 }
 
 const NOTHING: Response = { outcome: null, alert: null };
+
+const eventIdOf = (attachment: Attachment): string | null => (attachment.source.kind === 'event' ? attachment.source.eventId : null);
 
 // How loud a decision that needs nothing done is logged; a permission set deleted since is worth a warning.
 const IGNORED_LEVEL: Record<Extract<ResponsePlan, { kind: 'ignore' }>['why'], 'debug' | 'info' | 'warn'> = {
@@ -168,7 +172,7 @@ async function notify(
     // The retry will find the policy already detached and say so: record here what this attempt really did.
     const refused = describe(failure);
     deps.metrics.addMetric('UndeliveredAlerts', 'Count', 1);
-    deps.logger.error('alert not delivered', { eventId: subject.event.eventId, outcome, error: refused });
+    deps.logger.error('alert not delivered', { eventId: eventIdOf(subject.attachment), outcome, error: refused });
     await keepAlert(alert, refused, deps);
     throw failure;
   }
@@ -178,7 +182,7 @@ async function notify(
     } catch (failure) {
       // The alert is out: failing now would make the retry send it again. The error line, the metric and its alarm say so.
       deps.metrics.addMetric('FindingFailures', 'Count', 1);
-      deps.logger.error('finding not put', { eventId: subject.event.eventId, outcome, error: describe(failure) });
+      deps.logger.error('finding not put', { eventId: eventIdOf(subject.attachment), outcome, error: describe(failure) });
     }
   }
   if (config.chatTopicArn) await notifyChat(alert, config.chatTopicArn, deps);

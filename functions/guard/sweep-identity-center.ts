@@ -11,10 +11,11 @@
  */
 import { isGoverned } from '../core/catalog.js';
 import { decide } from '../core/decide.js';
-import type { AttachEvent } from '../core/types.js';
+import { foundBySweep } from '../core/attachment.js';
+import type { Attachment } from '../core/types.js';
 import { errorCode } from '../aws/iam.js';
 import { IdentityCenterListError, listInstanceArns, listManagedPolicyArns, listPermissionSetArns, type IdentityCenterAccess } from '../aws/sso.js';
-import { sweepAllowlist, UNKNOWN_ACTOR, type Found, type ScanOptions, type ScanStats } from './sweep-scan.js';
+import type { Found, ScanOptions, ScanStats } from './sweep-scan.js';
 
 export interface IdentityCenterScanOptions extends Pick<ScanOptions, 'allowlist' | 'scope' | 'account' | 'now'> {
   /** Where Identity Center is enabled. */
@@ -23,26 +24,15 @@ export interface IdentityCenterScanOptions extends Pick<ScanOptions, 'allowlist'
   readonly pageSize?: number;
 }
 
-/** The attachment of `policyArn` to a permission set as the sweep found it: no event, no actor. */
+/** The attachment of `policyArn` to a permission set as the sweep found it at `foundAt`: no event, no actor. */
 export function sweptPermissionSetAttachment(
   permissionSet: { readonly arn: string; readonly name: string | null; readonly instanceArn: string },
   policyArn: string,
   where: { readonly account: string | null; readonly region: string },
-): AttachEvent {
-  return {
-    eventId: null,
-    eventTime: null,
-    eventName: 'AttachManagedPolicyToPermissionSet',
-    account: where.account,
-    region: where.region,
-    actor: UNKNOWN_ACTOR,
-    principal: { type: 'permission-set', name: permissionSet.arn },
-    policyArn,
-    errorCode: null,
-    errorMessage: null,
-    instanceArn: permissionSet.instanceArn,
-    permissionSetName: permissionSet.name,
-  };
+  foundAt: Date,
+): Attachment {
+  const principal = { type: 'permission-set' as const, name: permissionSet.arn };
+  return foundBySweep({ ...where, principal, policyArn, instanceArn: permissionSet.instanceArn, permissionSetName: permissionSet.name }, foundAt);
 }
 
 /**
@@ -54,7 +44,6 @@ export function sweptPermissionSetAttachment(
 export async function* scanPermissionSets(access: IdentityCenterAccess, options: IdentityCenterScanOptions, stats: ScanStats): AsyncGenerator<Found> {
   const { region } = options;
   const sso = await access.clientFor(region);
-  const allowlist = sweepAllowlist(options.allowlist);
   const counts = { region, instances: 0, permissionSets: 0, calls: 0 };
   stats.identityCenter = counts;
   const counted = async <T extends { calls: number }>(listing: Promise<T>): Promise<T> => {
@@ -79,11 +68,11 @@ export async function* scanPermissionSets(access: IdentityCenterAccess, options:
       if (governed.length === 0) continue;
       const { name } = await counted(lookUpName(access, region, instanceArn, arn));
       for (const policyArn of governed) {
-        const event = sweptPermissionSetAttachment({ arn, name, instanceArn }, policyArn, { account: options.account, region });
-        const decision = decide(event, allowlist, { scope: options.scope, now: options.now });
+        const attachment = sweptPermissionSetAttachment({ arn, name, instanceArn }, policyArn, { account: options.account, region }, options.now);
+        const decision = decide(attachment, options.allowlist, { scope: options.scope, now: options.now });
         stats.attachments++;
         stats.verdicts[decision.verdict]++;
-        yield { event, decision };
+        yield { attachment, decision };
       }
     }
   }

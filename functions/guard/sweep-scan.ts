@@ -12,21 +12,9 @@ import type { Allowlist } from '../core/allowlist.js';
 import type { Partition } from '../core/arn.js';
 import { governedAttached } from '../core/catalog.js';
 import { decide } from '../core/decide.js';
-import type { Actor, AttachEvent, AttachEventName, Decision, Principal, PrincipalType, Scope, Verdict } from '../core/types.js';
+import { foundBySweep } from '../core/attachment.js';
+import type { Attachment, Decision, Principal, Scope, Verdict } from '../core/types.js';
 import { listAttachedAwsPolicies, ListHoldersError, listPolicyHolders, type PolicyHolders } from '../aws/list-entities.js';
-
-/** What alerts and reports say for the actor of an attachment the sweep found: nobody recorded who made it. */
-export const FOUND_BY_SWEEP = 'found by sweep';
-
-export const UNKNOWN_ACTOR: Actor = Object.freeze({ type: null, arn: null, issuerArn: null, invokedBy: null, sourceIp: null, userAgent: null });
-
-// The call that makes such an attachment; reports carry it so that their records keep evaluate's shape.
-const ATTACH_CALL: Record<PrincipalType, AttachEventName> = {
-  user: 'AttachUserPolicy',
-  role: 'AttachRolePolicy',
-  group: 'AttachGroupPolicy',
-  'permission-set': 'AttachManagedPolicyToPermissionSet',
-};
 
 export interface ScanOptions {
   readonly allowlist: Allowlist;
@@ -63,8 +51,8 @@ export interface ScanStats {
 }
 
 export interface Found {
-  /** The attachment as an event without a CloudTrail record: no id, no time, no actor. */
-  readonly event: AttachEvent;
+  /** The attachment as the sweep found it: no CloudTrail event, so no event id, time of attaching or actor. */
+  readonly attachment: Attachment;
   readonly decision: Decision;
 }
 
@@ -82,39 +70,9 @@ export function emptyScanStats(): ScanStats {
   };
 }
 
-/** The attachment of `policyArn` to `principal` as the sweep found it. */
-export function sweptAttachment(principal: Principal, policyArn: string, account: string | null): AttachEvent {
-  return {
-    eventId: null,
-    eventTime: null,
-    eventName: ATTACH_CALL[principal.type],
-    account,
-    region: null,
-    actor: UNKNOWN_ACTOR,
-    principal,
-    policyArn,
-    errorCode: null,
-    errorMessage: null,
-  };
-}
-
-/**
- * The allowlist as the sweep can apply it. `attachedBy` constrains who made the attach call, which a standing
- * attachment does not tell; attach-guard checked it when the call happened. Treating the unknown actor as a mismatch
- * would flag, and in remediate mode detach, every legitimate attachment made through such an entry on every sweep, so
- * the sweep applies such entries without their `attachedBy` and says so in the decision's reason.
- * Expiry, account, principal and policy are all checked as usual.
- */
-export function sweepAllowlist(allowlist: Allowlist): Allowlist {
-  if (!allowlist.allow.some((e) => e.matchesActor !== null)) return allowlist;
-  return Object.freeze({
-    ...allowlist,
-    allow: Object.freeze(
-      allowlist.allow.map((e) =>
-        e.matchesActor === null ? e : { ...e, matchesActor: null, reason: `${e.reason} (attachedBy ${e.attachedBy} not checked: the sweep cannot tell who attached it)` },
-      ),
-    ),
-  });
+/** The attachment of `policyArn` to `principal` as the sweep found it at `foundAt`. */
+export function sweptAttachment(principal: Principal, policyArn: string, account: string | null, foundAt: Date): Attachment {
+  return foundBySweep({ account, region: null, principal, policyArn }, foundAt);
 }
 
 /**
@@ -138,7 +96,6 @@ export async function* scanAttachments(iam: IAMClient, options: ScanOptions, sta
   stats.listPoliciesCalls += attached.calls;
   stats.attachedPolicies = attached.policies.length;
   const arns = governedAttached(attached.policies, options.scope, options.partition);
-  const allowlist = sweepAllowlist(options.allowlist);
   stats.governedPolicies = arns.length;
   for (const [index, policyArn] of arns.entries()) {
     options.onPolicy?.(policyArn, index, arns.length);
@@ -157,11 +114,11 @@ export async function* scanAttachments(iam: IAMClient, options: ScanOptions, sta
       continue;
     }
     for (const principal of holders.principals) {
-      const event = sweptAttachment(principal, policyArn, options.account);
-      const decision = decide(event, allowlist, { scope: options.scope, now: options.now });
+      const attachment = sweptAttachment(principal, policyArn, options.account, options.now);
+      const decision = decide(attachment, options.allowlist, { scope: options.scope, now: options.now });
       stats.attachments++;
       stats.verdicts[decision.verdict]++;
-      yield { event, decision };
+      yield { attachment, decision };
     }
   }
 }

@@ -85,11 +85,11 @@ export async function runSweep(target: SweepTarget, deps: GuardDeps, options: Sw
   );
   const found = thenPermissionSets(iamFound, target, deps, startedAt, stats, options);
   try {
-    for await (const { event, decision } of found) {
+    for await (const { attachment, decision } of found) {
       let outcome: Outcome | null = null;
       let error: { name: string; message: string } | undefined;
       try {
-        ({ outcome } = await respond({ source: 'sweep', event }, decision, deps, { alerts: 'remediations' }));
+        ({ outcome } = await respond(attachment, decision, deps, { alerts: 'remediations' }));
       } catch (caught) {
         failures.push(caught);
         if (caught instanceof RemediationError) {
@@ -98,12 +98,13 @@ export async function runSweep(target: SweepTarget, deps: GuardDeps, options: Sw
           error = { name: caught.code, message: caught.message };
         } else {
           error = { name: (caught as Error).name, message: (caught as Error).message };
-          logger.error('response failed', { principal: `${event.principal?.type}/${event.principal?.name}`, policyArn: event.policyArn, error: caught });
+          logger.error('response failed', { principal: `${attachment.principal?.type}/${attachment.principal?.name}`, policyArn: attachment.policyArn, error: caught });
         }
       }
-      if (decision.verdict === 'violation' && event.principal && event.policyArn) {
-        const permissionSetName = event.principal.type === 'permission-set' ? { permissionSetName: event.permissionSetName ?? null } : {};
-        violations.push({ principal: event.principal, policyArn: event.policyArn, outcome, reason: decision.reason, ...permissionSetName, ...(error ? { error } : {}) });
+      const { principal, policyArn } = attachment;
+      if (decision.verdict === 'violation' && principal && policyArn) {
+        const permissionSetName = principal.type === 'permission-set' ? { permissionSetName: attachment.permissionSetName ?? null } : {};
+        violations.push({ principal, policyArn, outcome, reason: decision.reason, ...permissionSetName, ...(error ? { error } : {}) });
       }
     }
   } catch (caught) {

@@ -5,7 +5,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach } from 'vitest';
 import { buildAlert, type Alert, type AlertInput } from '../../functions/core/alert.js';
 import { readAttachEvent } from '../../functions/core/cloudtrail.js';
-import type { AttachEvent } from '../../functions/core/types.js';
+import { attachmentOf } from '../../functions/core/attachment.js';
+import type { AttachEvent, Attachment } from '../../functions/core/types.js';
 import { fixture } from './fixtures.js';
 
 /** The attach event a fixture (an EventBridge delivery or a bare record) holds. */
@@ -19,8 +20,8 @@ export function eventOf(name: string): AttachEvent {
 export const VIOLATION = { verdict: 'violation', action: 'alert', rule: null, reason: 'no allowlist entry matches' } as const;
 
 /** The alert of a violation left in place by a stack deployed with mode=alert, unless `extra` says otherwise. */
-export function alertOf(event: AttachEvent, extra: Partial<AlertInput> = {}): Alert {
-  return buildAlert({ source: 'event', event, decision: VIOLATION, outcome: 'alert-only', mode: 'alert', actionSource: 'deploy-mode', handledAt: new Date('2026-11-26T12:00:00Z'), ...extra });
+export function alertOf(event: AttachEvent | Attachment, extra: Partial<AlertInput> = {}): Alert {
+  return buildAlert({ attachment: 'source' in event ? event : attachmentOf(event), decision: VIOLATION, outcome: 'alert-only', mode: 'alert', actionSource: 'deploy-mode', handledAt: new Date('2026-11-26T12:00:00Z'), ...extra });
 }
 
 /** IAM and SNS stubbed for every test of the file, SNS accepting every publish. */

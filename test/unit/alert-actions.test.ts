@@ -6,6 +6,7 @@ import { PublishCommand } from '@aws-sdk/client-sns';
 import { describe, expect, it } from 'vitest';
 import { renderSnsMessage, renderText, type Alert } from '../../functions/core/alert.js';
 import { parseAllowlist } from '../../functions/core/allowlist.js';
+import { attachmentOf } from '../../functions/core/attachment.js';
 import { consoleLinks } from '../../functions/core/console-links.js';
 import { remediationCommand, shellQuote } from '../../functions/core/remediation-command.js';
 import { handleAttachEvent } from '../../functions/guard/attach-event.js';
@@ -42,7 +43,7 @@ describe('console links', () => {
   });
 
   it('has no event link for the sweep, and no links in a partition without a public console', () => {
-    const sweep = alertOf({ ...eventOf('AttachRolePolicy.eventbridge-full-access'), eventId: null }, { source: 'sweep' });
+    const sweep = alertOf({ ...attachmentOf(eventOf('AttachRolePolicy.eventbridge-full-access')), source: { kind: 'sweep', foundAt: '2026-11-26T11:00:00.000Z' } });
     expect(sweep.links).toEqual({ principal: 'https://console.aws.amazon.com/iam/home#/roles/details/iot-fleet-operator', event: null });
     expect(consoleLinks({ policyArn: 'arn:aws-iso:iam::aws:policy/AWSIoTFullAccess', principal: { type: 'role', name: 'r' }, region: 'us-iso-east-1', eventId: 'e' })).toEqual({ principal: null, event: null });
   });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildAlert } from '../../functions/core/alert.js';
+import { attachmentOf } from '../../functions/core/attachment.js';
 import { AllowlistError, parseAllowlist, parseAllowlistDocument, parseAllowlistJson, PLACEHOLDER_REASON, type Allowlist } from '../../functions/core/allowlist.js';
 
 function problemsOf(text: string): string {
@@ -105,8 +106,7 @@ allow:
 
   it('refuses a suggested entry still holding its placeholder reason, naming the entry and the line', () => {
     const suggested = buildAlert({
-      source: 'event',
-      event: { eventId: 'e', eventTime: null, region: 'us-east-1', account: '123456789012', principal: { type: 'role', name: 'iot-app' }, policyArn: 'arn:aws:iam::aws:policy/AWSIoTDataAccess', errorCode: null, actor: { type: null, arn: null, issuerArn: null, invokedBy: null, sourceIp: null, userAgent: null } },
+      attachment: attachmentOf({ eventId: 'e', eventTime: null, eventName: 'AttachRolePolicy', region: 'us-east-1', account: '123456789012', principal: { type: 'role', name: 'iot-app' }, policyArn: 'arn:aws:iam::aws:policy/AWSIoTDataAccess', errorCode: null, errorMessage: null, actor: { type: null, arn: null, issuerArn: null, invokedBy: null, sourceIp: null, userAgent: null } }),
       decision: { verdict: 'violation', action: 'alert', rule: null, reason: 'no allowlist entry matches' },
       outcome: 'alert-only',
       mode: 'alert',

@@ -11,6 +11,7 @@ import { inert, renderChatAlert, renderChatDigest, type ChatNotification } from 
 import { buildDigest, renderDigestSubject, type DigestViolationInput } from '../../functions/core/digest.js';
 import { parseAllowlist } from '../../functions/core/allowlist.js';
 import { handleAttachEvent } from '../../functions/guard/attach-event.js';
+import { attachmentOf } from '../../functions/core/attachment.js';
 import { runSweep } from '../../functions/guard/sweep.js';
 import { eventOf, stubGuardClients, VIOLATION } from '../support/alerts.js';
 import { fixture } from '../support/fixtures.js';
@@ -38,9 +39,9 @@ afterEach(() => {
 });
 
 // role/iot-fleet-operator gets AWSIoTFullAccess in 123456789012, us-east-1; the guard is deployed with mode=alert.
+const event = eventOf('AttachRolePolicy.eventbridge-full-access');
 const base: AlertInput = {
-  source: 'event',
-  event: eventOf('AttachRolePolicy.eventbridge-full-access'),
+  attachment: attachmentOf(event),
   decision: VIOLATION,
   outcome: 'alert-only',
   mode: 'alert',
@@ -73,7 +74,7 @@ describe('the chat notification of an alert', () => {
     const PS = 'arn:aws:sso:::permissionSet/ssoins-6804a1b2c3d4e5f6/ps-3a7c9e1f5b2d4a6c';
     const alert = buildAlert({
       ...base,
-      event: { ...base.event, region: 'eu-west-1', principal: { type: 'permission-set', name: PS }, instanceArn: 'arn:aws:sso:::instance/ssoins-6804a1b2c3d4e5f6', permissionSetName: 'IoTOperators' },
+      attachment: attachmentOf({ ...event, region: 'eu-west-1', principal: { type: 'permission-set', name: PS }, instanceArn: 'arn:aws:sso:::instance/ssoins-6804a1b2c3d4e5f6', permissionSetName: 'IoTOperators' }),
     });
     const chat = chatOf(alert);
     expect(chat.content.description).toContain('Principal: `permission-set/IoTOperators`');
@@ -82,7 +83,7 @@ describe('the chat notification of an alert', () => {
 
   it('renders hostile text inert: no mention, no link, no escape from its code span, one line', () => {
     const name = 'x`<!channel> <https://evil.example|click>\n*bold*\u202E';
-    const alert = buildAlert({ ...base, event: { ...base.event, principal: { type: 'role', name }, actor: { ...base.event.actor, userAgent: name } } });
+    const alert = buildAlert({ ...base, attachment: attachmentOf({ ...event, principal: { type: 'role', name }, actor: { ...event.actor, userAgent: name } }) });
     const chat = chatOf(alert);
     for (const text of [chat.content.title, chat.content.description, ...(chat.content.nextSteps ?? [])]) {
       expect(text).not.toMatch(/[<>\u202E]/u);
@@ -93,7 +94,7 @@ describe('the chat notification of an alert', () => {
   });
 
   it('leaves a command with a backtick to the e-mail rather than break its markdown', () => {
-    const alert = buildAlert({ ...base, event: { ...base.event, principal: { type: 'role', name: 'a`b' } } });
+    const alert = buildAlert({ ...base, attachment: attachmentOf({ ...event, principal: { type: 'role', name: 'a`b' } }) });
     expect(alert.remediationCommand).toBe("aws iam detach-role-policy --role-name 'a`b' --policy-arn arn:aws:iam::aws:policy/AWSIoTFullAccess");
     expect(chatOf(alert).content.nextSteps?.[0]).toBe('Detach it now: the command is in the e-mail and in the alert JSON (remediationCommand).');
   });
@@ -101,7 +102,7 @@ describe('the chat notification of an alert', () => {
   it('is valid whatever the event says', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 3000 }), fc.constantFrom(...OUTCOMES), (name, text, outcome) => {
-        const alert = buildAlert({ ...base, outcome, event: { ...base.event, principal: { type: 'user', name }, actor: { ...base.event.actor, arn: text, userAgent: text } }, decision: { ...base.decision, reason: text } });
+        const alert = buildAlert({ ...base, outcome, attachment: attachmentOf({ ...event, principal: { type: 'user', name }, actor: { ...event.actor, arn: text, userAgent: text } }), decision: { ...base.decision, reason: text } });
         const chat = renderChatAlert(alert);
         expect(validate(chat), JSON.stringify(validate.errors)).toBe(true);
         expect(chat.content.description.length).toBeLessThanOrEqual(3500);

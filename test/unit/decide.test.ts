@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllowlist } from '../../functions/core/allowlist.js';
-import { decide, type Attachment } from '../../functions/core/decide.js';
+import { decide, type AttachCall as Attachment } from '../../functions/core/decide.js';
 import type { Principal } from '../../functions/core/types.js';
 
 const NOW = new Date('2026-11-26T12:00:00Z');

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { AllowlistError, parseAllowlist } from '../../functions/core/allowlist.js';
 import { isGoverned } from '../../functions/core/catalog.js';
-import { decide, type Attachment } from '../../functions/core/decide.js';
+import { decide, type AttachCall as Attachment } from '../../functions/core/decide.js';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
 const iot = (name: string, partition = 'aws') => `arn:${partition}:iam::aws:policy/${name}`;

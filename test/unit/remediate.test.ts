@@ -1,6 +1,7 @@
 import { SNSClient, PublishCommand } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { attachmentOf, foundBySweep } from '../../functions/core/attachment.js';
 import { remediate } from '../../functions/guard/remediate.js';
 import { respond } from '../../functions/guard/respond.js';
 import { guardDeps } from '../support/guard.js';
@@ -14,7 +15,7 @@ beforeEach(() => {
 const permissionSetEvent = {
   eventId: 'e-1',
   eventTime: '2026-11-20T10:00:00Z',
-  eventName: 'AttachManagedPolicyToPermissionSet',
+  eventName: 'AttachManagedPolicyToPermissionSet' as const,
   account: '123456789012',
   region: null,
   instanceArn: null,
@@ -35,10 +36,15 @@ describe('remediate', () => {
   it('the sweep leaves a standing not-remediable permission set to its digest, whatever the principal type', async () => {
     const deps = guardDeps();
     const decision = { verdict: 'violation' as const, action: 'remediate' as const, rule: null, reason: 'no allowlist entry matches' };
-    const swept = await respond({ source: 'sweep', event: permissionSetEvent as never }, decision, deps, { alerts: 'remediations' });
+    const swept = await respond(
+      foundBySweep({ account: permissionSetEvent.account, region: null, principal: permissionSetEvent.principal, policyArn: permissionSetEvent.policyArn, instanceArn: null }, new Date('2026-11-26T12:00:00Z')),
+      decision,
+      deps,
+      { alerts: 'remediations' },
+    );
     expect(swept).toEqual({ outcome: 'not-remediable', alert: null });
     expect(sns.calls()).toHaveLength(0);
-    const event = await respond({ source: 'event', event: permissionSetEvent as never }, decision, deps);
+    const event = await respond(attachmentOf(permissionSetEvent), decision, deps);
     expect(event.outcome).toBe('not-remediable');
     expect(sns.calls()).toHaveLength(1);
   });

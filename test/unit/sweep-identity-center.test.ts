@@ -126,23 +126,18 @@ describe('scanPermissionSets', () => {
     const access = createIdentityCenterAccess({ credentials, maxAttempts: 1 });
     for await (const f of scanPermissionSets(access, { allowlist: ALLOWLIST, scope: 'seed', account: ACCOUNT, now: NOW, region: REGION, pageSize: 2 }, stats)) found.push(f);
 
-    expect(found.map((f) => `${f.event.permissionSetName} ${f.event.policyArn?.split('/').pop()} ${f.decision.verdict}`)).toEqual([
+    expect(found.map((f) => `${f.attachment.permissionSetName} ${f.attachment.policyArn?.split('/').pop()} ${f.decision.verdict}`)).toEqual([
       'IoTAdmins AWSIoTFullAccess violation',
       'IoTIngest AWSIoTDataAccess allowed',
     ]);
-    expect(found[0]!.event).toEqual({
-      eventId: null,
-      eventTime: null,
-      eventName: 'AttachManagedPolicyToPermissionSet',
+    expect(found[0]!.attachment).toEqual({
       account: ACCOUNT,
       region: REGION,
-      actor: { type: null, arn: null, issuerArn: null, invokedBy: null, sourceIp: null, userAgent: null },
       principal: { type: 'permission-set', name: ps('a1') },
       policyArn: aws('AWSIoTFullAccess'),
-      errorCode: null,
-      errorMessage: null,
       instanceArn: INSTANCE,
       permissionSetName: 'IoTAdmins',
+      source: { kind: 'sweep', foundAt: NOW.toISOString() },
     });
     // ListInstances 1 + ListPermissionSets 2 pages + ListManagedPolicies 3 + DescribePermissionSet 2 (only the sets holding a governed policy).
     expect(stats.identityCenter).toEqual({ region: REGION, instances: 1, permissionSets: 3, calls: 8 });

@@ -7,7 +7,8 @@ import { parseAllowlist, type Allowlist } from '../../functions/core/allowlist.j
 import { digestSchema, type Digest } from '../../functions/core/digest.js';
 import { ConfigError, type GuardConfig } from '../../functions/config/guard-config.js';
 import { respond, type GuardDeps } from '../../functions/guard/respond.js';
-import { emptyScanStats, scanAttachments, sweepAllowlist, sweptAttachment } from '../../functions/guard/sweep-scan.js';
+import { decide } from '../../functions/core/decide.js';
+import { emptyScanStats, scanAttachments, sweptAttachment } from '../../functions/guard/sweep-scan.js';
 import { runSweep, SweepError, targetOfFunction } from '../../functions/guard/sweep.js';
 import { holdIn as holdInAccount, type Holders } from '../support/iam-holders.js';
 
@@ -117,7 +118,7 @@ describe('scanAttachments: the call plan', () => {
     });
     const { stats, found, listed } = await scan({ pageSize: 2 });
 
-    expect(found.map((f) => `${f.event.principal?.name} ${f.decision.verdict}`)).toEqual([
+    expect(found.map((f) => `${f.attachment.principal?.name} ${f.decision.verdict}`)).toEqual([
       'iot-ingest-1 allowed',
       'iot-ingest-2 allowed',
       'iot-ingest-3 allowed',
@@ -133,17 +134,13 @@ describe('scanAttachments: the call plan', () => {
     expect(iamMock.commandCalls(ListPoliciesCommand)[0]?.args[0].input).toEqual({ Scope: 'AWS', OnlyAttached: true, PolicyUsageFilter: 'PermissionsPolicy', MaxItems: 1000 });
     expect(listed).toEqual([iot('AWSIoTDataAccess'), iot('AWSIoTDataAccess'), iot('AWSIoTConfigAccess'), iot('service-role/AWSIoTLogging')]);
     expect(iamMock.calls()).toHaveLength(5);
-    expect(found[0]?.event).toEqual({
-      eventId: null,
-      eventTime: null,
-      eventName: 'AttachRolePolicy',
+    // Found by the sweep: no event, so no event id, event name, time of attaching or actor; when it was found.
+    expect(found[0]?.attachment).toEqual({
       account: ACCOUNT,
       region: null,
-      actor: { type: null, arn: null, issuerArn: null, invokedBy: null, sourceIp: null, userAgent: null },
       principal: { type: 'role', name: 'iot-ingest-1' },
       policyArn: iot('AWSIoTDataAccess'),
-      errorCode: null,
-      errorMessage: null,
+      source: { kind: 'sweep', foundAt: NOW.toISOString() },
     });
   });
 
@@ -174,7 +171,7 @@ describe('scanAttachments: the call plan', () => {
 
     const iotScope = await scan({ scope: 'aws-iot' });
     expect(iotScope.listed).toEqual(added);
-    expect(iotScope.found.map((f) => `${f.event.principal?.name} ${f.decision.verdict}`)).toEqual(['new-admin violation', 'fleet violation']);
+    expect(iotScope.found.map((f) => `${f.attachment.principal?.name} ${f.decision.verdict}`)).toEqual(['new-admin violation', 'fleet violation']);
     expect(iotScope.stats).toMatchObject({ governedPolicies: 2, listCalls: 3 });
 
     iamMock.resetHistory();
@@ -207,7 +204,7 @@ describe('scanAttachments: the call plan', () => {
     const { listed, stats, found } = await scan({ partition: 'aws-cn', onNotFound: (arn) => notFound.push(arn) });
     expect(listed).toEqual([cn('AWSIoTDataAccess'), cn('AWSIoTFullAccess')]);
     expect(notFound).toEqual([cn('AWSIoTDataAccess')]);
-    expect(found.map((f) => f.event.policyArn)).toEqual([cn('AWSIoTFullAccess')]);
+    expect(found.map((f) => f.attachment.policyArn)).toEqual([cn('AWSIoTFullAccess')]);
     expect(stats).toMatchObject({ attachedPolicies: 3, governedPolicies: 2, listed: 2, notFound: [cn('AWSIoTDataAccess')], listCalls: 3 });
   });
 
@@ -220,24 +217,33 @@ describe('scanAttachments: the call plan', () => {
   });
 });
 
-describe('sweepAllowlist', () => {
+describe('decide() on a sweep finding', () => {
+  const principal = { type: 'role', name: 'iot-logging' } as const;
+  const policyArn = iot('service-role/AWSIoTLogging');
+
   it('applies attachedBy entries without their actor condition, and says so', () => {
-    const view = sweepAllowlist(ALLOWLIST);
-    expect(view.allow[1]).toMatchObject({ matchesActor: null, reason: 'logging (attachedBy arn:aws:iam::*:role/ci-deployer* not checked: the sweep cannot tell who attached it)' });
-    expect(view.allow[0]).toBe(ALLOWLIST.allow[0]);
-    expect(ALLOWLIST.allow[1]?.matchesActor).not.toBeNull();
-    const plain = parseAllowlist('version: 1\nallow: []\n', 'plain.yml');
-    expect(sweepAllowlist(plain)).toBe(plain);
+    expect(decide(sweptAttachment(principal, policyArn, ACCOUNT, NOW), ALLOWLIST, { now: NOW })).toEqual({
+      verdict: 'allowed',
+      action: null,
+      rule: 1,
+      reason: 'allowed by entry #1: logging (attachedBy arn:aws:iam::*:role/ci-deployer* not checked: the sweep cannot tell who attached it)',
+    });
+  });
+
+  it('still holds an attach call to attachedBy: the finding has no actor, the call has one', () => {
+    const actor = { type: 'IAMUser', arn: `arn:aws:iam::${ACCOUNT}:user/alice`, issuerArn: null, invokedBy: null, sourceIp: null, userAgent: null };
+    const call = { ...sweptAttachment(principal, policyArn, ACCOUNT, NOW), source: { kind: 'event', eventId: 'e-1', eventTime: null, eventName: 'AttachRolePolicy', actor, errorCode: null, errorMessage: null } } as const;
+    expect(decide(call, ALLOWLIST, { now: NOW })).toMatchObject({ verdict: 'violation', reason: 'no entry allows it (entry #1 requires attachedBy arn:aws:iam::*:role/ci-deployer*)' });
   });
 });
 
 describe('respond({ alerts: "remediations" })', () => {
   const violation = { verdict: 'violation' as const, action: 'alert' as const, rule: null, reason: 'no allowlist entry matches' };
-  const event = sweptAttachment({ type: 'role', name: 'app' }, iot('AWSIoTDataAccess'), ACCOUNT);
+  const event = sweptAttachment({ type: 'role', name: 'app' }, iot('AWSIoTDataAccess'), ACCOUNT, NOW);
 
   it.each(GUARD_MODES.filter((m) => m !== 'remediate'))('leaves the %s outcome to the caller: logged, not alerted', async (mode) => {
     const { deps: d, logs } = deps(mode);
-    const response = await respond({ source: 'sweep', event }, violation, d, { alerts: 'remediations' });
+    const response = await respond(event, violation, d, { alerts: 'remediations' });
     expect(response).toEqual({ outcome: mode === 'dry-run' ? 'dry-run' : 'alert-only', alert: null });
     expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
     expect(logs.filter((l) => l.message === 'decision')).toHaveLength(1);
@@ -245,10 +251,10 @@ describe('respond({ alerts: "remediations" })', () => {
 
   it('still alerts every remediation outcome, and by default everything (attach-guard unchanged)', async () => {
     const { deps: d } = deps('remediate');
-    const reverted = await respond({ source: 'sweep', event }, { ...violation, action: 'remediate' }, d, { alerts: 'remediations' });
+    const reverted = await respond(event, { ...violation, action: 'remediate' }, d, { alerts: 'remediations' });
     expect(reverted.outcome).toBe('reverted');
     expect(reverted.alert).toMatchObject({ source: 'sweep', actor: 'found by sweep', outcome: 'reverted' });
-    const alertOnly = await respond({ source: 'sweep', event }, violation, deps('alert').deps);
+    const alertOnly = await respond(event, violation, deps('alert').deps);
     expect(alertOnly.alert).toMatchObject({ outcome: 'alert-only' });
     expect(snsMock.commandCalls(PublishCommand)).toHaveLength(2);
   });
