@@ -9,7 +9,7 @@ import type { Allowlist } from './allowlist.js';
 import { parsePolicyArn } from './arn.js';
 import { isGoverned } from './catalog.js';
 import { modeOverrideFor } from './decide.js';
-import type { Decision, Mode, Principal, Scope } from './types.js';
+import type { Attachment, Decision, Mode, Scope } from './types.js';
 
 /** Where the guard's mode came from: the deploy (GUARD_MODE, audit's --remediate), or the allowlist's `mode`. */
 export type ModeSource = 'deploy' | 'allowlist';
@@ -26,23 +26,20 @@ export interface ResponseSettings {
 
 /** What is known about this one attachment besides its decision. */
 export interface ResponseCircumstances {
-  /** The event is older than STALE_AFTER: reported, never acted on. */
+  /** An event older than STALE_AFTER: reported, never acted on. (A sweep finding is current: it is never stale.) */
   readonly stale?: boolean;
   /** The event cannot be read safely: reported, never decided nor acted on. */
   readonly unreadable?: boolean;
   /**
-   * `all` (default): every acted-on attachment gets its own alert. `remediations`: standing findings (`alert-only`,
-   * `dry-run`, `not-remediable`) are left to the sweep's digest, once per run, instead of being alerted every hour.
+   * `all` (default): every acted-on attachment gets its own alert. `remediations`: a sweep finding that stands as it
+   * was (`alert-only`, `dry-run`, `not-remediable`) is left to the sweep's digest, once per run, instead of being
+   * alerted every hour. An event always gets its own alert: no digest reports it.
    */
   readonly alerts?: 'all' | 'remediations';
 }
 
 /** The attachment as far as planning goes. */
-export interface PlannedAttachment {
-  readonly principal: Principal | null;
-  readonly policyArn: string | null;
-  readonly permissionSetName?: string | null;
-}
+export type PlannedAttachment = Pick<Attachment, 'principal' | 'policyArn' | 'permissionSetName' | 'source'>;
 
 /**
  * The plan. `ignore`: nothing to report (`why` says which case, for the log line). `retry`: the decision could not be
@@ -78,9 +75,10 @@ export function planResponse(attachment: PlannedAttachment, decision: Decision, 
   }
   // In alert mode the guard never detaches, whatever `modes` says.
   const action = settings.mode === 'alert' ? 'alert' : decision.action;
-  const digest = circumstances.alerts === 'remediations';
+  const sweep = attachment.source.kind === 'sweep';
+  const digest = sweep && circumstances.alerts === 'remediations';
   // No setting decided what happens to a stale event: it is too old to act on.
-  if (circumstances.stale) return { kind: 'report', outcome: 'stale', action, actionSource: null, alert: true };
+  if (circumstances.stale && !sweep) return { kind: 'report', outcome: 'stale', action, actionSource: null, alert: true };
   const actionSource = actionSourceOf(settings, attachment.policyArn);
   if (settings.mode === 'dry-run') return { kind: 'report', outcome: 'dry-run', action, actionSource, alert: !digest };
   if (action !== 'remediate') return { kind: 'report', outcome: 'alert-only', action, actionSource, alert: !digest };

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { alertsAfterDetach, planResponse, resolveMode, type ResponseCircumstances, type ResponsePlan, type ResponseSettings } from '../../functions/core/action.js';
 import type { ActionSource, GuardMode, Outcome } from '../../functions/core/alert.js';
 import { parseAllowlist } from '../../functions/core/allowlist.js';
-import type { Decision, Mode } from '../../functions/core/types.js';
+import type { AttachmentSource, Decision, Mode } from '../../functions/core/types.js';
 
 const allowlist = parseAllowlist(
   `version: 1
@@ -32,6 +32,8 @@ interface Row {
   readonly source?: 'deploy' | 'allowlist';
   readonly policy?: string;
   readonly decision: Decision;
+  /** The sweep found it (default: an attach event). */
+  readonly found?: true;
   readonly circumstances?: ResponseCircumstances;
   readonly failedAttemptAlerts?: boolean;
   readonly principal?: null;
@@ -43,6 +45,8 @@ const report = (outcome: Outcome, action: Mode | null, actionSource: ActionSourc
 const detach = (actionSource: 'deploy-mode' | 'allowlist-modes' | 'allowlist-mode', standingToDigest = false): ResponsePlan => ({ kind: 'detach', action: 'remediate', actionSource, standingToDigest });
 
 const DIGEST: ResponseCircumstances = { alerts: 'remediations' };
+const EVENT: AttachmentSource = { kind: 'event', eventId: 'e-1', eventTime: '2026-11-26T11:00:00Z', eventName: 'AttachRolePolicy', actor: { type: 'IAMUser', arn: 'arn:aws:iam::123456789012:user/alice', issuerArn: null, invokedBy: null, sourceIp: null, userAgent: null }, errorCode: null, errorMessage: null };
+const SWEEP: AttachmentSource = { kind: 'sweep', foundAt: '2026-11-26T12:00:00.000Z' };
 
 const rows: [string, Row][] = [
   // Violations: deploy mode × where it came from × `modes`.
@@ -63,10 +67,14 @@ const rows: [string, Row][] = [
   ['stale in dry-run', { mode: 'dry-run', decision: violation('alert'), circumstances: { stale: true }, plan: report('stale', 'alert', null) }],
   ['stale is alerted even when standing findings go to the digest', { mode: 'remediate', decision: violation('remediate'), circumstances: { stale: true, ...DIGEST }, plan: report('stale', 'remediate', null) }],
   // The sweep's standing findings: left to the digest, except what a detach changes.
-  ['digest: alert-only is not alerted', { mode: 'alert', decision: violation('alert'), circumstances: DIGEST, plan: report('alert-only', 'alert', 'deploy-mode', false) }],
-  ['digest: dry-run is not alerted', { mode: 'dry-run', decision: violation('remediate'), circumstances: DIGEST, plan: report('dry-run', 'remediate', 'dry-run', false) }],
-  ['digest: `modes` at alert in remediate mode is not alerted', { mode: 'remediate', policy: READ, decision: violation('alert'), circumstances: DIGEST, plan: report('alert-only', 'alert', 'allowlist-modes', false) }],
-  ['digest: a detach still happens, its standing outcomes go to the digest', { mode: 'remediate', decision: violation('remediate'), circumstances: DIGEST, plan: detach('deploy-mode', true) }],
+  ['digest: alert-only is not alerted', { mode: 'alert', decision: violation('alert'), found: true, circumstances: DIGEST, plan: report('alert-only', 'alert', 'deploy-mode', false) }],
+  ['digest: dry-run is not alerted', { mode: 'dry-run', decision: violation('remediate'), found: true, circumstances: DIGEST, plan: report('dry-run', 'remediate', 'dry-run', false) }],
+  ['digest: `modes` at alert in remediate mode is not alerted', { mode: 'remediate', policy: READ, decision: violation('alert'), found: true, circumstances: DIGEST, plan: report('alert-only', 'alert', 'allowlist-modes', false) }],
+  ['digest: a detach still happens, its standing outcomes go to the digest', { mode: 'remediate', decision: violation('remediate'), found: true, circumstances: DIGEST, plan: detach('deploy-mode', true) }],
+  ['a sweep finding without the digest: alerted', { mode: 'alert', decision: violation('alert'), found: true, plan: report('alert-only', 'alert', 'deploy-mode') }],
+  ['an event is never left to a digest: alerted', { mode: 'alert', decision: violation('alert'), circumstances: DIGEST, plan: report('alert-only', 'alert', 'deploy-mode') }],
+  ['an event to detach is never left to a digest either', { mode: 'remediate', decision: violation('remediate'), circumstances: DIGEST, plan: detach('deploy-mode') }],
+  ['a sweep finding is current, never stale: detached', { mode: 'remediate', decision: violation('remediate'), found: true, circumstances: { stale: true }, plan: detach('deploy-mode') }],
   // Unreadable events: reported as they are, never acted on.
   ['unreadable in remediate mode', { mode: 'remediate', decision: { ...violation('remediate'), action: null }, circumstances: { unreadable: true }, plan: report('unreadable', null, null) }],
   ['unreadable in dry-run, standing findings to the digest', { mode: 'dry-run', decision: { ...violation('alert'), action: null }, circumstances: { unreadable: true, ...DIGEST }, plan: report('unreadable', null, null) }],
@@ -80,7 +88,7 @@ const rows: [string, Row][] = [
   ['failed attempt, not asked for: nothing', { mode: 'remediate', decision: other('failed-attempt'), plan: { kind: 'ignore', why: 'failed-attempt' } }],
   ['failed attempt, asked for: alert only, no action', { mode: 'remediate', decision: other('failed-attempt'), failedAttemptAlerts: true, plan: report('alert-only', null, null) }],
   ['failed attempt, asked for, stale: still alert only', { mode: 'remediate', decision: other('failed-attempt'), failedAttemptAlerts: true, circumstances: { stale: true }, plan: report('alert-only', null, null) }],
-  ['failed attempt, asked for, digest: still alerted', { mode: 'alert', decision: other('failed-attempt'), failedAttemptAlerts: true, circumstances: DIGEST, plan: report('alert-only', null, null) }],
+  ['failed attempt, asked for, digest: still alerted', { mode: 'alert', decision: other('failed-attempt'), failedAttemptAlerts: true, found: true, circumstances: DIGEST, plan: report('alert-only', null, null) }],
   ['failed attempt on a customer managed policy: nothing', { mode: 'remediate', policy: CUSTOMER, decision: other('failed-attempt'), failedAttemptAlerts: true, plan: { kind: 'ignore', why: 'failed-attempt' } }],
   ['failed attempt naming no principal: nothing', { mode: 'remediate', principal: null, decision: other('failed-attempt'), failedAttemptAlerts: true, plan: { kind: 'ignore', why: 'failed-attempt' } }],
 ];
@@ -91,6 +99,7 @@ describe('planResponse', () => {
     const attachment = {
       principal: row.principal === null ? null : { type: 'role' as const, name: 'app' },
       policyArn: row.policy ?? FULL,
+      source: row.found ? SWEEP : EVENT,
       ...(row.permissionSetName === undefined ? {} : { permissionSetName: row.permissionSetName }),
     };
     expect(planResponse(attachment, row.decision, settings, row.circumstances)).toEqual(row.plan);
