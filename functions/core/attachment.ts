@@ -28,8 +28,7 @@ const ATTACH_CALL: Record<PrincipalType, AttachEventName> = {
   'permission-set': 'AttachManagedPolicyToPermissionSet',
 };
 
-/** The attach call an attachment came from, or (sweep) the call that makes one like it. */
-export function attachCallOf(attachment: Attachment): AttachEventName | null {
-  if (attachment.source.kind === 'event') return attachment.source.eventName;
-  return attachment.principal === null ? null : ATTACH_CALL[attachment.principal.type];
+/** The call that attaches a managed policy to this kind of principal. */
+export function attachCallFor(principal: Principal): AttachEventName {
+  return ATTACH_CALL[principal.type];
 }

@@ -1,7 +1,7 @@
 /** The per-event record that `evaluate --json` (and `audit --json`) print, one per line: a stable contract. */
 import { parsePolicyArn, qualifiedName } from './arn.js';
 import { describeActor } from './cloudtrail.js';
-import { attachCallOf, attachmentOf, FOUND_BY_SWEEP } from './attachment.js';
+import { attachCallFor, FOUND_BY_SWEEP } from './attachment.js';
 import type { AttachEvent, Attachment, Decision, Mode, Principal, Verdict } from './types.js';
 
 export interface ReportRecord {
@@ -26,13 +26,13 @@ export interface ReportRecord {
  * Builds the report record of one decided event or attachment. A sweep finding has no event: no id, no time, and
  * `found by sweep` as its actor; its eventName is the call that makes such an attachment, which the record requires.
  */
-export function toReportRecord(subject: AttachEvent | Attachment, decision: Decision): ReportRecord {
-  const event = 'source' in subject ? subject : attachmentOf(subject);
-  const call = event.source.kind === 'event' ? event.source : null;
+export function toReportRecord(event: AttachEvent | Attachment, decision: Decision): ReportRecord {
+  // An AttachEvent carries its call's fields itself (evaluate reports these by the million: no copy is made).
+  const call = !('source' in event) ? event : event.source.kind === 'event' ? event.source : null;
   return {
     eventId: call?.eventId ?? null,
     eventTime: call?.eventTime ?? null,
-    eventName: attachCallOf(event) ?? 'unknown',
+    eventName: call?.eventName ?? (event.principal === null ? 'unknown' : attachCallFor(event.principal)),
     account: event.account,
     region: event.region,
     actor: call === null ? FOUND_BY_SWEEP : describeActor(call.actor),
