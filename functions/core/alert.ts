@@ -88,7 +88,8 @@ export const alertSchema = /* @__PURE__ */ (() =>
       handledAt: described(z.string(), 'When the guard handled it (ISO 8601).'),
       foundAt: described(
         z.optional(z.string()),
-        'The sweep only: when its run found the attachment (ISO 8601). No CloudTrail event says who attached it, or when.',
+        'The sweep only: when its run found the attachment (ISO 8601). ' +
+          'No CloudTrail event says who attached it, or when.',
       ),
       permissionSet: described(
         z.optional(z.strictObject({ arn: nullableString, name: nullableString, instanceArn: nullableString })),
@@ -285,7 +286,10 @@ export function renderText(alert: Alert): string {
     `Principal:   ${alert.principal.type}/${alert.principal.name}`,
     `Account:     ${alert.account ?? 'unknown'}   Region: ${alert.region ?? 'unknown'}`,
     ...(alert.source === 'sweep'
-      ? [`Found:       by the scheduled sweep at ${alert.foundAt ?? alert.handledAt} (handled ${alert.handledAt}); no CloudTrail event says who attached it, or when`]
+      ? [
+          `Found:       by the scheduled sweep at ${alert.foundAt ?? alert.handledAt} (handled ${alert.handledAt}); ` +
+            'no CloudTrail event says who attached it, or when',
+        ]
       : [
           `Attached by: ${alert.actor}`,
           `Source IP:   ${alert.sourceIp ?? 'unknown'}`,

@@ -46,6 +46,9 @@ const EMOJI: Record<Alert['outcome'], string> = {
   unreadable: ':warning:',
 };
 
+// A sweep finding has no event: nobody can say who attached it.
+const SWEEP_UNKNOWN = 'no CloudTrail event says who attached it, or when.';
+
 const clip = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 
 /**
@@ -69,7 +72,7 @@ export function renderChatAlert(alert: Alert): ChatNotification {
     `Policy: ${code(alert.policyName)} (severity ${alert.severity})`,
     `Principal: ${code(principal)} in account ${code(alert.account ?? 'unknown')}`,
     ...(alert.source === 'sweep'
-      ? [`Found by the scheduled sweep at ${code(alert.foundAt ?? alert.handledAt)}: no CloudTrail event says who attached it, or when.`]
+      ? [`Found by the scheduled sweep at ${code(alert.foundAt ?? alert.handledAt)}: ${SWEEP_UNKNOWN}`]
       : [`Attached by: ${code(alert.actor)} from ${code(alert.sourceIp ?? 'unknown')}`, `When: ${code(alert.eventTime ?? alert.handledAt)}`]),
     `Why: ${code(alert.reason)}`,
   ];
