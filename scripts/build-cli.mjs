@@ -14,6 +14,8 @@ await build({
   format: 'esm',
   // Code loaded only by some commands (the AWS SDK for --athena and audit) goes in chunks of its own, loaded on use.
   splitting: true,
+  // The SDK's ES module builds: with its CommonJS ones, a client imported on first use from a chunk lost its classes.
+  mainFields: ['module', 'main'],
   chunkNames: 'chunks/[name]-[hash]',
   sourcemap: true,
   legalComments: 'none',

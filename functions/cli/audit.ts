@@ -6,13 +6,10 @@
  */
 import { IAMClient } from '@aws-sdk/client-iam';
 import { STSClient } from '@aws-sdk/client-sts';
-import { Option, type Command } from 'commander';
 import { planResponse, resolveMode, type ResponseSettings } from '../core/action.js';
 import type { Outcome } from '../core/alert.js';
-import type { Allowlist } from '../core/allowlist.js';
 import { parsePolicyArn, qualifiedName, type Partition } from '../core/arn.js';
 import { toReportRecord, type ReportRecord } from '../core/report.js';
-import { SCOPES, type Scope } from '../core/types.js';
 import { callerAccount } from '../aws/accounts.js';
 import { awsFailureOf } from '../aws/failure.js';
 import { errorCode, RemediationError } from '../aws/iam.js';
@@ -22,7 +19,10 @@ import { scanPermissionSets } from '../guard/sweep-identity-center.js';
 import { emptyScanStats, scanAttachments, type Found, type ScanStats } from '../guard/sweep-scan.js';
 import { remediate } from '../guard/remediate.js';
 import { formatVerdicts, tableHeader, tableRow } from './format.js';
-import { EXIT, UsageError, type Io } from './main.js';
+import type { Allowlist } from '../core/allowlist.js';
+import type { Scope } from '../core/types.js';
+import type { AuditContext, AuditOptions } from './audit-command.js';
+import { exitStatus, progressLine, UsageError, type Io } from './common.js';
 
 /** An audit record: evaluate's record (eventId and eventTime null, actor "found by sweep") plus what was done. */
 export interface AuditRecord extends ReportRecord {
@@ -30,47 +30,20 @@ export interface AuditRecord extends ReportRecord {
   readonly outcome: Outcome | null;
 }
 
-export interface AuditContext {
-  readonly io: Io;
-  /** The CLI's allowlist resolution (--allowlist, else the default file, else empty), which says on stderr what it used. */
-  readonly resolveAllowlist: (path: string | undefined) => Allowlist;
-  readonly setStatus: (status: number) => void;
-}
-
-interface AuditOptions {
-  allowlist?: string;
-  scope?: Scope;
-  account?: string;
-  json?: boolean;
-  remediate?: boolean;
-  identityCenterRegion?: string;
-}
-
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
-/** Adds the `audit` command to the CLI. */
-export function registerAudit(program: Command, context: AuditContext): void {
-  program
-    .command('audit')
-    .description('Sweep the current AWS account: list who holds each governed policy and check it against an allowlist (read-only unless --remediate).')
-    .option('--allowlist <file>', 'allowlist file (default: infra/allowlist.yml if it exists, else an empty allowlist)')
-    .addOption(new Option('--scope <scope>', "governed policies (default: the allowlist's scope)").choices(SCOPES))
-    .option('--account <id>', 'the account the credentials act in (default: asked of STS GetCallerIdentity)')
-    .option('--json', 'one JSON object per attachment on stdout; summary on stderr')
-    .option('--remediate', "detach every violation whose action is remediate, the allowlist's mode counting as remediate (per-policy modes: alert are kept)")
-    .option('--identity-center-region <region>', 'also check the permission sets of IAM Identity Center, enabled in this Region (e.g. eu-west-1)')
-    .action(async (opts: AuditOptions) => {
-      const iam = new IAMClient({ maxAttempts: 5, retryMode: 'adaptive' });
-      const identityCenter = createIdentityCenterAccess({ maxAttempts: 5, retryMode: 'adaptive' });
-      const sts = new STSClient({ maxAttempts: 5, retryMode: 'adaptive' });
-      try {
-        context.setStatus(await runAudit(opts, iam, context, identityCenter, sts));
-      } finally {
-        iam.destroy();
-        identityCenter.destroy();
-        sts.destroy();
-      }
-    });
+/** Runs one audit with clients of its own (the default credentials and Region), destroyed when it ends. */
+export async function auditWithClients(opts: AuditOptions, context: AuditContext): Promise<number> {
+  const iam = new IAMClient({ maxAttempts: 5, retryMode: 'adaptive' });
+  const identityCenter = createIdentityCenterAccess({ maxAttempts: 5, retryMode: 'adaptive' });
+  const sts = new STSClient({ maxAttempts: 5, retryMode: 'adaptive' });
+  try {
+    return await runAudit(opts, iam, context, identityCenter, sts);
+  } finally {
+    iam.destroy();
+    identityCenter.destroy();
+    sts.destroy();
+  }
 }
 
 /** Runs one audit and resolves to the exit status; throws UsageError for problems with credentials, endpoint or input. */
@@ -143,9 +116,7 @@ export async function runAudit(
         : undefined;
     throw explain(stoppedBy, where);
   }
-  if (problems.length > 0) return EXIT.error;
-  if (stats.verdicts.violation > 0) return EXIT.violation;
-  return stats.verdicts.unresolved > 0 ? EXIT.unresolved : EXIT.ok;
+  return exitStatus(problems.length, stats.verdicts);
 }
 
 /** The IAM scan, then (when asked for) the Identity Center one. */
@@ -283,20 +254,14 @@ function formatAuditSummary(s: ScanStats, c: SummaryContext): string {
 }
 
 /** Shows which policy is being listed, when stderr is a terminal; the line is cleared before each output line. */
-function startProgress(stderr: Io['stderr'], stats: ScanStats): { update: (policyArn: string, index: number, total: number) => void; clear: () => void; stop: () => void } {
-  if (!stderr.isTTY) return { update: () => undefined, clear: () => undefined, stop: () => undefined };
-  let shown = false;
-  const clear = (): void => {
-    if (shown) stderr.write('\r\x1b[K');
-    shown = false;
-  };
+function startProgress(stderr: Io['stderr'], stats: ScanStats) {
+  const line = progressLine(stderr);
   return {
-    update: (policyArn, index, total) => {
+    update: (policyArn: string, index: number, total: number): void => {
       const arn = parsePolicyArn(policyArn);
-      stderr.write(`\r\x1b[K[${index + 1}/${total}] ${arn ? qualifiedName(arn) : policyArn}… ${stats.attachments} attachments so far`);
-      shown = true;
+      line.show(`[${index + 1}/${total}] ${arn ? qualifiedName(arn) : policyArn}… ${stats.attachments} attachments so far`);
     },
-    clear,
-    stop: clear,
+    clear: line.clear,
+    stop: line.clear,
   };
 }

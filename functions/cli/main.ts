@@ -10,7 +10,7 @@ import { CATALOG_COMPILED } from '../core/catalog.js';
 import { YamlUnavailableError } from '../core/yaml-library.js';
 import { loadAllowlistFile } from '../config/allowlist-file.js';
 import packageJson from '../../package.json' with { type: 'json' };
-import { registerAudit } from './audit.js';
+import { registerAudit } from './audit-command.js';
 import { defaultIo, EXIT, parseNow, resolveAllowlist, UsageError, type Io } from './common.js';
 import { registerEvaluate } from './evaluate-command.js';
 import { count } from './format.js';
