@@ -45,13 +45,15 @@ const only = new Set<Bench>(
     .split(',')
     .map((s) => s.trim())
     .map((s) => {
-      if (!(BENCHES as readonly string[]).includes(s)) throw new Error(`--only: unknown benchmark "${s}" (one of ${BENCHES.join(', ')})`);
+      if (!(BENCHES as readonly string[]).includes(s))
+        throw new Error(`--only: unknown benchmark "${s}" (one of ${BENCHES.join(', ')})`);
       return s as Bench;
     }),
 );
 
 const started = Date.now();
-const log = (line: string): void => void process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
+const log = (line: string): void =>
+  void process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}\n`);
 
 mkdirSync(OUT, { recursive: true });
 const host = machine();
@@ -62,7 +64,12 @@ await run(process.execPath, ['scripts/build-cli.mjs']);
 const rows: Row[] = [];
 const details: Record<string, unknown> = {};
 let failed = false;
-const section = async (name: Bench, enabled: boolean, fn: () => Promise<{ rows: Row[]; details: Record<string, unknown> }>, key: string = name): Promise<void> => {
+const section = async (
+  name: Bench,
+  enabled: boolean,
+  fn: () => Promise<{ rows: Row[]; details: Record<string, unknown> }>,
+  key: string = name,
+): Promise<void> => {
   if (!enabled) return;
   try {
     const result = await fn();
@@ -78,7 +85,11 @@ const section = async (name: Bench, enabled: boolean, fn: () => Promise<{ rows: 
 await section('backtest', only.has('backtest'), () =>
   backtest({
     outDir: OUT,
-    archive: { ...DEFAULT_ARCHIVE, sizeMb: positive('size-mb', values['size-mb']), seed: positive('seed', values.seed) },
+    archive: {
+      ...DEFAULT_ARCHIVE,
+      sizeMb: positive('size-mb', values['size-mb']),
+      seed: positive('seed', values.seed),
+    },
     rounds: positive('rounds', values.rounds),
     jq: true,
     label: '1 backtest',
@@ -86,21 +97,33 @@ await section('backtest', only.has('backtest'), () =>
   }),
 );
 // The fast path's worst case: every file holds attach calls, so none is skipped whole.
-await section('backtest', only.has('backtest'), () =>
-  backtest({
-    outDir: OUT,
-    archive: { ...DEFAULT_ARCHIVE, sizeMb: positive('size-mb', values['size-mb']), seed: positive('seed', values.seed), everyFileAttach: true },
-    rounds: positive('rounds', values.rounds),
-    jq: false,
-    label: '1 backtest (worst case)',
-    log,
-  }),
+await section(
+  'backtest',
+  only.has('backtest'),
+  () =>
+    backtest({
+      outDir: OUT,
+      archive: {
+        ...DEFAULT_ARCHIVE,
+        sizeMb: positive('size-mb', values['size-mb']),
+        seed: positive('seed', values.seed),
+        everyFileAttach: true,
+      },
+      rounds: positive('rounds', values.rounds),
+      jq: false,
+      label: '1 backtest (worst case)',
+      log,
+    }),
   'backtest-worst-case',
 );
 // The revert benchmark invokes the bundle that cold start builds, so it is built whenever either runs.
 let handlerBundle: string | null = null;
 await section('cold-start', only.has('cold-start') || only.has('revert'), async () => {
-  const result = await coldStart({ outDir: OUT, pairs: only.has('cold-start') ? positive('pairs', values.pairs) : 0, log });
+  const result = await coldStart({
+    outDir: OUT,
+    pairs: only.has('cold-start') ? positive('pairs', values.pairs) : 0,
+    log,
+  });
   handlerBundle = result.handlerBundle.path;
   return only.has('cold-start') ? result : { rows: [], details: {} };
 });
@@ -110,7 +133,11 @@ await section('revert', only.has('revert'), async () => {
   return timeToRevert({ outDir: OUT, iterations: positive('iterations', values.iterations), handlerBundle, log });
 });
 await section('sweep', only.has('sweep'), () =>
-  sweepCost({ outDir: OUT, sizes: values['sweep-sizes'].split(',').map((s) => positive('sweep-sizes', s.trim())), log }),
+  sweepCost({
+    outDir: OUT,
+    sizes: values['sweep-sizes'].split(',').map((s) => positive('sweep-sizes', s.trim())),
+    log,
+  }),
 );
 
 moto?.stop();
@@ -119,9 +146,18 @@ const table = renderTable(rows);
 process.stdout.write(`\n${table}\n\n`);
 const elapsed = (Date.now() - started) / 1000;
 log(`done in ${elapsed.toFixed(0)} s`);
-writeFileSync(`${OUT}/results.json`, `${JSON.stringify({ machine: host, elapsedSeconds: elapsed, rows, details }, null, 2)}\n`);
+writeFileSync(
+  `${OUT}/results.json`,
+  `${JSON.stringify({ machine: host, elapsedSeconds: elapsed, rows, details }, null, 2)}\n`,
+);
 if (!values['no-record']) {
-  writeResults('bench/RESULTS.md', { machine: host, elapsedSeconds: elapsed, table, details, argv: process.argv.slice(2) });
+  writeResults('bench/RESULTS.md', {
+    machine: host,
+    elapsedSeconds: elapsed,
+    table,
+    details,
+    argv: process.argv.slice(2),
+  });
   log('recorded in bench/RESULTS.md');
 }
 process.exitCode = failed ? 1 : 0;

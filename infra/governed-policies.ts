@@ -44,8 +44,13 @@ export function governedArnMatchers(scope: Scope, partition: string = PARTITION)
   const inPartition = (arn: string): string => arn.replace(/^arn:aws:/, `arn:${partition}:`);
   if (scope === 'seed') return { wildcards: [], exact: governedArns('seed').map(inPartition).sort() };
 
-  const spellings = [...new Set(CATALOG.filter((p) => hasIotPrefix(p.name)).map((p) => p.name.slice(0, 'AWSIoT'.length)))].sort();
-  const wildcards = spellings.flatMap((prefix) => [`arn:${partition}:iam::aws:policy/${prefix}*`, `arn:${partition}:iam::aws:policy/*/${prefix}*`]);
+  const spellings = [
+    ...new Set(CATALOG.filter((p) => hasIotPrefix(p.name)).map((p) => p.name.slice(0, 'AWSIoT'.length))),
+  ].sort();
+  const wildcards = spellings.flatMap((prefix) => [
+    `arn:${partition}:iam::aws:policy/${prefix}*`,
+    `arn:${partition}:iam::aws:policy/*/${prefix}*`,
+  ]);
   const exact = CATALOG.filter((p) => !spellings.some((prefix) => p.name.startsWith(prefix)))
     .map((p) => inPartition(`arn:aws:iam::aws:policy${p.path}${p.name}`))
     .sort();
@@ -56,11 +61,14 @@ export function governedArnMatchers(scope: Scope, partition: string = PARTITION)
  * The EventBridge pattern of attach-guard's rule: successful or failed attach calls recorded by CloudTrail whose
  * policy is governed. Failed calls without request parameters (AccessDenied) carry no policy ARN and do not match.
  */
-export function attachEventPattern(scope: Scope = DEPLOYED_SCOPE, partition: string = PARTITION): Record<string, unknown> {
+export function attachEventPattern(
+  scope: Scope = DEPLOYED_SCOPE,
+  partition: string = PARTITION,
+): Record<string, unknown> {
   return {
-    'source': ['aws.iam'],
+    source: ['aws.iam'],
     'detail-type': ['AWS API Call via CloudTrail'],
-    'detail': {
+    detail: {
       eventSource: ['iam.amazonaws.com'],
       eventName: [...ATTACH_EVENT_NAMES],
       requestParameters: { policyArn: policyArnPatternValues(scope, partition) },
@@ -74,11 +82,14 @@ export function attachEventPattern(scope: Scope = DEPLOYED_SCOPE, partition: str
  * `managedPolicyArn` is governed, matched by the same matchers as the IAM pattern. As there, a failed call without
  * request parameters carries no policy ARN and does not match.
  */
-export function permissionSetEventPattern(scope: Scope = DEPLOYED_SCOPE, partition: string = PARTITION): Record<string, unknown> {
+export function permissionSetEventPattern(
+  scope: Scope = DEPLOYED_SCOPE,
+  partition: string = PARTITION,
+): Record<string, unknown> {
   return {
-    'source': ['aws.sso'],
+    source: ['aws.sso'],
     'detail-type': ['AWS API Call via CloudTrail'],
-    'detail': {
+    detail: {
       eventSource: [SSO_EVENT_SOURCE],
       eventName: [PERMISSION_SET_ATTACH_EVENT],
       requestParameters: { managedPolicyArn: policyArnPatternValues(scope, partition) },
@@ -104,15 +115,31 @@ export interface PolicyStatement {
  * The statements that let attach-guard detach a governed policy from this account's users, roles and groups, and
  * nothing else. Two statements because the conditions of one statement are ANDed.
  */
-export function detachPolicyStatements(scope: Scope = DEPLOYED_SCOPE, partition: string = PARTITION, account: string = ACCOUNT_ID): PolicyStatement[] {
+export function detachPolicyStatements(
+  scope: Scope = DEPLOYED_SCOPE,
+  partition: string = PARTITION,
+  account: string = ACCOUNT_ID,
+): PolicyStatement[] {
   const { wildcards, exact } = governedArnMatchers(scope, partition);
   const Resource = ['user', 'role', 'group'].map((type) => `arn:${partition}:iam::${account}:${type}/*`);
   const statements: PolicyStatement[] = [];
   if (wildcards.length > 0) {
-    statements.push({ Sid: 'DetachGovernedPoliciesByName', Effect: 'Allow', Action: DETACH_ACTIONS, Resource, Condition: { ArnLike: { 'iam:PolicyARN': wildcards } } });
+    statements.push({
+      Sid: 'DetachGovernedPoliciesByName',
+      Effect: 'Allow',
+      Action: DETACH_ACTIONS,
+      Resource,
+      Condition: { ArnLike: { 'iam:PolicyARN': wildcards } },
+    });
   }
   if (exact.length > 0) {
-    statements.push({ Sid: 'DetachGovernedPoliciesByArn', Effect: 'Allow', Action: DETACH_ACTIONS, Resource, Condition: { ArnEquals: { 'iam:PolicyARN': exact } } });
+    statements.push({
+      Sid: 'DetachGovernedPoliciesByArn',
+      Effect: 'Allow',
+      Action: DETACH_ACTIONS,
+      Resource,
+      Condition: { ArnEquals: { 'iam:PolicyARN': exact } },
+    });
   }
   return statements;
 }
@@ -136,7 +163,12 @@ export function listPolicyStatements(scope: Scope = DEPLOYED_SCOPE, partition: s
   const { wildcards, exact } = governedArnMatchers(scope, partition);
   return [
     { Sid: 'ListAttachedPolicies', Effect: 'Allow', Action: ['iam:ListPolicies'], Resource: ['*'] },
-    { Sid: 'ListGovernedPolicyHolders', Effect: 'Allow', Action: ['iam:ListEntitiesForPolicy'], Resource: [...wildcards, ...exact] },
+    {
+      Sid: 'ListGovernedPolicyHolders',
+      Effect: 'Allow',
+      Action: ['iam:ListEntitiesForPolicy'],
+      Resource: [...wildcards, ...exact],
+    },
   ];
 }
 

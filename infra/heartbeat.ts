@@ -44,18 +44,28 @@ function longestCronGapSeconds(expression: string): number {
   let longest = 0;
   for (let t = start; t < start + 400 * 86_400_000; t += 60_000) {
     const d = new Date(t);
-    if (!sets.minute.has(d.getUTCMinutes()) || !sets.hour.has(d.getUTCHours()) || !sets.month.has(d.getUTCMonth() + 1)) continue;
+    if (!sets.minute.has(d.getUTCMinutes()) || !sets.hour.has(d.getUTCHours()) || !sets.month.has(d.getUTCMonth() + 1))
+      continue;
     if (sets.dom && !sets.dom.has(d.getUTCDate())) continue;
     if (sets.dow && !sets.dow.has(d.getUTCDay() + 1)) continue;
     if (previous !== null) longest = Math.max(longest, t - previous);
     previous = t;
   }
-  if (longest === 0) throw new StageParamError(`--param="sweepSchedule=${expression}": runs less than twice a year, which no heartbeat alarm can watch`);
+  if (longest === 0)
+    throw new StageParamError(
+      `--param="sweepSchedule=${expression}": runs less than twice a year, which no heartbeat alarm can watch`,
+    );
   return longest / 1000;
 }
 
 /** The values a cron field allows: `*`, `N`, `A-B`, `*\/S`, `A/S`, `A-B/S`, lists, and month or day names. */
-function values(field: string | undefined, min: number, max: number, names: readonly string[], expression: string): Set<number> {
+function values(
+  field: string | undefined,
+  min: number,
+  max: number,
+  names: readonly string[],
+  expression: string,
+): Set<number> {
   const number = (token: string): number => {
     const named = names.indexOf(token.toUpperCase());
     const n = named >= 0 ? named + 1 : /^\d+$/.test(token) ? Number(token) : Number.NaN;
@@ -70,7 +80,12 @@ function values(field: string | undefined, min: number, max: number, names: read
   for (const part of (field ?? '*').split(',')) {
     const [range = '*', stepText] = part.split('/');
     const step = stepText === undefined ? 1 : number(stepText) || 1;
-    const [from, to] = range === '*' ? [min, max] : range.includes('-') ? range.split('-').map(number) : [number(range), stepText === undefined ? number(range) : max];
+    const [from, to] =
+      range === '*'
+        ? [min, max]
+        : range.includes('-')
+          ? range.split('-').map(number)
+          : [number(range), stepText === undefined ? number(range) : max];
     for (let v = from ?? min; v <= (to ?? max); v += step) out.add(v);
   }
   return out;

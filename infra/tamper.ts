@@ -35,7 +35,8 @@ export interface Watch {
 
 const sub = (text: string): CfnValue => ({ 'Fn::Sub': text });
 const ref = (id: string): CfnValue => ({ Ref: id });
-const ARN = (service: string, resource: string): string => `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`;
+const ARN = (service: string, resource: string): string =>
+  `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`;
 
 /** The CloudTrail event names watched, by service (the names CloudTrail records, API-version suffixes included). */
 export const TAMPER_EVENTS = {
@@ -93,12 +94,17 @@ export function stackNames(service: string, stage: string) {
       'chat-failures',
     ].map((name) => `${prefix}-${name}`),
     /** Role names: the two function roles are fixed (with the Region), the scheduler's is CloudFormation's. */
-    roles: [sub(`${prefix}-attach-guard-\${AWS::Region}`), sub(`${prefix}-sweep-\${AWS::Region}`), ref('SweepSchedulerRole')],
+    roles: [
+      sub(`${prefix}-attach-guard-\${AWS::Region}`),
+      sub(`${prefix}-sweep-\${AWS::Region}`),
+      ref('SweepSchedulerRole'),
+    ],
   };
 }
 
 /** The name of a tamper rule. */
-export const tamperRuleName = (service: string, stage: string, key: string): string => `${service}-${stage}-tamper-${key}`;
+export const tamperRuleName = (service: string, stage: string, key: string): string =>
+  `${service}-${stage}-tamper-${key}`;
 
 /** What the central stack watches in its own account. */
 export function stackWatches(service: string, stage: string): Watch[] {
@@ -118,14 +124,81 @@ export function stackWatches(service: string, stage: string): Watch[] {
   const tamperRules = [...WATCH_KEYS, ...MEMBER_WATCH_KEYS].map((key) => tamperRuleName(service, stage, key));
   const ruleNames = [...n.rules, ...tamperRules];
   return [
-    { key: 'rules', source: 'aws.events', eventSource: 'events.amazonaws.com', eventNames: TAMPER_EVENTS.rules, field: 'name', values: ruleNames, description: 'the attach rules and the tamper rules disabled, deleted or changed' },
-    { key: 'targets', source: 'aws.events', eventSource: 'events.amazonaws.com', eventNames: TAMPER_EVENTS.targets, field: 'rule', values: ruleNames, description: 'targets removed from or put on those rules' },
-    { key: 'functions', source: 'aws.lambda', eventSource: 'lambda.amazonaws.com', eventNames: TAMPER_EVENTS.lambda, field: 'functionName', values: functionValues, description: 'attach-guard or the sweep deleted, its code, configuration, concurrency, invoke permission or retries changed' },
-    { key: 'trail', source: 'aws.cloudtrail', eventSource: 'cloudtrail.amazonaws.com', eventNames: TAMPER_EVENTS.trail, field: 'name', values: trail, condition: 'CreateTrail', description: "the stack's trail stopped, deleted or changed" },
-    { key: 'trail-selectors', source: 'aws.cloudtrail', eventSource: 'cloudtrail.amazonaws.com', eventNames: TAMPER_EVENTS.trailSelectors, field: 'trailName', values: trail, condition: 'CreateTrail', description: "the stack's trail's event selectors changed" },
-    { key: 'topics', source: 'aws.sns', eventSource: 'sns.amazonaws.com', eventNames: TAMPER_EVENTS.topic, field: 'topicArn', values: topics.map(sub), description: 'the alert or tamper topic deleted, changed or subscribed to' },
-    { key: 'subscriptions', source: 'aws.sns', eventSource: 'sns.amazonaws.com', eventNames: TAMPER_EVENTS.subscription, field: 'subscriptionArn', values: topics.map((arn) => ({ prefix: sub(`${arn}:`) })), description: 'a subscription of those topics removed or changed (a filter policy that drops everything)' },
-    { key: 'key', source: 'aws.kms', eventSource: 'kms.amazonaws.com', eventNames: TAMPER_EVENTS.key, field: 'keyId', values: [ref('AlertKey'), { 'Fn::GetAtt': ['AlertKey', 'Arn'] }], description: 'the alert key disabled, scheduled for deletion or its policy changed' },
+    {
+      key: 'rules',
+      source: 'aws.events',
+      eventSource: 'events.amazonaws.com',
+      eventNames: TAMPER_EVENTS.rules,
+      field: 'name',
+      values: ruleNames,
+      description: 'the attach rules and the tamper rules disabled, deleted or changed',
+    },
+    {
+      key: 'targets',
+      source: 'aws.events',
+      eventSource: 'events.amazonaws.com',
+      eventNames: TAMPER_EVENTS.targets,
+      field: 'rule',
+      values: ruleNames,
+      description: 'targets removed from or put on those rules',
+    },
+    {
+      key: 'functions',
+      source: 'aws.lambda',
+      eventSource: 'lambda.amazonaws.com',
+      eventNames: TAMPER_EVENTS.lambda,
+      field: 'functionName',
+      values: functionValues,
+      description:
+        'attach-guard or the sweep deleted, its code, configuration, concurrency, invoke permission or retries changed',
+    },
+    {
+      key: 'trail',
+      source: 'aws.cloudtrail',
+      eventSource: 'cloudtrail.amazonaws.com',
+      eventNames: TAMPER_EVENTS.trail,
+      field: 'name',
+      values: trail,
+      condition: 'CreateTrail',
+      description: "the stack's trail stopped, deleted or changed",
+    },
+    {
+      key: 'trail-selectors',
+      source: 'aws.cloudtrail',
+      eventSource: 'cloudtrail.amazonaws.com',
+      eventNames: TAMPER_EVENTS.trailSelectors,
+      field: 'trailName',
+      values: trail,
+      condition: 'CreateTrail',
+      description: "the stack's trail's event selectors changed",
+    },
+    {
+      key: 'topics',
+      source: 'aws.sns',
+      eventSource: 'sns.amazonaws.com',
+      eventNames: TAMPER_EVENTS.topic,
+      field: 'topicArn',
+      values: topics.map(sub),
+      description: 'the alert or tamper topic deleted, changed or subscribed to',
+    },
+    {
+      key: 'subscriptions',
+      source: 'aws.sns',
+      eventSource: 'sns.amazonaws.com',
+      eventNames: TAMPER_EVENTS.subscription,
+      field: 'subscriptionArn',
+      values: topics.map((arn) => ({ prefix: sub(`${arn}:`) })),
+      description: 'a subscription of those topics removed or changed (a filter policy that drops everything)',
+    },
+    {
+      key: 'key',
+      source: 'aws.kms',
+      eventSource: 'kms.amazonaws.com',
+      eventNames: TAMPER_EVENTS.key,
+      field: 'keyId',
+      values: [ref('AlertKey'), { 'Fn::GetAtt': ['AlertKey', 'Arn'] }],
+      description: 'the alert key disabled, scheduled for deletion or its policy changed',
+    },
     {
       key: 'schedule',
       source: 'aws.scheduler',
@@ -136,26 +209,92 @@ export function stackWatches(service: string, stage: string): Watch[] {
       also: { groupName: [n.scheduleGroup] },
       description: "the sweep's schedule deleted, disabled or changed",
     },
-    { key: 'schedule-group', source: 'aws.scheduler', eventSource: 'scheduler.amazonaws.com', eventNames: TAMPER_EVENTS.scheduleGroup, field: 'name', values: [n.scheduleGroup], description: "the sweep's schedule group deleted (and its schedule with it)" },
-    { key: 'alarms', source: 'aws.cloudwatch', eventSource: 'monitoring.amazonaws.com', eventNames: TAMPER_EVENTS.alarms, field: 'alarmNames', values: n.alarms, description: "the stack's alarms deleted or their actions disabled" },
-    { key: 'alarm', source: 'aws.cloudwatch', eventSource: 'monitoring.amazonaws.com', eventNames: TAMPER_EVENTS.alarm, field: 'alarmName', values: n.alarms, description: "one of the stack's alarms changed" },
-    { key: 'roles', source: 'aws.iam', eventSource: 'iam.amazonaws.com', eventNames: TAMPER_EVENTS.roles, field: 'roleName', values: n.roles, description: "the guard's roles changed or deleted" },
+    {
+      key: 'schedule-group',
+      source: 'aws.scheduler',
+      eventSource: 'scheduler.amazonaws.com',
+      eventNames: TAMPER_EVENTS.scheduleGroup,
+      field: 'name',
+      values: [n.scheduleGroup],
+      description: "the sweep's schedule group deleted (and its schedule with it)",
+    },
+    {
+      key: 'alarms',
+      source: 'aws.cloudwatch',
+      eventSource: 'monitoring.amazonaws.com',
+      eventNames: TAMPER_EVENTS.alarms,
+      field: 'alarmNames',
+      values: n.alarms,
+      description: "the stack's alarms deleted or their actions disabled",
+    },
+    {
+      key: 'alarm',
+      source: 'aws.cloudwatch',
+      eventSource: 'monitoring.amazonaws.com',
+      eventNames: TAMPER_EVENTS.alarm,
+      field: 'alarmName',
+      values: n.alarms,
+      description: "one of the stack's alarms changed",
+    },
+    {
+      key: 'roles',
+      source: 'aws.iam',
+      eventSource: 'iam.amazonaws.com',
+      eventNames: TAMPER_EVENTS.roles,
+      field: 'roleName',
+      values: n.roles,
+      description: "the guard's roles changed or deleted",
+    },
     // A queue URL's host varies (sqs.REGION.amazonaws.com, queue.amazonaws.com); its path is the account and the name.
-    { key: 'queues', source: 'aws.sqs', eventSource: 'sqs.amazonaws.com', eventNames: TAMPER_EVENTS.queue, field: 'queueUrl', values: n.queues.map((name) => ({ suffix: sub(`/\${AWS::AccountId}/${name}`) })), description: 'a dead-letter queue purged, deleted or changed' },
-    { key: 'stack', source: 'aws.cloudformation', eventSource: 'cloudformation.amazonaws.com', eventNames: TAMPER_EVENTS.stack, field: 'stackName', values: [n.stack, { prefix: sub(ARN('cloudformation', `stack/${n.stack}/`)) }], description: 'the stack deleted or updated' },
+    {
+      key: 'queues',
+      source: 'aws.sqs',
+      eventSource: 'sqs.amazonaws.com',
+      eventNames: TAMPER_EVENTS.queue,
+      field: 'queueUrl',
+      values: n.queues.map((name) => ({ suffix: sub(`/\${AWS::AccountId}/${name}`) })),
+      description: 'a dead-letter queue purged, deleted or changed',
+    },
+    {
+      key: 'stack',
+      source: 'aws.cloudformation',
+      eventSource: 'cloudformation.amazonaws.com',
+      eventNames: TAMPER_EVENTS.stack,
+      field: 'stackName',
+      values: [n.stack, { prefix: sub(ARN('cloudformation', `stack/${n.stack}/`)) }],
+      description: 'the stack deleted or updated',
+    },
   ];
 }
 
 /** The keys of the central stack's own watches, in order (the rule names are built from them). */
 export const WATCH_KEYS = [
-  'rules', 'targets', 'functions', 'trail', 'trail-selectors', 'topics', 'subscriptions', 'key', 'schedule', 'schedule-group', 'alarms', 'alarm', 'roles', 'queues', 'stack',
+  'rules',
+  'targets',
+  'functions',
+  'trail',
+  'trail-selectors',
+  'topics',
+  'subscriptions',
+  'key',
+  'schedule',
+  'schedule-group',
+  'alarms',
+  'alarm',
+  'roles',
+  'queues',
+  'stack',
 ] as const;
 
 /** The keys of the central stack's rules for its member accounts' tamper events (memberWatches). */
 export const MEMBER_WATCH_KEYS = ['member-rules', 'member-targets', 'member-roles'] as const;
 
 /** The member template's resources, by name: its forwarding rules and its roles. */
-export const MEMBER_RULE_NAMES = ['iot-policy-guard-forward-attach-policy', 'iot-policy-guard-forward-attach-permission-set', 'iot-policy-guard-forward-tamper'] as const;
+export const MEMBER_RULE_NAMES = [
+  'iot-policy-guard-forward-attach-policy',
+  'iot-policy-guard-forward-attach-permission-set',
+  'iot-policy-guard-forward-tamper',
+] as const;
 
 /**
  * What a member account forwards of its own tampering (member-account.ts) and the central stack alerts on: the
@@ -166,9 +305,33 @@ export const MEMBER_RULE_NAMES = ['iot-policy-guard-forward-attach-policy', 'iot
 export function memberWatches(roleNames: readonly CfnValue[]): Watch[] {
   const roles: Matcher[] = [...roleNames, { wildcard: '*-ForwardRole-*' }];
   return [
-    { key: 'member-rules', source: 'aws.events', eventSource: 'events.amazonaws.com', eventNames: TAMPER_EVENTS.rules, field: 'name', values: [...MEMBER_RULE_NAMES], description: "a member account's forwarding rules disabled, deleted or changed" },
-    { key: 'member-targets', source: 'aws.events', eventSource: 'events.amazonaws.com', eventNames: TAMPER_EVENTS.targets, field: 'rule', values: [...MEMBER_RULE_NAMES], description: "targets removed from or put on a member account's forwarding rules" },
-    { key: 'member-roles', source: 'aws.iam', eventSource: 'iam.amazonaws.com', eventNames: TAMPER_EVENTS.roles, field: 'roleName', values: roles, description: "a member account's remediation, read or forwarding role changed or deleted" },
+    {
+      key: 'member-rules',
+      source: 'aws.events',
+      eventSource: 'events.amazonaws.com',
+      eventNames: TAMPER_EVENTS.rules,
+      field: 'name',
+      values: [...MEMBER_RULE_NAMES],
+      description: "a member account's forwarding rules disabled, deleted or changed",
+    },
+    {
+      key: 'member-targets',
+      source: 'aws.events',
+      eventSource: 'events.amazonaws.com',
+      eventNames: TAMPER_EVENTS.targets,
+      field: 'rule',
+      values: [...MEMBER_RULE_NAMES],
+      description: "targets removed from or put on a member account's forwarding rules",
+    },
+    {
+      key: 'member-roles',
+      source: 'aws.iam',
+      eventSource: 'iam.amazonaws.com',
+      eventNames: TAMPER_EVENTS.roles,
+      field: 'roleName',
+      values: roles,
+      description: "a member account's remediation, read or forwarding role changed or deleted",
+    },
   ];
 }
 
@@ -180,13 +343,16 @@ export function centralMemberRoleNames(memberRoleName: string): string[] {
 /** A watch's EventBridge pattern: successful CloudTrail-recorded calls of its events on its resources. */
 export function watchPattern(watch: Watch): Record<string, unknown> {
   return {
-    'source': [watch.source],
+    source: [watch.source],
     'detail-type': ['AWS API Call via CloudTrail'],
-    'detail': {
+    detail: {
       eventSource: [watch.eventSource],
       eventName: [...watch.eventNames],
       errorCode: [{ exists: false }],
-      requestParameters: { [watch.field]: [...watch.values], ...Object.fromEntries(Object.entries(watch.also ?? {}).map(([k, v]) => [k, [...v]])) },
+      requestParameters: {
+        [watch.field]: [...watch.values],
+        ...Object.fromEntries(Object.entries(watch.also ?? {}).map(([k, v]) => [k, [...v]])),
+      },
     },
   };
 }
@@ -195,7 +361,7 @@ export function watchPattern(watch: Watch): Record<string, unknown> {
 export function watchesPattern(watches: readonly Watch[]): Record<string, unknown> {
   return {
     'detail-type': ['AWS API Call via CloudTrail'],
-    '$or': watches.map((watch) => {
+    $or: watches.map((watch) => {
       const { 'detail-type': _, ...rest } = watchPattern(watch);
       return rest;
     }),
@@ -205,7 +371,10 @@ export function watchesPattern(watches: readonly Watch[]): Record<string, unknow
 /** The alert text's variables: the field names are the event's, `resource` the watch's field. */
 export function tamperInputPaths(watch: Watch): Record<string, string> {
   // An array field (DeleteAlarms' alarmNames) shows its first element.
-  const resource = watch.field === 'alarmNames' ? '$.detail.requestParameters.alarmNames[0]' : `$.detail.requestParameters.${watch.field}`;
+  const resource =
+    watch.field === 'alarmNames'
+      ? '$.detail.requestParameters.alarmNames[0]'
+      : `$.detail.requestParameters.${watch.field}`;
   return {
     action: '$.detail.eventName',
     resource,
@@ -238,8 +407,11 @@ export function tamperChatTemplate(stack: string): string {
     content: {
       textType: 'client-markdown',
       title: `:rotating_light: HIGH tamper alert (${stack}): <action>`,
-      description: '*<action>* on `<resource>` by `<actor>` in account <account> (<region>) at <time> from <sourceIp>. CloudTrail event <eventId>.',
-      nextSteps: ["A change to the guard's own resources: if you did not expect it, find out who made it and redeploy the stack."],
+      description:
+        '*<action>* on `<resource>` by `<actor>` in account <account> (<region>) at <time> from <sourceIp>. CloudTrail event <eventId>.',
+      nextSteps: [
+        "A change to the guard's own resources: if you did not expect it, find out who made it and redeploy the stack.",
+      ],
       keywords: ['tamper', 'high', '<account>'],
     },
   };
@@ -247,8 +419,16 @@ export function tamperChatTemplate(stack: string): string {
 }
 
 /** The central rules as CloudFormation resources (`${file(infra/template-values.cjs):tamperResources}`). */
-export function tamperResources(service: string, stage: string, memberRoleName = '', chatTopic: 'true' | 'false' = 'false'): { Resources: Record<string, unknown> } {
-  const watches = [...stackWatches(service, stage), ...memberWatches(centralMemberRoleNames(memberRoleName)).map((w) => ({ ...w, condition: 'HasMemberRole' }))];
+export function tamperResources(
+  service: string,
+  stage: string,
+  memberRoleName = '',
+  chatTopic: 'true' | 'false' = 'false',
+): { Resources: Record<string, unknown> } {
+  const watches = [
+    ...stackWatches(service, stage),
+    ...memberWatches(centralMemberRoleNames(memberRoleName)).map((w) => ({ ...w, condition: 'HasMemberRole' })),
+  ];
   const Resources: Record<string, unknown> = {};
   for (const watch of watches) {
     Resources[logicalId(watch.key)] = {
@@ -263,7 +443,10 @@ export function tamperResources(service: string, stage: string, memberRoleName =
           {
             Id: 'tamper-topic',
             Arn: { Ref: 'TamperTopic' },
-            InputTransformer: { InputPathsMap: tamperInputPaths(watch), InputTemplate: tamperInputTemplate(`${service}-${stage}`) },
+            InputTransformer: {
+              InputPathsMap: tamperInputPaths(watch),
+              InputTemplate: tamperInputTemplate(`${service}-${stage}`),
+            },
             RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
             DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['RuleDeadLetterQueue', 'Arn'] } },
           },
@@ -277,7 +460,10 @@ export function tamperResources(service: string, stage: string, memberRoleName =
                     {
                       Id: 'chat-topic',
                       Arn: { Ref: 'ChatTopic' },
-                      InputTransformer: { InputPathsMap: tamperInputPaths(watch), InputTemplate: tamperChatTemplate(`${service}-${stage}`) },
+                      InputTransformer: {
+                        InputPathsMap: tamperInputPaths(watch),
+                        InputTemplate: tamperChatTemplate(`${service}-${stage}`),
+                      },
                       RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
                       DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['RuleDeadLetterQueue', 'Arn'] } },
                     },
@@ -295,5 +481,8 @@ export function tamperResources(service: string, stage: string, memberRoleName =
 
 /** `functions` -> `TamperFunctionsRule`. */
 export function logicalId(key: string): string {
-  return `Tamper${key.split('-').map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('')}Rule`;
+  return `Tamper${key
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('')}Rule`;
 }

@@ -16,7 +16,8 @@ function load() {
   const filename = path.join(__dirname, 'template-values.bundle.cjs');
   const { outputFiles } = buildSync({
     stdin: {
-      contents: "export * from './governed-policies.ts'; export * from './stage-params.ts'; export * from './tamper.ts'; export * from './heartbeat.ts';",
+      contents:
+        "export * from './governed-policies.ts'; export * from './stage-params.ts'; export * from './tamper.ts'; export * from './heartbeat.ts';",
       resolveDir: __dirname,
       loader: 'ts',
     },
@@ -34,37 +35,43 @@ function load() {
 }
 
 // osls prints a rejection with its stack; a bad parameter needs only the message.
-const param = (name, check) => async ({ resolveVariable }) => {
-  try {
-    return check(await resolveVariable(`param:${name}`));
-  } catch (error) {
-    if (error && error.name === 'StageParamError') error.stack = error.message;
-    throw error;
-  }
-};
+const param =
+  (name, check) =>
+  async ({ resolveVariable }) => {
+    try {
+      return check(await resolveVariable(`param:${name}`));
+    } catch (error) {
+      if (error && error.name === 'StageParamError') error.stack = error.message;
+      throw error;
+    }
+  };
 
 // A value computed from several parameters (and variables such as sls:stage), by name.
-const fromVariables = (names, compute) => async ({ resolveVariable }) => {
-  try {
-    const resolved = [];
-    for (const name of names) resolved.push(await resolveVariable(name.includes(':') ? name : `param:${name}`));
-    return compute(...resolved);
-  } catch (error) {
-    if (error && error.name === 'StageParamError') error.stack = error.message;
-    throw error;
-  }
-};
+const fromVariables =
+  (names, compute) =>
+  async ({ resolveVariable }) => {
+    try {
+      const resolved = [];
+      for (const name of names) resolved.push(await resolveVariable(name.includes(':') ? name : `param:${name}`));
+      return compute(...resolved);
+    } catch (error) {
+      if (error && error.name === 'StageParamError') error.stack = error.message;
+      throw error;
+    }
+  };
 
 // The watchTrail parameter, checked with createTrail and the name of the trail the stack creates (infra/trail.yml).
-const trail = (compute) => async ({ resolveVariable }) => {
-  try {
-    const own = `${await resolveVariable('self:service')}-${await resolveVariable('sls:stage')}`;
-    return compute(await resolveVariable('param:watchTrail'), await resolveVariable('param:createTrail'), own);
-  } catch (error) {
-    if (error && error.name === 'StageParamError') error.stack = error.message;
-    throw error;
-  }
-};
+const trail =
+  (compute) =>
+  async ({ resolveVariable }) => {
+    try {
+      const own = `${await resolveVariable('self:service')}-${await resolveVariable('sls:stage')}`;
+      return compute(await resolveVariable('param:watchTrail'), await resolveVariable('param:createTrail'), own);
+    } catch (error) {
+      if (error && error.name === 'StageParamError') error.stack = error.message;
+      throw error;
+    }
+  };
 
 // A parameter checked together with memberRoleName.
 const withRole = (name, check) => fromVariables([name, 'memberRoleName'], check);
@@ -105,12 +112,23 @@ module.exports = {
   watchedTrailArn: trail((watch, create, own) => load().toCloudFormation(load().watchedTrailArn(watch, create, own))),
   memberReadRoleName: param('memberRoleName', (value) => load().memberReadRoleName(value)),
   deployerRoleArn: param('deployerRoleArn', (value) => load().checkDeployerRoleArn(value)),
-  operatorRoleArns: fromVariables(['operatorRoleArns', 'deployerRoleArn'], (value, deployer) => load().checkOperatorRoleArns(value, deployer)),
+  operatorRoleArns: fromVariables(['operatorRoleArns', 'deployerRoleArn'], (value, deployer) =>
+    load().checkOperatorRoleArns(value, deployer),
+  ),
   // The deployer and the operators, comma-separated: what the topic, queue and key policies single out.
-  adminPrincipalArns: fromVariables(['deployerRoleArn', 'operatorRoleArns'], (deployer, operators) => load().adminPrincipalArns(deployer, operators)),
+  adminPrincipalArns: fromVariables(['deployerRoleArn', 'operatorRoleArns'], (deployer, operators) =>
+    load().adminPrincipalArns(deployer, operators),
+  ),
   heartbeatPeriod: param('sweepSchedule', (value) => load().heartbeatPeriodSeconds(value)),
   // The tamper rules, generated from the stack's names (infra/tamper.ts), as a `resources` entry.
-  tamperResources: fromVariables(['self:service', 'sls:stage', 'memberRoleName', 'chatTopic'], (service, stage, role, chat) =>
-    load().tamperResources(service, load().checkStage(stage), load().checkMemberRoleName(role), load().checkChatTopic(chat)),
+  tamperResources: fromVariables(
+    ['self:service', 'sls:stage', 'memberRoleName', 'chatTopic'],
+    (service, stage, role, chat) =>
+      load().tamperResources(
+        service,
+        load().checkStage(stage),
+        load().checkMemberRoleName(role),
+        load().checkChatTopic(chat),
+      ),
   ),
 };

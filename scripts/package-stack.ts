@@ -15,12 +15,18 @@ import { promisify } from 'node:util';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const OSLS = join(REPO_ROOT, 'node_modules', 'osls', 'bin', 'serverless.js');
-const LOCK = join(tmpdir(), `iot-policy-guard-package-${createHash('sha256').update(REPO_ROOT).digest('hex').slice(0, 12)}.lock`);
+const LOCK = join(
+  tmpdir(),
+  `iot-policy-guard-package-${createHash('sha256').update(REPO_ROOT).digest('hex').slice(0, 12)}.lock`,
+);
 const STALE_LOCK_MS = 300_000;
 
 export type Template = {
   Conditions?: Record<string, unknown>;
-  Resources: Record<string, { Type: string; Condition?: string; DependsOn?: unknown; Properties?: Record<string, unknown> }>;
+  Resources: Record<
+    string,
+    { Type: string; Condition?: string; DependsOn?: unknown; Properties?: Record<string, unknown> }
+  >;
   Outputs?: Record<string, unknown>;
 };
 
@@ -40,11 +46,27 @@ export const TEST_DEFAULT_PARAMS: Readonly<Record<string, string>> = { alertEmai
  * Runs `osls package --stage STAGE --package DIR [--param=k=v ...]` with the AWS credential variables removed, and
  * returns the template it wrote. Throws with osls's output when packaging fails.
  */
-export async function packageStack(dir: string, params: Record<string, string> = {}, stage = 'dev'): Promise<PackagedStack> {
+export async function packageStack(
+  dir: string,
+  params: Record<string, string> = {},
+  stage = 'dev',
+): Promise<PackagedStack> {
   rmSync(dir, { recursive: true, force: true });
-  const args = ['package', '--stage', stage, '--package', dir, ...Object.entries({ ...TEST_DEFAULT_PARAMS, ...params }).map(([k, v]) => `--param=${k}=${v}`)];
+  const args = [
+    'package',
+    '--stage',
+    stage,
+    '--package',
+    dir,
+    ...Object.entries({ ...TEST_DEFAULT_PARAMS, ...params }).map(([k, v]) => `--param=${k}=${v}`),
+  ];
   const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')));
-  Object.assign(env, { AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' });
+  Object.assign(env, {
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
+  });
   let millis = 0;
   await withServiceDirectory(async () => {
     const started = Date.now();
@@ -56,9 +78,19 @@ export async function packageStack(dir: string, params: Record<string, string> =
 }
 
 /** Runs osls with these arguments in the repository; throws with its output when it fails. */
-export async function runOsls(args: readonly string[], env: NodeJS.ProcessEnv, what: string, timeout = 120_000): Promise<string> {
+export async function runOsls(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  what: string,
+  timeout = 120_000,
+): Promise<string> {
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, [OSLS, ...args], { cwd: REPO_ROOT, env, maxBuffer: 16 * 1024 * 1024, timeout });
+    const { stdout } = await promisify(execFile)(process.execPath, [OSLS, ...args], {
+      cwd: REPO_ROOT,
+      env,
+      maxBuffer: 16 * 1024 * 1024,
+      timeout,
+    });
     return stdout;
   } catch (error) {
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
@@ -106,14 +138,18 @@ export const TEST_PSEUDO_PARAMETERS: Readonly<Record<string, string>> = {
  * Replaces every `Fn::Sub` whose variables are all pseudo parameters by the string CloudFormation would make of it;
  * anything else (a `Ref`, a `Fn::Sub` of a resource attribute) stays as it is.
  */
-export function substitutePseudoParameters(value: unknown, pseudo: Readonly<Record<string, string>> = TEST_PSEUDO_PARAMETERS): unknown {
+export function substitutePseudoParameters(
+  value: unknown,
+  pseudo: Readonly<Record<string, string>> = TEST_PSEUDO_PARAMETERS,
+): unknown {
   if (Array.isArray(value)) return value.map((inner) => substitutePseudoParameters(inner, pseudo));
   if (value === null || typeof value !== 'object') return value;
   const entries = Object.entries(value);
   const [first] = entries;
   if (entries.length === 1 && first && first[0] === 'Fn::Sub' && typeof first[1] === 'string') {
     const names = [...first[1].matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1] ?? '');
-    if (names.every((name) => name in pseudo)) return first[1].replace(/\$\{([^}]+)\}/g, (_, name: string) => pseudo[name] ?? '');
+    if (names.every((name) => name in pseudo))
+      return first[1].replace(/\$\{([^}]+)\}/g, (_, name: string) => pseudo[name] ?? '');
   }
   return Object.fromEntries(entries.map(([key, inner]) => [key, substitutePseudoParameters(inner, pseudo)]));
 }

@@ -15,7 +15,9 @@ export const END = '<!-- samples:end -->';
 
 /** The sample: AWSIoTFullAccess attached to a role, seen by a guard deployed with mode=alert. */
 export function sampleAlert(): Alert {
-  const delivery = JSON.parse(readFileSync('test/fixtures/events/AttachRolePolicy.eventbridge-full-access.json', 'utf8')) as { detail: unknown; account: string };
+  const delivery = JSON.parse(
+    readFileSync('test/fixtures/events/AttachRolePolicy.eventbridge-full-access.json', 'utf8'),
+  ) as { detail: unknown; account: string };
   const read = readAttachEvent(delivery.detail, delivery.account);
   if (read.kind !== 'attach') throw new Error('the sample fixture is not an attach event');
   return buildAlert({
@@ -30,7 +32,14 @@ export function sampleAlert(): Alert {
 
 /** How a chat client shows the card, roughly: title, body, next steps as a list (markdown not rendered). */
 function preview(chat: ChatNotification): string {
-  return [chat.content.title, '', chat.content.description, '', 'Next steps:', ...(chat.content.nextSteps ?? []).map((s) => `  • ${s}`)].join('\n');
+  return [
+    chat.content.title,
+    '',
+    chat.content.description,
+    '',
+    'Next steps:',
+    ...(chat.content.nextSteps ?? []).map((s) => `  • ${s}`),
+  ].join('\n');
 }
 
 /** The markdown between the markers: the e-mail text, the chat card as it reads and as the JSON published. */

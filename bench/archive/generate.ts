@@ -63,7 +63,10 @@ type Json = Record<string, unknown>;
 export const GOVERNED_PREFIX = /^arn:[^:]+:iam::aws:policy\/(?:[^/]*\/)*awsiot[^/]*$/i;
 
 export function archiveDir(outRoot: string, p: ArchiveParams): string {
-  return join(outRoot, `archive-${p.sizeMb}mb-seed${p.seed}-attach${p.attachPerMille}${p.everyFileAttach ? '-every' : ''}-g${GENERATOR_VERSION}`);
+  return join(
+    outRoot,
+    `archive-${p.sizeMb}mb-seed${p.seed}-attach${p.attachPerMille}${p.everyFileAttach ? '-every' : ''}-g${GENERATOR_VERSION}`,
+  );
 }
 
 /** Returns the archive for these parameters, generating it unless a complete one is already there. */
@@ -73,7 +76,9 @@ export function ensureArchive(outRoot: string, params: ArchiveParams, log: (line
   if (existsSync(manifestPath)) {
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as ArchiveManifest;
     if (manifest.generatorVersion === GENERATOR_VERSION && JSON.stringify(manifest.params) === JSON.stringify(params)) {
-      log(`archive: reusing ${dir} (${manifest.files} files, ${(manifest.uncompressedBytes / 2 ** 20).toFixed(0)} MiB)`);
+      log(
+        `archive: reusing ${dir} (${manifest.files} files, ${(manifest.uncompressedBytes / 2 ** 20).toFixed(0)} MiB)`,
+      );
       return manifest;
     }
   }
@@ -81,7 +86,9 @@ export function ensureArchive(outRoot: string, params: ArchiveParams, log: (line
   rmSync(dir, { recursive: true, force: true });
   const manifest = generate(dir, params);
   writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
-  log(`archive: ${manifest.files} files, ${manifest.records} records, ${manifest.attachEvents} attach calls in ${manifest.generatedInSeconds.toFixed(0)} s`);
+  log(
+    `archive: ${manifest.files} files, ${manifest.records} records, ${manifest.attachEvents} attach calls in ${manifest.generatedInSeconds.toFixed(0)} s`,
+  );
   return manifest;
 }
 
@@ -99,10 +106,13 @@ interface Templates {
 /** Every CloudTrail record in the fixtures, whatever document it came in, each once. */
 function fixtureRecords(): Json[] {
   const records: Json[] = [];
-  for (const file of readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(FIXTURES)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const doc = JSON.parse(readFileSync(join(FIXTURES, file), 'utf8')) as Json;
     if (Array.isArray(doc.Records)) records.push(...(doc.Records as Json[]));
-    else if (Array.isArray(doc.Events)) records.push(...(doc.Events as Json[]).map((e) => JSON.parse(e.CloudTrailEvent as string) as Json));
+    else if (Array.isArray(doc.Events))
+      records.push(...(doc.Events as Json[]).map((e) => JSON.parse(e.CloudTrailEvent as string) as Json));
     else if ('detail-type' in doc) records.push(doc.detail as Json);
     else records.push(doc);
   }
@@ -148,11 +158,24 @@ const OTHER_AWS_ARNS = [
 
 // Names the example allowlist allows (some of them), and names it does not.
 const PRINCIPALS: Record<string, readonly string[]> = {
-  AttachRolePolicy: ['iot-ingest-telemetry', 'iot-ingest-batch', 'iot-logging-role', 'iot-rules-republish', 'iot-fleet-operator', 'firmware-build', 'lambda-exec', 'data-lake-loader'],
+  AttachRolePolicy: [
+    'iot-ingest-telemetry',
+    'iot-ingest-batch',
+    'iot-logging-role',
+    'iot-rules-republish',
+    'iot-fleet-operator',
+    'firmware-build',
+    'lambda-exec',
+    'data-lake-loader',
+  ],
   AttachUserPolicy: ['contractor-jane', 'field-test-laptop-07', 'telemetry-publisher', 'bob.contractor', 'ci-bot'],
   AttachGroupPolicy: ['iot-auditors', 'iot-operators', 'developers', 'support'],
 };
-const PRINCIPAL_FIELD: Record<string, string> = { AttachRolePolicy: 'roleName', AttachUserPolicy: 'userName', AttachGroupPolicy: 'groupName' };
+const PRINCIPAL_FIELD: Record<string, string> = {
+  AttachRolePolicy: 'roleName',
+  AttachUserPolicy: 'userName',
+  AttachGroupPolicy: 'groupName',
+};
 
 class RecordFactory {
   constructor(
@@ -174,7 +197,11 @@ class RecordFactory {
 
   s3(account: string, region: string, time: string): Json {
     const r = this.clone(this.t.s3, account, region, time);
-    r.eventName = this.rng.weighted([[5, 'PutObject'], [4, 'GetObject'], [1, 'HeadObject']] as const);
+    r.eventName = this.rng.weighted([
+      [5, 'PutObject'],
+      [4, 'GetObject'],
+      [1, 'HeadObject'],
+    ] as const);
     const bucket = `iot-telemetry-archive-${account}`;
     const key = `raw/2026/${time.slice(5, 7)}/${time.slice(8, 10)}/line-${this.rng.int(1, 40)}/${this.rng.hex(12)}.json.gz`;
     r.requestID = this.rng.alnum(16);
@@ -197,7 +224,10 @@ class RecordFactory {
   sts(account: string, region: string, time: string): Json {
     const r = this.clone(this.t.sts, account, region, time);
     const role = this.rng.pick(['ci-runner-instance', 'iot-ingest-telemetry', 'lambda-exec', 'iot-provisioner']);
-    r.requestParameters = { roleArn: `arn:aws:iam::${account}:role/${role}`, roleSessionName: `i-0${this.rng.hex(16)}` };
+    r.requestParameters = {
+      roleArn: `arn:aws:iam::${account}:role/${role}`,
+      roleSessionName: `i-0${this.rng.hex(16)}`,
+    };
     (r.responseElements as { credentials: Json }).credentials.accessKeyId = `ASIA${this.rng.alnum(16)}`;
     r.resources = [{ accountId: account, type: 'AWS::IAM::Role', ARN: `arn:aws:iam::${account}:role/${role}` }];
     r.sharedEventID = this.rng.uuid();
@@ -206,10 +236,17 @@ class RecordFactory {
 
   iot(account: string, region: string, time: string): Json {
     const r = this.clone(this.t.iot, account, region, time);
-    r.eventName = this.rng.weighted([[2, 'CreateThing'], [5, 'DescribeThing'], [3, 'UpdateThingShadow']] as const);
+    r.eventName = this.rng.weighted([
+      [2, 'CreateThing'],
+      [5, 'DescribeThing'],
+      [3, 'UpdateThingShadow'],
+    ] as const);
     const thing = `line-${this.rng.int(1, 40)}-sensor-${String(this.rng.int(0, 9999)).padStart(4, '0')}`;
     r.requestParameters = { thingName: thing, thingTypeName: 'vibration-sensor' };
-    r.responseElements = r.eventName === 'CreateThing' ? { thingName: thing, thingArn: `arn:aws:iot:${region}:${account}:thing/${thing}`, thingId: this.rng.uuid() } : null;
+    r.responseElements =
+      r.eventName === 'CreateThing'
+        ? { thingName: thing, thingArn: `arn:aws:iot:${region}:${account}:thing/${thing}`, thingId: this.rng.uuid() }
+        : null;
     r.readOnly = r.eventName === 'DescribeThing';
     return r;
   }
@@ -234,7 +271,10 @@ class RecordFactory {
 
   detach(account: string, region: string, time: string): Json {
     const r = this.clone(this.rng.pick(this.t.detach), account, region, time);
-    r.requestParameters = { roleName: this.rng.pick(PRINCIPALS.AttachRolePolicy ?? []), policyArn: this.rng.pick([...SEED_ARNS, ...OTHER_AWS_ARNS]) };
+    r.requestParameters = {
+      roleName: this.rng.pick(PRINCIPALS.AttachRolePolicy ?? []),
+      policyArn: this.rng.pick([...SEED_ARNS, ...OTHER_AWS_ARNS]),
+    };
     return r;
   }
 

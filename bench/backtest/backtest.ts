@@ -58,14 +58,40 @@ export async function backtest(options: BacktestOptions): Promise<BacktestResult
       case 'floor':
         return [process.execPath, ['bench/backtest/floor.mjs', manifest.dir]];
       case 'evaluate':
-        return [process.execPath, ['dist/cli.js', 'evaluate', '--json', '--allowlist', ALLOWLIST, '--now', NOW, manifest.dir]];
+        return [
+          process.execPath,
+          ['dist/cli.js', 'evaluate', '--json', '--allowlist', ALLOWLIST, '--now', NOW, manifest.dir],
+        ];
       case 'full':
-        return [process.execPath, ['dist/cli.js', 'evaluate', '--json', '--parse-all', '--workers', '0', '--allowlist', ALLOWLIST, '--now', NOW, manifest.dir]];
+        return [
+          process.execPath,
+          [
+            'dist/cli.js',
+            'evaluate',
+            '--json',
+            '--parse-all',
+            '--workers',
+            '0',
+            '--allowlist',
+            ALLOWLIST,
+            '--now',
+            NOW,
+            manifest.dir,
+          ],
+        ];
       case 'jq':
         // One gzip process feeds every file, in the order evaluate reads them, to one jq: the fastest honest jq run.
         return [
           'sh',
-          ['-c', `find "$1" -type f -name '*.json.gz' | LC_ALL=C sort | xargs gzip -dc | ${JQ} -c --argjson seed "$2" -f "$3" > "$4"`, 'sh', manifest.dir, seedJson, FILTER, stdoutFile],
+          [
+            '-c',
+            `find "$1" -type f -name '*.json.gz' | LC_ALL=C sort | xargs gzip -dc | ${JQ} -c --argjson seed "$2" -f "$3" > "$4"`,
+            'sh',
+            manifest.dir,
+            seedJson,
+            FILTER,
+            stdoutFile,
+          ],
         ];
     }
   };
@@ -81,7 +107,9 @@ export async function backtest(options: BacktestOptions): Promise<BacktestResult
       // The floor prints its counts on stdout, which went to the file.
       const stdout = subject === 'floor' ? readFileSync(stdoutFile, 'utf8') : result.stdout;
       runs.push({ ...result, stdout, subject, round, lines, digest: digestOf(stdoutFile) });
-      log(`backtest round ${round + 1}/${options.rounds}: ${subject.padEnd(8)} ${fmt.s(result.wallSeconds)} wall, ${fmt.s(result.cpuSeconds)} cpu, ${fmt.mb(result.maxRssBytes)} peak RSS`);
+      log(
+        `backtest round ${round + 1}/${options.rounds}: ${subject.padEnd(8)} ${fmt.s(result.wallSeconds)} wall, ${fmt.s(result.cpuSeconds)} cpu, ${fmt.mb(result.maxRssBytes)} peak RSS`,
+      );
     }
   }
   return summarise(manifest, runs, subjects, options.label);
@@ -99,19 +127,31 @@ function countLines(path: string): number {
   return n;
 }
 
-function summarise(manifest: ArchiveManifest, runs: readonly Run[], subjects: readonly Subject[], label: string): BacktestResult {
+function summarise(
+  manifest: ArchiveManifest,
+  runs: readonly Run[],
+  subjects: readonly Subject[],
+  label: string,
+): BacktestResult {
   const of = (s: Subject) => runs.filter((r) => r.subject === s);
   const wall = (s: Subject) => of(s).map((r) => r.wallSeconds);
   const mib = manifest.uncompressedBytes / 2 ** 20;
   const rate = (s: Subject) => {
     const seconds = median(wall(s));
-    return { seconds, recordsPerSecond: manifest.records / seconds, mbPerSecond: mib / seconds, cpu: median(of(s).map((r) => r.cpuSeconds)), peakRss: Math.max(...of(s).map((r) => r.maxRssBytes)) };
+    return {
+      seconds,
+      recordsPerSecond: manifest.records / seconds,
+      mbPerSecond: mib / seconds,
+      cpu: median(of(s).map((r) => r.cpuSeconds)),
+      peakRss: Math.max(...of(s).map((r) => r.maxRssBytes)),
+    };
   };
   const ev = rate('evaluate');
   const full = rate('full');
   const floor = rate('floor');
   const jq = subjects.includes('jq') ? rate('jq') : null;
-  const describe = (r: ReturnType<typeof rate>) => `${fmt.int(r.recordsPerSecond)} rec/s, ${fmt.num(r.mbPerSecond, 0)} MB/s (${fmt.s(r.seconds)})`;
+  const describe = (r: ReturnType<typeof rate>) =>
+    `${fmt.int(r.recordsPerSecond)} rec/s, ${fmt.num(r.mbPerSecond, 0)} MB/s (${fmt.s(r.seconds)})`;
 
   // Throughput ratio per round: floor time / evaluate time (the same work, seconds apart).
   const vsFloor = pairedRatio(wall('floor'), wall('evaluate'));
@@ -119,13 +159,25 @@ function summarise(manifest: ArchiveManifest, runs: readonly Run[], subjects: re
   const vsJq = jq ? pairedRatio(wall('jq'), wall('evaluate')) : Number.NaN;
 
   // Correctness: every run of each subject must have found exactly what the generator wrote.
-  const evalSummary = of('evaluate').map((r) => /(\d+) records read from (\d+) files?.*?, (\d+) attach events/.exec(r.stderr));
+  const evalSummary = of('evaluate').map((r) =>
+    /(\d+) records read from (\d+) files?.*?, (\d+) attach events/.exec(r.stderr),
+  );
   const evalRecords = evalSummary.map((m) => Number(m?.[1] ?? Number.NaN));
   const evalAttach = of('evaluate').map((r) => r.lines);
   const evalCodes = of('evaluate').map((r) => r.exitCode);
-  const floorRecords = of('floor').map((r) => (JSON.parse(r.stdout || '{}') as { records?: number }).records ?? Number.NaN);
+  const floorRecords = of('floor').map(
+    (r) => (JSON.parse(r.stdout || '{}') as { records?: number }).records ?? Number.NaN,
+  );
   const jqLines = of('jq').map((r) => r.lines);
-  const summaryLines = (s: Subject) => new Set(of(s).map((r) => r.stderr.split('\n').filter((l) => /records read from|^verdicts:/.test(l)).join('\n')));
+  const summaryLines = (s: Subject) =>
+    new Set(
+      of(s).map((r) =>
+        r.stderr
+          .split('\n')
+          .filter((l) => /records read from|^verdicts:/.test(l))
+          .join('\n'),
+      ),
+    );
   const fullDigests = new Set(of('full').map((r) => r.digest));
   const sameAsFull =
     fullDigests.size === 1 &&
@@ -133,19 +185,65 @@ function summarise(manifest: ArchiveManifest, runs: readonly Run[], subjects: re
     summaryLines('full').size === 1 &&
     [...summaryLines('evaluate')].every((l) => summaryLines('full').has(l));
   const evaluateCorrect =
-    evalAttach.every((n) => n === manifest.attachEvents) && evalRecords.every((n) => n === manifest.records) && evalCodes.every((c) => c === 1) && sameAsFull;
+    evalAttach.every((n) => n === manifest.attachEvents) &&
+    evalRecords.every((n) => n === manifest.records) &&
+    evalCodes.every((c) => c === 1) &&
+    sameAsFull;
   const floorCorrect = floorRecords.every((n) => n === manifest.records);
   const jqCorrect = jqLines.every((n) => n === manifest.governedAttachCalls) && of('jq').every((r) => r.exitCode === 0);
   const size = `${fmt.int(manifest.records)} records, ${fmt.mb(manifest.uncompressedBytes)} in ${manifest.files} .json.gz`;
 
   const rows: Row[] = [
-    row(label, `throughput over ${size}`, `evaluate: ${describe(ev)}`, `floor: ${describe(floor)}`, fmt.ratio(vsFloor), '≥ 1.5× floor', check(vsFloor >= 1.5)),
-    row(label, 'against a full parse in one thread (--parse-all --workers 0)', `evaluate: ${fmt.s(ev.seconds)}`, `full: ${describe(full)}`, `${fmt.ratio(vsFull)} faster`, '-', '-'),
+    row(
+      label,
+      `throughput over ${size}`,
+      `evaluate: ${describe(ev)}`,
+      `floor: ${describe(floor)}`,
+      fmt.ratio(vsFloor),
+      '≥ 1.5× floor',
+      check(vsFloor >= 1.5),
+    ),
+    row(
+      label,
+      'against a full parse in one thread (--parse-all --workers 0)',
+      `evaluate: ${fmt.s(ev.seconds)}`,
+      `full: ${describe(full)}`,
+      `${fmt.ratio(vsFull)} faster`,
+      '-',
+      '-',
+    ),
   ];
-  if (jq) rows.push(row(label, 'speed against jq (same selection)', `evaluate: ${fmt.s(ev.seconds)}`, `jq: ${describe(jq)}`, `${fmt.ratio(vsJq)} faster`, '≥ 5× faster', check(vsJq >= 5)));
+  if (jq)
+    rows.push(
+      row(
+        label,
+        'speed against jq (same selection)',
+        `evaluate: ${fmt.s(ev.seconds)}`,
+        `jq: ${describe(jq)}`,
+        `${fmt.ratio(vsJq)} faster`,
+        '≥ 5× faster',
+        check(vsJq >= 5),
+      ),
+    );
   rows.push(
-    row(label, 'CPU time (user+sys, median)', `evaluate: ${fmt.s(ev.cpu)}`, `floor: ${fmt.s(floor.cpu)}; full: ${fmt.s(full.cpu)}${jq ? `; jq+gzip: ${fmt.s(jq.cpu)}` : ''}`, fmt.ratio(ev.cpu / floor.cpu), '-', '-'),
-    row(label, 'peak RSS (max of runs)', `evaluate: ${fmt.mb(ev.peakRss)}`, `floor: ${fmt.mb(floor.peakRss)}; full: ${fmt.mb(full.peakRss)}${jq ? `; jq: ${fmt.mb(jq.peakRss)}` : ''}`, '-', '< 200 MB', check(ev.peakRss < 200 * 2 ** 20)),
+    row(
+      label,
+      'CPU time (user+sys, median)',
+      `evaluate: ${fmt.s(ev.cpu)}`,
+      `floor: ${fmt.s(floor.cpu)}; full: ${fmt.s(full.cpu)}${jq ? `; jq+gzip: ${fmt.s(jq.cpu)}` : ''}`,
+      fmt.ratio(ev.cpu / floor.cpu),
+      '-',
+      '-',
+    ),
+    row(
+      label,
+      'peak RSS (max of runs)',
+      `evaluate: ${fmt.mb(ev.peakRss)}`,
+      `floor: ${fmt.mb(floor.peakRss)}; full: ${fmt.mb(full.peakRss)}${jq ? `; jq: ${fmt.mb(jq.peakRss)}` : ''}`,
+      '-',
+      '< 200 MB',
+      check(ev.peakRss < 200 * 2 ** 20),
+    ),
     row(
       label,
       'correctness (every run)',

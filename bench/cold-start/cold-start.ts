@@ -6,7 +6,14 @@
  */
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import { bundle, composition, deployedBundleStyle, loadedAtStart, shippedAllowlist, type Bundle } from '../lib/bundle.js';
+import {
+  bundle,
+  composition,
+  deployedBundleStyle,
+  loadedAtStart,
+  shippedAllowlist,
+  type Bundle,
+} from '../lib/bundle.js';
 import { run } from '../lib/proc.js';
 import { check, row, type Row } from '../lib/report.js';
 import { fmt, median, pairedRatio } from '../lib/stats.js';
@@ -61,7 +68,9 @@ export async function coldStart(options: ColdStartOptions): Promise<ColdStartRes
   log(`cold start: bundling (${style.source})…`);
   const handler = await bundle('functions/attach-guard/handler.ts', outDir, 'attach-guard', style);
   const bare = await bundle('bench/cold-start/bare-clients.ts', outDir, 'bare-iam-sns', style);
-  const sweep = existsSync('functions/sweep/handler.ts') ? await bundle('functions/sweep/handler.ts', outDir, 'sweep', style).catch((e: unknown) => e as Error) : null;
+  const sweep = existsSync('functions/sweep/handler.ts')
+    ? await bundle('functions/sweep/handler.ts', outDir, 'sweep', style).catch((e: unknown) => e as Error)
+    : null;
 
   if (options.pairs === 0) return { rows: [], handlerBundle: handler, details: {} };
   const env = handlerEnv();
@@ -89,35 +98,141 @@ export async function coldStart(options: ColdStartOptions): Promise<ColdStartRes
   const hImport = h.map((x) => x.importMs);
   const bImport = b.map((x) => x.importMs);
   const ratio = pairedRatio(hImport, bImport);
-  const readyRatio = pairedRatio(h.map((x) => x.readyMs), b.map((x) => x.readyMs));
-  const cpuRatio = pairedRatio(h.map((x) => x.cpuMs), b.map((x) => x.cpuMs));
-  log(`cold start: attach-guard ${fmt.ms(median(hImport))}, bare clients ${fmt.ms(median(bImport))} (${options.pairs} pairs)`);
+  const readyRatio = pairedRatio(
+    h.map((x) => x.readyMs),
+    b.map((x) => x.readyMs),
+  );
+  const cpuRatio = pairedRatio(
+    h.map((x) => x.cpuMs),
+    b.map((x) => x.cpuMs),
+  );
+  log(
+    `cold start: attach-guard ${fmt.ms(median(hImport))}, bare clients ${fmt.ms(median(bImport))} (${options.pairs} pairs)`,
+  );
 
   const sizeMeasure = `bundle loaded at cold start (minified, ${style.format}${style.splitting ? '; + chunks loaded on first use' : ''})`;
-  const size = (name: string, b: Bundle): string => `${name}: ${fmt.kb(b.bytes)}${b.totalBytes > b.bytes ? ` + ${fmt.kb(b.totalBytes - b.bytes)} on first use` : ''}`;
-  const rows: Row[] = [row('2 cold start', sizeMeasure, size('attach-guard', handler), size('bare IAM+SNS', bare), fmt.ratio(handler.bytes / bare.bytes), '-', '-')];
-  if (sweep instanceof Error) rows.push(row('2 cold start', 'bundle size', `sweep: does not bundle (${sweep.message.split('\n')[0]})`, '-', '-', '-', '-'));
-  else if (sweep) rows.push(row('2 cold start', sizeMeasure, size('sweep', sweep), size('bare IAM+SNS', bare), fmt.ratio(sweep.bytes / bare.bytes), '-', '-'));
-  else rows.push(row('2 cold start', 'bundle size', 'sweep: not there yet (functions/sweep/handler.ts)', '-', '-', '-', '-'));
+  const size = (name: string, b: Bundle): string =>
+    `${name}: ${fmt.kb(b.bytes)}${b.totalBytes > b.bytes ? ` + ${fmt.kb(b.totalBytes - b.bytes)} on first use` : ''}`;
+  const rows: Row[] = [
+    row(
+      '2 cold start',
+      sizeMeasure,
+      size('attach-guard', handler),
+      size('bare IAM+SNS', bare),
+      fmt.ratio(handler.bytes / bare.bytes),
+      '-',
+      '-',
+    ),
+  ];
+  if (sweep instanceof Error)
+    rows.push(
+      row(
+        '2 cold start',
+        'bundle size',
+        `sweep: does not bundle (${sweep.message.split('\n')[0]})`,
+        '-',
+        '-',
+        '-',
+        '-',
+      ),
+    );
+  else if (sweep)
+    rows.push(
+      row(
+        '2 cold start',
+        sizeMeasure,
+        size('sweep', sweep),
+        size('bare IAM+SNS', bare),
+        fmt.ratio(sweep.bytes / bare.bytes),
+        '-',
+        '-',
+      ),
+    );
+  else
+    rows.push(
+      row('2 cold start', 'bundle size', 'sweep: not there yet (functions/sweep/handler.ts)', '-', '-', '-', '-'),
+    );
   rows.push(
-    row('2 cold start', `load in a fresh process (median of ${options.pairs})`, `attach-guard: ${fmt.ms(median(hImport))}`, `bare IAM+SNS: ${fmt.ms(median(bImport))}`, fmt.ratio(ratio), '≤ 1.25×', check(ratio <= 1.25)),
-    row('2 cold start', 'CPU time of that load (user+sys)', `attach-guard: ${fmt.ms(median(h.map((x) => x.cpuMs)))}`, `bare IAM+SNS: ${fmt.ms(median(b.map((x) => x.cpuMs)))}`, fmt.ratio(cpuRatio), '-', '-'),
+    row(
+      '2 cold start',
+      `load in a fresh process (median of ${options.pairs})`,
+      `attach-guard: ${fmt.ms(median(hImport))}`,
+      `bare IAM+SNS: ${fmt.ms(median(bImport))}`,
+      fmt.ratio(ratio),
+      '≤ 1.25×',
+      check(ratio <= 1.25),
+    ),
+    row(
+      '2 cold start',
+      'CPU time of that load (user+sys)',
+      `attach-guard: ${fmt.ms(median(h.map((x) => x.cpuMs)))}`,
+      `bare IAM+SNS: ${fmt.ms(median(b.map((x) => x.cpuMs)))}`,
+      fmt.ratio(cpuRatio),
+      '-',
+      '-',
+    ),
     ...(w.length === b.length
       ? [
-          row('2 cold start', `sweep: load in a fresh process (median of ${options.pairs})`, `sweep: ${fmt.ms(median(w.map((x) => x.importMs)))}`, `bare IAM+SNS: ${fmt.ms(median(bImport))}`, fmt.ratio(pairedRatio(w.map((x) => x.importMs), bImport)), '-', '-'),
-          row('2 cold start', 'sweep: CPU time of that load (user+sys)', `sweep: ${fmt.ms(median(w.map((x) => x.cpuMs)))}`, `bare IAM+SNS: ${fmt.ms(median(b.map((x) => x.cpuMs)))}`, fmt.ratio(pairedRatio(w.map((x) => x.cpuMs), b.map((x) => x.cpuMs))), '-', '-'),
+          row(
+            '2 cold start',
+            `sweep: load in a fresh process (median of ${options.pairs})`,
+            `sweep: ${fmt.ms(median(w.map((x) => x.importMs)))}`,
+            `bare IAM+SNS: ${fmt.ms(median(bImport))}`,
+            fmt.ratio(
+              pairedRatio(
+                w.map((x) => x.importMs),
+                bImport,
+              ),
+            ),
+            '-',
+            '-',
+          ),
+          row(
+            '2 cold start',
+            'sweep: CPU time of that load (user+sys)',
+            `sweep: ${fmt.ms(median(w.map((x) => x.cpuMs)))}`,
+            `bare IAM+SNS: ${fmt.ms(median(b.map((x) => x.cpuMs)))}`,
+            fmt.ratio(
+              pairedRatio(
+                w.map((x) => x.cpuMs),
+                b.map((x) => x.cpuMs),
+              ),
+            ),
+            '-',
+            '-',
+          ),
         ]
       : []),
-    row('2 cold start', 'process start to handler ready', `attach-guard: ${fmt.ms(median(h.map((x) => x.readyMs)))}`, `bare IAM+SNS: ${fmt.ms(median(b.map((x) => x.readyMs)))}`, fmt.ratio(readyRatio), '-', '-'),
+    row(
+      '2 cold start',
+      'process start to handler ready',
+      `attach-guard: ${fmt.ms(median(h.map((x) => x.readyMs)))}`,
+      `bare IAM+SNS: ${fmt.ms(median(b.map((x) => x.readyMs)))}`,
+      fmt.ratio(readyRatio),
+      '-',
+      '-',
+    ),
   );
   return {
     rows,
     handlerBundle: handler,
     details: {
       style,
-      bytes: { attachGuard: handler.bytes, bare: bare.bytes, sweep: sweep instanceof Error ? sweep.message : (sweep?.bytes ?? null) },
-      totalBytes: { attachGuard: handler.totalBytes, bare: bare.totalBytes, sweep: sweep instanceof Error || !sweep ? null : sweep.totalBytes },
-      attachGuardComposition: composition(handler.metafile, 12, loadedAtStart(handler.metafile.outputs, relative(process.cwd(), handler.path))),
+      bytes: {
+        attachGuard: handler.bytes,
+        bare: bare.bytes,
+        sweep: sweep instanceof Error ? sweep.message : (sweep?.bytes ?? null),
+      },
+      totalBytes: {
+        attachGuard: handler.totalBytes,
+        bare: bare.totalBytes,
+        sweep: sweep instanceof Error || !sweep ? null : sweep.totalBytes,
+      },
+      attachGuardComposition: composition(
+        handler.metafile,
+        12,
+        loadedAtStart(handler.metafile.outputs, relative(process.cwd(), handler.path)),
+      ),
       attachGuardOnFirstUse: lazyComposition(handler),
       bareComposition: composition(bare.metafile, 6),
       importMs: { attachGuard: hImport, bare: bImport },
@@ -132,5 +247,9 @@ export async function coldStart(options: ColdStartOptions): Promise<ColdStartRes
 /** Bytes per package in the chunks a cold start does not load (with splitting): what loads on first use. */
 function lazyComposition(b: Bundle): [string, number][] {
   const atStart = loadedAtStart(b.metafile.outputs, relative(process.cwd(), b.path));
-  return composition(b.metafile, 12, Object.keys(b.metafile.outputs).filter((f) => !atStart.has(f)));
+  return composition(
+    b.metafile,
+    12,
+    Object.keys(b.metafile.outputs).filter((f) => !atStart.has(f)),
+  );
 }

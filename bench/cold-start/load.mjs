@@ -13,4 +13,6 @@ if (typeof handler !== 'function') {
   process.stderr.write(`${process.argv[2]} exports no handler function\n`);
   process.exit(3);
 }
-process.stdout.write(`${JSON.stringify({ importMs: ready - started, readyMs: ready, cpuMs: (used.user + used.system) / 1000 })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ importMs: ready - started, readyMs: ready, cpuMs: (used.user + used.system) / 1000 })}\n`,
+);

@@ -20,11 +20,31 @@ interface Case {
   readonly sizes: readonly number[];
 }
 
-
 const CASES: readonly Case[] = [
-  { name: 'iot-*-*-*-*-*-*-ops vs group name', pattern: 'iot-*-*-*-*-*-*-ops', compile: compileGlob, regex: referenceGlob, text: (n) => `iot-${'-'.repeat(n - 4)}`, sizes: [16, 24, 32, 40, 48, 64, 128] },
-  { name: '*a*a*a*a*a*a*b vs a…a', pattern: '*a*a*a*a*a*a*b', compile: compileGlob, regex: referenceGlob, text: (n) => 'a'.repeat(n), sizes: [16, 24, 32, 40, 48, 64] },
-  { name: 'role/**a**a**a**a**a**a**b vs deep path', pattern: 'arn:aws:iam::*:role/**a**a**a**a**a**a**b', compile: compileArnGlob, regex: referenceArnGlob, text: (n) => `arn:aws:iam::123456789012:role/${'a/'.repeat(n / 2)}a`, sizes: [16, 32, 48, 64, 96, 1200] },
+  {
+    name: 'iot-*-*-*-*-*-*-ops vs group name',
+    pattern: 'iot-*-*-*-*-*-*-ops',
+    compile: compileGlob,
+    regex: referenceGlob,
+    text: (n) => `iot-${'-'.repeat(n - 4)}`,
+    sizes: [16, 24, 32, 40, 48, 64, 128],
+  },
+  {
+    name: '*a*a*a*a*a*a*b vs a…a',
+    pattern: '*a*a*a*a*a*a*b',
+    compile: compileGlob,
+    regex: referenceGlob,
+    text: (n) => 'a'.repeat(n),
+    sizes: [16, 24, 32, 40, 48, 64],
+  },
+  {
+    name: 'role/**a**a**a**a**a**a**b vs deep path',
+    pattern: 'arn:aws:iam::*:role/**a**a**a**a**a**a**b',
+    compile: compileArnGlob,
+    regex: referenceArnGlob,
+    text: (n) => `arn:aws:iam::123456789012:role/${'a/'.repeat(n / 2)}a`,
+    sizes: [16, 32, 48, 64, 96, 1200],
+  },
 ];
 
 function time(run: () => unknown, repeat: number): number {

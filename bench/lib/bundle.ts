@@ -24,12 +24,24 @@ export interface BundleStyle {
  * serverless-esbuild's default (CommonJS: esbuild's default for platform node) when there is no serverless.yml yet.
  */
 export function deployedBundleStyle(): BundleStyle {
-  if (!existsSync('serverless.yml')) return { format: 'cjs', banner: undefined, mainFields: undefined, splitting: false, source: 'serverless-esbuild default (no serverless.yml yet)' };
+  if (!existsSync('serverless.yml'))
+    return {
+      format: 'cjs',
+      banner: undefined,
+      mainFields: undefined,
+      splitting: false,
+      source: 'serverless-esbuild default (no serverless.yml yet)',
+    };
   // CloudFormation tags (!Sub, !Ref, ...) are unknown to a plain YAML reader: they only warn, and we read custom.esbuild.
   const doc = parseDocument(readFileSync('serverless.yml', 'utf8'), { logLevel: 'silent' });
-  const esbuild = (doc.toJS({ maxAliasCount: -1 }) as { custom?: { esbuild?: { format?: unknown; banner?: { js?: unknown }; mainFields?: unknown; splitting?: unknown } } } | null)?.custom?.esbuild;
+  const esbuild = (
+    doc.toJS({ maxAliasCount: -1 }) as {
+      custom?: { esbuild?: { format?: unknown; banner?: { js?: unknown }; mainFields?: unknown; splitting?: unknown } };
+    } | null
+  )?.custom?.esbuild;
   const format = esbuild?.format === 'esm' ? 'esm' : 'cjs';
-  const banner = typeof esbuild?.banner?.js === 'string' ? esbuild.banner.js : format === 'esm' ? REQUIRE_BANNER : undefined;
+  const banner =
+    typeof esbuild?.banner?.js === 'string' ? esbuild.banner.js : format === 'esm' ? REQUIRE_BANNER : undefined;
   const mainFields = Array.isArray(esbuild?.mainFields) ? esbuild.mainFields.map(String) : undefined;
   const splitting = format === 'esm' && esbuild?.splitting === true;
   return {
@@ -59,7 +71,9 @@ export async function bundle(entry: string, outDir: string, name: string, style:
   if (style.splitting) rmSync(dirname(path), { recursive: true, force: true });
   const result = await build({
     entryPoints: [entry],
-    ...(style.splitting ? { outdir: dirname(path), splitting: true, entryNames: name, outExtension: { '.js': `.${ext}` } } : { outfile: path }),
+    ...(style.splitting
+      ? { outdir: dirname(path), splitting: true, entryNames: name, outExtension: { '.js': `.${ext}` } }
+      : { outfile: path }),
     bundle: true,
     minify: true,
     platform: 'node',
@@ -73,10 +87,16 @@ export async function bundle(entry: string, outDir: string, name: string, style:
   });
   const outputs = result.metafile.outputs;
   const key = Object.keys(outputs).find((file) => resolve(file) === resolve(path)) ?? path;
-  return { path, bytes: sum(loadedAtStart(outputs, key), outputs), totalBytes: sum(Object.keys(outputs), outputs), metafile: result.metafile };
+  return {
+    path,
+    bytes: sum(loadedAtStart(outputs, key), outputs),
+    totalBytes: sum(Object.keys(outputs), outputs),
+    metafile: result.metafile,
+  };
 }
 
-const sum = (files: Iterable<string>, outputs: Metafile['outputs']): number => [...files].reduce((n, f) => n + (f.endsWith('.map') ? 0 : (outputs[f]?.bytes ?? 0)), 0);
+const sum = (files: Iterable<string>, outputs: Metafile['outputs']): number =>
+  [...files].reduce((n, f) => n + (f.endsWith('.map') ? 0 : (outputs[f]?.bytes ?? 0)), 0);
 
 /** The output files a cold start evaluates: `entry` and, transitively, what it imports statically (not import()). */
 export function loadedAtStart(outputs: Metafile['outputs'], entry: string): Set<string> {
@@ -103,7 +123,11 @@ export function shippedAllowlist(allowlist: string, serviceDir = '.'): string {
  * Bytes per npm package (or `functions/` for our own code), largest first, in the files `files` picks (default: all
  * of the bundle's output files).
  */
-export function composition(meta: Metafile, top = 12, files: Iterable<string> = Object.keys(meta.outputs)): [string, number][] {
+export function composition(
+  meta: Metafile,
+  top = 12,
+  files: Iterable<string> = Object.keys(meta.outputs),
+): [string, number][] {
   const by = new Map<string, number>();
   const inputs = [...files].flatMap((f) => Object.entries(meta.outputs[f]?.inputs ?? {}));
   for (const [file, info] of inputs) {

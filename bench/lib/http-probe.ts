@@ -19,12 +19,19 @@ const seen: SeenRequest[] = [];
 let installed = false;
 
 function serviceOf(req: ClientRequest): string {
-  const agent = [req.getHeader('x-amz-user-agent'), req.getHeader('user-agent')].map((h) => (Array.isArray(h) ? h.join(' ') : String(h ?? ''))).join(' ');
+  const agent = [req.getHeader('x-amz-user-agent'), req.getHeader('user-agent')]
+    .map((h) => (Array.isArray(h) ? h.join(' ') : String(h ?? '')))
+    .join(' ');
   return /api\/([a-z0-9-]+)#/i.exec(agent)?.[1]?.toLowerCase() ?? 'unknown';
 }
 
 function actionOf(body: unknown): string {
-  const text = typeof body === 'string' ? body.slice(0, 200) : body instanceof Uint8Array ? Buffer.from(body.buffer, body.byteOffset, Math.min(body.byteLength, 200)).toString('utf8') : '';
+  const text =
+    typeof body === 'string'
+      ? body.slice(0, 200)
+      : body instanceof Uint8Array
+        ? Buffer.from(body.buffer, body.byteOffset, Math.min(body.byteLength, 200)).toString('utf8')
+        : '';
   return /(?:^|&)Action=([A-Za-z]+)/.exec(text)?.[1] ?? '';
 }
 
@@ -33,10 +40,15 @@ export function installProbe(): void {
   if (installed) return;
   installed = true;
   const end = ClientRequest.prototype.end as (this: ClientRequest, ...args: unknown[]) => ClientRequest;
-  (ClientRequest.prototype as unknown as { end: (this: ClientRequest, ...args: unknown[]) => ClientRequest }).end = function (this: ClientRequest, ...args: unknown[]) {
-    seen.push({ at: performance.now(), service: serviceOf(this), action: actionOf(typeof args[0] === 'function' ? undefined : args[0]) });
-    return end.apply(this, args);
-  };
+  (ClientRequest.prototype as unknown as { end: (this: ClientRequest, ...args: unknown[]) => ClientRequest }).end =
+    function (this: ClientRequest, ...args: unknown[]) {
+      seen.push({
+        at: performance.now(),
+        service: serviceOf(this),
+        action: actionOf(typeof args[0] === 'function' ? undefined : args[0]),
+      });
+      return end.apply(this, args);
+    };
 }
 
 /** Requests seen since `mark` (an index from `mark()`). */

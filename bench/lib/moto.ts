@@ -55,6 +55,15 @@ export function motoEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
  * node_modules), so that no TypeScript loader sits in the measured process.
  */
 export async function bundleChild(entry: string, outfile: string): Promise<string> {
-  await build({ entryPoints: [entry], outfile, bundle: true, packages: 'external', platform: 'node', target: 'node20', format: 'esm', logLevel: 'error' });
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    logLevel: 'error',
+  });
   return outfile;
 }

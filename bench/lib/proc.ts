@@ -74,8 +74,16 @@ export async function measure(command: string, args: readonly string[], options:
 }
 
 /** Runs a command to completion and returns its stdout; throws with its stderr when it fails. */
-export async function run(command: string, args: readonly string[], options: RunOptions & { okCodes?: readonly number[] } = {}): Promise<string> {
-  const child = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function run(
+  command: string,
+  args: readonly string[],
+  options: RunOptions & { okCodes?: readonly number[] } = {},
+): Promise<string> {
+  const child = spawn(command, args, {
+    env: options.env ?? process.env,
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const stdout: Buffer[] = [];
   const stderr: Buffer[] = [];
   child.stdout.on('data', (c: Buffer) => stdout.push(c));
@@ -85,7 +93,9 @@ export async function run(command: string, args: readonly string[], options: Run
     child.on('close', (c) => resolve(c ?? -1));
   });
   if (!(options.okCodes ?? [0]).includes(code)) {
-    throw new Error(`${command} ${args.join(' ')} exited with ${code}: ${Buffer.concat(stderr).toString('utf8').slice(-2000)}`);
+    throw new Error(
+      `${command} ${args.join(' ')} exited with ${code}: ${Buffer.concat(stderr).toString('utf8').slice(-2000)}`,
+    );
   }
   return Buffer.concat(stdout).toString('utf8');
 }

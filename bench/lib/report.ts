@@ -15,7 +15,15 @@ export interface Row {
   readonly verdict: Verdict;
 }
 
-export const row = (bench: string, measure: string, ours: string, reference: string, ratio: string, target: string, verdict: Verdict): Row => ({
+export const row = (
+  bench: string,
+  measure: string,
+  ours: string,
+  reference: string,
+  ratio: string,
+  target: string,
+  verdict: Verdict,
+): Row => ({
   bench,
   measure,
   ours,
@@ -31,7 +39,9 @@ const HEADERS = ['#', 'measure', 'ours', 'reference (same run)', 'ratio', 'targe
 
 /** A Markdown table, padded so that it also reads well in a terminal. */
 export function renderTable(rows: readonly Row[]): string {
-  const cells = rows.map((r) => [r.bench, r.measure, r.ours, r.reference, r.ratio, r.target, r.verdict].map((c) => c.replaceAll('|', '\\|')));
+  const cells = rows.map((r) =>
+    [r.bench, r.measure, r.ours, r.reference, r.ratio, r.target, r.verdict].map((c) => c.replaceAll('|', '\\|')),
+  );
   const widths = HEADERS.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
   const line = (values: readonly string[]) => `| ${values.map((v, i) => v.padEnd(widths[i] ?? 0)).join(' | ')} |`;
   return [line(HEADERS), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)].join('\n');
@@ -59,7 +69,9 @@ export function machine(): Machine {
     cpuModel,
     cores: cpus().length,
     memoryGb: Math.round(totalmem() / 2 ** 30),
-    loadAverage: loadavg().map((l) => l.toFixed(2)).join(' '),
+    loadAverage: loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
     date: new Date().toISOString(),
   };
 }

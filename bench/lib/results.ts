@@ -16,8 +16,24 @@ export interface ResultsInput {
 }
 
 interface Details {
-  readonly backtest?: { archive?: { params?: unknown; files?: number; records?: number; uncompressedBytes?: number; compressedBytes?: number; attachEvents?: number; governedAttachCalls?: number }; rounds?: number };
-  readonly 'cold-start'?: { style?: { source?: string }; attachGuardComposition?: [string, number][]; attachGuardOnFirstUse?: [string, number][]; bareComposition?: [string, number][] };
+  readonly backtest?: {
+    archive?: {
+      params?: unknown;
+      files?: number;
+      records?: number;
+      uncompressedBytes?: number;
+      compressedBytes?: number;
+      attachEvents?: number;
+      governedAttachCalls?: number;
+    };
+    rounds?: number;
+  };
+  readonly 'cold-start'?: {
+    style?: { source?: string };
+    attachGuardComposition?: [string, number][];
+    attachGuardOnFirstUse?: [string, number][];
+    bareComposition?: [string, number][];
+  };
 }
 
 export function writeResults(path: string, input: ResultsInput): void {

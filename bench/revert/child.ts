@@ -17,7 +17,13 @@ import {
   IAMClient,
   ListAttachedRolePoliciesCommand,
 } from '@aws-sdk/client-iam';
-import { CreateTopicCommand, DeleteTopicCommand, PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
+import {
+  CreateTopicCommand,
+  DeleteTopicCommand,
+  PublishCommand,
+  SNSClient,
+  type PublishCommandInput,
+} from '@aws-sdk/client-sns';
 import { buildAlert, renderSnsMessage } from '../../functions/core/alert.js';
 import { attachmentOf } from '../../functions/core/attachment.js';
 import { readAttachEvent } from '../../functions/core/cloudtrail.js';
@@ -52,7 +58,11 @@ const context = {
   getRemainingTimeInMillis: () => 30_000,
 };
 
-const template = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { id: string; time: string; detail: { eventID: string; eventTime: string; requestParameters: { roleName: string } } };
+const template = JSON.parse(readFileSync(FIXTURE, 'utf8')) as {
+  id: string;
+  time: string;
+  detail: { eventID: string; eventTime: string; requestParameters: { roleName: string } };
+};
 
 function eventFor(roleName: string, i: number): unknown {
   const event = structuredClone(template);
@@ -71,7 +81,11 @@ function issuedAfter(since: number, start: number, service: string, action: stri
 }
 
 function sample(since: number, start: number, end: number): Sample {
-  return { toDetachMs: issuedAfter(since, start, 'iam', 'DetachRolePolicy'), toPublishMs: issuedAfter(since, start, 'sns', 'Publish'), totalMs: end - start };
+  return {
+    toDetachMs: issuedAfter(since, start, 'iam', 'DetachRolePolicy'),
+    toPublishMs: issuedAfter(since, start, 'sns', 'Publish'),
+    totalMs: end - start,
+  };
 }
 
 async function main(): Promise<void> {
@@ -82,7 +96,10 @@ async function main(): Promise<void> {
   const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: `bench-revert-${runId}` }));
   if (!TopicArn) throw new Error('CreateTopic returned no TopicArn');
   process.env.ALERT_TOPIC_ARN = TopicArn;
-  const mod = (await import(pathToFileURL(bundlePath as string).href)) as { handler?: Handler; default?: { handler?: Handler } };
+  const mod = (await import(pathToFileURL(bundlePath as string).href)) as {
+    handler?: Handler;
+    default?: { handler?: Handler };
+  };
   const handler = mod.handler ?? mod.default?.handler;
   if (!handler) throw new Error(`${bundlePath} exports no handler`);
 
@@ -107,7 +124,9 @@ async function main(): Promise<void> {
   for (let i = 0; i < total; i++) {
     for (const arm of ['handler', 'direct'] as const) {
       const name = `bench-rv-${runId}-${arm[0]}${i}`;
-      await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: '{"Version":"2012-10-17","Statement":[]}' }));
+      await iam.send(
+        new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: '{"Version":"2012-10-17","Statement":[]}' }),
+      );
       await iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: POLICY }));
       roles[arm].push(name);
     }

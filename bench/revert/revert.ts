@@ -35,12 +35,17 @@ export async function timeToRevert(options: RevertOptions): Promise<{ rows: Row[
   const { log } = options;
   if (!(await motoAnswers())) {
     log(`revert: no moto at ${motoEndpoint()}: skipped`);
-    return { rows: [row('3 revert', 'time to revert', `not measured: no moto at ${motoEndpoint()}`, '-', '-', '≤ 1.15×', '-')], details: { skipped: true } };
+    return {
+      rows: [row('3 revert', 'time to revert', `not measured: no moto at ${motoEndpoint()}`, '-', '-', '≤ 1.15×', '-')],
+      details: { skipped: true },
+    };
   }
   const child = await bundleChild('bench/revert/child.ts', join(options.outDir, 'revert-child.mjs'));
   const outFile = join(options.outDir, 'revert-result.json');
   rmSync(outFile, { force: true });
-  log(`revert: ${options.iterations} invocations and ${options.iterations} direct Detach+Publish pairs against ${motoEndpoint()}…`);
+  log(
+    `revert: ${options.iterations} invocations and ${options.iterations} direct Detach+Publish pairs against ${motoEndpoint()}…`,
+  );
   await run(process.execPath, [child, outFile, String(options.iterations), resolve(options.handlerBundle)], {
     env: motoEnv({
       // As deployed: the example allowlist compiled to JSON.
@@ -67,14 +72,56 @@ export async function timeToRevert(options: RevertOptions): Promise<{ rows: Row[
   const ratio = totalH / totalD;
   const reverted = result.outcomes.reverted ?? 0;
   const allReverted = reverted === h.length + 3 && result.stillAttached === 0;
-  log(`revert: handler ${fmt.ms(totalH)} vs direct ${fmt.ms(totalD)}; outcomes ${JSON.stringify(result.outcomes)}, still attached ${result.stillAttached}`);
+  log(
+    `revert: handler ${fmt.ms(totalH)} vs direct ${fmt.ms(totalD)}; outcomes ${JSON.stringify(result.outcomes)}, still attached ${result.stillAttached}`,
+  );
   return {
     rows: [
-      row('3 revert', `event received → detach issued (median of ${h.length})`, `handler: ${fmt.ms(detachH)}`, `direct: ${fmt.ms(detachD)}`, `+${fmt.ms(detachH - detachD)}`, '-', '-'),
-      row('3 revert', 'detach issued → publish issued', `handler: ${fmt.ms(gapH)}`, `direct: ${fmt.ms(gapD)}`, `+${fmt.ms(gapH - gapD)}`, '-', '-'),
-      row('3 revert', 'publish issued → done', `handler: ${fmt.ms(tailH)}`, `direct: ${fmt.ms(tailD)}`, `+${fmt.ms(tailH - tailD)}`, '-', '-'),
-      row('3 revert', `whole invocation vs Detach+Publish (median of ${h.length})`, `handler: ${fmt.ms(totalH)}`, `direct: ${fmt.ms(totalD)}`, fmt.ratio(ratio), '≤ 1.15×', check(ratio <= 1.15)),
-      row('3 revert', 'every handler invocation reverted', `${reverted} reverted, ${result.stillAttached} still attached`, `${h.length + 3} invoked (3 warm-up)`, '-', 'all reverted', check(allReverted)),
+      row(
+        '3 revert',
+        `event received → detach issued (median of ${h.length})`,
+        `handler: ${fmt.ms(detachH)}`,
+        `direct: ${fmt.ms(detachD)}`,
+        `+${fmt.ms(detachH - detachD)}`,
+        '-',
+        '-',
+      ),
+      row(
+        '3 revert',
+        'detach issued → publish issued',
+        `handler: ${fmt.ms(gapH)}`,
+        `direct: ${fmt.ms(gapD)}`,
+        `+${fmt.ms(gapH - gapD)}`,
+        '-',
+        '-',
+      ),
+      row(
+        '3 revert',
+        'publish issued → done',
+        `handler: ${fmt.ms(tailH)}`,
+        `direct: ${fmt.ms(tailD)}`,
+        `+${fmt.ms(tailH - tailD)}`,
+        '-',
+        '-',
+      ),
+      row(
+        '3 revert',
+        `whole invocation vs Detach+Publish (median of ${h.length})`,
+        `handler: ${fmt.ms(totalH)}`,
+        `direct: ${fmt.ms(totalD)}`,
+        fmt.ratio(ratio),
+        '≤ 1.15×',
+        check(ratio <= 1.15),
+      ),
+      row(
+        '3 revert',
+        'every handler invocation reverted',
+        `${reverted} reverted, ${result.stillAttached} still attached`,
+        `${h.length + 3} invoked (3 warm-up)`,
+        '-',
+        'all reverted',
+        check(allReverted),
+      ),
     ],
     details: { ...result, medians: { totalH, totalD, detachH, detachD, gapH, gapD, tailH, tailD }, ratio },
   };

@@ -59,16 +59,24 @@ const scheduledEvent = {
  * STS AssumeRole as a plain query call: the project does not depend on @aws-sdk/client-sts, and moto neither checks
  * the signature nor the role's trust policy (see TOOLING.md), so a minimal request is enough.
  */
-async function assumeRole(roleArn: string): Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken: string }> {
+async function assumeRole(
+  roleArn: string,
+): Promise<{ accessKeyId: string; secretAccessKey: string; sessionToken: string }> {
   const endpoint = process.env.AWS_ENDPOINT_URL;
   if (!endpoint) throw new Error('AWS_ENDPOINT_URL is not set: the sweep benchmark runs against moto only');
   const res = await fetch(endpoint, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      authorization: 'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=0',
+      authorization:
+        'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=0',
     },
-    body: new URLSearchParams({ Action: 'AssumeRole', Version: '2011-06-15', RoleArn: roleArn, RoleSessionName: 'bench' }),
+    body: new URLSearchParams({
+      Action: 'AssumeRole',
+      Version: '2011-06-15',
+      RoleArn: roleArn,
+      RoleSessionName: 'bench',
+    }),
   });
   const xml = await res.text();
   const field = (name: string): string => {
@@ -76,19 +84,33 @@ async function assumeRole(roleArn: string): Promise<{ accessKeyId: string; secre
     if (!value) throw new Error(`AssumeRole into ${roleArn} failed (HTTP ${res.status}): ${xml.slice(0, 300)}`);
     return value;
   };
-  return { accessKeyId: field('AccessKeyId'), secretAccessKey: field('SecretAccessKey'), sessionToken: field('SessionToken') };
+  return {
+    accessKeyId: field('AccessKeyId'),
+    secretAccessKey: field('SecretAccessKey'),
+    sessionToken: field('SessionToken'),
+  };
 }
 
 async function existing(iam: IAMClient): Promise<Set<string>> {
   const names = new Set<string>();
-  for await (const page of paginateListRoles({ client: iam, pageSize: 1000 }, { PathPrefix: PATH })) for (const r of page.Roles ?? []) names.add(`role/${r.RoleName}`);
-  for await (const page of paginateListUsers({ client: iam, pageSize: 1000 }, { PathPrefix: PATH })) for (const u of page.Users ?? []) names.add(`user/${u.UserName}`);
-  for await (const page of paginateListGroups({ client: iam, pageSize: 1000 }, { PathPrefix: PATH })) for (const g of page.Groups ?? []) names.add(`group/${g.GroupName}`);
+  for await (const page of paginateListRoles({ client: iam, pageSize: 1000 }, { PathPrefix: PATH }))
+    for (const r of page.Roles ?? []) names.add(`role/${r.RoleName}`);
+  for await (const page of paginateListUsers({ client: iam, pageSize: 1000 }, { PathPrefix: PATH }))
+    for (const u of page.Users ?? []) names.add(`user/${u.UserName}`);
+  for await (const page of paginateListGroups({ client: iam, pageSize: 1000 }, { PathPrefix: PATH }))
+    for (const g of page.Groups ?? []) names.add(`group/${g.GroupName}`);
   return names;
 }
 
 async function create(iam: IAMClient, type: SweepPrincipalType, name: string): Promise<void> {
-  if (type === 'role') await iam.send(new CreateRoleCommand({ RoleName: name, Path: PATH, AssumeRolePolicyDocument: '{"Version":"2012-10-17","Statement":[]}' }));
+  if (type === 'role')
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: name,
+        Path: PATH,
+        AssumeRolePolicyDocument: '{"Version":"2012-10-17","Statement":[]}',
+      }),
+    );
   else if (type === 'user') await iam.send(new CreateUserCommand({ UserName: name, Path: PATH }));
   else await iam.send(new CreateGroupCommand({ GroupName: name, Path: PATH }));
 }
@@ -126,7 +148,10 @@ async function main(): Promise<void> {
   process.env.ALLOWLIST_PATH = allowlist;
 
   installProbe();
-  const mod = (await import(pathToFileURL(bundlePath as string).href)) as { handler?: Handler; default?: { handler?: Handler } };
+  const mod = (await import(pathToFileURL(bundlePath as string).href)) as {
+    handler?: Handler;
+    default?: { handler?: Handler };
+  };
   const handler = mod.handler ?? mod.default?.handler;
   if (!handler) throw new Error(`${bundlePath} exports no handler`);
 

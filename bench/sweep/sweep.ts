@@ -30,7 +30,9 @@ export const CUSTODIAN_REQUESTS: Readonly<Record<number, number>> = { 100: 263, 
 export const CATALOG_SWEEP_CALLS = 50;
 
 /** The governed policies the layout attaches (aws-iot scope): what the sweep must list the holders of. */
-export const GOVERNED_ATTACHED = new Set(SWEEP_ATTACHMENTS.filter((a) => a.expect !== 'not-governed').map((a) => a.policyArn)).size;
+export const GOVERNED_ATTACHED = new Set(
+  SWEEP_ATTACHMENTS.filter((a) => a.expect !== 'not-governed').map((a) => a.policyArn),
+).size;
 
 export interface SweepOptions {
   readonly outDir: string;
@@ -43,7 +45,13 @@ interface ChildResult {
   readonly account: string;
   readonly created: number;
   readonly setupSeconds: number;
-  readonly runs: { ms: number; iamCalls: number; otherCalls: string[]; byAction: Record<string, number>; result: string }[];
+  readonly runs: {
+    ms: number;
+    iamCalls: number;
+    otherCalls: string[];
+    byAction: Record<string, number>;
+    result: string;
+  }[];
 }
 
 /** One account per size, fixed so that a later run reuses the principals an earlier one created. */
@@ -53,11 +61,37 @@ export async function sweepCost(options: SweepOptions): Promise<{ rows: Row[]; d
   const { log } = options;
   if (!existsSync(SWEEP_HANDLER)) {
     log(`sweep: ${SWEEP_HANDLER} does not exist yet: not measured`);
-    return { rows: [row('4 sweep', 'IAM calls by principals', `not measured: ${SWEEP_HANDLER} not there yet (bench/sweep runs it once it is)`, '-', '-', 'calls ≤ 1 + governed attached + pages, flat', '-')], details: { skipped: 'no sweep handler' } };
+    return {
+      rows: [
+        row(
+          '4 sweep',
+          'IAM calls by principals',
+          `not measured: ${SWEEP_HANDLER} not there yet (bench/sweep runs it once it is)`,
+          '-',
+          '-',
+          'calls ≤ 1 + governed attached + pages, flat',
+          '-',
+        ),
+      ],
+      details: { skipped: 'no sweep handler' },
+    };
   }
   if (!(await motoAnswers())) {
     log(`sweep: no moto at ${motoEndpoint()}: skipped`);
-    return { rows: [row('4 sweep', 'IAM calls by principals', `not measured: no moto at ${motoEndpoint()}`, '-', '-', 'calls ≤ 1 + governed attached + pages, flat', '-')], details: { skipped: 'no moto' } };
+    return {
+      rows: [
+        row(
+          '4 sweep',
+          'IAM calls by principals',
+          `not measured: no moto at ${motoEndpoint()}`,
+          '-',
+          '-',
+          'calls ≤ 1 + governed attached + pages, flat',
+          '-',
+        ),
+      ],
+      details: { skipped: 'no moto' },
+    };
   }
   const handler = await bundle(SWEEP_HANDLER, options.outDir, 'sweep', deployedBundleStyle());
   const child = await bundleChild('bench/sweep/child.ts', join(options.outDir, 'sweep-child.mjs'));
@@ -70,14 +104,20 @@ export async function sweepCost(options: SweepOptions): Promise<{ rows: Row[]; d
     const outFile = join(options.outDir, `sweep-${size}.json`);
     rmSync(outFile, { force: true });
     log(`sweep: account ${accountFor(size)} with ${size} principals (built once, then reused)…`);
-    await run(process.execPath, [child, outFile, String(size), accountFor(size), resolve(handler.path), String(RUNS), allowlist], {
-      // alert mode: the sweep reads and reports but detaches nothing, so every run (and every later bench run) sees the
-      // same attachments. Detaching adds one call per forbidden attachment, the same in every account.
-      env: motoEnv({ GUARD_MODE: 'alert', LOG_LEVEL: 'INFO' }),
-    });
+    await run(
+      process.execPath,
+      [child, outFile, String(size), accountFor(size), resolve(handler.path), String(RUNS), allowlist],
+      {
+        // alert mode: the sweep reads and reports but detaches nothing, so every run (and every later bench run) sees the
+        // same attachments. Detaching adds one call per forbidden attachment, the same in every account.
+        env: motoEnv({ GUARD_MODE: 'alert', LOG_LEVEL: 'INFO' }),
+      },
+    );
     const result = JSON.parse(readFileSync(outFile, 'utf8')) as ChildResult;
     results.push(result);
-    log(`sweep: ${size} principals: ${result.runs.map((r) => `${r.iamCalls} IAM calls in ${fmt.ms(r.ms)}`).join(', ')} (set-up ${result.setupSeconds.toFixed(0)} s, ${result.created} created)`);
+    log(
+      `sweep: ${size} principals: ${result.runs.map((r) => `${r.iamCalls} IAM calls in ${fmt.ms(r.ms)}`).join(', ')} (set-up ${result.setupSeconds.toFixed(0)} s, ${result.created} created)`,
+    );
   }
 
   const base = results[0];

@@ -138,8 +138,11 @@ export function buildAthenaQuery(options: AthenaQueryOptions): string {
     ...(until ? [`eventtime < ${sqlString(cloudTrailTime(until))}`] : []),
   ];
   if (options.governedOnly) {
-    const policyArn = "coalesce(json_extract_scalar(requestparameters, '$.policyArn'), json_extract_scalar(requestparameters, '$.managedPolicyArn'))";
-    where.push(`(errorcode IS NOT NULL OR regexp_like(lower(${policyArn}), ${sqlString(governedArnPattern(options.scope))}))`);
+    const policyArn =
+      "coalesce(json_extract_scalar(requestparameters, '$.policyArn'), json_extract_scalar(requestparameters, '$.managedPolicyArn'))";
+    where.push(
+      `(errorcode IS NOT NULL OR regexp_like(lower(${policyArn}), ${sqlString(governedArnPattern(options.scope))}))`,
+    );
   }
   return [
     `SELECT ${columns.join(', ')}`,

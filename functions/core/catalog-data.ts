@@ -61,7 +61,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
   {
     name: 'AWSIoT1ClickReadOnlyAccess',
     path: '/',
-    summary: 'Read-only access to AWS IoT 1-Click (Describe*, Get*, List*); the service was discontinued on 2024-12-16.',
+    summary:
+      'Read-only access to AWS IoT 1-Click (Describe*, Get*, List*); the service was discontinued on 2024-12-16.',
     risk: 'read-only',
     family: 'AWS IoT 1-Click',
     seed: false,
@@ -87,7 +88,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
   {
     name: 'AWSQuickSightIoTAnalyticsAccess',
     path: '/',
-    summary: 'Lets Amazon QuickSight list, describe and read AWS IoT Analytics datasets (a QuickSight integration policy for IoT Analytics data).',
+    summary:
+      'Lets Amazon QuickSight list, describe and read AWS IoT Analytics datasets (a QuickSight integration policy for IoT Analytics data).',
     risk: 'read-only',
     family: 'AWS IoT Analytics',
     seed: false,
@@ -112,7 +114,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
   {
     name: 'AWSIoTDataAccess',
     path: '/',
-    summary: 'Full access to AWS IoT data operations: connect, publish, subscribe and receive over MQTT or HTTP, and device shadows.',
+    summary:
+      'Full access to AWS IoT data operations: connect, publish, subscribe and receive over MQTT or HTTP, and device shadows.',
     risk: 'write',
     family: 'AWS IoT Core',
     seed: true,
@@ -161,7 +164,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
   {
     name: 'AWSIoTDeviceDefenderAddThingsToThingGroupMitigationAction',
     path: '/service-role/',
-    summary: 'Device Defender mitigation action: adds things to a thing group (iot:AddThingToThingGroup, iot:ListPrincipalThings).',
+    summary:
+      'Device Defender mitigation action: adds things to a thing group (iot:AddThingToThingGroup, iot:ListPrincipalThings).',
     risk: 'write',
     family: 'AWS IoT Device Defender',
     seed: false,
@@ -169,7 +173,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
   {
     name: 'AWSIoTDeviceDefenderAudit',
     path: '/service-role/',
-    summary: 'Read access to the AWS IoT and IAM configuration that Device Defender audits (certificates, policies, role aliases, logging options).',
+    summary:
+      'Read access to the AWS IoT and IAM configuration that Device Defender audits (certificates, policies, role aliases, logging options).',
     risk: 'read-only',
     family: 'AWS IoT Device Defender',
     seed: false,
@@ -177,7 +182,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
   {
     name: 'AWSIoTDeviceDefenderEnableIoTLoggingMitigationAction',
     path: '/service-role/',
-    summary: 'Device Defender mitigation action: turns on AWS IoT logging (iot:SetV2LoggingOptions) and passes a role to AWS IoT.',
+    summary:
+      'Device Defender mitigation action: turns on AWS IoT logging (iot:SetV2LoggingOptions) and passes a role to AWS IoT.',
     risk: 'write',
     family: 'AWS IoT Device Defender',
     seed: false,
@@ -193,7 +199,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
   {
     name: 'AWSIoTDeviceDefenderReplaceDefaultPolicyMitigationAction',
     path: '/service-role/',
-    summary: 'Device Defender mitigation action: replaces the default AWS IoT policy version (iot:CreatePolicyVersion).',
+    summary:
+      'Device Defender mitigation action: replaces the default AWS IoT policy version (iot:CreatePolicyVersion).',
     risk: 'write',
     family: 'AWS IoT Device Defender',
     seed: false,
@@ -201,7 +208,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
   {
     name: 'AWSIoTDeviceDefenderUpdateCACertMitigationAction',
     path: '/service-role/',
-    summary: 'Device Defender mitigation action: updates a CA certificate (iot:UpdateCACertificate), e.g. to deactivate it.',
+    summary:
+      'Device Defender mitigation action: updates a CA certificate (iot:UpdateCACertificate), e.g. to deactivate it.',
     risk: 'write',
     family: 'AWS IoT Device Defender',
     seed: false,
@@ -209,7 +217,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
   {
     name: 'AWSIoTDeviceDefenderUpdateDeviceCertMitigationAction',
     path: '/service-role/',
-    summary: 'Device Defender mitigation action: updates a device certificate (iot:UpdateCertificate), e.g. to deactivate it.',
+    summary:
+      'Device Defender mitigation action: updates a device certificate (iot:UpdateCertificate), e.g. to deactivate it.',
     risk: 'write',
     family: 'AWS IoT Device Defender',
     seed: false,
@@ -218,7 +227,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
   {
     name: 'AWSIoTDeviceTesterForFreeRTOSFullAccess',
     path: '/',
-    summary: 'What AWS IoT Device Tester needs to qualify FreeRTOS devices: things, certificates, policies, OTA updates, signing jobs, S3 buckets, EC2 test instances.',
+    summary:
+      'What AWS IoT Device Tester needs to qualify FreeRTOS devices: things, certificates, policies, OTA updates, signing jobs, S3 buckets, EC2 test instances.',
     risk: 'full',
     family: 'AWS IoT Device Tester',
     seed: false,
@@ -226,7 +236,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
   {
     name: 'AWSIoTDeviceTesterForGreengrassFullAccess',
     path: '/',
-    summary: 'What AWS IoT Device Tester needs to qualify Greengrass devices: greengrass:*, things, certificates, policies, jobs, Lambda functions, S3 buckets.',
+    summary:
+      'What AWS IoT Device Tester needs to qualify Greengrass devices: greengrass:*, things, certificates, policies, jobs, Lambda functions, S3 buckets.',
     risk: 'full',
     family: 'AWS IoT Device Tester',
     seed: false,
@@ -252,7 +263,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
   {
     name: 'AWSIoTFleetHubFederationAccess',
     path: '/service-role/',
-    summary: 'Federated access for Fleet Hub applications: fleet indexing and metrics, jobs, CloudWatch alarms and SNS topics; Fleet Hub was discontinued on 2025-10-18.',
+    summary:
+      'Federated access for Fleet Hub applications: fleet indexing and metrics, jobs, CloudWatch alarms and SNS topics; Fleet Hub was discontinued on 2025-10-18.',
     risk: 'write',
     family: 'AWS IoT Fleet Hub',
     seed: false,
@@ -261,7 +273,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
   {
     name: 'AWSIoTFleetwiseServiceRolePolicy',
     path: '/aws-service-role/',
-    summary: 'Service-linked role policy of AWS IoT FleetWise: publishes CloudWatch metrics in the AWS/IoTFleetWise namespace.',
+    summary:
+      'Service-linked role policy of AWS IoT FleetWise: publishes CloudWatch metrics in the AWS/IoTFleetWise namespace.',
     risk: 'write',
     family: 'AWS IoT FleetWise',
     seed: false,
@@ -286,7 +299,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
   {
     name: 'AWSGreengrassResourceAccessRolePolicy',
     path: '/service-role/',
-    summary: 'Greengrass service role: greengrass:*, shadows of Greengrass things, and reads of the Lambda functions, S3 objects, SageMaker jobs and secrets it deploys.',
+    summary:
+      'Greengrass service role: greengrass:*, shadows of Greengrass things, and reads of the Lambda functions, S3 objects, SageMaker jobs and secrets it deploys.',
     risk: 'write',
     family: 'AWS IoT Greengrass',
     seed: false,
@@ -294,7 +308,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
   {
     name: 'GreengrassOTAUpdateArtifactAccess',
     path: '/service-role/',
-    summary: 'Lets AWS IoT read Greengrass over-the-air update artifacts (s3:GetObject on *-greengrass-updates buckets).',
+    summary:
+      'Lets AWS IoT read Greengrass over-the-air update artifacts (s3:GetObject on *-greengrass-updates buckets).',
     risk: 'read-only',
     family: 'AWS IoT Greengrass',
     seed: false,
@@ -303,7 +318,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
   {
     name: 'AWSIoTManagedIntegrationsFullAccess',
     path: '/',
-    summary: 'Full access to AWS IoT Device Management managed integrations (iotmanagedintegrations:*) and its service-linked role.',
+    summary:
+      'Full access to AWS IoT Device Management managed integrations (iotmanagedintegrations:*) and its service-linked role.',
     risk: 'full',
     family: 'AWS IoT Managed Integrations',
     seed: false,
@@ -329,7 +345,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
   {
     name: 'AWSIotRoboRunnerReadOnly',
     path: '/',
-    summary: 'Read-only access to AWS IoT RoboRunner sites, workers, worker fleets and destinations; AWS no longer lists it.',
+    summary:
+      'Read-only access to AWS IoT RoboRunner sites, workers, worker fleets and destinations; AWS no longer lists it.',
     risk: 'read-only',
     family: 'AWS IoT RoboRunner',
     seed: false,
@@ -348,7 +365,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
   {
     name: 'AWSIoTSiteWiseConsoleFullAccess',
     path: '/',
-    summary: 'Full access to AWS IoT SiteWise through the console (iotsitewise:*), plus the IoT Analytics, Greengrass and Secrets Manager calls the console makes.',
+    summary:
+      'Full access to AWS IoT SiteWise through the console (iotsitewise:*), plus the IoT Analytics, Greengrass and Secrets Manager calls the console makes.',
     risk: 'full',
     family: 'AWS IoT SiteWise',
     seed: false,
@@ -364,7 +382,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
   {
     name: 'AWSIoTSiteWiseMonitorPortalAccess',
     path: '/service-role/',
-    summary: 'Service role for SiteWise Monitor portals: manages projects, dashboards and access policies, and reads assets and their values.',
+    summary:
+      'Service role for SiteWise Monitor portals: manages projects, dashboards and access policies, and reads assets and their values.',
     risk: 'write',
     family: 'AWS IoT SiteWise',
     seed: false,
@@ -372,7 +391,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
   {
     name: 'AWSIoTSiteWiseMonitorServiceRolePolicy',
     path: '/aws-service-role/',
-    summary: 'Service-linked role policy of SiteWise Monitor: manages projects, dashboards and access policies, and reads assets.',
+    summary:
+      'Service-linked role policy of SiteWise Monitor: manages projects, dashboards and access policies, and reads assets.',
     risk: 'write',
     family: 'AWS IoT SiteWise',
     seed: false,
@@ -388,7 +408,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
   {
     name: 'AWSServiceRoleForIoTSiteWise',
     path: '/aws-service-role/',
-    summary: 'Service-linked role policy of AWS IoT SiteWise: reads Greengrass groups, writes its CloudWatch Logs, reads TwinMaker workspaces.',
+    summary:
+      'Service-linked role policy of AWS IoT SiteWise: reads Greengrass groups, writes its CloudWatch Logs, reads TwinMaker workspaces.',
     risk: 'write',
     family: 'AWS IoT SiteWise',
     seed: false,
@@ -397,7 +418,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
   {
     name: 'AWSIoTTwinMakerServiceRolePolicy',
     path: '/aws-service-role/',
-    summary: 'Service-linked role policy of AWS IoT TwinMaker: reads SiteWise assets and models and manages the TwinMaker entities synced from them.',
+    summary:
+      'Service-linked role policy of AWS IoT TwinMaker: reads SiteWise assets and models and manages the TwinMaker entities synced from them.',
     risk: 'write',
     family: 'AWS IoT TwinMaker',
     seed: false,
@@ -463,7 +485,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
   {
     name: 'AmazonFreeRTOSOTAUpdate',
     path: '/service-role/',
-    summary: 'FreeRTOS over-the-air updates: signs code, reads and writes afr-ota* S3 objects, and creates AWS IoT jobs and streams.',
+    summary:
+      'FreeRTOS over-the-air updates: signs code, reads and writes afr-ota* S3 objects, and creates AWS IoT jobs and streams.',
     risk: 'write',
     family: 'FreeRTOS',
     seed: false,

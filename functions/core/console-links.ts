@@ -26,7 +26,11 @@ export interface LinkSubject {
   readonly eventId: string | null;
 }
 
-const IAM_PAGE: Record<Exclude<Principal['type'], 'permission-set'>, string> = { user: 'users', role: 'roles', group: 'groups' };
+const IAM_PAGE: Record<Exclude<Principal['type'], 'permission-set'>, string> = {
+  user: 'users',
+  role: 'roles',
+  group: 'groups',
+};
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 /** The partition of the policy ARN, else the one a Region belongs to (cn-*, us-gov-*), else null. */

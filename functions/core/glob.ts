@@ -32,7 +32,9 @@ export function compileGlob(pattern: string): GlobMatcher {
     const wanted = pattern.toLowerCase();
     return (text) => text.toLowerCase() === wanted;
   }
-  const steps = [...pattern.toLowerCase()].map((c) => (c === '*' ? step({ kind: 'any' }, true) : c === '?' ? step({ kind: 'any' }) : literal(c)));
+  const steps = [...pattern.toLowerCase()].map((c) =>
+    c === '*' ? step({ kind: 'any' }, true) : c === '?' ? step({ kind: 'any' }) : literal(c),
+  );
   return (text) => run(steps, text.toLowerCase());
 }
 

@@ -30,16 +30,22 @@ export interface RunningEmulator {
   stop(): void;
 }
 
-export type EmulatorResult = { ok: true; emulator: RunningEmulator } | { ok: false; tried: readonly { route: RouteName; reason: string }[] };
+export type EmulatorResult =
+  | { ok: true; emulator: RunningEmulator }
+  | { ok: false; tried: readonly { route: RouteName; reason: string }[] };
 
 export function installDir(dir?: string): string {
   return resolve(dir ?? process.env.EMULATOR_DIR ?? join(REPO_ROOT, '.emulator'));
 }
 
 export function routesFromEnvironment(): RouteName[] {
-  const named = (process.env.EMULATOR_ROUTES ?? '').split(',').map((r) => r.trim()).filter(Boolean);
+  const named = (process.env.EMULATOR_ROUTES ?? '')
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
   const unknown = named.filter((r) => !(ROUTES as readonly string[]).includes(r));
-  if (unknown.length > 0) throw new Error(`EMULATOR_ROUTES: unknown route ${unknown.join(', ')}; the routes are ${ROUTES.join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(`EMULATOR_ROUTES: unknown route ${unknown.join(', ')}; the routes are ${ROUTES.join(', ')}`);
   return named.length > 0 ? (named as RouteName[]) : [...ROUTES];
 }
 
@@ -68,21 +74,27 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorR
       tried.push({ route, reason: found.reason });
       continue;
     }
-    options.log(`${label}: moto ${found.install.version} at ${found.install.where}; starting it on port ${options.port} ...`);
+    options.log(
+      `${label}: moto ${found.install.version} at ${found.install.where}; starting it on port ${options.port} ...`,
+    );
     const started = await launch(found.install, options.port, dir);
     if (!started.ok) {
       options.log(`${label}: ${started.reason}`);
       tried.push({ route, reason: started.reason });
       continue;
     }
-    const lacking = await selfTest(started.emulator.endpoint).catch((error: Error) => `self-test failed: ${error.message}`);
+    const lacking = await selfTest(started.emulator.endpoint).catch(
+      (error: Error) => `self-test failed: ${error.message}`,
+    );
     if (lacking) {
       started.emulator.stop();
       options.log(`${label}: ${lacking}`);
       tried.push({ route, reason: lacking });
       continue;
     }
-    options.log(`${label}: moto ${found.install.version} answers at ${started.emulator.endpoint} and passed the self-test (log ${started.emulator.logFile})`);
+    options.log(
+      `${label}: moto ${found.install.version} answers at ${started.emulator.endpoint} and passed the self-test (log ${started.emulator.logFile})`,
+    );
     return started;
   }
   return { ok: false, tried };
@@ -98,9 +110,28 @@ async function launch(install: MotoInstall, port: number, dir: string): Promise<
   let stop: () => void;
   if (install.route === 'docker') {
     const name = `iot-policy-guard-moto-${port}`;
-    child = spawn('docker', ['run', '--rm', '--name', name, '-p', `127.0.0.1:${port}:5000`, '-v', `${HERE}:/mends:ro`, '--entrypoint', 'python', install.image, '/mends/serve.py', '0.0.0.0', '5000'], {
-      stdio: ['ignore', out, out],
-    });
+    child = spawn(
+      'docker',
+      [
+        'run',
+        '--rm',
+        '--name',
+        name,
+        '-p',
+        `127.0.0.1:${port}:5000`,
+        '-v',
+        `${HERE}:/mends:ro`,
+        '--entrypoint',
+        'python',
+        install.image,
+        '/mends/serve.py',
+        '0.0.0.0',
+        '5000',
+      ],
+      {
+        stdio: ['ignore', out, out],
+      },
+    );
     stop = () => void spawnSync('docker', ['rm', '-f', name], { stdio: 'ignore' });
   } else {
     const env = { ...process.env, ...(install.pythonPath ? { PYTHONPATH: install.pythonPath } : {}) };
@@ -114,7 +145,11 @@ async function launch(install: MotoInstall, port: number, dir: string): Promise<
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) return { ok: false, reason: `the server exited with status ${child.exitCode} before it answered (${lastLine(logFile)}); see ${logFile}` };
+    if (child.exitCode !== null)
+      return {
+        ok: false,
+        reason: `the server exited with status ${child.exitCode} before it answered (${lastLine(logFile)}); see ${logFile}`,
+      };
     if (await answers(endpoint)) return { ok: true, emulator: { endpoint, install, logFile, stop } };
     await Promise.race([exited, new Promise((done) => setTimeout(done, 200))]);
   }
@@ -123,6 +158,8 @@ async function launch(install: MotoInstall, port: number, dir: string): Promise<
 }
 
 function lastLine(file: string): string {
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   return (lines.at(-1) ?? 'no output').trim().slice(0, 200);
 }

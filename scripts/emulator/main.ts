@@ -6,7 +6,9 @@ import { parseArgs } from 'node:util';
 import { answers, startEmulator } from './emulator.js';
 import { selfTest } from './self-test.js';
 
-const { values } = parseArgs({ options: { port: { type: 'string', default: '5055' }, help: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { port: { type: 'string', default: '5055' }, help: { type: 'boolean', default: false } },
+});
 if (values.help) {
   console.log(`usage: npm run emulator [-- --port N]   (default port 5055)
 Installs moto on first use and starts it on 127.0.0.1:N with what the integration tests need; Ctrl-C stops it.
@@ -21,7 +23,9 @@ if (!Number.isInteger(port) || port < 1 || port > 65_535) {
 }
 // Node's fetch (the tests' and the SDK's HTTP in places) refuses the ports of the fetch standard's block list.
 if ([5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6697, 10080].includes(port)) {
-  console.error(`error: --port ${port} is one that Node's fetch refuses to connect to ("bad port"); choose another, e.g. 5070`);
+  console.error(
+    `error: --port ${port} is one that Node's fetch refuses to connect to ("bad port"); choose another, e.g. 5070`,
+  );
   process.exit(2);
 }
 const log = (line: string): void => console.error(`[emulator] ${line}`);
@@ -29,7 +33,11 @@ const endpoint = `http://127.0.0.1:${port}`;
 
 if (await answers(endpoint)) {
   const lacking = await selfTest(endpoint);
-  log(lacking ? `something already answers at ${endpoint}, but ${lacking}` : `a working emulator already answers at ${endpoint}`);
+  log(
+    lacking
+      ? `something already answers at ${endpoint}, but ${lacking}`
+      : `a working emulator already answers at ${endpoint}`,
+  );
   process.exit(lacking ? 1 : 0);
 }
 const result = await startEmulator({ port, log });

@@ -9,7 +9,16 @@
  * Each route either yields a way to start the server or says why it cannot; nothing here starts a server.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /** The moto release the tests were written against; the venv and docker routes install exactly this. */
@@ -77,7 +86,11 @@ function fromPath(): RouteResult {
   if (!python) return { ok: false, reason: `${script}: cannot tell which Python runs it` };
   const version = motoVersion(python);
   if (!version) return { ok: false, reason: `${script}: its Python (${python}) cannot import moto and flask` };
-  if (!supported(version)) return { ok: false, reason: `${script} is moto ${version}; the tests need ${MOTO_VERSION} or a later 5.x (older ones route EventBridge events several times slower)` };
+  if (!supported(version))
+    return {
+      ok: false,
+      reason: `${script} is moto ${version}; the tests need ${MOTO_VERSION} or a later 5.x (older ones route EventBridge events several times slower)`,
+    };
   return { ok: true, install: { route: 'path', python, version, where: script } };
 }
 
@@ -90,7 +103,20 @@ function fromVenv({ dir, log }: RouteOptions): RouteResult {
     if (!base) return { ok: false, reason: 'no python3 on this machine' };
     log(`creating a virtual environment in ${venv} and installing moto[server]==${MOTO_VERSION} with pip ...`);
     run(base, ['-m', 'venv', venv], 120_000);
-    run(join(venv, 'bin', 'pip'), ['install', '--disable-pip-version-check', '--quiet', '--retries', '1', '--timeout', '30', `moto[server]==${MOTO_VERSION}`], 900_000);
+    run(
+      join(venv, 'bin', 'pip'),
+      [
+        'install',
+        '--disable-pip-version-check',
+        '--quiet',
+        '--retries',
+        '1',
+        '--timeout',
+        '30',
+        `moto[server]==${MOTO_VERSION}`,
+      ],
+      900_000,
+    );
     version = motoVersion(python);
     if (!version) return { ok: false, reason: `pip installed moto into ${venv}, but it does not import` };
   }
@@ -101,7 +127,8 @@ function fromDebian({ dir, log }: RouteOptions): RouteResult {
   const python = '/usr/bin/python3';
   const root = join(dir, 'debian');
   const pythonPath = join(root, 'usr', 'lib', 'python3', 'dist-packages');
-  if (!existsSync(python) || !findOnPath('dpkg-deb') || !findOnPath('apt-get')) return { ok: false, reason: 'not a Debian system (needs /usr/bin/python3, apt-get, dpkg-deb)' };
+  if (!existsSync(python) || !findOnPath('dpkg-deb') || !findOnPath('apt-get'))
+    return { ok: false, reason: 'not a Debian system (needs /usr/bin/python3, apt-get, dpkg-deb)' };
   installDebianDependencies(python, log);
   if (!existsSync(join(root, '.installed'))) {
     log(`downloading moto ${MOTO_VERSION} from Debian's unstable suite into ${root} ...`);
@@ -116,10 +143,13 @@ function fromDebian({ dir, log }: RouteOptions): RouteResult {
 }
 
 function installDebianDependencies(python: string, log: (line: string) => void): void {
-  const missing = Object.entries(DEBIAN_DEPENDENCIES).filter(([, module]) => spawnSync(python, ['-c', `import ${module}`]).status !== 0);
+  const missing = Object.entries(DEBIAN_DEPENDENCIES).filter(
+    ([, module]) => spawnSync(python, ['-c', `import ${module}`]).status !== 0,
+  );
   if (missing.length === 0) return;
   const names = missing.map(([pkg]) => pkg);
-  if (process.getuid?.() !== 0) throw new Error(`needs root to install Debian's ${names.join(' ')} (apt-get install -y ${names.join(' ')})`);
+  if (process.getuid?.() !== 0)
+    throw new Error(`needs root to install Debian's ${names.join(' ')} (apt-get install -y ${names.join(' ')})`);
   log(`installing Debian's ${names.join(' ')} with apt-get ...`);
   const install = ['install', '-y', '--no-install-recommends', ...names];
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
@@ -134,28 +164,50 @@ function downloadFromUnstable(work: string, log: (line: string) => void): string
   const mirror = debianMirror();
   if (!mirror) throw new Error('no Debian mirror in /etc/apt/sources.list(.d)');
   const debs = join(work, 'debs');
-  for (const sub of ['lists/partial', 'cache/archives/partial', 'debs']) mkdirSync(join(work, sub), { recursive: true });
-  writeFileSync(join(work, 'sources.list'), `deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror} sid main\n`);
+  for (const sub of ['lists/partial', 'cache/archives/partial', 'debs'])
+    mkdirSync(join(work, sub), { recursive: true });
+  writeFileSync(
+    join(work, 'sources.list'),
+    `deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror} sid main\n`,
+  );
   const apt = [
-    '-o', `Dir::Etc::sourcelist=${join(work, 'sources.list')}`,
-    '-o', 'Dir::Etc::sourceparts=/nonexistent',
-    '-o', `Dir::State::Lists=${join(work, 'lists')}`,
-    '-o', `Dir::Cache=${join(work, 'cache')}`,
+    '-o',
+    `Dir::Etc::sourcelist=${join(work, 'sources.list')}`,
+    '-o',
+    'Dir::Etc::sourceparts=/nonexistent',
+    '-o',
+    `Dir::State::Lists=${join(work, 'lists')}`,
+    '-o',
+    `Dir::Cache=${join(work, 'cache')}`,
   ];
   for (const f of readdirSync(debs)) rmSync(join(debs, f));
   run('apt-get', [...apt, 'update'], 600_000);
-  if (spawnSync('apt-get', [...apt, 'download', ...DEBIAN_PACKAGES], { cwd: debs, stdio: 'ignore', timeout: 600_000 }).status !== 0) {
+  if (
+    spawnSync('apt-get', [...apt, 'download', ...DEBIAN_PACKAGES], { cwd: debs, stdio: 'ignore', timeout: 600_000 })
+      .status !== 0
+  ) {
     // Unstable moves on; the mends in serve.py do not depend on the exact release.
-    log(`the pinned versions are gone from unstable; taking its current ${DEBIAN_PACKAGES.map((p) => p.split('=')[0]).join(' ')}`);
-    run('apt-get', [...apt, 'download', ...DEBIAN_PACKAGES.map((p) => p.split('=')[0] ?? p)], 600_000, process.env, debs);
+    log(
+      `the pinned versions are gone from unstable; taking its current ${DEBIAN_PACKAGES.map((p) => p.split('=')[0]).join(' ')}`,
+    );
+    run(
+      'apt-get',
+      [...apt, 'download', ...DEBIAN_PACKAGES.map((p) => p.split('=')[0] ?? p)],
+      600_000,
+      process.env,
+      debs,
+    );
   }
-  return readdirSync(debs).filter((f) => f.endsWith('.deb')).map((f) => join(debs, f));
+  return readdirSync(debs)
+    .filter((f) => f.endsWith('.deb'))
+    .map((f) => join(debs, f));
 }
 
 function debianMirror(): string | null {
   const sources: string[] = [];
   if (existsSync('/etc/apt/sources.list.d')) {
-    for (const f of readdirSync('/etc/apt/sources.list.d')) sources.push(readFileSync(join('/etc/apt/sources.list.d', f), 'utf8'));
+    for (const f of readdirSync('/etc/apt/sources.list.d'))
+      sources.push(readFileSync(join('/etc/apt/sources.list.d', f), 'utf8'));
   }
   if (existsSync('/etc/apt/sources.list')) sources.push(readFileSync('/etc/apt/sources.list', 'utf8'));
   for (const text of sources) {
@@ -168,7 +220,11 @@ function debianMirror(): string | null {
 function fromDocker(): RouteResult {
   if (!findOnPath('docker')) return { ok: false, reason: 'no docker command' };
   const info = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8', timeout: 20_000 });
-  if (info.status !== 0) return { ok: false, reason: `no Docker engine answers (${(info.stderr || info.stdout || '').trim().split('\n')[0] ?? ''})` };
+  if (info.status !== 0)
+    return {
+      ok: false,
+      reason: `no Docker engine answers (${(info.stderr || info.stdout || '').trim().split('\n')[0] ?? ''})`,
+    };
   const image = `motoserver/moto:${MOTO_VERSION}`;
   return { ok: true, install: { route: 'docker', image, version: MOTO_VERSION, where: image } };
 }
@@ -189,13 +245,22 @@ function interpreterOf(script: string): string | null {
 
 function motoVersion(python: string, pythonPath?: string): string | null {
   const env = pythonPath ? { ...process.env, PYTHONPATH: pythonPath } : process.env;
-  const probe = spawnSync(python, ['-c', 'import flask, moto; print(moto.__version__)'], { encoding: 'utf8', env, cwd: '/', timeout: 60_000 });
+  const probe = spawnSync(python, ['-c', 'import flask, moto; print(moto.__version__)'], {
+    encoding: 'utf8',
+    env,
+    cwd: '/',
+    timeout: 60_000,
+  });
   return probe.status === 0 ? probe.stdout.trim() : null;
 }
 
 /** A moto release the tests can use: MOTO_VERSION or a later one of the same major version. */
 export function supported(version: string): boolean {
-  const parse = (v: string): number[] => v.split(/[.+-]/).slice(0, 3).map((n) => Number.parseInt(n, 10) || 0);
+  const parse = (v: string): number[] =>
+    v
+      .split(/[.+-]/)
+      .slice(0, 3)
+      .map((n) => Number.parseInt(n, 10) || 0);
   const [have, need] = [parse(version), parse(MOTO_VERSION)];
   if (have[0] !== need[0]) return false;
   for (let i = 1; i < 3; i++) if ((have[i] ?? 0) !== (need[i] ?? 0)) return (have[i] ?? 0) > (need[i] ?? 0);
@@ -220,15 +285,28 @@ export function findOnPath(command: string): string | null {
   return null;
 }
 
-function run(command: string, args: readonly string[], timeout: number, env: NodeJS.ProcessEnv = process.env, cwd?: string): void {
+function run(
+  command: string,
+  args: readonly string[],
+  timeout: number,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd?: string,
+): void {
   execFileSync(command, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout, env, cwd });
 }
 
 /** The first lines of a failed command's output (or of an error), which is where the reason is. */
 function firstLines(error: unknown): string {
   const { stderr, stdout, message } = error as { stderr?: Buffer | string; stdout?: Buffer | string; message?: string };
-  const text = [stderr, stdout].map((b) => (b ? b.toString() : '')).join('\n').trim() || (message ?? String(error));
+  const text =
+    [stderr, stdout]
+      .map((b) => (b ? b.toString() : ''))
+      .join('\n')
+      .trim() ||
+    (message ?? String(error));
   const lines = text.split('\n').filter((l) => l.trim() !== '');
-  const errorLine = lines.find((l) => /^E(RROR)?:/.test(l)) ?? lines.find((l) => /error|denied|refused|not found|unable|could not/i.test(l));
+  const errorLine =
+    lines.find((l) => /^E(RROR)?:/.test(l)) ??
+    lines.find((l) => /error|denied|refused|not found|unable|could not/i.test(l));
   return (errorLine ?? lines[0] ?? 'failed').trim().slice(0, 300);
 }

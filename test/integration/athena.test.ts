@@ -23,7 +23,11 @@ describeWithEmulator('evaluate --athena against moto', () => {
     const response = await fetch(`${account.config.endpoint}/moto-api/static/athena/query-results`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ account_id: account.accountId, region: 'us-east-1', results: [{ rows: rows.map(resultRow), column_info: [] }] }),
+      body: JSON.stringify({
+        account_id: account.accountId,
+        region: 'us-east-1',
+        results: [{ rows: rows.map(resultRow), column_info: [] }],
+      }),
     });
     expect(response.status).toBe(201);
   }
@@ -47,7 +51,18 @@ describeWithEmulator('evaluate --athena against moto', () => {
   it('gives the seeded rows the verdicts their records get from the sample files; moto recorded the generated query', async () => {
     const records = await attachRecords([SAMPLES]);
     await seed([HEADER, ...records.map(athenaRow)]);
-    const args = ['--athena', 'cloudtrail.cloudtrail_logs_pp', '--workgroup', workgroup, '--output', 's3://ipg-athena-results/backtest/', '--since', '2026-11-20', '--until', '2026-11-21'];
+    const args = [
+      '--athena',
+      'cloudtrail.cloudtrail_logs_pp',
+      '--workgroup',
+      workgroup,
+      '--output',
+      's3://ipg-athena-results/backtest/',
+      '--since',
+      '2026-11-20',
+      '--until',
+      '2026-11-21',
+    ];
 
     const run = await cli(['evaluate', '--allowlist', EXAMPLE, '--json', ...args]);
     const fromFiles = await cli(['evaluate', '--allowlist', EXAMPLE, '--json', SAMPLES]);
@@ -59,7 +74,9 @@ describeWithEmulator('evaluate --athena against moto', () => {
     expect(run.stderr).toMatch(/9 records read from Athena query \S+ \(1 result page, 0 B scanned\), 9 attach events/);
     expect(run.stderr).toContain('verdicts: 3 violation, 3 allowed, 2 not-governed, 1 failed-attempt');
 
-    const { QueryExecution: execution } = await athena.send(new GetQueryExecutionCommand({ QueryExecutionId: queryId(run.stderr) }));
+    const { QueryExecution: execution } = await athena.send(
+      new GetQueryExecutionCommand({ QueryExecutionId: queryId(run.stderr) }),
+    );
     expect(execution?.Query).toBe(
       buildAthenaQuery({
         table: { database: 'cloudtrail', table: 'cloudtrail_logs_pp' },
@@ -76,7 +93,17 @@ describeWithEmulator('evaluate --athena against moto', () => {
 
   it('a query without rows says "0 attach events"; as moto scanned nothing, it is an input problem (exit 2)', async () => {
     await seed([HEADER]);
-    const run = await cli(['evaluate', '--allowlist', EXAMPLE, '--athena', 'cloudtrail.cloudtrail_logs_pp', '--workgroup', workgroup, '--since', '2026-11-01']);
+    const run = await cli([
+      'evaluate',
+      '--allowlist',
+      EXAMPLE,
+      '--athena',
+      'cloudtrail.cloudtrail_logs_pp',
+      '--workgroup',
+      workgroup,
+      '--since',
+      '2026-11-01',
+    ]);
     expect(run.stdout).toMatch(/0 records read from Athena query \S+ \(1 result page, 0 B scanned\), 0 attach events/);
     expect(run.stdout).toContain('the query scanned no data');
     expect(run.status).toBe(2);
@@ -86,17 +113,40 @@ describeWithEmulator('evaluate --athena against moto', () => {
     const [record] = await attachRecords([`${SAMPLES}/eventbridge-attach-role-policy.json`]);
     const rows = Array.from({ length: 2500 }, (_, i) => athenaRow({ ...record!, eventID: `copy-${i}` }));
     await seed([HEADER, ...rows]);
-    const run = await cli(['evaluate', '--allowlist', EXAMPLE, '--json', '--athena', 'cloudtrail.cloudtrail_logs_pp', '--workgroup', workgroup, '--since', '2026-11-20']);
+    const run = await cli([
+      'evaluate',
+      '--allowlist',
+      EXAMPLE,
+      '--json',
+      '--athena',
+      'cloudtrail.cloudtrail_logs_pp',
+      '--workgroup',
+      workgroup,
+      '--since',
+      '2026-11-20',
+    ]);
     expect(new Set(jsonLines(run.stdout).map((r) => r.eventId)).size).toBe(2500);
     // The header and 2,500 rows: 1,000 + 1,000 + 501.
-    expect(run.stderr).toContain('athena: result page 1, 999 rows so far\nathena: result page 2, 1999 rows so far\nathena: result page 3, 2500 rows so far');
+    expect(run.stderr).toContain(
+      'athena: result page 1, 999 rows so far\nathena: result page 2, 1999 rows so far\nathena: result page 3, 2500 rows so far',
+    );
     expect(run.stderr).toMatch(/2500 records read from Athena query \S+ \(3 result pages, 0 B scanned\)/);
     expect(run.stderr).toContain('verdicts: 2500 violation');
     expect(run.status).toBe(1);
   });
 
   it('a workgroup Athena does not know: exit 2 with its message, no stack trace', async () => {
-    const run = await cli(['evaluate', '--allowlist', EXAMPLE, '--athena', 'cloudtrail.cloudtrail_logs_pp', '--workgroup', uniqueName('missing'), '--since', '2026-11-01']);
+    const run = await cli([
+      'evaluate',
+      '--allowlist',
+      EXAMPLE,
+      '--athena',
+      'cloudtrail.cloudtrail_logs_pp',
+      '--workgroup',
+      uniqueName('missing'),
+      '--since',
+      '2026-11-01',
+    ]);
     expect(run.status).toBe(2);
     expect(run.stdout).toMatch(/StartQueryExecution failed: .*WorkGroup does not exist/);
     expect(run.stdout).not.toMatch(/\n\s+at /);

@@ -2,7 +2,12 @@
 // read back through the real SDK clients, and `osls remove` leaves nothing behind.
 import { randomBytes } from 'node:crypto';
 import { DescribeStacksCommand, CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { DescribeRuleCommand, EventBridgeClient, ListRulesCommand, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
+import {
+  DescribeRuleCommand,
+  EventBridgeClient,
+  ListRulesCommand,
+  ListTargetsByRuleCommand,
+} from '@aws-sdk/client-eventbridge';
 import { GetRoleCommand, IAMClient, ListRolePoliciesCommand, ListRolesCommand } from '@aws-sdk/client-iam';
 import { DescribeKeyCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import { GetFunctionConfigurationCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
@@ -29,8 +34,12 @@ describeWithEmulator('osls deploy into the emulator, alert mode', () => {
 
   it('deploys both functions with the configuration of alert mode', async () => {
     const lambda = new LambdaClient(clientConfig(stack.target));
-    const guard = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: `iot-policy-guard-${stage}-attach-guard` }));
-    const sweep = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: `iot-policy-guard-${stage}-sweep` }));
+    const guard = await lambda.send(
+      new GetFunctionConfigurationCommand({ FunctionName: `iot-policy-guard-${stage}-attach-guard` }),
+    );
+    const sweep = await lambda.send(
+      new GetFunctionConfigurationCommand({ FunctionName: `iot-policy-guard-${stage}-sweep` }),
+    );
     for (const fn of [guard, sweep]) {
       expect(fn.Runtime).toBe('nodejs22.x');
       expect(fn.Environment?.Variables).toMatchObject({
@@ -47,12 +56,19 @@ describeWithEmulator('osls deploy into the emulator, alert mode', () => {
     const rule = `iot-policy-guard-${stage}-attach-policy`;
     const described = await events.send(new DescribeRuleCommand({ Name: rule }));
     expect(described.State).toBe('ENABLED');
-    expect(JSON.parse(described.EventPattern ?? '{}')).toMatchObject({ source: ['aws.iam'], 'detail-type': ['AWS API Call via CloudTrail'] });
+    expect(JSON.parse(described.EventPattern ?? '{}')).toMatchObject({
+      source: ['aws.iam'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+    });
     const { Targets = [] } = await events.send(new ListTargetsByRuleCommand({ Rule: rule }));
-    expect(Targets.map((t) => t.Arn)).toEqual([expect.stringContaining(`function:iot-policy-guard-${stage}-attach-guard`)]);
+    expect(Targets.map((t) => t.Arn)).toEqual([
+      expect.stringContaining(`function:iot-policy-guard-${stage}-attach-guard`),
+    ]);
 
     const sns = new SNSClient(clientConfig(stack.target));
-    const { Attributes = {} } = await sns.send(new GetTopicAttributesCommand({ TopicArn: stack.physicalId('AlertTopic') }));
+    const { Attributes = {} } = await sns.send(
+      new GetTopicAttributesCommand({ TopicArn: stack.physicalId('AlertTopic') }),
+    );
     expect(Attributes.KmsMasterKeyId).toBeTruthy();
   });
 
@@ -73,7 +89,9 @@ describeWithEmulator('osls deploy into the emulator, alert mode', () => {
     await removable.remove();
 
     const cfn = new CloudFormationClient(config);
-    const { Stacks = [] } = await cfn.send(new DescribeStacksCommand({ StackName: removable.stackName })).catch(() => ({ Stacks: [] }));
+    const { Stacks = [] } = await cfn
+      .send(new DescribeStacksCommand({ StackName: removable.stackName }))
+      .catch(() => ({ Stacks: [] }));
     expect(Stacks.filter((s) => s.StackStatus !== 'DELETE_COMPLETE')).toEqual([]);
     const left = {
       functions: (await new LambdaClient(config).send(new ListFunctionsCommand({}))).Functions ?? [],
@@ -81,17 +99,30 @@ describeWithEmulator('osls deploy into the emulator, alert mode', () => {
       rules: (await new EventBridgeClient(config).send(new ListRulesCommand({}))).Rules ?? [],
       schedules: (await new SchedulerClient(config).send(new ListSchedulesCommand({}))).Schedules ?? [],
       queues: (await new SQSClient(config).send(new ListQueuesCommand({}))).QueueUrls ?? [],
-      roles: ((await new IAMClient(config).send(new ListRolesCommand({}))).Roles ?? []).filter((r) => r.RoleName?.startsWith('iot-policy-guard')),
+      roles: ((await new IAMClient(config).send(new ListRolesCommand({}))).Roles ?? []).filter((r) =>
+        r.RoleName?.startsWith('iot-policy-guard'),
+      ),
       buckets: (await new S3Client({ ...config, forcePathStyle: true }).send(new ListBucketsCommand({}))).Buckets ?? [],
       enabledKeys: await enabledKeys(new KMSClient(config)),
     };
-    expect(left).toEqual({ functions: [], topics: [], rules: [], schedules: [], queues: [], roles: [], buckets: [], enabledKeys: [] });
+    expect(left).toEqual({
+      functions: [],
+      topics: [],
+      rules: [],
+      schedules: [],
+      queues: [],
+      roles: [],
+      buckets: [],
+      enabledKeys: [],
+    });
   }, 300_000);
 });
 
 /** Keys not disabled or scheduled for deletion (CloudFormation schedules a deleted key's deletion). */
 async function enabledKeys(kms: KMSClient): Promise<string[]> {
   const { Keys = [] } = await kms.send(new ListKeysCommand({}));
-  const states = await Promise.all(Keys.map(async (k) => (await kms.send(new DescribeKeyCommand({ KeyId: k.KeyId }))).KeyMetadata));
+  const states = await Promise.all(
+    Keys.map(async (k) => (await kms.send(new DescribeKeyCommand({ KeyId: k.KeyId }))).KeyMetadata),
+  );
   return states.filter((m) => m?.KeyState === 'Enabled').map((m) => m?.KeyId ?? '');
 }

@@ -30,10 +30,16 @@ describeWithEmulator('the deployed stack in remediate mode, driven end to end', 
   let deployedTargets: string[];
 
   beforeAll(async () => {
-    stack = await deployStack(await deployTarget(), stage, { mode: 'remediate', allowlist: 'test/fixtures/allowlists/deploy-e2e.yml' });
+    stack = await deployStack(await deployTarget(), stage, {
+      mode: 'remediate',
+      allowlist: 'test/fixtures/allowlists/deploy-e2e.yml',
+    });
     drive = new StackDriver(stack);
     const work = join(tmpdir(), `iot-policy-guard-${stage}`);
-    [guard, sweep] = await Promise.all([deployedFunction(stack, 'attachGuard', work), deployedFunction(stack, 'sweep', work)]);
+    [guard, sweep] = await Promise.all([
+      deployedFunction(stack, 'attachGuard', work),
+      deployedFunction(stack, 'sweep', work),
+    ]);
     alerts = await drive.subscribe(stack.physicalId('AlertTopic'));
     ({ queue: routed, deployedTargets } = await drive.capture(rule));
   }, 300_000);
@@ -44,14 +50,33 @@ describeWithEmulator('the deployed stack in remediate mode, driven end to end', 
 
   it('reads back the deployed functions, rule, schedule, topic and roles of remediate mode', async () => {
     for (const fn of [guard, sweep]) {
-      expect(fn.environment).toMatchObject({ GUARD_MODE: 'remediate', ALERT_TOPIC_ARN: stack.physicalId('AlertTopic'), ALLOWLIST_PATH: '.build/test/fixtures/allowlists/deploy-e2e.json' });
+      expect(fn.environment).toMatchObject({
+        GUARD_MODE: 'remediate',
+        ALERT_TOPIC_ARN: stack.physicalId('AlertTopic'),
+        ALLOWLIST_PATH: '.build/test/fixtures/allowlists/deploy-e2e.json',
+      });
     }
     expect((await drive.events.send(new DescribeRuleCommand({ Name: rule }))).State).toBe('ENABLED');
     expect(deployedTargets).toEqual([guard.arn]);
-    const schedule = await new SchedulerClient(clientConfig(stack.target)).send(new GetScheduleCommand({ Name: `iot-policy-guard-${stage}-sweep`, GroupName: stack.physicalId('SweepScheduleGroup') }));
-    expect(schedule).toMatchObject({ State: 'ENABLED', ScheduleExpression: 'rate(1 hour)', Target: { Arn: sweep.arn } });
-    for (const role of [`iot-policy-guard-${stage}-attach-guard-us-east-1`, `iot-policy-guard-${stage}-sweep-us-east-1`]) {
-      expect((await drive.iam.send(new ListRolePoliciesCommand({ RoleName: role }))).PolicyNames?.length, role).toBeGreaterThan(0);
+    const schedule = await new SchedulerClient(clientConfig(stack.target)).send(
+      new GetScheduleCommand({
+        Name: `iot-policy-guard-${stage}-sweep`,
+        GroupName: stack.physicalId('SweepScheduleGroup'),
+      }),
+    );
+    expect(schedule).toMatchObject({
+      State: 'ENABLED',
+      ScheduleExpression: 'rate(1 hour)',
+      Target: { Arn: sweep.arn },
+    });
+    for (const role of [
+      `iot-policy-guard-${stage}-attach-guard-us-east-1`,
+      `iot-policy-guard-${stage}-sweep-us-east-1`,
+    ]) {
+      expect(
+        (await drive.iam.send(new ListRolePoliciesCommand({ RoleName: role }))).PolicyNames?.length,
+        role,
+      ).toBeGreaterThan(0);
     }
     expect(stack.resources.RemediationPolicy?.type).toBe('AWS::IAM::Policy');
   });
@@ -64,7 +89,11 @@ describeWithEmulator('the deployed stack in remediate mode, driven end to end', 
     const [alert, ...more] = await drive.receive(alerts, 1);
     expect(more).toEqual([]);
     expect(outcomes([alert ?? {}])).toEqual(['reverted']);
-    expect(JSON.parse((JSON.parse(alert?.Body ?? '{}') as { Message: string }).Message)).toMatchObject({ outcome: 'reverted', principal: { type: 'role', name: role }, policyArn: FULL_ACCESS });
+    expect(JSON.parse((JSON.parse(alert?.Body ?? '{}') as { Message: string }).Message)).toMatchObject({
+      outcome: 'reverted',
+      principal: { type: 'role', name: role },
+      policyArn: FULL_ACCESS,
+    });
 
     // A second delivery of the same event: nothing left to detach, which is success, and said so.
     expect((await guard.invoke(event)).result).toEqual({ outcome: 'already-detached' });
@@ -73,12 +102,16 @@ describeWithEmulator('the deployed stack in remediate mode, driven end to end', 
 
   it('keeps an allowed attachment, and does nothing about a failed attempt', async () => {
     const allowed = await drive.roleWith(`e2e-ingest-${stage}`, DATA_ACCESS);
-    expect((await guard.invoke(await drive.routeAttach(routed, allowed, DATA_ACCESS))).result).toEqual({ outcome: null });
+    expect((await guard.invoke(await drive.routeAttach(routed, allowed, DATA_ACCESS))).result).toEqual({
+      outcome: null,
+    });
     expect(await drive.attachedTo(allowed)).toEqual([DATA_ACCESS]);
 
     // The call failed, so nothing was attached by it; what is attached (here: by someone else) is the sweep's business.
     const bystander = await drive.roleWith(`${stage}-bystander`, FULL_ACCESS);
-    expect((await guard.invoke(await drive.routeAttach(routed, bystander, FULL_ACCESS, 'AccessDenied'))).result).toEqual({ outcome: null });
+    expect(
+      (await guard.invoke(await drive.routeAttach(routed, bystander, FULL_ACCESS, 'AccessDenied'))).result,
+    ).toEqual({ outcome: null });
     expect(await drive.attachedTo(bystander)).toEqual([FULL_ACCESS]);
     // Taken off by hand, so that the sweep test below finds only what it made itself.
     await drive.iam.send(new DetachRolePolicyCommand({ RoleName: bystander, PolicyArn: FULL_ACCESS }));
@@ -87,7 +120,8 @@ describeWithEmulator('the deployed stack in remediate mode, driven end to end', 
 
   it('runs the deployed sweep: it reverts what no event reported and keeps what the allowlist allows', async () => {
     const missed = await drive.roleWith(`${stage}-missed`, DATA_ACCESS);
-    const result = (await sweep.invoke({ source: 'aws.scheduler', 'detail-type': 'Scheduled Event', detail: {} })).result as { account: string; outcomes: Record<string, number> }[];
+    const result = (await sweep.invoke({ source: 'aws.scheduler', 'detail-type': 'Scheduled Event', detail: {} }))
+      .result as { account: string; outcomes: Record<string, number> }[];
     expect(result).toHaveLength(1);
     expect(result[0]?.account).toBe(stack.target.accountId);
     expect(result[0]?.outcomes).toMatchObject({ reverted: 1 });

@@ -40,7 +40,13 @@ describeWithEmulator('self-check of a stack deployed into the emulator', () => {
     const kms = new KMSClient(config);
     const keyId = sweep.environment.ALERT_KEY_ARN ?? '';
     const { Policy } = await kms.send(new GetKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default' }));
-    await kms.send(new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default', Policy: typeof Policy === 'string' ? Policy : JSON.stringify(Policy) }));
+    await kms.send(
+      new PutKeyPolicyCommand({
+        KeyId: keyId,
+        PolicyName: 'default',
+        Policy: typeof Policy === 'string' ? Policy : JSON.stringify(Policy),
+      }),
+    );
   }, 300_000);
 
   afterAll(async () => {
@@ -71,7 +77,9 @@ describeWithEmulator('self-check of a stack deployed into the emulator', () => {
     const roleName = `iot-policy-guard-${stage}-sweep-us-east-1`;
     const { PolicyNames = [] } = await iam.send(new ListRolePoliciesCommand({ RoleName: roleName }));
     expect(PolicyNames).toContain('self-check');
-    const { PolicyDocument = '' } = await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: 'self-check' }));
+    const { PolicyDocument = '' } = await iam.send(
+      new GetRolePolicyCommand({ RoleName: roleName, PolicyName: 'self-check' }),
+    );
     const document = JSON.parse(decodeURIComponent(PolicyDocument)) as { Statement: { Resource: unknown }[] };
     expect(document.Statement.flatMap((s) => [s.Resource].flat()).map(String)).toEqual(
       expect.arrayContaining([
@@ -87,11 +95,20 @@ describeWithEmulator('self-check of a stack deployed into the emulator', () => {
     const topicArn = stack.physicalId('AlertTopic');
     const sns = new SNSClient(config);
     // moto's placeholder for the stack's own subscription lists nothing.
-    expect((await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }))).Subscriptions ?? []).toEqual([]);
+    expect((await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }))).Subscriptions ?? []).toEqual(
+      [],
+    );
     const sqs = new SQSClient(config);
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `${stage}-alerts` }));
     const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-    const { SubscriptionArn = '' } = await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: Attributes?.QueueArn, ReturnSubscriptionArn: true }));
+    const { SubscriptionArn = '' } = await sns.send(
+      new SubscribeCommand({
+        TopicArn: topicArn,
+        Protocol: 'sqs',
+        Endpoint: Attributes?.QueueArn,
+        ReturnSubscriptionArn: true,
+      }),
+    );
 
     const clean = await runSweep();
     expect(clean.line).toMatchObject({ level: 'INFO', message: 'self-check clean', checks: 4, drift: 0 });
@@ -108,7 +125,11 @@ describeWithEmulator('self-check of a stack deployed into the emulator', () => {
       drift: 2,
       findings: [
         { check: 'attach-rule', resource: rule, problem: 'the rule is DISABLED: no attach event reaches attach-guard' },
-        { check: 'alert-subscription', resource: topicArn, problem: 'the alert topic has no subscription: alerts and digests reach nobody' },
+        {
+          check: 'alert-subscription',
+          resource: topicArn,
+          problem: 'the alert topic has no subscription: alerts and digests reach nobody',
+        },
       ],
     });
     expect(drifted.metric).toMatchObject({ SelfCheckDrift: 2, FunctionName: sweep.name, service: 'iot-policy-guard' });

@@ -23,7 +23,10 @@ export default async function setup(project: TestProject): Promise<() => void> {
   const endpoint = (process.env.MOTO_ENDPOINT ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
   if (await answers(endpoint)) {
     const lacking = await selfTest(endpoint);
-    if (lacking) throw new Error(`The emulator at ${endpoint} ${lacking}. Stop it (or unset MOTO_ENDPOINT) and let the tests start their own.`);
+    if (lacking)
+      throw new Error(
+        `The emulator at ${endpoint} ${lacking}. Stop it (or unset MOTO_ENDPOINT) and let the tests start their own.`,
+      );
     log(`using the emulator that answers at ${endpoint}`);
     project.provide('motoEndpoint', endpoint);
     return () => undefined;
@@ -32,13 +35,20 @@ export default async function setup(project: TestProject): Promise<() => void> {
   const url = new URL(endpoint);
   const why = ['127.0.0.1', 'localhost'].includes(url.hostname)
     ? await startOn(Number(url.port || '80'))
-    : { started: null, tried: [`nothing answers at ${endpoint}, and an emulator can only be started on this machine (127.0.0.1)`] };
+    : {
+        started: null,
+        tried: [`nothing answers at ${endpoint}, and an emulator can only be started on this machine (127.0.0.1)`],
+      };
   if (why.started) {
     project.provide('motoEndpoint', why.started.endpoint);
     return () => why.started?.stop();
   }
 
-  const lines = [`No AWS API emulator at ${endpoint}, and none could be started:`, ...why.tried.map((t) => `  - ${t}`), 'See docs/emulator.md (npm run emulator).'];
+  const lines = [
+    `No AWS API emulator at ${endpoint}, and none could be started:`,
+    ...why.tried.map((t) => `  - ${t}`),
+    'See docs/emulator.md (npm run emulator).',
+  ];
   if (process.env.CI === 'true') throw new Error(['CI must not skip integration tests.', ...lines].join('\n'));
   project.provide('motoEndpoint', null);
   // Said again at the very end, under the summary, where it cannot be missed.
@@ -46,7 +56,9 @@ export default async function setup(project: TestProject): Promise<() => void> {
 }
 
 async function startOn(port: number): Promise<{ started: { endpoint: string; stop(): void } | null; tried: string[] }> {
-  log(`nothing answers on port ${port}: starting moto there (installed on first use; this can take a few minutes once)`);
+  log(
+    `nothing answers on port ${port}: starting moto there (installed on first use; this can take a few minutes once)`,
+  );
   const result = await startEmulator({ port, log });
   if (result.ok) return { started: result.emulator, tried: [] };
   return { started: null, tried: result.tried.map(({ route, reason }) => `${route}: ${reason}`) };

@@ -19,7 +19,14 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Alert } from '../../functions/core/alert.js';
 import { digestSchema } from '../../functions/core/digest.js';
 import { fixture, fresh } from '../support/fixtures.js';
-import { awsClientConfig, createSqsQueueSubscribedToTopic, describeWithEmulator, receiveAll, snsEnvelope, uniqueName } from './helpers/emulator.js';
+import {
+  awsClientConfig,
+  createSqsQueueSubscribedToTopic,
+  describeWithEmulator,
+  receiveAll,
+  snsEnvelope,
+  uniqueName,
+} from './helpers/emulator.js';
 import { accountEnv, isolatedAccount, type IsolatedAccount } from './sweep-account.js';
 
 // Identity Center lives in one Region, rarely us-east-1; the functions run in us-east-1 and must follow the event there.
@@ -28,7 +35,9 @@ const REGION = 'eu-west-1';
 // accepts it) and accepts them only at the root path: these tests use root-path IoT policies. The reader and the
 // adapter are path-agnostic, and the unit tests cover a path-qualified policy (AWSIoTRuleActions).
 const aws = (name: string) => `arn:aws:iam::aws:policy/${name}`;
-const validateAlert = new Ajv2020({ allErrors: true }).compile(JSON.parse(readFileSync('infra/alert.schema.json', 'utf8')));
+const validateAlert = new Ajv2020({ allErrors: true }).compile(
+  JSON.parse(readFileSync('infra/alert.schema.json', 'utf8')),
+);
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -59,15 +68,35 @@ describeWithEmulator('IAM Identity Center against moto', () => {
   const createPermissionSet = async (name: string, ...policies: string[]): Promise<string> => {
     const { PermissionSet } = await sso.send(new CreatePermissionSetCommand({ InstanceArn: instanceArn, Name: name }));
     const arn = PermissionSet!.PermissionSetArn!;
-    for (const ManagedPolicyArn of policies) await sso.send(new AttachManagedPolicyToPermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: arn, ManagedPolicyArn }));
+    for (const ManagedPolicyArn of policies)
+      await sso.send(
+        new AttachManagedPolicyToPermissionSetCommand({
+          InstanceArn: instanceArn,
+          PermissionSetArn: arn,
+          ManagedPolicyArn,
+        }),
+      );
     return arn;
   };
   const policiesOf = async (permissionSetArn: string): Promise<string[]> =>
-    ((await sso.send(new ListManagedPoliciesInPermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: permissionSetArn }))).AttachedManagedPolicies ?? []).map((p) => p.Arn!).sort();
+    (
+      (
+        await sso.send(
+          new ListManagedPoliciesInPermissionSetCommand({
+            InstanceArn: instanceArn,
+            PermissionSetArn: permissionSetArn,
+          }),
+        )
+      ).AttachedManagedPolicies ?? []
+    )
+      .map((p) => p.Arn!)
+      .sort();
 
   /** The EventBridge delivery of this attach call, from the real-shaped fixture. */
   const attachEvent = (permissionSetArn: string, policyArn: string): unknown => {
-    const event = fixture<{ id: string; account: string; detail: Record<string, unknown> }>('AttachManagedPolicyToPermissionSet.eventbridge-full-access');
+    const event = fixture<{ id: string; account: string; detail: Record<string, unknown> }>(
+      'AttachManagedPolicyToPermissionSet.eventbridge-full-access',
+    );
     event.id = crypto.randomUUID();
     event.account = account.accountId;
     event.detail.eventID = crypto.randomUUID();
@@ -90,7 +119,10 @@ describeWithEmulator('IAM Identity Center against moto', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ipg-ic-'));
     const allowlistPath = join(dir, 'allowlist.yml');
     // By name: the functions have to look the name up in Identity Center (CloudTrail carries only the ARN).
-    writeFileSync(allowlistPath, 'version: 1\nmode: remediate\nallow:\n  - policy: AWSIoTDataAccess\n    principal: permission-set/IoTIngest*\n    reason: the ingest team\n');
+    writeFileSync(
+      allowlistPath,
+      'version: 1\nmode: remediate\nallow:\n  - policy: AWSIoTDataAccess\n    principal: permission-set/IoTIngest*\n    reason: the ingest team\n',
+    );
     Object.assign(process.env, {
       ...accountEnv(account),
       ALERT_TOPIC_ARN: topicArn,
@@ -100,7 +132,9 @@ describeWithEmulator('IAM Identity Center against moto', () => {
       POWERTOOLS_METRICS_DISABLED: 'true',
     });
     delete process.env.GUARD_MODE;
-    ({ handler: attachGuard } = (await import('../../functions/attach-guard/handler.js')) as unknown as { handler: Handler });
+    ({ handler: attachGuard } = (await import('../../functions/attach-guard/handler.js')) as unknown as {
+      handler: Handler;
+    });
     ({ handler: sweep } = (await import('../../functions/sweep/handler.js')) as unknown as { handler: Handler });
   });
 
@@ -118,7 +152,9 @@ describeWithEmulator('IAM Identity Center against moto', () => {
     expect(await attachGuard(event, lambdaContext('attach-guard', account.accountId))).toEqual({ outcome: 'reverted' });
     expect(await policiesOf(admins)).toEqual([aws('ReadOnlyAccess')]);
     // EventBridge delivers at least once: the second delivery finds it gone, and provisions again.
-    expect(await attachGuard(structuredClone(event), lambdaContext('attach-guard', account.accountId))).toEqual({ outcome: 'already-detached' });
+    expect(await attachGuard(structuredClone(event), lambdaContext('attach-guard', account.accountId))).toEqual({
+      outcome: 'already-detached',
+    });
 
     const messages = await receiveAll(queueUrl, { expect: 2 });
     expect(messages).toHaveLength(2);
@@ -137,22 +173,37 @@ describeWithEmulator('IAM Identity Center against moto', () => {
       });
     }
     expect(alerts.map((a) => a.outcome).sort()).toEqual(['already-detached', 'reverted']);
-    expect(snsEnvelope(messages[0]!).Subject).toMatch(new RegExp(`^IoT policy AWSIoTFullAccess on permission-set/IoTAdmins \\(${account.accountId}\\): `));
+    expect(snsEnvelope(messages[0]!).Subject).toMatch(
+      new RegExp(`^IoT policy AWSIoTFullAccess on permission-set/IoTAdmins \\(${account.accountId}\\): `),
+    );
   });
 
   it('attach-guard allows what an entry allows by permission set name, after looking the name up', async () => {
     ingest = await createPermissionSet('IoTIngestTeam', aws('AWSIoTDataAccess'));
-    expect(await attachGuard(attachEvent(ingest, aws('AWSIoTDataAccess')), lambdaContext('attach-guard', account.accountId))).toEqual({ outcome: null });
+    expect(
+      await attachGuard(attachEvent(ingest, aws('AWSIoTDataAccess')), lambdaContext('attach-guard', account.accountId)),
+    ).toEqual({ outcome: null });
     expect(await policiesOf(ingest)).toEqual([aws('AWSIoTDataAccess')]);
   });
 
   it('the sweep finds a permission set holding a governed policy that no event reported, and reverts it', async () => {
     const legacy = await createPermissionSet('LegacyOps', aws('AWSIoTConfigAccess'), aws('AWSIoTDataAccess'));
 
-    const result = (await sweep({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }, lambdaContext('sweep', account.accountId))) as Record<string, unknown>[];
+    const result = (await sweep(
+      { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} },
+      lambdaContext('sweep', account.accountId),
+    )) as Record<string, unknown>[];
 
     // IAM of the account is empty; Identity Center: IoTAdmins (ReadOnlyAccess only), IoTIngestTeam (allowed), LegacyOps (two violations).
-    expect(result).toEqual([expect.objectContaining({ account: account.accountId, attachments: 3, violations: 2, digest: true, outcomes: expect.objectContaining({ reverted: 2 }) })]);
+    expect(result).toEqual([
+      expect.objectContaining({
+        account: account.accountId,
+        attachments: 3,
+        violations: 2,
+        digest: true,
+        outcomes: expect.objectContaining({ reverted: 2 }),
+      }),
+    ]);
     expect(await policiesOf(legacy)).toEqual([]);
     expect(await policiesOf(ingest)).toEqual([aws('AWSIoTDataAccess')]);
 
@@ -172,6 +223,12 @@ describeWithEmulator('IAM Identity Center against moto', () => {
       ['LegacyOps', 'AWSIoTDataAccess', 'reverted'],
     ]);
     const alerts = messages.filter((m) => m !== digestMessage).map((m) => JSON.parse(snsEnvelope(m).Message) as Alert);
-    for (const alert of alerts) expect(alert).toMatchObject({ source: 'sweep', outcome: 'reverted', permissionSet: { name: 'LegacyOps' }, provisioning: { status: 'SUCCEEDED' } });
+    for (const alert of alerts)
+      expect(alert).toMatchObject({
+        source: 'sweep',
+        outcome: 'reverted',
+        permissionSet: { name: 'LegacyOps' },
+        provisioning: { status: 'SUCCEEDED' },
+      });
   });
 });

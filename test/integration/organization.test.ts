@@ -1,6 +1,11 @@
 // Two accounts against moto: the central attach-guard and sweep, running in one account, detach in another by
 // assuming its remediation role (real STS AssumeRole through the SDK), and never touch a same-named role at home.
-import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
+import {
+  AttachRolePolicyCommand,
+  CreateRoleCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+} from '@aws-sdk/client-iam';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
@@ -55,18 +60,30 @@ describeWithEmulator('organization: a central guard acting in a member account',
   });
 
   const attached = async (iam: IAMClient, role: string) =>
-    ((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: role }))).AttachedPolicies ?? []).map((p) => p.PolicyArn);
+    ((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: role }))).AttachedPolicies ?? []).map(
+      (p) => p.PolicyArn,
+    );
   const context = (account: string) =>
-    ({ functionName: 'f', awsRequestId: 'r', invokedFunctionArn: `arn:aws:lambda:us-east-1:${account}:function:f`, getRemainingTimeInMillis: () => 60_000 }) as unknown as Context;
+    ({
+      functionName: 'f',
+      awsRequestId: 'r',
+      invokedFunctionArn: `arn:aws:lambda:us-east-1:${account}:function:f`,
+      getRemainingTimeInMillis: () => 60_000,
+    }) as unknown as Context;
   const load = async (module: 'attach-guard' | 'sweep'): Promise<Handler> => {
     vi.resetModules();
-    const loaded = module === 'attach-guard' ? await import('../../functions/attach-guard/handler.js') : await import('../../functions/sweep/handler.js');
+    const loaded =
+      module === 'attach-guard'
+        ? await import('../../functions/attach-guard/handler.js')
+        : await import('../../functions/sweep/handler.js');
     return loaded.handler as unknown as Handler;
   };
 
   it('attach-guard detaches in the account the event came from, and only there', async () => {
     const handler = await load('attach-guard');
-    const event = fixture<{ account: string; detail: Record<string, unknown> }>('AttachRolePolicy.eventbridge-full-access');
+    const event = fixture<{ account: string; detail: Record<string, unknown> }>(
+      'AttachRolePolicy.eventbridge-full-access',
+    );
     event.account = member.accountId;
     event.detail.recipientAccountId = member.accountId;
     event.detail.requestParameters = { roleName: 'fleet-operator', policyArn: FULL };
@@ -77,7 +94,10 @@ describeWithEmulator('organization: a central guard acting in a member account',
 
   it('the sweep covers its own account and the member accounts', async () => {
     const handler = await load('sweep');
-    const results = (await handler({}, context(home.accountId))) as { account: string; outcomes: Record<string, number> }[];
+    const results = (await handler({}, context(home.accountId))) as {
+      account: string;
+      outcomes: Record<string, number>;
+    }[];
     expect(results.map((r) => r.account)).toEqual([home.accountId, member.accountId]);
     expect(results[1]!.outcomes).toMatchObject({ reverted: 1 });
     expect(await attached(memberIam, 'found-by-sweep')).toEqual([]);

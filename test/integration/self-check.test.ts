@@ -30,7 +30,12 @@ describeWithEmulator('self-check against the emulator', () => {
 
   async function selfCheck(config: SelfCheckConfig) {
     const emitted: number[] = [];
-    const summary = await runSelfCheck(config, createSelfCheckClients(config, sns, awsClientConfig()), guardDeps().logger, (n) => void emitted.push(n));
+    const summary = await runSelfCheck(
+      config,
+      createSelfCheckClients(config, sns, awsClientConfig()),
+      guardDeps().logger,
+      (n) => void emitted.push(n),
+    );
     return { summary, emitted, problems: summary.drift.map((d) => `${d.check} ${d.resource}: ${d.problem}`) };
   }
 
@@ -61,7 +66,15 @@ describeWithEmulator('self-check against the emulator', () => {
     await cloudtrail.send(
       new PutEventSelectorsCommand({
         TrailName: stack.name,
-        AdvancedEventSelectors: [{ Name: 'S3 data only', FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }, { Field: 'resources.type', Equals: ['AWS::S3::Object'] }] }],
+        AdvancedEventSelectors: [
+          {
+            Name: 'S3 data only',
+            FieldSelectors: [
+              { Field: 'eventCategory', Equals: ['Data'] },
+              { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
+            ],
+          },
+        ],
       }),
     );
     await kms.send(new DisableKeyCommand({ KeyId: stack.keyId }));
@@ -75,12 +88,24 @@ describeWithEmulator('self-check against the emulator', () => {
 
     await kms.send(new ScheduleKeyDeletionCommand({ KeyId: stack.keyId, PendingWindowInDays: 7 }));
     const pending = (await selfCheck(stack.config)).summary.drift.filter((d) => d.check === 'alert-key');
-    expect(pending).toEqual([{ check: 'alert-key', resource: stack.config.keyArn, problem: expect.stringMatching(/^the key is PendingDeletion \(deletion scheduled for \d{4}-\d\d-\d\dT.*\): /) }]);
+    expect(pending).toEqual([
+      {
+        check: 'alert-key',
+        resource: stack.config.keyArn,
+        problem: expect.stringMatching(/^the key is PendingDeletion \(deletion scheduled for \d{4}-\d\d-\d\dT.*\): /),
+      },
+    ]);
   });
 
   it('reports resources that are gone', async () => {
     const stack = await createSelfCheckedResources();
-    const config = { ...stack.config, ruleNames: [`${stack.rule}-gone`], schedule: { groupName: stack.name, name: 'gone' }, trail: `${stack.name}-gone`, topicArn: `${stack.topicArn}-gone` };
+    const config = {
+      ...stack.config,
+      ruleNames: [`${stack.rule}-gone`],
+      schedule: { groupName: stack.name, name: 'gone' },
+      trail: `${stack.name}-gone`,
+      topicArn: `${stack.topicArn}-gone`,
+    };
     expect((await selfCheck(config)).problems).toEqual([
       `attach-rule ${stack.rule}-gone: the rule does not exist: no attach event reaches attach-guard`,
       `sweep-schedule ${stack.name}/gone: the schedule does not exist: the sweep does not run`,

@@ -19,7 +19,15 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, S
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { renderMemberTemplate } from '../../infra/member-account.js';
-import { logicalId, MEMBER_WATCH_KEYS, memberWatches, stackWatches, WATCH_KEYS, type Matcher, type Watch } from '../../infra/tamper.js';
+import {
+  logicalId,
+  MEMBER_WATCH_KEYS,
+  memberWatches,
+  stackWatches,
+  WATCH_KEYS,
+  type Matcher,
+  type Watch,
+} from '../../infra/tamper.js';
 import { REPO_ROOT, substitutePseudoParameters } from '../../scripts/package-stack.js';
 import { clientConfig, deployStack, type DeployedStack } from '../support/deployed-stack.js';
 import { deployTarget } from './helpers/deploy.js';
@@ -31,7 +39,8 @@ type Json = Record<string, unknown>;
 const FIXTURE_ACCOUNT = '123456789012';
 const OTHER_ACCOUNT = '210987654321';
 const MEMBER_ROLE = 'iot-policy-guard-remediation';
-const fixture = (name: string): Json => JSON.parse(readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'events', `${name}.json`), 'utf8')) as Json;
+const fixture = (name: string): Json =>
+  JSON.parse(readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'events', `${name}.json`), 'utf8')) as Json;
 const BASE = fixture('DisableRule.eventbridge-attach-rule');
 
 interface Case {
@@ -40,9 +49,30 @@ interface Case {
 }
 
 /** An "AWS API Call via CloudTrail" event as EventBridge puts it on the default bus, from the base fixture's detail. */
-function cloudTrail(id: string, w: Pick<Watch, 'source' | 'eventSource'>, eventName: string, requestParameters: Json, extra: Json = {}): Case {
-  const detail = { ...(BASE.detail as Json), eventSource: w.eventSource, eventName, requestParameters, eventID: id, ...extra };
-  return { id, entry: { Source: w.source, DetailType: 'AWS API Call via CloudTrail', Resources: [], Detail: JSON.stringify(detail) } };
+function cloudTrail(
+  id: string,
+  w: Pick<Watch, 'source' | 'eventSource'>,
+  eventName: string,
+  requestParameters: Json,
+  extra: Json = {},
+): Case {
+  const detail = {
+    ...(BASE.detail as Json),
+    eventSource: w.eventSource,
+    eventName,
+    requestParameters,
+    eventID: id,
+    ...extra,
+  };
+  return {
+    id,
+    entry: {
+      Source: w.source,
+      DetailType: 'AWS API Call via CloudTrail',
+      Resources: [],
+      Detail: JSON.stringify(detail),
+    },
+  };
 }
 
 describeWithEmulator('tamper rules, deployed into the emulator', () => {
@@ -64,23 +94,39 @@ describeWithEmulator('tamper rules, deployed into the emulator', () => {
     });
     account = stack.target.accountId;
     // The key's ARN as CloudFormation put it into the deployed key rule's pattern (beside its id).
-    const { EventPattern = '{}' } = await events().send(new DescribeRuleCommand({ Name: stack.physicalId('TamperKeyRule') }));
-    const keyIds = (JSON.parse(EventPattern) as { detail: { requestParameters: { keyId: string[] } } }).detail.requestParameters.keyId;
+    const { EventPattern = '{}' } = await events().send(
+      new DescribeRuleCommand({ Name: stack.physicalId('TamperKeyRule') }),
+    );
+    const keyIds = (JSON.parse(EventPattern) as { detail: { requestParameters: { keyId: string[] } } }).detail
+      .requestParameters.keyId;
     physical = {
       'Ref(AlertKey)': stack.physicalId('AlertKey'),
       'AlertKey.Arn': keyIds.find((k) => k.startsWith(`arn:aws:kms:us-east-1:${account}:key/`)) ?? '',
       'Ref(SweepSchedulerRole)': stack.physicalId('SweepSchedulerRole'),
     };
-    expect(keyIds).toEqual([physical['Ref(AlertKey)'], `arn:aws:kms:us-east-1:${account}:key/${physical['Ref(AlertKey)']}`]);
+    expect(keyIds).toEqual([
+      physical['Ref(AlertKey)'],
+      `arn:aws:kms:us-east-1:${account}:key/${physical['Ref(AlertKey)']}`,
+    ]);
     const sqs = new SQSClient(clientConfig(stack.target));
     ({ QueueUrl: queueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName('tamper') })));
-    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+    );
     // The deployed rules keep their patterns and input transformers; only the target changes, topic -> queue.
     for (const key of [...WATCH_KEYS, ...MEMBER_WATCH_KEYS]) {
       const rule = stack.physicalId(logicalId(key));
       const { Targets = [] } = await events().send(new ListTargetsByRuleCommand({ Rule: rule }));
-      expect(Targets.map((t) => [t.Id, t.Arn]), rule).toEqual([['tamper-topic', stack.physicalId('TamperTopic')]]);
-      await events().send(new PutTargetsCommand({ Rule: rule, Targets: [{ Id: 'queue', Arn: Attributes?.QueueArn, InputTransformer: Targets[0]?.InputTransformer }] }));
+      expect(
+        Targets.map((t) => [t.Id, t.Arn]),
+        rule,
+      ).toEqual([['tamper-topic', stack.physicalId('TamperTopic')]]);
+      await events().send(
+        new PutTargetsCommand({
+          Rule: rule,
+          Targets: [{ Id: 'queue', Arn: Attributes?.QueueArn, InputTransformer: Targets[0]?.InputTransformer }],
+        }),
+      );
       await events().send(new RemoveTargetsCommand({ Rule: rule, Ids: ['tamper-topic'] }));
     }
   }, 300_000);
@@ -91,7 +137,12 @@ describeWithEmulator('tamper rules, deployed into the emulator', () => {
 
   /** A pattern value of the generator, resolved as CloudFormation resolved it in this deployment. */
   const resolve = (value: unknown, inAccount = account): string => {
-    const v = substitutePseudoParameters(value, { 'AWS::Partition': 'aws', 'AWS::Region': 'us-east-1', 'AWS::AccountId': inAccount, 'AWS::StackName': stack.stackName });
+    const v = substitutePseudoParameters(value, {
+      'AWS::Partition': 'aws',
+      'AWS::Region': 'us-east-1',
+      'AWS::AccountId': inAccount,
+      'AWS::StackName': stack.stackName,
+    });
     if (typeof v === 'string') return v;
     const o = v as Json;
     const key = typeof o.Ref === 'string' ? `Ref(${o.Ref})` : (o['Fn::GetAtt'] as string[]).join('.');
@@ -102,9 +153,12 @@ describeWithEmulator('tamper rules, deployed into the emulator', () => {
   /** A request-parameter value each matcher admits: the value itself, or one with a tail / host / middle. */
   const example = (m: Matcher, inAccount = account): string => {
     // A qualifier after a function name, a subscription id after a topic ARN, a stack id after a stack ARN.
-    if (typeof m === 'object' && m !== null && 'prefix' in m) return `${resolve(m.prefix, inAccount)}4f1c2b3a-8d9e-4f0a-b1c2-d3e4f5a6b7c8`;
-    if (typeof m === 'object' && m !== null && 'suffix' in m) return `https://sqs.us-east-1.amazonaws.com${resolve(m.suffix, inAccount)}`;
-    if (typeof m === 'object' && m !== null && 'wildcard' in m) return resolve(m.wildcard, inAccount).replace('*', 'StackSet-guard-members-1a2b3c').replace('*', 'Q1W2E3R4T5Y6');
+    if (typeof m === 'object' && m !== null && 'prefix' in m)
+      return `${resolve(m.prefix, inAccount)}4f1c2b3a-8d9e-4f0a-b1c2-d3e4f5a6b7c8`;
+    if (typeof m === 'object' && m !== null && 'suffix' in m)
+      return `https://sqs.us-east-1.amazonaws.com${resolve(m.suffix, inAccount)}`;
+    if (typeof m === 'object' && m !== null && 'wildcard' in m)
+      return resolve(m.wildcard, inAccount).replace('*', 'StackSet-guard-members-1a2b3c').replace('*', 'Q1W2E3R4T5Y6');
     return resolve(m, inAccount);
   };
   const params = (w: Watch, value: string, rest: Json = {}): Json => ({
@@ -121,10 +175,17 @@ describeWithEmulator('tamper rules, deployed into the emulator', () => {
     const stay: Case[] = [];
     for (const w of [...ours, ...members]) {
       // Every event name on the first value, and the first event name on every value (name, ARN, qualified, ...).
-      for (const name of w.eventNames) arrive.push(cloudTrail(`${w.key} ${name}`, w, name, params(w, example(w.values[0]!))));
-      for (const [j, m] of w.values.entries()) arrive.push(cloudTrail(`${w.key} value ${j}`, w, w.eventNames[0]!, params(w, example(m))));
+      for (const name of w.eventNames)
+        arrive.push(cloudTrail(`${w.key} ${name}`, w, name, params(w, example(w.values[0]!))));
+      for (const [j, m] of w.values.entries())
+        arrive.push(cloudTrail(`${w.key} value ${j}`, w, w.eventNames[0]!, params(w, example(m))));
       // Refused: CloudTrail records the attempt with errorCode; nothing changed.
-      stay.push(cloudTrail(`${w.key} refused`, w, w.eventNames[0]!, params(w, example(w.values[0]!)), { errorCode: 'AccessDenied', errorMessage: 'not authorized' }));
+      stay.push(
+        cloudTrail(`${w.key} refused`, w, w.eventNames[0]!, params(w, example(w.values[0]!)), {
+          errorCode: 'AccessDenied',
+          errorMessage: 'not authorized',
+        }),
+      );
       // An action the rule does not watch, on the same resource.
       stay.push(cloudTrail(`${w.key} read`, w, 'GetSomething', params(w, example(w.values[0]!))));
       const twin = theirs.find((t) => t.key === w.key);
@@ -138,17 +199,39 @@ describeWithEmulator('tamper rules, deployed into the emulator', () => {
       // ARNs and URLs of another account.
       w.values.forEach((m, j) => {
         const value = example(m, OTHER_ACCOUNT);
-        if (value.includes(OTHER_ACCOUNT)) stay.push(cloudTrail(`${w.key} other account ${j}`, w, w.eventNames[0]!, params(w, value)));
+        if (value.includes(OTHER_ACCOUNT))
+          stay.push(cloudTrail(`${w.key} other account ${j}`, w, w.eventNames[0]!, params(w, value)));
       });
     }
     // Resources the Refs stand for, of another stack: another key, another scheduler role.
-    stay.push(cloudTrail('other key', { source: 'aws.kms', eventSource: 'kms.amazonaws.com' }, 'DisableKey', { keyId: '0987dcba-09ba-43dc-65fe-0987654321ba' }));
-    stay.push(cloudTrail('other scheduler role', { source: 'aws.iam', eventSource: 'iam.amazonaws.com' }, 'DeleteRole', { roleName: `${physical['Ref(SweepSchedulerRole)']}-copy` }));
+    stay.push(
+      cloudTrail('other key', { source: 'aws.kms', eventSource: 'kms.amazonaws.com' }, 'DisableKey', {
+        keyId: '0987dcba-09ba-43dc-65fe-0987654321ba',
+      }),
+    );
+    stay.push(
+      cloudTrail('other scheduler role', { source: 'aws.iam', eventSource: 'iam.amazonaws.com' }, 'DeleteRole', {
+        roleName: `${physical['Ref(SweepSchedulerRole)']}-copy`,
+      }),
+    );
     // The sweep's schedule name in another group.
-    stay.push(cloudTrail('other group', { source: 'aws.scheduler', eventSource: 'scheduler.amazonaws.com' }, 'DeleteSchedule', { name: `iot-policy-guard-${stage}-sweep`, groupName: 'default' }));
+    stay.push(
+      cloudTrail('other group', { source: 'aws.scheduler', eventSource: 'scheduler.amazonaws.com' }, 'DeleteSchedule', {
+        name: `iot-policy-guard-${stage}-sweep`,
+        groupName: 'default',
+      }),
+    );
     // A member role's look-alike, and a rule of the same service not ours.
-    stay.push(cloudTrail('other member role', { source: 'aws.iam', eventSource: 'iam.amazonaws.com' }, 'DeleteRole', { roleName: `${MEMBER_ROLE}-old` }));
-    stay.push(cloudTrail('other rule', { source: 'aws.events', eventSource: 'events.amazonaws.com' }, 'DeleteRule', { name: 'iot-policy-guard-prod-attach-policy' }));
+    stay.push(
+      cloudTrail('other member role', { source: 'aws.iam', eventSource: 'iam.amazonaws.com' }, 'DeleteRole', {
+        roleName: `${MEMBER_ROLE}-old`,
+      }),
+    );
+    stay.push(
+      cloudTrail('other rule', { source: 'aws.events', eventSource: 'events.amazonaws.com' }, 'DeleteRule', {
+        name: 'iot-policy-guard-prod-attach-policy',
+      }),
+    );
 
     console.info(`cases: ${arrive.length} arrive, ${stay.length} stay`);
     expect(arrive.length).toBeGreaterThan(80);
@@ -162,26 +245,53 @@ describeWithEmulator('tamper rules, deployed into the emulator', () => {
       const text = JSON.stringify(fixture(name))
         .replaceAll('iot-policy-guard-dev', `iot-policy-guard-${stage}`)
         .replaceAll(FIXTURE_ACCOUNT, account)
-        .replaceAll(`arn:aws:kms:us-east-1:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`, physical['AlertKey.Arn'] ?? '')
+        .replaceAll(
+          `arn:aws:kms:us-east-1:${account}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+          physical['AlertKey.Arn'] ?? '',
+        )
         .replaceAll('1234abcd-12ab-34cd-56ef-1234567890ab', physical['Ref(AlertKey)'] ?? '');
       const envelope = JSON.parse(text) as Json;
       const detail = envelope.detail as Json;
-      return { id: String(detail.eventID), entry: { Source: String(envelope.source), DetailType: String(envelope['detail-type']), Resources: [], Detail: JSON.stringify(detail) } };
+      return {
+        id: String(detail.eventID),
+        entry: {
+          Source: String(envelope.source),
+          DetailType: String(envelope['detail-type']),
+          Resources: [],
+          Detail: JSON.stringify(detail),
+        },
+      };
     };
-    const cases = ['DisableRule.eventbridge-attach-rule', 'DeleteFunction20150331.eventbridge-sweep', 'StopLogging.eventbridge-stack-trail', 'ScheduleKeyDeletion.eventbridge-alert-key', 'Unsubscribe.eventbridge-alert-topic'].map(rewrite);
+    const cases = [
+      'DisableRule.eventbridge-attach-rule',
+      'DeleteFunction20150331.eventbridge-sweep',
+      'StopLogging.eventbridge-stack-trail',
+      'ScheduleKeyDeletion.eventbridge-alert-key',
+      'Unsubscribe.eventbridge-alert-topic',
+    ].map(rewrite);
     const texts = await route(cases, cases.length, true);
     const disable = texts.find((t) => t.includes('DisableRule'));
     expect(disable).toBe(
       `HIGH tamper alert (iot-policy-guard-${stage}): DisableRule on iot-policy-guard-${stage}-attach-policy by arn:aws:iam::${account}:user/mallory in account ${account} (us-east-1) at 2026-11-30T09:14:07Z from 203.0.113.24. A change to the guard's own resources; if you did not expect it, find out who did it and restore the stack (redeploy). CloudTrail event 6f0f7a61-4d2b-4c4e-8d6e-4b1f3c2a9e10.`,
     );
-    expect(texts.find((t) => t.includes('ScheduleKeyDeletion'))).toContain(`ScheduleKeyDeletion on ${physical['Ref(AlertKey)']} by arn:aws:sts::${account}:assumed-role/platform-admin/ops-session`);
-    expect(texts.find((t) => t.includes('DeleteFunction20150331'))).toContain(`on arn:aws:lambda:us-east-1:${account}:function:iot-policy-guard-${stage}-sweep by`);
-    expect(texts.find((t) => t.includes('StopLogging'))).toContain(`on arn:aws:cloudtrail:us-east-1:${account}:trail/iot-policy-guard-${stage} by`);
-    expect(texts.find((t) => t.includes('Unsubscribe'))).toContain(`on arn:aws:sns:us-east-1:${account}:iot-policy-guard-${stage}-alerts:4f1c2b3a`);
+    expect(texts.find((t) => t.includes('ScheduleKeyDeletion'))).toContain(
+      `ScheduleKeyDeletion on ${physical['Ref(AlertKey)']} by arn:aws:sts::${account}:assumed-role/platform-admin/ops-session`,
+    );
+    expect(texts.find((t) => t.includes('DeleteFunction20150331'))).toContain(
+      `on arn:aws:lambda:us-east-1:${account}:function:iot-policy-guard-${stage}-sweep by`,
+    );
+    expect(texts.find((t) => t.includes('StopLogging'))).toContain(
+      `on arn:aws:cloudtrail:us-east-1:${account}:trail/iot-policy-guard-${stage} by`,
+    );
+    expect(texts.find((t) => t.includes('Unsubscribe'))).toContain(
+      `on arn:aws:sns:us-east-1:${account}:iot-policy-guard-${stage}-alerts:4f1c2b3a`,
+    );
   }, 60_000);
 
   it('the member template forwards its own tamper events, and the central member rules alert on them', async () => {
-    const member = parse(renderMemberTemplate(), { version: '1.1' }) as { Resources: Record<string, { Properties: { EventPattern: unknown } }> };
+    const member = parse(renderMemberTemplate(), { version: '1.1' }) as {
+      Resources: Record<string, { Properties: { EventPattern: unknown } }>;
+    };
     const pattern = JSON.parse(
       JSON.stringify(member.Resources.TamperForwardRule?.Properties.EventPattern)
         .replace('{"Ref":"RemediationRoleName"}', JSON.stringify(MEMBER_ROLE))
@@ -192,17 +302,31 @@ describeWithEmulator('tamper rules, deployed into the emulator', () => {
       const iam = { source: 'aws.iam', eventSource: 'iam.amazonaws.com' };
       const rules = { source: 'aws.events', eventSource: 'events.amazonaws.com' };
       const arrive = [
-        cloudTrail('member DeleteRule forward', rules, 'DeleteRule', { name: 'iot-policy-guard-forward-attach-policy' }),
-        cloudTrail('member RemoveTargets tamper', rules, 'RemoveTargets', { rule: 'iot-policy-guard-forward-tamper', ids: ['central-bus'] }),
+        cloudTrail('member DeleteRule forward', rules, 'DeleteRule', {
+          name: 'iot-policy-guard-forward-attach-policy',
+        }),
+        cloudTrail('member RemoveTargets tamper', rules, 'RemoveTargets', {
+          rule: 'iot-policy-guard-forward-tamper',
+          ids: ['central-bus'],
+        }),
         cloudTrail('member DeleteRole remediation', iam, 'DeleteRole', { roleName: MEMBER_ROLE }),
-        cloudTrail('member PutRolePolicy read', iam, 'PutRolePolicy', { roleName: `${MEMBER_ROLE}-read`, policyName: 'x', policyDocument: '{}' }),
-        cloudTrail('member UpdateAssumeRolePolicy forward role', iam, 'UpdateAssumeRolePolicy', { roleName: 'StackSet-guard-members-1a2b-ForwardRole-Q1W2E3R4T5Y6' }),
+        cloudTrail('member PutRolePolicy read', iam, 'PutRolePolicy', {
+          roleName: `${MEMBER_ROLE}-read`,
+          policyName: 'x',
+          policyDocument: '{}',
+        }),
+        cloudTrail('member UpdateAssumeRolePolicy forward role', iam, 'UpdateAssumeRolePolicy', {
+          roleName: 'StackSet-guard-members-1a2b-ForwardRole-Q1W2E3R4T5Y6',
+        }),
       ];
       const stay = [
         cloudTrail('member DeleteRule other', rules, 'DeleteRule', { name: 'some-other-rule' }),
         cloudTrail('member DeleteRole other', iam, 'DeleteRole', { roleName: 'app-role' }),
         cloudTrail('member refused', iam, 'DeleteRole', { roleName: MEMBER_ROLE }, { errorCode: 'AccessDenied' }),
-        cloudTrail('member attach', iam, 'AttachRolePolicy', { roleName: MEMBER_ROLE, policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess' }),
+        cloudTrail('member attach', iam, 'AttachRolePolicy', {
+          roleName: MEMBER_ROLE,
+          policyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
+        }),
       ];
       expect(await forward.route([...arrive, ...stay], arrive.length)).toEqual(arrive.map((c) => c.id).sort());
       // Forwarded as they are, they meet the central stack's member rules on its bus.
@@ -229,7 +353,14 @@ describeWithEmulator('tamper rules, deployed into the emulator', () => {
     const bodies: string[] = [];
     const deadline = Date.now() + timeoutMs;
     while (bodies.length < expected && Date.now() < deadline) {
-      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 300 }));
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+          VisibilityTimeout: 300,
+        }),
+      );
       bodies.push(...Messages.map((m) => JSON.parse(m.Body ?? '""') as string));
     }
     return bodies;

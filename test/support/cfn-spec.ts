@@ -13,10 +13,22 @@ let loading: Promise<SpecDatabase> | undefined;
 /** The specification, loaded once per process (about 3 s). */
 export const specification = (): Promise<SpecDatabase> => (loading ??= loadAwsServiceSpec());
 
-const PSEUDO = new Set(['AWS::AccountId', 'AWS::NoValue', 'AWS::Partition', 'AWS::Region', 'AWS::StackId', 'AWS::StackName', 'AWS::URLSuffix', 'AWS::NotificationARNs']);
+const PSEUDO = new Set([
+  'AWS::AccountId',
+  'AWS::NoValue',
+  'AWS::Partition',
+  'AWS::Region',
+  'AWS::StackId',
+  'AWS::StackName',
+  'AWS::URLSuffix',
+  'AWS::NotificationARNs',
+]);
 
 /** Every problem of the template, one line each (empty: valid as far as the specification says). */
-export function specProblems(template: Template & { Parameters?: Record<string, unknown> }, db: SpecDatabase): string[] {
+export function specProblems(
+  template: Template & { Parameters?: Record<string, unknown> },
+  db: SpecDatabase,
+): string[] {
   const problems: string[] = [];
   const logicalIds = new Set([...Object.keys(template.Resources), ...Object.keys(template.Parameters ?? {})]);
   const specOf = new Map<string, Resource>();
@@ -51,10 +63,12 @@ class Checker {
       this.branches(value, (branch) => this.properties(at, branch, spec));
       return;
     }
-    if (!isObject(value)) return void this.problems.push(`${at}: expected an object of properties, got ${JSON.stringify(value)}`);
+    if (!isObject(value))
+      return void this.problems.push(`${at}: expected an object of properties, got ${JSON.stringify(value)}`);
     for (const [name, inner] of Object.entries(value)) {
       const property = spec[name];
-      if (!property) this.problems.push(`${at}: unknown property ${name} (known: ${Object.keys(spec).sort().join(', ')})`);
+      if (!property)
+        this.problems.push(`${at}: unknown property ${name} (known: ${Object.keys(spec).sort().join(', ')})`);
       else this.value(`${at}.${name}`, inner, property.type);
     }
     for (const [name, property] of Object.entries(spec)) {
@@ -67,7 +81,8 @@ class Checker {
       this.branches(value, (branch) => this.value(at, branch, type));
       return;
     }
-    const wrong = (): void => void this.problems.push(`${at}: expected ${describe(type)}, got ${JSON.stringify(value)?.slice(0, 80)}`);
+    const wrong = (): void =>
+      void this.problems.push(`${at}: expected ${describe(type)}, got ${JSON.stringify(value)?.slice(0, 80)}`);
     switch (type.type) {
       case 'string':
       case 'date-time':
@@ -75,7 +90,11 @@ class Checker {
         return;
       case 'number':
       case 'integer':
-        if (typeof value !== 'number' && !(typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))) wrong();
+        if (
+          typeof value !== 'number' &&
+          !(typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)))
+        )
+          wrong();
         return;
       case 'boolean':
         if (typeof value !== 'boolean' && value !== 'true' && value !== 'false') wrong();
@@ -105,7 +124,8 @@ class Checker {
           new Checker(this.db, scratch, this.logicalIds, this.specOf).value(at, value, member);
           return scratch;
         });
-        if (!results.some((r) => r.length === 0)) this.problems.push(`${at}: matches no member of ${describe(type)}: ${results.map((r) => r[0]).join(' | ')}`);
+        if (!results.some((r) => r.length === 0))
+          this.problems.push(`${at}: matches no member of ${describe(type)}: ${results.map((r) => r[0]).join(' | ')}`);
         return;
       }
       default:
@@ -130,13 +150,15 @@ class Checker {
     }
     if (!isObject(node)) return;
     for (const [key, inner] of Object.entries(node)) {
-      if (key === 'Ref' && typeof inner === 'string' && !PSEUDO.has(inner) && !this.logicalIds.has(inner)) this.problems.push(`${at}: Ref to unknown ${inner}`);
+      if (key === 'Ref' && typeof inner === 'string' && !PSEUDO.has(inner) && !this.logicalIds.has(inner))
+        this.problems.push(`${at}: Ref to unknown ${inner}`);
       if (key === 'Fn::GetAtt') {
         const [target, attribute] = typeof inner === 'string' ? inner.split(/\.(.*)/s) : (inner as unknown[]);
         this.attribute(at, String(target), attribute);
       }
       if (key === 'Fn::Sub') {
-        const [text, variables = {}] = typeof inner === 'string' ? [inner, {}] : (inner as [string, Record<string, unknown>]);
+        const [text, variables = {}] =
+          typeof inner === 'string' ? [inner, {}] : (inner as [string, Record<string, unknown>]);
         for (const [, name = ''] of String(text).matchAll(/\$\{(?!!)([^}]+)\}/g)) {
           if (name in (variables as Record<string, unknown>) || PSEUDO.has(name)) continue;
           const [target = '', attribute] = name.split(/\.(.*)/s);
@@ -153,7 +175,9 @@ class Checker {
     const spec = this.specOf.get(target);
     if (!this.logicalIds.has(target)) this.problems.push(`${at}: Fn::GetAtt of unknown resource ${target}`);
     else if (spec && typeof attribute === 'string' && !(attribute in spec.attributes)) {
-      this.problems.push(`${at}: ${target} (${spec.cloudFormationType}) has no attribute ${attribute} (it has ${Object.keys(spec.attributes).join(', ')})`);
+      this.problems.push(
+        `${at}: ${target} (${spec.cloudFormationType}) has no attribute ${attribute} (it has ${Object.keys(spec.attributes).join(', ')})`,
+      );
     }
   }
 }

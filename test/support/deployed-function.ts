@@ -26,7 +26,11 @@ export interface DeployedFunction {
  * Fetches the function `functionKey` (serverless.yml's key, e.g. `attachGuard`) of a deployed stack: its
  * configuration from Lambda, its package from the stack's deployment bucket.
  */
-export async function deployedFunction(stack: DeployedStack, functionKey: string, workDir: string): Promise<DeployedFunction> {
+export async function deployedFunction(
+  stack: DeployedStack,
+  functionKey: string,
+  workDir: string,
+): Promise<DeployedFunction> {
   const client = clientConfig(stack.target);
   const logicalId = `${functionKey.charAt(0).toUpperCase()}${functionKey.slice(1)}LambdaFunction`;
   const name = stack.physicalId(logicalId);
@@ -37,7 +41,10 @@ export async function deployedFunction(stack: DeployedStack, functionKey: string
   const key = Contents.filter((o) => o.Key?.endsWith(`/${functionKey}.zip`))
     .sort((a, b) => (a.Key ?? '').localeCompare(b.Key ?? ''))
     .pop()?.Key;
-  if (!key) throw new Error(`no ${functionKey}.zip in the deployment bucket ${bucket}: ${Contents.map((o) => o.Key).join(', ')}`);
+  if (!key)
+    throw new Error(
+      `no ${functionKey}.zip in the deployment bucket ${bucket}: ${Contents.map((o) => o.Key).join(', ')}`,
+    );
   const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const zipPath = join(workDir, `${functionKey}.zip`);
   mkdirSync(workDir, { recursive: true });
@@ -52,7 +59,20 @@ export async function deployedFunction(stack: DeployedStack, functionKey: string
     arn,
     environment,
     taskRoot,
-    invoke: (event) => invokeInProcess({ taskRoot, file: `${file}.mjs`, exported, environment, target: stack.target, name, arn, memory: config.MemorySize ?? 128 }, event),
+    invoke: (event) =>
+      invokeInProcess(
+        {
+          taskRoot,
+          file: `${file}.mjs`,
+          exported,
+          environment,
+          target: stack.target,
+          name,
+          arn,
+          memory: config.MemorySize ?? 128,
+        },
+        event,
+      ),
   };
 }
 
@@ -74,8 +94,19 @@ interface Invocation {
 
 const RESULT = 'INVOCATION-RESULT ';
 
-async function invokeInProcess(fn: Invocation, event: unknown): Promise<{ result: unknown; logs: Record<string, unknown>[] }> {
-  const context = { functionName: fn.name, functionVersion: '$LATEST', invokedFunctionArn: fn.arn, memoryLimitInMB: String(fn.memory), awsRequestId: randomUUID(), logGroupName: `/aws/lambda/${fn.name}`, logStreamName: 'test' };
+async function invokeInProcess(
+  fn: Invocation,
+  event: unknown,
+): Promise<{ result: unknown; logs: Record<string, unknown>[] }> {
+  const context = {
+    functionName: fn.name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: fn.arn,
+    memoryLimitInMB: String(fn.memory),
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${fn.name}`,
+    logStreamName: 'test',
+  };
   const script = `
 const m = await import(${JSON.stringify(join(fn.taskRoot, fn.file))});
 const deadline = Date.now() + 300000;
@@ -83,7 +114,9 @@ const context = { ...${JSON.stringify(context)}, callbackWaitsForEmptyEventLoop:
 const result = await m[${JSON.stringify(fn.exported)}](JSON.parse(process.env.TEST_EVENT), context);
 process.stdout.write('\\n${RESULT}' + JSON.stringify(result ?? null) + '\\n');
 `;
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_') && k !== 'NODE_OPTIONS' && k !== 'NODE_PATH'));
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_') && k !== 'NODE_OPTIONS' && k !== 'NODE_PATH'),
+  );
   const env = {
     ...base,
     ...fn.environment,
@@ -98,15 +131,20 @@ process.stdout.write('\\n${RESULT}' + JSON.stringify(result ?? null) + '\\n');
     ...(fn.target.credentials.sessionToken ? { AWS_SESSION_TOKEN: fn.target.credentials.sessionToken } : {}),
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
-  const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: fn.taskRoot, env, maxBuffer: 16 * 1024 * 1024, timeout: 120_000 }).catch(
-    (error: { stdout?: string; stderr?: string; message: string }) => {
-      throw new Error(`${fn.name} failed: ${error.stderr || error.message}\n${error.stdout ?? ''}`, { cause: error });
-    },
-  );
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: fn.taskRoot,
+    env,
+    maxBuffer: 16 * 1024 * 1024,
+    timeout: 120_000,
+  }).catch((error: { stdout?: string; stderr?: string; message: string }) => {
+    throw new Error(`${fn.name} failed: ${error.stderr || error.message}\n${error.stdout ?? ''}`, { cause: error });
+  });
   const lines = stdout.split('\n');
   const resultLine = lines.find((l) => l.startsWith(RESULT));
   if (resultLine === undefined) throw new Error(`${fn.name} returned nothing:\n${stdout}`);
   // The logger writes WARN and ERROR lines to stderr, the rest to stdout.
-  const logs = [...lines, ...stderr.split('\n')].filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const logs = [...lines, ...stderr.split('\n')]
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   return { result: JSON.parse(resultLine.slice(RESULT.length)) as unknown, logs };
 }

@@ -20,11 +20,19 @@ export interface DeployedResource {
 export interface DeployTarget {
   readonly endpoint: string;
   readonly accountId: string;
-  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
+  readonly credentials: {
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    readonly sessionToken?: string;
+  };
 }
 
 /** SDK client options acting in the target's account. */
-export function clientConfig(target: DeployTarget): { endpoint: string; region: string; credentials: DeployTarget['credentials'] } {
+export function clientConfig(target: DeployTarget): {
+  endpoint: string;
+  region: string;
+  credentials: DeployTarget['credentials'];
+} {
   return { endpoint: target.endpoint, region: 'us-east-1', credentials: target.credentials };
 }
 
@@ -69,8 +77,14 @@ const paramArgs = (params: Readonly<Record<string, string>>): string[] =>
  * packaging runs of the same checkout), and reads the stack back. An account of its own keeps the stack's functions
  * (the sweep acts on every attachment in its account) away from other tests.
  */
-export async function deployStack(target: DeployTarget, stage: string, params: Readonly<Record<string, string>> = {}): Promise<DeployedStack> {
-  await withServiceDirectory(() => runOsls(['deploy', '--stage', stage, ...paramArgs(params)], oslsEnvironment(target), 'deploy', 300_000));
+export async function deployStack(
+  target: DeployTarget,
+  stage: string,
+  params: Readonly<Record<string, string>> = {},
+): Promise<DeployedStack> {
+  await withServiceDirectory(() =>
+    runOsls(['deploy', '--stage', stage, ...paramArgs(params)], oslsEnvironment(target), 'deploy', 300_000),
+  );
   return readStack(target, stage);
 }
 
@@ -84,7 +98,10 @@ export async function readStack(target: DeployTarget, stage: string): Promise<De
     cfn.send(new GetTemplateCommand({ StackName: stackName })),
   ]);
   const resources = Object.fromEntries(
-    StackResources.map((r) => [r.LogicalResourceId ?? '', { type: r.ResourceType ?? '', physicalId: r.PhysicalResourceId ?? '' }]),
+    StackResources.map((r) => [
+      r.LogicalResourceId ?? '',
+      { type: r.ResourceType ?? '', physicalId: r.PhysicalResourceId ?? '' },
+    ]),
   );
   const outputs = Object.fromEntries((Stacks[0]?.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']));
   return {
@@ -96,10 +113,13 @@ export async function readStack(target: DeployTarget, stage: string): Promise<De
     outputs,
     physicalId(logicalId) {
       const found = resources[logicalId];
-      if (!found?.physicalId) throw new Error(`stack ${stackName} has no resource ${logicalId}; it has ${Object.keys(resources).join(', ')}`);
+      if (!found?.physicalId)
+        throw new Error(`stack ${stackName} has no resource ${logicalId}; it has ${Object.keys(resources).join(', ')}`);
       return found.physicalId;
     },
     remove: () =>
-      withServiceDirectory(() => runOsls(['remove', '--stage', stage], oslsEnvironment(target), 'remove', 300_000)).then(() => undefined),
+      withServiceDirectory(() =>
+        runOsls(['remove', '--stage', stage], oslsEnvironment(target), 'remove', 300_000),
+      ).then(() => undefined),
   };
 }

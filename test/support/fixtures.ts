@@ -24,17 +24,20 @@ export function fixtureNames(): string[] {
  * A CloudTrail record as EventBridge delivers it: the `AWS API Call via CloudTrail` envelope AWS builds around it
  * (source from its eventSource, account = recipientAccountId, time = eventTime), which is all attach-guard accepts.
  */
-export function delivered(record: Record<string, unknown>, id = 'c5e2b1a0-1d2e-4f3a-9b8c-7d6e5f4a3b2c'): Record<string, unknown> {
+export function delivered(
+  record: Record<string, unknown>,
+  id = 'c5e2b1a0-1d2e-4f3a-9b8c-7d6e5f4a3b2c',
+): Record<string, unknown> {
   return {
-    'version': '0',
+    version: '0',
     id,
     'detail-type': 'AWS API Call via CloudTrail',
-    'source': record.eventSource === 'sso.amazonaws.com' ? 'aws.sso' : 'aws.iam',
-    'account': record.recipientAccountId,
-    'time': record.eventTime,
-    'region': record.awsRegion,
-    'resources': [],
-    'detail': record,
+    source: record.eventSource === 'sso.amazonaws.com' ? 'aws.sso' : 'aws.iam',
+    account: record.recipientAccountId,
+    time: record.eventTime,
+    region: record.awsRegion,
+    resources: [],
+    detail: record,
   };
 }
 

@@ -76,8 +76,15 @@ export function brokenLinks(root: string, files: readonly string[]): string[] {
         problems.push(`${where}: no such file ${target}`);
         continue;
       }
-      if (anchor === undefined || anchor === '' || !target.endsWith('.md') || statSync(join(root, target)).isDirectory()) continue;
-      if (!headingAnchors(readFileSync(join(root, target), 'utf8')).has(anchor)) problems.push(`${where}: no heading #${anchor} in ${target}`);
+      if (
+        anchor === undefined ||
+        anchor === '' ||
+        !target.endsWith('.md') ||
+        statSync(join(root, target)).isDirectory()
+      )
+        continue;
+      if (!headingAnchors(readFileSync(join(root, target), 'utf8')).has(anchor))
+        problems.push(`${where}: no heading #${anchor} in ${target}`);
     }
   }
   return problems;

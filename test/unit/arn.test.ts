@@ -3,12 +3,30 @@ import { parsePolicyArn, qualifiedName } from '../../functions/core/arn.js';
 
 describe('parsePolicyArn', () => {
   it.each([
-    ['arn:aws:iam::aws:policy/AWSIoTFullAccess', { partition: 'aws', account: 'aws', path: '/', name: 'AWSIoTFullAccess' }],
-    ['arn:aws:iam::aws:policy/service-role/AWSIoTLogging', { partition: 'aws', account: 'aws', path: '/service-role/', name: 'AWSIoTLogging' }],
-    ['arn:aws-cn:iam::aws:policy/AWSIoTDataAccess', { partition: 'aws-cn', account: 'aws', path: '/', name: 'AWSIoTDataAccess' }],
-    ['arn:aws-us-gov:iam::aws:policy/AWSIoTDataAccess', { partition: 'aws-us-gov', account: 'aws', path: '/', name: 'AWSIoTDataAccess' }],
-    ['arn:aws:iam::123456789012:policy/AWSIoTFullAccess', { partition: 'aws', account: '123456789012', path: '/', name: 'AWSIoTFullAccess' }],
-    ['arn:aws:iam::123456789012:policy/a/b/c/Name', { partition: 'aws', account: '123456789012', path: '/a/b/c/', name: 'Name' }],
+    [
+      'arn:aws:iam::aws:policy/AWSIoTFullAccess',
+      { partition: 'aws', account: 'aws', path: '/', name: 'AWSIoTFullAccess' },
+    ],
+    [
+      'arn:aws:iam::aws:policy/service-role/AWSIoTLogging',
+      { partition: 'aws', account: 'aws', path: '/service-role/', name: 'AWSIoTLogging' },
+    ],
+    [
+      'arn:aws-cn:iam::aws:policy/AWSIoTDataAccess',
+      { partition: 'aws-cn', account: 'aws', path: '/', name: 'AWSIoTDataAccess' },
+    ],
+    [
+      'arn:aws-us-gov:iam::aws:policy/AWSIoTDataAccess',
+      { partition: 'aws-us-gov', account: 'aws', path: '/', name: 'AWSIoTDataAccess' },
+    ],
+    [
+      'arn:aws:iam::123456789012:policy/AWSIoTFullAccess',
+      { partition: 'aws', account: '123456789012', path: '/', name: 'AWSIoTFullAccess' },
+    ],
+    [
+      'arn:aws:iam::123456789012:policy/a/b/c/Name',
+      { partition: 'aws', account: '123456789012', path: '/a/b/c/', name: 'Name' },
+    ],
   ])('parses %s', (text, expected) => {
     expect(parsePolicyArn(text)).toEqual(expected);
   });
@@ -32,7 +50,9 @@ describe('parsePolicyArn', () => {
   });
 
   it('names a policy with its path', () => {
-    expect(qualifiedName(parsePolicyArn('arn:aws:iam::aws:policy/service-role/AWSIoTLogging')!)).toBe('service-role/AWSIoTLogging');
+    expect(qualifiedName(parsePolicyArn('arn:aws:iam::aws:policy/service-role/AWSIoTLogging')!)).toBe(
+      'service-role/AWSIoTLogging',
+    );
     expect(qualifiedName(parsePolicyArn('arn:aws:iam::aws:policy/AWSIoTFullAccess')!)).toBe('AWSIoTFullAccess');
   });
 });

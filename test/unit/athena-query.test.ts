@@ -29,21 +29,30 @@ const parse = (sql: string, database: string): Ast => parser.astify(sql, { datab
 const COMBINATIONS: AthenaQueryOptions[] = PARTITION_LAYOUTS.flatMap((layout) =>
   SCOPES.flatMap((scope) =>
     [true, false].flatMap((governedOnly) =>
-      [{}, { since: SINCE }, { until: UNTIL }, { since: SINCE, until: UNTIL }].map((range) => ({ table: TABLE, scope, layout, governedOnly, ...range })),
+      [{}, { since: SINCE }, { until: UNTIL }, { since: SINCE, until: UNTIL }].map((range) => ({
+        table: TABLE,
+        scope,
+        layout,
+        governedOnly,
+        ...range,
+      })),
     ),
   ),
 );
 
 describe('buildAthenaQuery', () => {
-  it.each(['athena', 'trino'])('every combination of options parses with the %s grammar as one SELECT on the table', (database) => {
-    expect(COMBINATIONS).toHaveLength(48);
-    for (const options of COMBINATIONS) {
-      const sql = buildAthenaQuery(options);
-      const ast = parse(sql, database);
-      expect(ast.type, sql).toBe('select');
-      expect(ast.from).toEqual([expect.objectContaining({ db: 'cloudtrail', table: 'cloudtrail_logs_pp' })]);
-    }
-  });
+  it.each(['athena', 'trino'])(
+    'every combination of options parses with the %s grammar as one SELECT on the table',
+    (database) => {
+      expect(COMBINATIONS).toHaveLength(48);
+      for (const options of COMBINATIONS) {
+        const sql = buildAthenaQuery(options);
+        const ast = parse(sql, database);
+        expect(ast.type, sql).toBe('select');
+        expect(ast.from).toEqual([expect.objectContaining({ db: 'cloudtrail', table: 'cloudtrail_logs_pp' })]);
+      }
+    },
+  );
 
   it('the grammar rejects what unescaped text would make of a quote, and accepts it escaped', () => {
     expect(() => parse(`SELECT eventid FROM t WHERE eventname = 'it's'`, 'athena')).toThrow();
@@ -51,7 +60,14 @@ describe('buildAthenaQuery', () => {
   });
 
   it('is exactly this for a year of a projected table, governed calls only (the text docs/athena.md shows)', () => {
-    const sql = buildAthenaQuery({ table: TABLE, scope: 'seed', layout: 'timestamp', governedOnly: true, since: SINCE, until: UNTIL });
+    const sql = buildAthenaQuery({
+      table: TABLE,
+      scope: 'seed',
+      layout: 'timestamp',
+      governedOnly: true,
+      since: SINCE,
+      until: UNTIL,
+    });
     expect(readFileSync('docs/athena.md', 'utf8')).toContain(`\`\`\`sql\n${sql}\n\`\`\``);
     expect(sql).toBe(
       [
@@ -71,7 +87,8 @@ describe('buildAthenaQuery', () => {
   });
 
   it('restricts the partitions of each layout to the days asked for, and reads everything without --since and --until', () => {
-    const where = (layout: AthenaQueryOptions['layout'], range: object): string => buildAthenaQuery({ table: TABLE, scope: 'aws-iot', layout, governedOnly: false, ...range });
+    const where = (layout: AthenaQueryOptions['layout'], range: object): string =>
+      buildAthenaQuery({ table: TABLE, scope: 'aws-iot', layout, governedOnly: false, ...range });
     expect(where('year-month-day', { since: SINCE, until: UNTIL })).toContain(
       "AND year >= '2024'\n  AND concat(year, '/', month, '/', day) >= '2024/01/01'\n  AND year <= '2025'\n  AND concat(year, '/', month, '/', day) <= '2025/01/01'",
     );
@@ -97,24 +114,34 @@ describe('parseAthenaTable', () => {
   it.each(['default.cloudtrail_logs', 'CloudTrail.logs_pp', 'db-1.t_2'])('accepts %s', (text) => {
     expect(parseAthenaTable(text)).not.toBeNull();
   });
-  it.each(['cloudtrail_logs', 'a.b.c', 'a.', '.b', 'db.t"; DROP TABLE x; --', "db.t'", 'db.t x', 'db.-t'])('rejects %j', (text) => {
-    expect(parseAthenaTable(text)).toBeNull();
-  });
+  it.each(['cloudtrail_logs', 'a.b.c', 'a.', '.b', 'db.t"; DROP TABLE x; --', "db.t'", 'db.t x', 'db.-t'])(
+    'rejects %j',
+    (text) => {
+      expect(parseAthenaTable(text)).toBeNull();
+    },
+  );
 });
 
 describe('governedArnPattern', () => {
-  const matches = (scope: 'seed' | 'aws-iot', arn: string): boolean => new RegExp(governedArnPattern(scope)).test(arn.toLowerCase());
+  const matches = (scope: 'seed' | 'aws-iot', arn: string): boolean =>
+    new RegExp(governedArnPattern(scope)).test(arn.toLowerCase());
 
   it('matches every policy the scope names, in every partition', () => {
     for (const scope of SCOPES) {
-      for (const partition of PARTITIONS) for (const arn of governedArns(scope, partition)) expect(matches(scope, arn), `${scope} ${arn}`).toBe(true);
+      for (const partition of PARTITIONS)
+        for (const arn of governedArns(scope, partition)) expect(matches(scope, arn), `${scope} ${arn}`).toBe(true);
     }
   });
 
   it('never drops a governed policy (any name, path, partition and letter case)', () => {
-    const name = fc.oneof(fc.constantFrom(...CATALOG.map((p) => p.name)), fc.stringMatching(/^(AWSIoT|awsiot|AwsIot)?[\w+=,.@-]{1,20}$/));
+    const name = fc.oneof(
+      fc.constantFrom(...CATALOG.map((p) => p.name)),
+      fc.stringMatching(/^(AWSIoT|awsiot|AwsIot)?[\w+=,.@-]{1,20}$/),
+    );
     const path = fc.constantFrom('/', '/service-role/', '/aws-service-role/', '/a/b/');
-    const arn = fc.tuple(fc.constantFrom(...PARTITIONS), fc.constantFrom('aws', '123456789012'), path, name).map(([p, account, pa, n]) => `arn:${p}:iam::${account}:policy${pa}${n}`);
+    const arn = fc
+      .tuple(fc.constantFrom(...PARTITIONS), fc.constantFrom('aws', '123456789012'), path, name)
+      .map(([p, account, pa, n]) => `arn:${p}:iam::${account}:policy${pa}${n}`);
     fc.assert(
       fc.property(arn, fc.constantFrom(...SCOPES), (policyArn, scope) => {
         if (isGoverned(policyArn, scope)) expect(matches(scope, policyArn)).toBe(true);

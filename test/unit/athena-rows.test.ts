@@ -15,9 +15,17 @@ describe('rowToRecord', () => {
   });
 
   it('reads NULLs as absent fields: a failed call without requestParameters is still a failed attempt', () => {
-    const row = athenaRow({ eventID: 'e1', eventSource: 'iam.amazonaws.com', eventName: 'AttachRolePolicy', errorCode: 'AccessDenied' });
+    const row = athenaRow({
+      eventID: 'e1',
+      eventSource: 'iam.amazonaws.com',
+      eventName: 'AttachRolePolicy',
+      errorCode: 'AccessDenied',
+    });
     const result = rowToRecord(row);
-    expect('record' in result && readAttachEvent(result.record)).toMatchObject({ kind: 'attach', event: { errorCode: 'AccessDenied', principal: null, policyArn: null } });
+    expect('record' in result && readAttachEvent(result.record)).toMatchObject({
+      kind: 'attach',
+      event: { errorCode: 'AccessDenied', principal: null, policyArn: null },
+    });
   });
 
   it('reports requestparameters that are not JSON, naming the event', () => {
@@ -28,9 +36,11 @@ describe('rowToRecord', () => {
 });
 
 describe('checkHeader', () => {
-  it('accepts the query\'s columns (whatever their case) and names a mismatch', () => {
+  it("accepts the query's columns (whatever their case) and names a mismatch", () => {
     expect(checkHeader(HEADER)).toBeNull();
     expect(checkHeader(HEADER.map((h) => h!.toUpperCase()))).toBeNull();
-    expect(checkHeader(HEADER.slice(1))).toMatch(/^the result's columns \(eventtime, .*\) are not the query's \(eventid, eventtime/);
+    expect(checkHeader(HEADER.slice(1))).toMatch(
+      /^the result's columns \(eventtime, .*\) are not the query's \(eventid, eventtime/,
+    );
   });
 });

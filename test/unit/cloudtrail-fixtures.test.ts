@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllowlist } from '../../functions/core/allowlist.js';
-import { isRecognisedDocument, readAttachEvent, recordsIn, type RecordResult } from '../../functions/core/cloudtrail.js';
+import {
+  isRecognisedDocument,
+  readAttachEvent,
+  recordsIn,
+  type RecordResult,
+} from '../../functions/core/cloudtrail.js';
 import { decide } from '../../functions/core/decide.js';
 import { fixture, fixtureNames } from '../support/fixtures.js';
 
@@ -38,23 +43,113 @@ describe('reading the CloudTrail fixtures', () => {
   });
 
   it.each([
-    ['AttachRolePolicy.eventbridge-full-access', 'role/iot-fleet-operator', iot('AWSIoTFullAccess'), '123456789012', 'violation'],
-    ['AttachUserPolicy.eventbridge-assumed-role', 'user/telemetry-publisher', iot('AWSIoTDataAccess'), '111122223333', 'violation'],
-    ['AttachGroupPolicy.eventbridge-console', 'group/iot-auditors', iot('AWSIoTConfigReadOnlyAccess'), '123456789012', 'violation'],
-    ['AttachRolePolicy.eventbridge-service-role-path', 'role/iot-logging-role', iot('service-role/AWSIoTLogging'), '123456789012', 'violation'],
-    ['AttachRolePolicy.eventbridge-via-cloudformation', expect.stringMatching(/^role\//), iot('service-role/AWSIoTThingsRegistration'), '123456789012', 'violation'],
+    [
+      'AttachRolePolicy.eventbridge-full-access',
+      'role/iot-fleet-operator',
+      iot('AWSIoTFullAccess'),
+      '123456789012',
+      'violation',
+    ],
+    [
+      'AttachUserPolicy.eventbridge-assumed-role',
+      'user/telemetry-publisher',
+      iot('AWSIoTDataAccess'),
+      '111122223333',
+      'violation',
+    ],
+    [
+      'AttachGroupPolicy.eventbridge-console',
+      'group/iot-auditors',
+      iot('AWSIoTConfigReadOnlyAccess'),
+      '123456789012',
+      'violation',
+    ],
+    [
+      'AttachRolePolicy.eventbridge-service-role-path',
+      'role/iot-logging-role',
+      iot('service-role/AWSIoTLogging'),
+      '123456789012',
+      'violation',
+    ],
+    [
+      'AttachRolePolicy.eventbridge-via-cloudformation',
+      expect.stringMatching(/^role\//),
+      iot('service-role/AWSIoTThingsRegistration'),
+      '123456789012',
+      'violation',
+    ],
     ['AttachRolePolicy.record-access-denied', null, null, expect.any(String), 'failed-attempt'],
-    ['AttachUserPolicy.record-response-none', expect.stringMatching(/^user\//), expect.stringMatching(/^arn:aws:iam::aws:policy\//), expect.any(String), 'violation'],
-    ['AttachRolePolicy.record-eventversion-1.0', expect.stringMatching(/^role\//), expect.stringMatching(/^arn:aws:iam::aws:policy\//), null, 'violation'],
-    ['AttachRolePolicy.record-aws-cn', expect.stringMatching(/^role\//), 'arn:aws-cn:iam::aws:policy/AWSIoTDataAccess', '111122223333', 'violation'],
-    ['AttachRolePolicy.record-customer-policy-iot-name', expect.stringMatching(/^role\//), 'arn:aws:iam::123456789012:policy/AWSIoTFullAccess', '123456789012', 'not-governed'],
-    ['AttachRolePolicy.record-lookalike', expect.stringMatching(/^role\//), iot('AWSAuditManagerAdministratorAccess'), '123456789012', 'not-governed'],
-    ['AttachGroupPolicy.record-redacted', 'group/iot-operators', iot('AWSIoTConfigAccess'), expect.any(String), 'violation'],
-    ['AttachUserPolicy.record-eventversion-1.11', expect.stringMatching(/^user\//), expect.stringMatching(/^arn:aws:iam::aws:policy\//), expect.any(String), 'violation'],
-    ['AttachManagedPolicyToPermissionSet.eventbridge-full-access', `permission-set/${PS}`, iot('AWSIoTFullAccess'), '111122223333', 'violation'],
-    ['AttachManagedPolicyToPermissionSet.record-console-service-role-path', expect.stringMatching(/^permission-set\/arn:aws:sso:::permissionSet\/ssoins-69875a1e2b3c4d5e\/ps-/), iot('service-role/AWSIoTRuleActions'), '111122223333', 'violation'],
+    [
+      'AttachUserPolicy.record-response-none',
+      expect.stringMatching(/^user\//),
+      expect.stringMatching(/^arn:aws:iam::aws:policy\//),
+      expect.any(String),
+      'violation',
+    ],
+    [
+      'AttachRolePolicy.record-eventversion-1.0',
+      expect.stringMatching(/^role\//),
+      expect.stringMatching(/^arn:aws:iam::aws:policy\//),
+      null,
+      'violation',
+    ],
+    [
+      'AttachRolePolicy.record-aws-cn',
+      expect.stringMatching(/^role\//),
+      'arn:aws-cn:iam::aws:policy/AWSIoTDataAccess',
+      '111122223333',
+      'violation',
+    ],
+    [
+      'AttachRolePolicy.record-customer-policy-iot-name',
+      expect.stringMatching(/^role\//),
+      'arn:aws:iam::123456789012:policy/AWSIoTFullAccess',
+      '123456789012',
+      'not-governed',
+    ],
+    [
+      'AttachRolePolicy.record-lookalike',
+      expect.stringMatching(/^role\//),
+      iot('AWSAuditManagerAdministratorAccess'),
+      '123456789012',
+      'not-governed',
+    ],
+    [
+      'AttachGroupPolicy.record-redacted',
+      'group/iot-operators',
+      iot('AWSIoTConfigAccess'),
+      expect.any(String),
+      'violation',
+    ],
+    [
+      'AttachUserPolicy.record-eventversion-1.11',
+      expect.stringMatching(/^user\//),
+      expect.stringMatching(/^arn:aws:iam::aws:policy\//),
+      expect.any(String),
+      'violation',
+    ],
+    [
+      'AttachManagedPolicyToPermissionSet.eventbridge-full-access',
+      `permission-set/${PS}`,
+      iot('AWSIoTFullAccess'),
+      '111122223333',
+      'violation',
+    ],
+    [
+      'AttachManagedPolicyToPermissionSet.record-console-service-role-path',
+      expect.stringMatching(/^permission-set\/arn:aws:sso:::permissionSet\/ssoins-69875a1e2b3c4d5e\/ps-/),
+      iot('service-role/AWSIoTRuleActions'),
+      '111122223333',
+      'violation',
+    ],
     ['AttachManagedPolicyToPermissionSet.record-access-denied', null, null, '111122223333', 'failed-attempt'],
-    ['AttachManagedPolicyToPermissionSet.record-not-iot', expect.stringMatching(/^permission-set\//), iot('ReadOnlyAccess'), '111122223333', 'not-governed'],
+    [
+      'AttachManagedPolicyToPermissionSet.record-not-iot',
+      expect.stringMatching(/^permission-set\//),
+      iot('ReadOnlyAccess'),
+      '111122223333',
+      'not-governed',
+    ],
   ])('%s', (name, principal, policyArn, account, verdict) => {
     expect(summarise(name)).toEqual([{ kind: 'attach', principal, policyArn, account, verdict }]);
   });
@@ -64,7 +159,13 @@ describe('reading the CloudTrail fixtures', () => {
     expect(summarise('AttachRolePolicy.record-wrong-path', 'seed')[0]).toMatchObject({ verdict: 'not-governed' });
   });
 
-  it.each(['DetachRolePolicy.record', 'CreateRole.record', 'PutObject.record-s3', 'AttachRolePolicy.record-not-iam-source', 'DetachManagedPolicyFromPermissionSet.record'])('%s is not an attach event', (name) => {
+  it.each([
+    'DetachRolePolicy.record',
+    'CreateRole.record',
+    'PutObject.record-s3',
+    'AttachRolePolicy.record-not-iam-source',
+    'DetachManagedPolicyFromPermissionSet.record',
+  ])('%s is not an attach event', (name) => {
     expect(summarise(name)).toEqual([{ kind: 'other' }]);
   });
 
@@ -76,32 +177,49 @@ describe('reading the CloudTrail fixtures', () => {
     expect(summarise('Records.cloudtrail-log-file')).toHaveLength(5);
     expect(summarise('Events.lookup-events')).toEqual([
       { kind: 'other' },
-      expect.objectContaining({ principal: 'role/iot-rules-republish', policyArn: iot('service-role/AWSIoTRuleActions') }),
+      expect.objectContaining({
+        principal: 'role/iot-rules-republish',
+        policyArn: iot('service-role/AWSIoTRuleActions'),
+      }),
     ]);
   });
 
   it('takes the actor from userIdentity and the session issuer', () => {
     const [result] = read('AttachUserPolicy.eventbridge-assumed-role');
-    expect(result).toMatchObject({ kind: 'attach', event: { actor: { type: 'AssumedRole', issuerArn: expect.stringMatching(/:role\/platform-admin$/) } } });
+    expect(result).toMatchObject({
+      kind: 'attach',
+      event: { actor: { type: 'AssumedRole', issuerArn: expect.stringMatching(/:role\/platform-admin$/) } },
+    });
     const [cfn] = read('AttachRolePolicy.eventbridge-via-cloudformation');
     expect(cfn).toMatchObject({ event: { actor: { invokedBy: 'cloudformation.amazonaws.com' } } });
   });
 
   it('falls back to the envelope account when the record has no recipientAccountId', () => {
-    const event = fixture<{ detail: Record<string, unknown>; account: string }>('AttachRolePolicy.eventbridge-full-access');
+    const event = fixture<{ detail: Record<string, unknown>; account: string }>(
+      'AttachRolePolicy.eventbridge-full-access',
+    );
     delete event.detail.recipientAccountId;
     event.account = '999999999999';
     const [found] = [...recordsIn(event)];
-    expect(readAttachEvent((found as { record: unknown }).record, '999999999999')).toMatchObject({ event: { account: '999999999999' } });
+    expect(readAttachEvent((found as { record: unknown }).record, '999999999999')).toMatchObject({
+      event: { account: '999999999999' },
+    });
   });
 
   it('a successful call with its principal or policy missing is malformed, never decided', () => {
     for (const field of ['roleName', 'policyArn']) {
-      const event = fixture<{ detail: { requestParameters: Record<string, unknown> } }>('AttachRolePolicy.eventbridge-full-access');
+      const event = fixture<{ detail: { requestParameters: Record<string, unknown> } }>(
+        'AttachRolePolicy.eventbridge-full-access',
+      );
       delete event.detail.requestParameters[field];
-      expect(readAttachEvent(event.detail)).toMatchObject({ kind: 'malformed', problem: expect.stringContaining(field) });
+      expect(readAttachEvent(event.detail)).toMatchObject({
+        kind: 'malformed',
+        problem: expect.stringContaining(field),
+      });
     }
-    const event = fixture<{ detail: { requestParameters: Record<string, unknown> } }>('AttachRolePolicy.eventbridge-full-access');
+    const event = fixture<{ detail: { requestParameters: Record<string, unknown> } }>(
+      'AttachRolePolicy.eventbridge-full-access',
+    );
     event.detail.requestParameters.roleName = 'evil role; rm -rf /';
     expect(readAttachEvent(event.detail)).toMatchObject({ kind: 'malformed' });
   });
@@ -122,7 +240,10 @@ describe('reading IAM Identity Center permission-set attachments', () => {
         instanceArn: 'arn:aws:sso:::instance/ssoins-6804a1b2c3d4e5f6',
         region: 'eu-west-1',
         account: '111122223333',
-        actor: expect.objectContaining({ type: 'AssumedRole', issuerArn: expect.stringContaining('AWSReservedSSO_IdentityAdmins_') }),
+        actor: expect.objectContaining({
+          type: 'AssumedRole',
+          issuerArn: expect.stringContaining('AWSReservedSSO_IdentityAdmins_'),
+        }),
       }),
     });
     // CloudTrail does not record the name; nothing pretends it was looked up.
@@ -133,7 +254,11 @@ describe('reading IAM Identity Center permission-set attachments', () => {
     ['permissionSetArn', undefined, /permissionSetArn missing/],
     ['permissionSetArn', 'arn:aws:iam::111122223333:role/x', /permissionSetArn is not a permission set ARN/],
     ['instanceArn', undefined, /instanceArn missing/],
-    ['instanceArn', 'arn:aws:sso:::instance/ssoins-0000000000000000', /permissionSetArn is not of requestParameters.instanceArn/],
+    [
+      'instanceArn',
+      'arn:aws:sso:::instance/ssoins-0000000000000000',
+      /permissionSetArn is not of requestParameters.instanceArn/,
+    ],
     ['managedPolicyArn', undefined, /managedPolicyArn missing/],
   ])('a successful call with %s = %s is malformed, never decided', (field, value, problem) => {
     const record = detail();
@@ -151,6 +276,9 @@ describe('reading IAM Identity Center permission-set attachments', () => {
   it("refuses the spelling of permission set ARNs AWS never produces (moto's instance/…/ps-…): only permissionSet/ is one", () => {
     const record = detail();
     record.requestParameters.permissionSetArn = 'arn:aws:sso:::instance/ssoins-6804a1b2c3d4e5f6/ps-0123456789abcdef';
-    expect(readAttachEvent(record)).toMatchObject({ kind: 'malformed', problem: expect.stringMatching(/permissionSetArn/) });
+    expect(readAttachEvent(record)).toMatchObject({
+      kind: 'malformed',
+      problem: expect.stringMatching(/permissionSetArn/),
+    });
   });
 });

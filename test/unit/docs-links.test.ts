@@ -6,7 +6,10 @@ import { brokenLinks, headingAnchors, reachableMarkdown } from '../support/markd
 
 // The README is the page a newcomer reads in ten minutes; everything else lives in docs/ and is reached from it.
 const README_MAX_BYTES = 15_500;
-const docs = readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`).sort();
+const docs = readdirSync('docs')
+  .filter((f) => f.endsWith('.md'))
+  .map((f) => `docs/${f}`)
+  .sort();
 
 describe('README.md and docs/', () => {
   it(`keeps README.md at most ${README_MAX_BYTES} bytes`, () => {
@@ -55,11 +58,8 @@ describe('the link checker', () => {
   });
 
   it('makes anchors as GitHub does', () => {
-    expect([...headingAnchors('# IAM Identity Center\n## `audit`: the sweep from the command line\n## Cost\n## Cost\n')]).toEqual([
-      'iam-identity-center',
-      'audit-the-sweep-from-the-command-line',
-      'cost',
-      'cost-1',
-    ]);
+    expect([
+      ...headingAnchors('# IAM Identity Center\n## `audit`: the sweep from the command line\n## Cost\n## Cost\n'),
+    ]).toEqual(['iam-identity-center', 'audit-the-sweep-from-the-command-line', 'cost', 'cost-1']);
   });
 });

@@ -13,11 +13,16 @@ const pattern = fc.array(token, { maxLength: 8 }).map((ts) => ts.join(''));
 const randomText = fc.array(textChar, { maxLength: 16 }).map((cs) => cs.join(''));
 /** A text made from the pattern, wildcards filled at random: most of these match, so both answers get exercised. */
 const textFor = (p: string) =>
-  fc.array(fc.array(textChar, { maxLength: 3 }), { minLength: p.length, maxLength: p.length }).map((fills) =>
-    [...p].map((c, i) => (c === '*' ? fills[i]!.join('') : c === '?' ? (fills[i]![0] ?? 'a') : c)).join(''),
-  );
+  fc
+    .array(fc.array(textChar, { maxLength: 3 }), { minLength: p.length, maxLength: p.length })
+    .map((fills) =>
+      [...p].map((c, i) => (c === '*' ? fills[i]!.join('') : c === '?' ? (fills[i]![0] ?? 'a') : c)).join(''),
+    );
 /** Such a text with one character dropped: a near miss. */
-const nearMiss = (p: string) => fc.tuple(textFor(p), fc.nat()).map(([t, n]) => (t.length === 0 ? t : [...t].filter((_, i) => i !== n % t.length).join('')));
+const nearMiss = (p: string) =>
+  fc
+    .tuple(textFor(p), fc.nat())
+    .map(([t, n]) => (t.length === 0 ? t : [...t].filter((_, i) => i !== n % t.length).join('')));
 const cases = pattern.chain((p) => fc.tuple(fc.constant(p), fc.oneof(randomText, textFor(p), nearMiss(p))));
 
 describe('glob matching agrees with the reference regex', () => {
@@ -33,7 +38,9 @@ describe('glob matching agrees with the reference regex', () => {
   it('ARN globs, 10,000 cases', () => {
     fc.assert(
       fc.property(cases, ([p, text]) => {
-        expect(compileArnGlob(p)(text), `${JSON.stringify(p)} vs ${JSON.stringify(text)}`).toBe(referenceArnGlob(p)(text));
+        expect(compileArnGlob(p)(text), `${JSON.stringify(p)} vs ${JSON.stringify(text)}`).toBe(
+          referenceArnGlob(p)(text),
+        );
       }),
       { numRuns: 10_000 },
     );

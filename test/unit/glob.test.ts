@@ -33,7 +33,11 @@ describe('compileArnGlob (attachedBy)', () => {
     ['arn:aws:iam::*:role/**/ci-deployer*', 'arn:aws:iam::123456789012:role/x-ci-deployer-prod', false],
     ['arn:aws:iam::*:role/**', 'arn:aws:iam::123456789012:role/a/b/c', true],
     ['arn:aws:iam::*:role/ci-deployer*', 'arn:aws:iam::123456789012:role/CI-deployer-prod', false],
-    ['arn:aws:sts::123456789012:assumed-role/ci-deployer/*', 'arn:aws:sts::123456789012:assumed-role/ci-deployer/session-1', true],
+    [
+      'arn:aws:sts::123456789012:assumed-role/ci-deployer/*',
+      'arn:aws:sts::123456789012:assumed-role/ci-deployer/session-1',
+      true,
+    ],
     ['arn:aws:iam::1234567890?2:user/alice', 'arn:aws:iam::123456789012:user/alice', true],
     // * never crosses a ':' field.
     ['arn:aws:iam::*', 'arn:aws:iam::123456789012:user/alice', false],

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { instanceIdOf, parsePermissionSetArn, permissionSetLabel, permissionSetOfReservedRole } from '../../functions/core/identity-center.js';
+import {
+  instanceIdOf,
+  parsePermissionSetArn,
+  permissionSetLabel,
+  permissionSetOfReservedRole,
+} from '../../functions/core/identity-center.js';
 
 describe('Identity Center names', () => {
   it.each([
@@ -17,9 +22,22 @@ describe('Identity Center names', () => {
   });
 
   it('parses permission set and instance ARNs, and nothing else', () => {
-    expect(parsePermissionSetArn('arn:aws:sso:::permissionSet/ssoins-6804a1b2c3d4e5f6/ps-3a7c9e1f5b2d4a6c')).toEqual({ partition: 'aws', instanceId: 'ssoins-6804a1b2c3d4e5f6', id: 'ps-3a7c9e1f5b2d4a6c' });
-    expect(parsePermissionSetArn('arn:aws-cn:sso:::permissionSet/ins-0123456789abcdef/ps-0123456789abcdef')).toMatchObject({ partition: 'aws-cn', instanceId: 'ins-0123456789abcdef' });
-    for (const bad of ['arn:aws:sso:::permissionSet/ps-3a7c9e1f5b2d4a6c', 'arn:aws:sso::111122223333:permissionSet/ssoins-1/ps-2', 'arn:aws:iam::aws:policy/AWSIoTFullAccess', 'ps-3a7c9e1f5b2d4a6c', 42, null]) {
+    expect(parsePermissionSetArn('arn:aws:sso:::permissionSet/ssoins-6804a1b2c3d4e5f6/ps-3a7c9e1f5b2d4a6c')).toEqual({
+      partition: 'aws',
+      instanceId: 'ssoins-6804a1b2c3d4e5f6',
+      id: 'ps-3a7c9e1f5b2d4a6c',
+    });
+    expect(
+      parsePermissionSetArn('arn:aws-cn:sso:::permissionSet/ins-0123456789abcdef/ps-0123456789abcdef'),
+    ).toMatchObject({ partition: 'aws-cn', instanceId: 'ins-0123456789abcdef' });
+    for (const bad of [
+      'arn:aws:sso:::permissionSet/ps-3a7c9e1f5b2d4a6c',
+      'arn:aws:sso::111122223333:permissionSet/ssoins-1/ps-2',
+      'arn:aws:iam::aws:policy/AWSIoTFullAccess',
+      'ps-3a7c9e1f5b2d4a6c',
+      42,
+      null,
+    ]) {
       expect(parsePermissionSetArn(bad)).toBeNull();
     }
     expect(instanceIdOf('arn:aws:sso:::instance/ssoins-6804a1b2c3d4e5f6')).toBe('ssoins-6804a1b2c3d4e5f6');

@@ -13,18 +13,30 @@ const object = (v: unknown): Json => (typeof v === 'object' && v !== null && !Ar
 function lakeRow(record: Json): LakeRow {
   const identity = object(record.userIdentity);
   const request = object(record.requestParameters);
-  const time = typeof record.eventTime === 'string' ? record.eventTime.replace('T', ' ').replace(/Z$/, '.000') : record.eventTime;
+  const time =
+    typeof record.eventTime === 'string' ? record.eventTime.replace('T', ' ').replace(/Z$/, '.000') : record.eventTime;
   const values: Record<string, unknown> = {
-    eventID: record.eventID, eventTime: time, eventSource: record.eventSource, eventName: record.eventName, awsRegion: record.awsRegion,
-    recipientAccountId: record.recipientAccountId, sourceIPAddress: record.sourceIPAddress, userAgent: record.userAgent,
-    errorCode: record.errorCode, errorMessage: record.errorMessage,
+    eventID: record.eventID,
+    eventTime: time,
+    eventSource: record.eventSource,
+    eventName: record.eventName,
+    awsRegion: record.awsRegion,
+    recipientAccountId: record.recipientAccountId,
+    sourceIPAddress: record.sourceIPAddress,
+    userAgent: record.userAgent,
+    errorCode: record.errorCode,
+    errorMessage: record.errorMessage,
     ...Object.fromEntries(Object.entries(request).map(([key, value]) => [`rp_${key}`, value])),
-    identity_type: identity.type, identity_arn: identity.arn, identity_invokedby: identity.invokedBy,
+    identity_type: identity.type,
+    identity_arn: identity.arn,
+    identity_invokedby: identity.invokedBy,
     session_issuer_arn: object(object(identity.sessionContext).sessionIssuer).arn,
   };
   return LAKE_COLUMNS.flatMap(([, alias]) => {
     const value = values[alias];
-    return value === undefined || value === null ? [] : [{ [alias]: typeof value === 'string' ? value : JSON.stringify(value) }];
+    return value === undefined || value === null
+      ? []
+      : [{ [alias]: typeof value === 'string' ? value : JSON.stringify(value) }];
   });
 }
 
@@ -33,24 +45,36 @@ describe('CloudTrail Lake', () => {
     const [since, until] = [new Date('2024-01-01T00:00:00Z'), new Date('2025-01-01T00:00:00Z')];
     const sql = buildLakeQuery('0a1b2c3d-4e5f-6789-abcd-ef0123456789', since, until);
     // Lake takes the event data store's id after FROM as it is, which no SQL grammar models: parse with a plain name.
-    expect(buildLakeQuery('edsExample', since, until)).toBe(sql.replace('FROM 0a1b2c3d-4e5f-6789-abcd-ef0123456789 ', 'FROM edsExample '));
+    expect(buildLakeQuery('edsExample', since, until)).toBe(
+      sql.replace('FROM 0a1b2c3d-4e5f-6789-abcd-ef0123456789 ', 'FROM edsExample '),
+    );
     expect(() => new Parser().astify(buildLakeQuery('edsExample', since, until), { database: 'trino' })).not.toThrow();
     expect(sql).toContain("eventName IN ('AttachUserPolicy', 'AttachRolePolicy', 'AttachGroupPolicy')");
     expect(sql).toContain("eventName = 'AttachManagedPolicyToPermissionSet'");
     expect(sql).toContain("eventTime >= '2024-01-01 00:00:00' AND eventTime < '2025-01-01 00:00:00'");
-    expect(() => buildLakeQuery("eds; DROP TABLE x")).toThrow(/not an event data store id/);
+    expect(() => buildLakeQuery('eds; DROP TABLE x')).toThrow(/not an event data store id/);
   });
 
   it('reads every attach call of the fixtures and samples back from its Lake row as the same attach event', async () => {
     const records = await attachRecords(['test/fixtures/events', 'test/fixtures/samples']);
     expect(records.length).toBeGreaterThan(25);
     for (const record of records) {
-      expect(readAttachEvent(lakeRowToRecord(lakeRow(record))), String(record.eventID)).toEqual(readAttachEvent(record));
+      expect(readAttachEvent(lakeRowToRecord(lakeRow(record))), String(record.eventID)).toEqual(
+        readAttachEvent(record),
+      );
     }
   });
 
   it('reads a failed call without request parameters as a failed attempt', () => {
-    const record = lakeRowToRecord([{ eventID: 'e1' }, { eventSource: 'iam.amazonaws.com' }, { eventName: 'AttachRolePolicy' }, { errorCode: 'AccessDenied' }]);
-    expect(readAttachEvent(record)).toMatchObject({ kind: 'attach', event: { errorCode: 'AccessDenied', principal: null, policyArn: null } });
+    const record = lakeRowToRecord([
+      { eventID: 'e1' },
+      { eventSource: 'iam.amazonaws.com' },
+      { eventName: 'AttachRolePolicy' },
+      { errorCode: 'AccessDenied' },
+    ]);
+    expect(readAttachEvent(record)).toMatchObject({
+      kind: 'attach',
+      event: { errorCode: 'AccessDenied', principal: null, policyArn: null },
+    });
   });
 });

@@ -29,7 +29,10 @@ describe('onFirstUse', () => {
 
 describe('lazyIdentityCenterAccess', () => {
   it('gives one SSO admin client per Region, with the configuration, loaded on first use', async () => {
-    const access = lazyIdentityCenterAccess({ maxAttempts: 2, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const access = lazyIdentityCenterAccess({
+      maxAttempts: 2,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
     access.destroy(); // nothing built yet: nothing to close
     const eu = await access.clientFor('eu-west-1');
     expect(eu).toBeInstanceOf(SSOAdminClient);

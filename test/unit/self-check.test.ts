@@ -1,9 +1,23 @@
 // The self-check's reads (functions/aws/self-check-reads.ts) and run (functions/guard/self-check.ts), with the SDK
 // clients stubbed by aws-sdk-client-mock: every check passing and failing, and a refused read as drift, not a crash.
-import { CloudTrailClient, GetEventSelectorsCommand, GetTrailStatusCommand, TrailNotFoundException } from '@aws-sdk/client-cloudtrail';
-import { DescribeRuleCommand, EventBridgeClient, ListTargetsByRuleCommand, ResourceNotFoundException } from '@aws-sdk/client-eventbridge';
+import {
+  CloudTrailClient,
+  GetEventSelectorsCommand,
+  GetTrailStatusCommand,
+  TrailNotFoundException,
+} from '@aws-sdk/client-cloudtrail';
+import {
+  DescribeRuleCommand,
+  EventBridgeClient,
+  ListTargetsByRuleCommand,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-eventbridge';
 import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { GetScheduleCommand, SchedulerClient, ResourceNotFoundException as ScheduleNotFoundException } from '@aws-sdk/client-scheduler';
+import {
+  GetScheduleCommand,
+  SchedulerClient,
+  ResourceNotFoundException as ScheduleNotFoundException,
+} from '@aws-sdk/client-scheduler';
 import { ListSubscriptionsByTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -44,7 +58,10 @@ const clients: SelfCheckClients = {
 };
 
 function accessDenied(action: string): Error {
-  return Object.assign(new Error(`User: arn:aws:sts::${ACCOUNT}:assumed-role/sweep/x is not authorized to perform: ${action}`), { name: 'AccessDeniedException' });
+  return Object.assign(
+    new Error(`User: arn:aws:sts::${ACCOUNT}:assumed-role/sweep/x is not authorized to perform: ${action}`),
+    { name: 'AccessDeniedException' },
+  );
 }
 
 /** Everything as the stack deploys it. */
@@ -53,17 +70,32 @@ function healthy(): void {
   eventsMock.on(DescribeRuleCommand).callsFake(({ Name }: { Name: string }) => ({ Name, State: 'ENABLED' }));
   eventsMock.on(ListTargetsByRuleCommand).resolves({ Targets: [{ Id: 'attach-guard', Arn: TARGET }] });
   schedulerMock.on(GetScheduleCommand).resolves({ Name: 'iot-policy-guard-dev-sweep', State: 'ENABLED' });
-  snsMock.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [{ SubscriptionArn: `${TOPIC}:5b0e7d63-1f4d-4b55-9d4e-0e6f7a8b9c0d`, Protocol: 'email', TopicArn: TOPIC }] });
+  snsMock
+    .on(ListSubscriptionsByTopicCommand)
+    .resolves({
+      Subscriptions: [
+        { SubscriptionArn: `${TOPIC}:5b0e7d63-1f4d-4b55-9d4e-0e6f7a8b9c0d`, Protocol: 'email', TopicArn: TOPIC },
+      ],
+    });
   trailMock.on(GetTrailStatusCommand).resolves({ IsLogging: true });
-  trailMock.on(GetEventSelectorsCommand).resolves({ EventSelectors: [{ ReadWriteType: 'WriteOnly', IncludeManagementEvents: true }] });
-  kmsMock.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k', Arn: KEY, KeyState: 'Enabled', Enabled: true } });
+  trailMock
+    .on(GetEventSelectorsCommand)
+    .resolves({ EventSelectors: [{ ReadWriteType: 'WriteOnly', IncludeManagementEvents: true }] });
+  kmsMock
+    .on(DescribeKeyCommand)
+    .resolves({ KeyMetadata: { KeyId: 'k', Arn: KEY, KeyState: 'Enabled', Enabled: true } });
 }
 
 async function check(config: SelfCheckConfig = loadSelfCheckConfig(ENV, GUARD)!) {
   const deps = guardDeps();
   const emitted: number[] = [];
   const summary = await runSelfCheck(config, clients, deps.logger, (n) => void emitted.push(n));
-  return { summary, emitted, logs: deps.logs, problems: summary.drift.map((d) => `${d.check} ${d.resource}: ${d.problem}`) };
+  return {
+    summary,
+    emitted,
+    logs: deps.logs,
+    problems: summary.drift.map((d) => `${d.check} ${d.resource}: ${d.problem}`),
+  };
 }
 
 describe('self-check reads', () => {
@@ -73,9 +105,14 @@ describe('self-check reads', () => {
     const { summary, emitted, logs } = await check();
     expect(summary).toEqual({ checks: 5, drift: [] });
     expect(emitted).toEqual([0]);
-    expect(logs).toEqual([{ level: 'info', message: 'self-check clean', fields: { checks: 5, drift: 0, findings: [] } }]);
+    expect(logs).toEqual([
+      { level: 'info', message: 'self-check clean', fields: { checks: 5, drift: 0, findings: [] } },
+    ]);
     expect(eventsMock.commandCalls(DescribeRuleCommand)[0]?.args[0].input).toEqual({ Name: RULE });
-    expect(schedulerMock.commandCalls(GetScheduleCommand)[0]?.args[0].input).toEqual({ GroupName: 'iot-policy-guard-dev', Name: 'iot-policy-guard-dev-sweep' });
+    expect(schedulerMock.commandCalls(GetScheduleCommand)[0]?.args[0].input).toEqual({
+      GroupName: 'iot-policy-guard-dev',
+      Name: 'iot-policy-guard-dev-sweep',
+    });
     expect(kmsMock.commandCalls(DescribeKeyCommand)[0]?.args[0].input).toEqual({ KeyId: KEY });
     expect(trailMock.commandCalls(GetTrailStatusCommand)[0]?.args[0].input).toEqual({ Name: TRAIL });
   });
@@ -90,7 +127,9 @@ describe('self-check reads', () => {
 
   it('reports a rule whose attach-guard target was removed', async () => {
     eventsMock.on(ListTargetsByRuleCommand).resolves({ Targets: [] });
-    expect((await check()).problems).toEqual([`attach-rule ${RULE}: the rule does not target attach-guard (${TARGET}); its targets: none`]);
+    expect((await check()).problems).toEqual([
+      `attach-rule ${RULE}: the rule does not target attach-guard (${TARGET}); its targets: none`,
+    ]);
   });
 
   it('reads every page of targets', async () => {
@@ -99,12 +138,25 @@ describe('self-check reads', () => {
       .resolvesOnce({ Targets: [{ Id: 'other', Arn: 'arn:aws:sqs:us-east-1:123456789012:audit' }], NextToken: 't1' })
       .resolvesOnce({ Targets: [{ Id: 'attach-guard', Arn: TARGET }] });
     expect((await check()).problems).toEqual([]);
-    expect(eventsMock.commandCalls(ListTargetsByRuleCommand).map((c) => c.args[0].input)).toEqual([{ Rule: RULE }, { Rule: RULE, NextToken: 't1' }]);
+    expect(eventsMock.commandCalls(ListTargetsByRuleCommand).map((c) => c.args[0].input)).toEqual([
+      { Rule: RULE },
+      { Rule: RULE, NextToken: 't1' },
+    ]);
   });
 
   it('reports a missing rule, and checks the Identity Center rule too when configured', async () => {
-    eventsMock.on(DescribeRuleCommand, { Name: PS_RULE }).rejects(new ResourceNotFoundException({ message: `Rule ${PS_RULE} does not exist on EventBus default.`, $metadata: {} }));
-    const config = loadSelfCheckConfig({ ...ENV, SELF_CHECK_RULE_NAMES: `${RULE},${PS_RULE}` }, { ...GUARD, identityCenterRegion: 'eu-west-1' })!;
+    eventsMock
+      .on(DescribeRuleCommand, { Name: PS_RULE })
+      .rejects(
+        new ResourceNotFoundException({
+          message: `Rule ${PS_RULE} does not exist on EventBus default.`,
+          $metadata: {},
+        }),
+      );
+    const config = loadSelfCheckConfig(
+      { ...ENV, SELF_CHECK_RULE_NAMES: `${RULE},${PS_RULE}` },
+      { ...GUARD, identityCenterRegion: 'eu-west-1' },
+    )!;
     const { summary, problems } = await check(config);
     expect(summary.checks).toBe(6);
     expect(problems).toEqual([`attach-rule ${PS_RULE}: the rule does not exist: no attach event reaches attach-guard`]);
@@ -112,9 +164,21 @@ describe('self-check reads', () => {
 
   it('reports a disabled schedule and a missing one', async () => {
     schedulerMock.on(GetScheduleCommand).resolves({ State: 'DISABLED' });
-    expect((await check()).problems).toEqual(['sweep-schedule iot-policy-guard-dev/iot-policy-guard-dev-sweep: the schedule is DISABLED: the sweep does not run on it']);
-    schedulerMock.on(GetScheduleCommand).rejects(new ScheduleNotFoundException({ message: 'Schedule iot-policy-guard-dev-sweep does not exist.', Message: 'Schedule iot-policy-guard-dev-sweep does not exist.', $metadata: {} }));
-    expect((await check()).problems).toEqual(['sweep-schedule iot-policy-guard-dev/iot-policy-guard-dev-sweep: the schedule does not exist: the sweep does not run']);
+    expect((await check()).problems).toEqual([
+      'sweep-schedule iot-policy-guard-dev/iot-policy-guard-dev-sweep: the schedule is DISABLED: the sweep does not run on it',
+    ]);
+    schedulerMock
+      .on(GetScheduleCommand)
+      .rejects(
+        new ScheduleNotFoundException({
+          message: 'Schedule iot-policy-guard-dev-sweep does not exist.',
+          Message: 'Schedule iot-policy-guard-dev-sweep does not exist.',
+          $metadata: {},
+        }),
+      );
+    expect((await check()).problems).toEqual([
+      'sweep-schedule iot-policy-guard-dev/iot-policy-guard-dev-sweep: the schedule does not exist: the sweep does not run',
+    ]);
   });
 
   it('reports a topic whose only subscriptions are pending confirmation, over every page', async () => {
@@ -122,7 +186,9 @@ describe('self-check reads', () => {
       .on(ListSubscriptionsByTopicCommand)
       .resolvesOnce({ Subscriptions: [{ SubscriptionArn: 'PendingConfirmation', Protocol: 'email' }], NextToken: 'p2' })
       .resolvesOnce({ Subscriptions: [{ SubscriptionArn: 'PendingConfirmation', Protocol: 'https' }] });
-    expect((await check()).problems).toEqual([`alert-subscription ${TOPIC}: the alert topic has no confirmed subscription (2 pending confirmation): alerts and digests reach nobody`]);
+    expect((await check()).problems).toEqual([
+      `alert-subscription ${TOPIC}: the alert topic has no confirmed subscription (2 pending confirmation): alerts and digests reach nobody`,
+    ]);
     // (The paginator reuses one input object: only the last call's token can be seen.)
     const calls = snsMock.commandCalls(ListSubscriptionsByTopicCommand);
     expect(calls).toHaveLength(2);
@@ -130,39 +196,77 @@ describe('self-check reads', () => {
   });
 
   it('stops listing subscriptions at the first confirmed one', async () => {
-    snsMock.on(ListSubscriptionsByTopicCommand).resolvesOnce({ Subscriptions: [{ SubscriptionArn: `${TOPIC}:1` }], NextToken: 'p2' });
+    snsMock
+      .on(ListSubscriptionsByTopicCommand)
+      .resolvesOnce({ Subscriptions: [{ SubscriptionArn: `${TOPIC}:1` }], NextToken: 'p2' });
     expect((await check()).problems).toEqual([]);
     expect(snsMock.commandCalls(ListSubscriptionsByTopicCommand)).toHaveLength(1);
   });
 
   it('reports a topic without subscriptions', async () => {
     snsMock.on(ListSubscriptionsByTopicCommand).resolves({ Subscriptions: [] });
-    expect((await check()).problems).toEqual([`alert-subscription ${TOPIC}: the alert topic has no subscription: alerts and digests reach nobody`]);
+    expect((await check()).problems).toEqual([
+      `alert-subscription ${TOPIC}: the alert topic has no subscription: alerts and digests reach nobody`,
+    ]);
   });
 
   it('reports a trail that stopped logging', async () => {
     trailMock.on(GetTrailStatusCommand).resolves({ IsLogging: false });
-    expect((await check()).problems).toEqual([`trail ${TRAIL}: the trail is not logging: no CloudTrail event reaches the guard`]);
+    expect((await check()).problems).toEqual([
+      `trail ${TRAIL}: the trail is not logging: no CloudTrail event reaches the guard`,
+    ]);
   });
 
   it('reports a trail whose basic selectors exclude management events', async () => {
-    trailMock.on(GetEventSelectorsCommand).resolves({ EventSelectors: [{ ReadWriteType: 'All', IncludeManagementEvents: false, DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3'] }] }] });
-    expect((await check()).problems).toEqual([`trail ${TRAIL}: the trail's event selectors do not record write management events of iam.amazonaws.com`]);
+    trailMock
+      .on(GetEventSelectorsCommand)
+      .resolves({
+        EventSelectors: [
+          {
+            ReadWriteType: 'All',
+            IncludeManagementEvents: false,
+            DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3'] }],
+          },
+        ],
+      });
+    expect((await check()).problems).toEqual([
+      `trail ${TRAIL}: the trail's event selectors do not record write management events of iam.amazonaws.com`,
+    ]);
   });
 
   it('reports a trail whose advanced selectors exclude management events, and accepts ones that record them', async () => {
     trailMock.on(GetEventSelectorsCommand).resolves({
-      AdvancedEventSelectors: [{ Name: 'S3 data only', FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }, { Field: 'resources.type', Equals: ['AWS::S3::Object'] }] }],
+      AdvancedEventSelectors: [
+        {
+          Name: 'S3 data only',
+          FieldSelectors: [
+            { Field: 'eventCategory', Equals: ['Data'] },
+            { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
+          ],
+        },
+      ],
     });
-    expect((await check()).problems).toEqual([`trail ${TRAIL}: the trail's event selectors do not record write management events of iam.amazonaws.com`]);
+    expect((await check()).problems).toEqual([
+      `trail ${TRAIL}: the trail's event selectors do not record write management events of iam.amazonaws.com`,
+    ]);
     trailMock.on(GetEventSelectorsCommand).resolves({
-      AdvancedEventSelectors: [{ Name: 'Management, no KMS', FieldSelectors: [{ Field: 'eventCategory', Equals: ['Management'] }, { Field: 'eventSource', NotEquals: ['kms.amazonaws.com'] }] }],
+      AdvancedEventSelectors: [
+        {
+          Name: 'Management, no KMS',
+          FieldSelectors: [
+            { Field: 'eventCategory', Equals: ['Management'] },
+            { Field: 'eventSource', NotEquals: ['kms.amazonaws.com'] },
+          ],
+        },
+      ],
     });
     expect((await check()).problems).toEqual([]);
   });
 
   it('reports a missing trail, and skips the trail when none is watched', async () => {
-    trailMock.on(GetTrailStatusCommand).rejects(new TrailNotFoundException({ message: `Unknown trail: ${TRAIL}`, $metadata: {} }));
+    trailMock
+      .on(GetTrailStatusCommand)
+      .rejects(new TrailNotFoundException({ message: `Unknown trail: ${TRAIL}`, $metadata: {} }));
     expect((await check()).problems).toEqual([`trail ${TRAIL}: the trail does not exist`]);
     trailMock.resetHistory();
     const { summary } = await check(loadSelfCheckConfig({ ...ENV, SELF_CHECK_TRAIL: '' }, GUARD)!);
@@ -172,8 +276,19 @@ describe('self-check reads', () => {
 
   it('reports a disabled key and a key pending deletion', async () => {
     kmsMock.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k', KeyState: 'Disabled', Enabled: false } });
-    expect((await check()).problems).toEqual([`alert-key ${KEY}: the key is Disabled: alerts, alarm notifications and the dead-letter queue fail`]);
-    kmsMock.on(DescribeKeyCommand).resolves({ KeyMetadata: { KeyId: 'k', KeyState: 'PendingDeletion', Enabled: false, DeletionDate: new Date('2026-12-26T12:00:00Z') } });
+    expect((await check()).problems).toEqual([
+      `alert-key ${KEY}: the key is Disabled: alerts, alarm notifications and the dead-letter queue fail`,
+    ]);
+    kmsMock
+      .on(DescribeKeyCommand)
+      .resolves({
+        KeyMetadata: {
+          KeyId: 'k',
+          KeyState: 'PendingDeletion',
+          Enabled: false,
+          DeletionDate: new Date('2026-12-26T12:00:00Z'),
+        },
+      });
     expect((await check()).problems).toEqual([
       `alert-key ${KEY}: the key is PendingDeletion (deletion scheduled for 2026-12-26T12:00:00.000Z): alerts, alarm notifications and the dead-letter queue fail`,
     ]);
@@ -194,14 +309,21 @@ describe('self-check reads', () => {
   });
 
   it('reports a failure other than AccessDenied (a network error) the same way', async () => {
-    snsMock.on(ListSubscriptionsByTopicCommand).rejects(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443'), { name: 'Error', code: 'ECONNREFUSED' }));
-    expect((await check()).problems).toEqual([`alert-subscription ${TOPIC}: cannot be read: Error: connect ECONNREFUSED 127.0.0.1:443`]);
+    snsMock
+      .on(ListSubscriptionsByTopicCommand)
+      .rejects(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:443'), { name: 'Error', code: 'ECONNREFUSED' }));
+    expect((await check()).problems).toEqual([
+      `alert-subscription ${TOPIC}: cannot be read: Error: connect ECONNREFUSED 127.0.0.1:443`,
+    ]);
   });
 });
 
 describe('self-check configuration', () => {
   it('reads the stack names from the environment, frozen', () => {
-    const config = loadSelfCheckConfig({ ...ENV, SELF_CHECK_RULE_NAMES: ` ${RULE} , ${PS_RULE} ` }, { ...GUARD, identityCenterRegion: 'eu-west-1' });
+    const config = loadSelfCheckConfig(
+      { ...ENV, SELF_CHECK_RULE_NAMES: ` ${RULE} , ${PS_RULE} ` },
+      { ...GUARD, identityCenterRegion: 'eu-west-1' },
+    );
     expect(config).toEqual({
       ruleNames: [RULE, PS_RULE],
       ruleTarget: TARGET,
@@ -217,7 +339,11 @@ describe('self-check configuration', () => {
 
   it('takes a trail ARN with its Region', () => {
     const arn = 'arn:aws:cloudtrail:eu-west-1:123456789012:trail/org-trail';
-    expect(loadSelfCheckConfig({ ...ENV, SELF_CHECK_TRAIL: arn }, GUARD)).toMatchObject({ trail: arn, trailRegion: 'eu-west-1', trailSources: ['iam.amazonaws.com'] });
+    expect(loadSelfCheckConfig({ ...ENV, SELF_CHECK_TRAIL: arn }, GUARD)).toMatchObject({
+      trail: arn,
+      trailRegion: 'eu-west-1',
+      trailSources: ['iam.amazonaws.com'],
+    });
   });
 
   it('is off when none of its variables is set, and says so at cold start', () => {
@@ -228,13 +354,22 @@ describe('self-check configuration', () => {
   });
 
   it.each([
-    [{ ALERT_KEY_ARN: '' }, /needs SELF_CHECK_RULE_NAMES, SELF_CHECK_RULE_TARGET, SELF_CHECK_SCHEDULE, ALERT_KEY_ARN together; missing: ALERT_KEY_ARN/],
-    [{ SELF_CHECK_RULE_NAMES: 'a rule' }, /SELF_CHECK_RULE_NAMES must be EventBridge rule names separated by commas, got "a rule"/],
+    [
+      { ALERT_KEY_ARN: '' },
+      /needs SELF_CHECK_RULE_NAMES, SELF_CHECK_RULE_TARGET, SELF_CHECK_SCHEDULE, ALERT_KEY_ARN together; missing: ALERT_KEY_ARN/,
+    ],
+    [
+      { SELF_CHECK_RULE_NAMES: 'a rule' },
+      /SELF_CHECK_RULE_NAMES must be EventBridge rule names separated by commas, got "a rule"/,
+    ],
     [{ SELF_CHECK_RULE_NAMES: ' , ' }, /SELF_CHECK_RULE_NAMES must be EventBridge rule names/],
     [{ SELF_CHECK_RULE_TARGET: 'attach-guard' }, /SELF_CHECK_RULE_TARGET must be attach-guard's function ARN/],
     [{ SELF_CHECK_SCHEDULE: 'iot-policy-guard-dev-sweep' }, /SELF_CHECK_SCHEDULE must be GROUP\/NAME/],
     [{ ALERT_KEY_ARN: 'alias/iot-policy-guard-dev' }, /ALERT_KEY_ARN must be a KMS key ARN/],
-    [{ SELF_CHECK_TRAIL: 'my trail' }, /SELF_CHECK_TRAIL must be a CloudTrail trail name or ARN \(or empty\), got "my trail"/],
+    [
+      { SELF_CHECK_TRAIL: 'my trail' },
+      /SELF_CHECK_TRAIL must be a CloudTrail trail name or ARN \(or empty\), got "my trail"/,
+    ],
   ])('refuses %o with a message naming the variable', (change, message) => {
     expect(() => loadSelfCheckConfig({ ...ENV, ...change }, GUARD)).toThrow(ConfigError);
     expect(() => loadSelfCheckConfig({ ...ENV, ...change }, GUARD)).toThrow(message);

@@ -3,10 +3,22 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkMemberExternalId, checkMemberRoleName, checkOrganizationId, checkSweepAccounts, memberReadRoleName, StageParamError } from '../../infra/stage-params.js';
+import {
+  checkMemberExternalId,
+  checkMemberRoleName,
+  checkOrganizationId,
+  checkSweepAccounts,
+  memberReadRoleName,
+  StageParamError,
+} from '../../infra/stage-params.js';
 import { packageStack, type PackagedStack } from '../../scripts/package-stack.js';
 
-const ORG = { memberRoleName: 'iot-policy-guard-remediation', memberExternalId: 'org-guard-secret', organizationId: 'o-abcdefghij', sweepAccounts: '222222222222,333333333333' };
+const ORG = {
+  memberRoleName: 'iot-policy-guard-remediation',
+  memberExternalId: 'org-guard-secret',
+  organizationId: 'o-abcdefghij',
+  sweepAccounts: '222222222222,333333333333',
+};
 
 describe('central stack in an organization', () => {
   let single: PackagedStack;
@@ -19,7 +31,8 @@ describe('central stack in an organization', () => {
     alertOrg = await packageStack(join(dir, 'alert-org'), ORG);
   }, 180_000);
 
-  const env = (stack: PackagedStack, fn: string) => (stack.template.Resources[fn]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+  const env = (stack: PackagedStack, fn: string) =>
+    (stack.template.Resources[fn]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
 
   it('passes the organization settings to both functions', () => {
     for (const fn of ['AttachGuardLambdaFunction', 'SweepLambdaFunction']) {
@@ -31,7 +44,10 @@ describe('central stack in an organization', () => {
         // In every mode: the sweep lists member accounts through their read-only role.
         SWEEP_ACCOUNTS: ORG.sweepAccounts,
       });
-      expect(env(alertOrg, fn)).toMatchObject({ MEMBER_READ_ROLE_NAME: `${ORG.memberRoleName}-read`, SWEEP_ACCOUNTS: ORG.sweepAccounts });
+      expect(env(alertOrg, fn)).toMatchObject({
+        MEMBER_READ_ROLE_NAME: `${ORG.memberRoleName}-read`,
+        SWEEP_ACCOUNTS: ORG.sweepAccounts,
+      });
       expect(env(single, fn)).toMatchObject({ MEMBER_ROLE_NAME: '', MEMBER_READ_ROLE_NAME: '', SWEEP_ACCOUNTS: '' });
     }
   });
@@ -40,7 +56,9 @@ describe('central stack in an organization', () => {
     const policy = org.template.Resources.AssumeMemberRolePolicy!;
     // Only in remediate mode: the member role may detach, and alert and dry-run modes may detach nowhere.
     expect(policy.Condition).toBe('RemediateMembers');
-    expect(org.template.Conditions!.RemediateMembers).toEqual({ 'Fn::And': [{ Condition: 'Remediate' }, { Condition: 'HasMemberRole' }] });
+    expect(org.template.Conditions!.RemediateMembers).toEqual({
+      'Fn::And': [{ Condition: 'Remediate' }, { Condition: 'HasMemberRole' }],
+    });
     expect(policy.Properties!.Roles).toEqual([{ Ref: 'AttachGuardRole' }, { Ref: 'SweepRole' }]);
     expect((policy.Properties!.PolicyDocument as { Statement: unknown[] }).Statement).toEqual([
       {
@@ -48,7 +66,13 @@ describe('central stack in an organization', () => {
         Effect: 'Allow',
         Action: 'sts:AssumeRole',
         Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/iot-policy-guard-remediation' },
-        Condition: { 'Fn::If': ['HasOrganization', { StringEquals: { 'aws:ResourceOrgID': 'o-abcdefghij' } }, { Ref: 'AWS::NoValue' }] },
+        Condition: {
+          'Fn::If': [
+            'HasOrganization',
+            { StringEquals: { 'aws:ResourceOrgID': 'o-abcdefghij' } },
+            { Ref: 'AWS::NoValue' },
+          ],
+        },
       },
     ]);
     // Single-account deployments: the condition is false, so the policy does not exist.
@@ -67,10 +91,18 @@ describe('central stack in an organization', () => {
           Effect: 'Allow',
           Action: 'sts:AssumeRole',
           Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/iot-policy-guard-remediation-read' },
-          Condition: { 'Fn::If': ['HasOrganization', { StringEquals: { 'aws:ResourceOrgID': 'o-abcdefghij' } }, { Ref: 'AWS::NoValue' }] },
+          Condition: {
+            'Fn::If': [
+              'HasOrganization',
+              { StringEquals: { 'aws:ResourceOrgID': 'o-abcdefghij' } },
+              { Ref: 'AWS::NoValue' },
+            ],
+          },
         },
       ]);
-      expect(stack.template.Conditions!.HasMemberRole).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['iot-policy-guard-remediation', ''] }] });
+      expect(stack.template.Conditions!.HasMemberRole).toEqual({
+        'Fn::Not': [{ 'Fn::Equals': ['iot-policy-guard-remediation', ''] }],
+      });
     }
     // The remediation role: remediate mode only (RemediateMembers: Remediate and HasMemberRole).
     expect(alertOrg.template.Conditions!.Remediate).toEqual({ 'Fn::Equals': ['alert', 'remediate'] });
@@ -80,15 +112,21 @@ describe('central stack in an organization', () => {
   it('grants no IAM Identity Center permission and adds no permission-set rule without identityCenterRegion, even in remediate mode', () => {
     // Both conditions are false: Fn::Not of an equality of two empty strings.
     expect(org.template.Conditions!.HasIdentityCenter).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
-    expect(org.template.Conditions!.RemediateIdentityCenter).toEqual({ 'Fn::And': [{ Condition: 'Remediate' }, { Condition: 'HasIdentityCenter' }] });
+    expect(org.template.Conditions!.RemediateIdentityCenter).toEqual({
+      'Fn::And': [{ Condition: 'Remediate' }, { Condition: 'HasIdentityCenter' }],
+    });
     expect(org.template.Resources.IdentityCenterRemediationPolicy!.Condition).toBe('RemediateIdentityCenter');
     expect(org.template.Resources.IdentityCenterRule!.Condition).toBe('HasIdentityCenter');
     for (const role of ['AttachGuardRole', 'SweepRole']) {
-      const statements = (org.template.Resources[role]!.Properties!.Policies as { PolicyDocument: { Statement: unknown[] } }[]).flatMap((p) => p.PolicyDocument.Statement);
+      const statements = (
+        org.template.Resources[role]!.Properties!.Policies as { PolicyDocument: { Statement: unknown[] } }[]
+      ).flatMap((p) => p.PolicyDocument.Statement);
       // Every SSO statement of the roles sits in the true branch of an Fn::If on HasIdentityCenter.
-      for (const s of statements.filter((st) => JSON.stringify(st).includes('"sso:'))) expect((s as { 'Fn::If'?: unknown[] })['Fn::If']?.[0], role).toBe('HasIdentityCenter');
+      for (const s of statements.filter((st) => JSON.stringify(st).includes('"sso:')))
+        expect((s as { 'Fn::If'?: unknown[] })['Fn::If']?.[0], role).toBe('HasIdentityCenter');
     }
-    for (const fn of ['AttachGuardLambdaFunction', 'SweepLambdaFunction']) expect(env(org, fn).IDENTITY_CENTER_REGION).toBe('');
+    for (const fn of ['AttachGuardLambdaFunction', 'SweepLambdaFunction'])
+      expect(env(org, fn).IDENTITY_CENTER_REGION).toBe('');
   });
 
   it('lets only the organization put events on the default bus', () => {
@@ -114,7 +152,9 @@ describe('organization stage parameters', () => {
   it('checks them, naming the parameter', () => {
     expect(checkOrganizationId('o-abcdefghij')).toBe('o-abcdefghij');
     expect(() => checkOrganizationId('org-1')).toThrow(/organizationId=/);
-    expect(() => checkOrganizationId('', 'iot-policy-guard-remediation')).toThrow(/organizationId=.*is required with memberRoleName/);
+    expect(() => checkOrganizationId('', 'iot-policy-guard-remediation')).toThrow(
+      /organizationId=.*is required with memberRoleName/,
+    );
     expect(() => checkMemberExternalId('', 'role')).toThrow(/memberExternalId=.*is required with memberRoleName/);
     expect(() => checkMemberExternalId('x1', '')).toThrow(StageParamError);
     expect(checkSweepAccounts(' 222222222222 ,333333333333', 'r')).toBe('222222222222,333333333333');

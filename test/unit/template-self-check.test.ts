@@ -11,12 +11,33 @@ import { SELF_CHECK_METRIC } from '../../functions/core/self-check.js';
 import { emitDriftMetric } from '../../functions/guard/self-check.js';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/guard/runtime.js';
 import { checkWatchTrail, StageParamError, watchedTrailArn } from '../../infra/stage-params.js';
-import { packageStack, REPO_ROOT, substitutePseudoParameters, type PackagedStack, type Template } from '../../scripts/package-stack.js';
+import {
+  packageStack,
+  REPO_ROOT,
+  substitutePseudoParameters,
+  type PackagedStack,
+  type Template,
+} from '../../scripts/package-stack.js';
 
 const ACCOUNT = '123456789012';
-const READS = ['cloudtrail:GetEventSelectors', 'cloudtrail:GetTrailStatus', 'events:DescribeRule', 'events:ListTargetsByRule', 'kms:DescribeKey', 'scheduler:GetSchedule', 'sns:ListSubscriptionsByTopic'];
+const READS = [
+  'cloudtrail:GetEventSelectors',
+  'cloudtrail:GetTrailStatus',
+  'events:DescribeRule',
+  'events:ListTargetsByRule',
+  'kms:DescribeKey',
+  'scheduler:GetSchedule',
+  'sns:ListSubscriptionsByTopic',
+];
 
-type Statement = { Sid?: string; Effect: string; Action: string | string[]; Resource: unknown; Principal?: unknown; Condition?: unknown };
+type Statement = {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Principal?: unknown;
+  Condition?: unknown;
+};
 
 let plain: PackagedStack;
 /** IAM Identity Center on (its rule checked too), and an existing trail named by watchTrail. */
@@ -62,20 +83,29 @@ function resolve(template: Template, value: unknown): unknown {
 }
 const NO_VALUE = Symbol('AWS::NoValue');
 
-const sweepEnv = (template: Template) => resolve(template, (template.Resources.SweepLambdaFunction!.Properties!.Environment as { Variables: unknown }).Variables) as Record<string, unknown>;
+const sweepEnv = (template: Template) =>
+  resolve(
+    template,
+    (template.Resources.SweepLambdaFunction!.Properties!.Environment as { Variables: unknown }).Variables,
+  ) as Record<string, unknown>;
 /** The statements of the self-check's policies that exist in this deployment. */
 const readStatements = (template: Template) =>
   ['SelfCheckReadPolicy', 'SelfCheckTrailReadPolicy']
     .map((id) => template.Resources[id])
-    .filter((p) => p && (p.Condition === undefined || resolve(template, { 'Fn::If': [p.Condition, true, false] }) === true))
+    .filter(
+      (p) => p && (p.Condition === undefined || resolve(template, { 'Fn::If': [p.Condition, true, false] }) === true),
+    )
     .flatMap((p) => (resolve(template, p?.Properties?.PolicyDocument) as { Statement: Statement[] }).Statement);
 const ruleName = (template: Template, which: 'iam' | 'sso') =>
-  Object.values(template.Resources).find((r) => r.Type === 'AWS::Events::Rule' && JSON.stringify(r.Properties?.EventPattern).includes(`"aws.${which}"`))?.Properties?.Name;
+  Object.values(template.Resources).find(
+    (r) => r.Type === 'AWS::Events::Rule' && JSON.stringify(r.Properties?.EventPattern).includes(`"aws.${which}"`),
+  )?.Properties?.Name;
 const arn = (service: string, resource: string) => `arn:aws:${service}:us-east-1:${ACCOUNT}:${resource}`;
 
 describe('self-check environment', () => {
   it('names exactly the deployed rules, schedule, key, trail and attach-guard as the rule target, for the sweep only', () => {
-    const schedule = Object.values(plain.template.Resources).find((r) => r.Type === 'AWS::Scheduler::Schedule')?.Properties ?? {};
+    const schedule =
+      Object.values(plain.template.Resources).find((r) => r.Type === 'AWS::Scheduler::Schedule')?.Properties ?? {};
     const group = resolve(plain.template, plain.template.Resources.SweepScheduleGroup?.Properties?.Name);
     expect(schedule.GroupName).toEqual({ Ref: 'SweepScheduleGroup' });
     expect(sweepEnv(plain.template)).toMatchObject({
@@ -85,16 +115,26 @@ describe('self-check environment', () => {
       SELF_CHECK_TRAIL: '',
       ALERT_KEY_ARN: { 'Fn::GetAtt': ['AlertKey', 'Arn'] },
     });
-    expect(sweepEnv(watching.template)).toMatchObject({ SELF_CHECK_RULE_NAMES: `${ruleName(watching.template, 'iam')},${ruleName(watching.template, 'sso')}`, SELF_CHECK_TRAIL: 'org-trail' });
+    expect(sweepEnv(watching.template)).toMatchObject({
+      SELF_CHECK_RULE_NAMES: `${ruleName(watching.template, 'iam')},${ruleName(watching.template, 'sso')}`,
+      SELF_CHECK_TRAIL: 'org-trail',
+    });
     expect(sweepEnv(ownTrail.template).SELF_CHECK_TRAIL).toBe(ownTrail.template.Resources.Trail?.Properties?.TrailName);
-    const attachGuard = (plain.template.Resources.AttachGuardLambdaFunction!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(Object.keys(attachGuard).filter((name) => name.startsWith('SELF_CHECK') || name === 'ALERT_KEY_ARN')).toEqual([]);
+    const attachGuard = (
+      plain.template.Resources.AttachGuardLambdaFunction!.Properties!.Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+    expect(
+      Object.keys(attachGuard).filter((name) => name.startsWith('SELF_CHECK') || name === 'ALERT_KEY_ARN'),
+    ).toEqual([]);
   });
 });
 
 describe('self-check permissions', () => {
   it('are the sweep role’s only, through one policy of reads', () => {
-    for (const id of ['SelfCheckReadPolicy', 'SelfCheckTrailReadPolicy']) expect(plain.template.Resources[id]?.Properties?.Roles).toEqual([{ Ref: 'SweepRole' }]);
+    for (const id of ['SelfCheckReadPolicy', 'SelfCheckTrailReadPolicy'])
+      expect(plain.template.Resources[id]?.Properties?.Roles).toEqual([{ Ref: 'SweepRole' }]);
     expect(plain.template.Resources.SelfCheckTrailReadPolicy?.Condition).toBe('WatchesTrail');
     for (const { template } of [plain, watching, ownTrail]) {
       for (const s of readStatements(template)) {
@@ -105,25 +145,44 @@ describe('self-check permissions', () => {
   });
 
   it('name exactly this stack’s resources: no "*", no wildcard', () => {
-    const bySid = (template: Template) => Object.fromEntries(readStatements(template).map((s) => [s.Sid, [[s.Action].flat(), s.Resource]]));
+    const bySid = (template: Template) =>
+      Object.fromEntries(readStatements(template).map((s) => [s.Sid, [[s.Action].flat(), s.Resource]]));
     expect(bySid(plain.template)).toEqual({
-      ReadAttachRules: [['events:DescribeRule', 'events:ListTargetsByRule'], [arn('events', `rule/${String(ruleName(plain.template, 'iam'))}`)]],
-      ReadSweepSchedule: [['scheduler:GetSchedule'], arn('scheduler', `schedule/${String(sweepEnv(plain.template).SELF_CHECK_SCHEDULE)}`)],
+      ReadAttachRules: [
+        ['events:DescribeRule', 'events:ListTargetsByRule'],
+        [arn('events', `rule/${String(ruleName(plain.template, 'iam'))}`)],
+      ],
+      ReadSweepSchedule: [
+        ['scheduler:GetSchedule'],
+        arn('scheduler', `schedule/${String(sweepEnv(plain.template).SELF_CHECK_SCHEDULE)}`),
+      ],
       ReadAlertSubscriptions: [['sns:ListSubscriptionsByTopic'], { Ref: 'AlertTopic' }],
       ReadAlertKey: [['kms:DescribeKey'], { 'Fn::GetAtt': ['AlertKey', 'Arn'] }],
     });
     expect(bySid(watching.template)).toMatchObject({
-      ReadAttachRules: [['events:DescribeRule', 'events:ListTargetsByRule'], [arn('events', `rule/${String(ruleName(watching.template, 'iam'))}`), arn('events', `rule/${String(ruleName(watching.template, 'sso'))}`)]],
+      ReadAttachRules: [
+        ['events:DescribeRule', 'events:ListTargetsByRule'],
+        [
+          arn('events', `rule/${String(ruleName(watching.template, 'iam'))}`),
+          arn('events', `rule/${String(ruleName(watching.template, 'sso'))}`),
+        ],
+      ],
       ReadTrail: [['cloudtrail:GetEventSelectors', 'cloudtrail:GetTrailStatus'], arn('cloudtrail', 'trail/org-trail')],
     });
-    expect(bySid(ownTrail.template).ReadTrail).toEqual([['cloudtrail:GetEventSelectors', 'cloudtrail:GetTrailStatus'], arn('cloudtrail', `trail/${String(ownTrail.template.Resources.Trail?.Properties?.TrailName)}`)]);
+    expect(bySid(ownTrail.template).ReadTrail).toEqual([
+      ['cloudtrail:GetEventSelectors', 'cloudtrail:GetTrailStatus'],
+      arn('cloudtrail', `trail/${String(ownTrail.template.Resources.Trail?.Properties?.TrailName)}`),
+    ]);
     for (const { template } of [plain, watching, ownTrail]) {
-      for (const s of readStatements(template)) for (const resource of [s.Resource].flat()) expect(JSON.stringify(resource), s.Sid).not.toContain('*');
+      for (const s of readStatements(template))
+        for (const resource of [s.Resource].flat()) expect(JSON.stringify(resource), s.Sid).not.toContain('*');
     }
   });
 
   it('let the sweep role, and it alone, read the key’s state in the key policy (key administration may be narrowed)', () => {
-    const statements = (resolve(plain.template, plain.template.Resources.AlertKey?.Properties?.KeyPolicy) as { Statement: Statement[] }).Statement;
+    const statements = (
+      resolve(plain.template, plain.template.Resources.AlertKey?.Properties?.KeyPolicy) as { Statement: Statement[] }
+    ).Statement;
     const sweepRole = `arn:aws:iam::${ACCOUNT}:role/${String(resolve(plain.template, plain.template.Resources.SweepRole?.Properties?.RoleName))}`;
     expect(statements.find((s) => s.Sid === 'SweepReadsKeyState')).toEqual({
       Sid: 'SweepReadsKeyState',
@@ -136,9 +195,12 @@ describe('self-check permissions', () => {
   });
 
   it('refuse watchTrail with createTrail=true, and a malformed trail name, at package time', async () => {
-    await expect(packageStack(join(tmpdir(), `ipg-self-check-refused-${process.pid}`), { createTrail: 'true', watchTrail: 'org-trail' })).rejects.toThrow(
-      /watchTrail=\.\.\." cannot go with createTrail=true/,
-    );
+    await expect(
+      packageStack(join(tmpdir(), `ipg-self-check-refused-${process.pid}`), {
+        createTrail: 'true',
+        watchTrail: 'org-trail',
+      }),
+    ).rejects.toThrow(/watchTrail=\.\.\." cannot go with createTrail=true/);
     expect(() => checkWatchTrail('my trail', 'false')).toThrow(StageParamError);
     expect(() => checkWatchTrail('a--b', 'false')).toThrow(/must be a CloudTrail trail name/);
     expect(checkWatchTrail(' org-trail ', 'false')).toBe('org-trail');
@@ -168,7 +230,10 @@ describe('self-check alarm', () => {
       TreatMissingData: 'ignore',
       AlarmActions: [{ Ref: 'AlertTopic' }],
     });
-    expect(sweepEnv(plain.template)).toMatchObject({ POWERTOOLS_SERVICE_NAME: SERVICE_NAME, POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE });
+    expect(sweepEnv(plain.template)).toMatchObject({
+      POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    });
   });
 
   it('watches the metric the sweep emits: same namespace, name and dimensions', () => {
@@ -180,18 +245,44 @@ describe('self-check alarm', () => {
     const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
     emitDriftMetric(metrics, 'iot-policy-guard-dev-sweep')(2);
     vi.restoreAllMocks();
-    const emf = lines.map((l) => JSON.parse(l) as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] } });
+    const emf = lines.map(
+      (l) =>
+        JSON.parse(l) as Record<string, unknown> & {
+          _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] };
+        },
+    );
     expect(emf).toHaveLength(1);
     const [directive] = emf[0]!._aws.CloudWatchMetrics;
-    expect(directive).toMatchObject({ Namespace: METRICS_NAMESPACE, Dimensions: [['service', 'FunctionName']], Metrics: [{ Name: SELF_CHECK_METRIC, Unit: 'Count' }] });
-    expect(emf[0]).toMatchObject({ service: SERVICE_NAME, FunctionName: 'iot-policy-guard-dev-sweep', [SELF_CHECK_METRIC]: 2 });
+    expect(directive).toMatchObject({
+      Namespace: METRICS_NAMESPACE,
+      Dimensions: [['service', 'FunctionName']],
+      Metrics: [{ Name: SELF_CHECK_METRIC, Unit: 'Count' }],
+    });
+    expect(emf[0]).toMatchObject({
+      service: SERVICE_NAME,
+      FunctionName: 'iot-policy-guard-dev-sweep',
+      [SELF_CHECK_METRIC]: 2,
+    });
   });
 });
 
 describe('bundles', () => {
   const inputs = async (entry: string) =>
-    Object.keys((await build({ entryPoints: [join(REPO_ROOT, entry)], bundle: true, write: false, metafile: true, platform: 'node', format: 'esm', logLevel: 'silent' })).metafile.inputs);
-  const clients = (files: string[]) => [...new Set(files.map((f) => /@aws-sdk\/(client-[a-z-]+)\//.exec(f)?.[1]).filter(Boolean))].sort();
+    Object.keys(
+      (
+        await build({
+          entryPoints: [join(REPO_ROOT, entry)],
+          bundle: true,
+          write: false,
+          metafile: true,
+          platform: 'node',
+          format: 'esm',
+          logLevel: 'silent',
+        })
+      ).metafile.inputs,
+    );
+  const clients = (files: string[]) =>
+    [...new Set(files.map((f) => /@aws-sdk\/(client-[a-z-]+)\//.exec(f)?.[1]).filter(Boolean))].sort();
 
   it('keeps the self-check’s clients out of attach-guard: only the sweep carries Scheduler, CloudTrail and KMS', async () => {
     const attachGuard = clients(await inputs('functions/attach-guard/handler.ts'));

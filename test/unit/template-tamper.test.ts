@@ -7,16 +7,43 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { heartbeatPeriodSeconds } from '../../infra/heartbeat.js';
-import { adminPrincipalArns, checkDeployerRoleArn, checkOperatorRoleArns, StageParamError } from '../../infra/stage-params.js';
-import { logicalId, MEMBER_WATCH_KEYS, memberWatches, stackWatches, TAMPER_EVENTS, tamperInputPaths, WATCH_KEYS, watchPattern, type Watch } from '../../infra/tamper.js';
-import { packageStack, substitutePseudoParameters, type PackagedStack, type Template } from '../../scripts/package-stack.js';
+import {
+  adminPrincipalArns,
+  checkDeployerRoleArn,
+  checkOperatorRoleArns,
+  StageParamError,
+} from '../../infra/stage-params.js';
+import {
+  logicalId,
+  MEMBER_WATCH_KEYS,
+  memberWatches,
+  stackWatches,
+  TAMPER_EVENTS,
+  tamperInputPaths,
+  WATCH_KEYS,
+  watchPattern,
+  type Watch,
+} from '../../infra/tamper.js';
+import {
+  packageStack,
+  substitutePseudoParameters,
+  type PackagedStack,
+  type Template,
+} from '../../scripts/package-stack.js';
 
 const PREFIX = 'iot-policy-guard-dev';
 const DEPLOYER = 'arn:aws:iam::123456789012:role/deployer';
 const OPERATORS = ['arn:aws:iam::123456789012:role/secops/on-call', 'arn:aws:iam::123456789012:role/break-glass'];
 
 type Resource = Template['Resources'][string];
-type Statement = { Sid?: string; Effect: string; Principal?: unknown; Action: string | string[]; Resource?: unknown; Condition?: Record<string, Record<string, unknown>> };
+type Statement = {
+  Sid?: string;
+  Effect: string;
+  Principal?: unknown;
+  Action: string | string[];
+  Resource?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+};
 
 let plain: PackagedStack;
 let guarded: PackagedStack;
@@ -37,7 +64,9 @@ beforeAll(async () => {
 }, 240_000);
 
 const tamperRules = (template: Template): [string, Resource][] =>
-  Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Events::Rule' && String(r.Properties?.Name).startsWith(`${PREFIX}-tamper-`));
+  Object.entries(template.Resources).filter(
+    ([, r]) => r.Type === 'AWS::Events::Rule' && String(r.Properties?.Name).startsWith(`${PREFIX}-tamper-`),
+  );
 
 /** A pattern value as text: pseudo parameters filled in, a resource's Ref or attribute written `Ref(X)`, `X.Arn`. */
 function text(value: unknown): string {
@@ -52,7 +81,9 @@ function text(value: unknown): string {
 /** The values of a watch as text: exact values as they are, matchers as `prefix:...`, `suffix:...`, `wildcard:...`. */
 function watchValues(watch: Watch): string[] {
   return watch.values.map((m) => {
-    if (typeof m === 'object' && m !== null) for (const op of ['prefix', 'suffix', 'wildcard']) if (op in m) return `${op}:${text((m as Record<string, unknown>)[op])}`;
+    if (typeof m === 'object' && m !== null)
+      for (const op of ['prefix', 'suffix', 'wildcard'])
+        if (op in m) return `${op}:${text((m as Record<string, unknown>)[op])}`;
     return text(m);
   });
 }
@@ -77,16 +108,22 @@ const statements = (document: unknown, holds: (condition: string) => boolean): S
     if (o.Ref === 'AWS::NoValue') return NO_VALUE;
     const branch = o['Fn::If'] as [string, unknown, unknown] | undefined;
     if (branch) return resolve(holds(branch[0]) ? branch[1] : branch[2]);
-    return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, resolve(v)]).filter(([, v]) => v !== NO_VALUE));
+    return Object.fromEntries(
+      Object.entries(o)
+        .map(([k, v]) => [k, resolve(v)])
+        .filter(([, v]) => v !== NO_VALUE),
+    );
   };
   return (resolve((document as { Statement: unknown[] }).Statement) ?? []) as Statement[];
 };
-const hasDeployer = (template: Template) => (condition: string): boolean => {
-  expect(condition).toBe('HasDeployerRole');
-  const expr = template.Conditions?.HasDeployerRole as { 'Fn::Not': [{ 'Fn::Equals': [string, string] }] };
-  const [a, b] = expr['Fn::Not'][0]['Fn::Equals'];
-  return a !== b;
-};
+const hasDeployer =
+  (template: Template) =>
+  (condition: string): boolean => {
+    expect(condition).toBe('HasDeployerRole');
+    const expr = template.Conditions?.HasDeployerRole as { 'Fn::Not': [{ 'Fn::Equals': [string, string] }] };
+    const [a, b] = expr['Fn::Not'][0]['Fn::Equals'];
+    return a !== b;
+  };
 
 describe('tamper rules', () => {
   it('are deployed by default, one per watch, on the default bus, each to the tamper topic with a readable text, retries and a dead-letter queue', () => {
@@ -101,7 +138,12 @@ describe('tamper rules', () => {
         {
           Id: 'tamper-topic',
           Arn: { Ref: 'TamperTopic' },
-          InputTransformer: { InputPathsMap: expect.any(Object), InputTemplate: expect.stringMatching(/^"HIGH tamper alert \(iot-policy-guard-dev\): <action> on <resource> by <actor> in account <account> \(<region>\) at <time> from <sourceIp>\..*CloudTrail event <eventId>\."$/) },
+          InputTransformer: {
+            InputPathsMap: expect.any(Object),
+            InputTemplate: expect.stringMatching(
+              /^"HIGH tamper alert \(iot-policy-guard-dev\): <action> on <resource> by <actor> in account <account> \(<region>\) at <time> from <sourceIp>\..*CloudTrail event <eventId>\."$/,
+            ),
+          },
           RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
           DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['RuleDeadLetterQueue', 'Arn'] } },
         },
@@ -145,10 +187,16 @@ describe('tamper rules', () => {
       stack: ['DeleteStack', 'UpdateStack', 'ExecuteChangeSet'],
     });
     for (const [id, rule] of tamperRules(guarded.template)) {
-      const pattern = rule.Properties?.EventPattern as { 'source': string[]; 'detail-type': string[]; 'detail': { eventSource: string[]; eventName: string[]; errorCode: unknown } };
+      const pattern = rule.Properties?.EventPattern as {
+        source: string[];
+        'detail-type': string[];
+        detail: { eventSource: string[]; eventName: string[]; errorCode: unknown };
+      };
       expect(pattern['detail-type'], id).toEqual(['AWS API Call via CloudTrail']);
       expect(pattern.detail.errorCode, id).toEqual([{ exists: false }]);
-      expect(pattern.source[0], id).toBe(`aws.${pattern.detail.eventSource[0] === 'monitoring.amazonaws.com' ? 'cloudwatch' : pattern.detail.eventSource[0]?.split('.')[0]}`);
+      expect(pattern.source[0], id).toBe(
+        `aws.${pattern.detail.eventSource[0] === 'monitoring.amazonaws.com' ? 'cloudwatch' : pattern.detail.eventSource[0]?.split('.')[0]}`,
+      );
     }
   });
 
@@ -182,7 +230,9 @@ describe('tamper rules', () => {
     expect(watchValues(watch('topics')).sort()).toEqual(topics);
     expect(watchValues(watch('subscriptions')).sort()).toEqual(topics.map((arn) => `prefix:${arn}:`));
 
-    expect(watchValues(watch('queues')).sort()).toEqual(names(t, 'AWS::SQS::Queue', 'QueueName').map((n) => `suffix:/123456789012/${n}`));
+    expect(watchValues(watch('queues')).sort()).toEqual(
+      names(t, 'AWS::SQS::Queue', 'QueueName').map((n) => `suffix:/123456789012/${n}`),
+    );
     const alarms = names(t, 'AWS::CloudWatch::Alarm', 'AlarmName');
     expect([...watchValues(watch('alarms'))].sort()).toEqual(alarms);
     expect([...watchValues(watch('alarm'))].sort()).toEqual(alarms);
@@ -192,10 +242,16 @@ describe('tamper rules', () => {
       .filter(([, r]) => r.Type === 'AWS::IAM::Role')
       .map(([id, r]) => (r.Properties?.RoleName ? text(r.Properties.RoleName) : `Ref(${id})`))
       .sort();
-    expect(roles).toEqual([`${PREFIX}-attach-guard-us-east-1`, `${PREFIX}-sweep-us-east-1`, 'Ref(SweepSchedulerRole)'].sort());
+    expect(roles).toEqual(
+      [`${PREFIX}-attach-guard-us-east-1`, `${PREFIX}-sweep-us-east-1`, 'Ref(SweepSchedulerRole)'].sort(),
+    );
     expect(watchValues(watch('roles')).sort()).toEqual(roles);
 
-    expect(Object.entries(t.Resources).filter(([, r]) => r.Type === 'AWS::KMS::Key').map(([id]) => id)).toEqual(['AlertKey']);
+    expect(
+      Object.entries(t.Resources)
+        .filter(([, r]) => r.Type === 'AWS::KMS::Key')
+        .map(([id]) => id),
+    ).toEqual(['AlertKey']);
     expect(watchValues(watch('key'))).toEqual(['Ref(AlertKey)', 'AlertKey.Arn']);
 
     expect(watchValues(watch('schedule'))).toEqual(names(t, 'AWS::Scheduler::Schedule', 'Name'));
@@ -206,11 +262,15 @@ describe('tamper rules', () => {
     expect(watchValues(watch('trail'))).toEqual([trail, `arn:aws:cloudtrail:us-east-1:123456789012:trail/${trail}`]);
     expect(watchValues(watch('trail-selectors'))).toEqual(watchValues(watch('trail')));
     // osls names the stack <service>-<stage>.
-    expect(watchValues(watch('stack'))).toEqual([PREFIX, `prefix:arn:aws:cloudformation:us-east-1:123456789012:stack/${PREFIX}/`]);
+    expect(watchValues(watch('stack'))).toEqual([
+      PREFIX,
+      `prefix:arn:aws:cloudformation:us-east-1:123456789012:stack/${PREFIX}/`,
+    ]);
   });
 
   it('name no other stage’s resources: every literal and matcher carries this stage, whole', () => {
-    const other = (value: string): boolean => /iot-policy-guard-dev(?![-:/]|$)/.test(value) || /iot-policy-guard-(?!dev)/.test(value);
+    const other = (value: string): boolean =>
+      /iot-policy-guard-dev(?![-:/]|$)/.test(value) || /iot-policy-guard-(?!dev)/.test(value);
     for (const w of stackWatches('iot-policy-guard', 'dev')) {
       for (const value of watchValues(w)) {
         if (value.startsWith('Ref(') || value === 'AlertKey.Arn') continue;
@@ -225,22 +285,41 @@ describe('tamper rules', () => {
   it('show the resource from the field each rule matches on', () => {
     for (const w of [...stackWatches('iot-policy-guard', 'dev'), ...memberWatches(['r', 'r-read'])]) {
       const paths = tamperInputPaths(w);
-      expect(paths.resource, w.key).toBe(w.field === 'alarmNames' ? '$.detail.requestParameters.alarmNames[0]' : `$.detail.requestParameters.${w.field}`);
-      expect(paths).toMatchObject({ action: '$.detail.eventName', actor: '$.detail.userIdentity.arn', sourceIp: '$.detail.sourceIPAddress', time: '$.detail.eventTime' });
-      expect(plain.template.Resources[logicalId(w.key)]?.Properties?.Targets).toEqual([expect.objectContaining({ InputTransformer: expect.objectContaining({ InputPathsMap: paths }) })]);
+      expect(paths.resource, w.key).toBe(
+        w.field === 'alarmNames' ? '$.detail.requestParameters.alarmNames[0]' : `$.detail.requestParameters.${w.field}`,
+      );
+      expect(paths).toMatchObject({
+        action: '$.detail.eventName',
+        actor: '$.detail.userIdentity.arn',
+        sourceIp: '$.detail.sourceIPAddress',
+        time: '$.detail.eventTime',
+      });
+      expect(plain.template.Resources[logicalId(w.key)]?.Properties?.Targets).toEqual([
+        expect.objectContaining({ InputTransformer: expect.objectContaining({ InputPathsMap: paths }) }),
+      ]);
     }
   });
 
   it('stay within EventBridge’s 2048-character pattern, with the longest stage in the longest partition', () => {
-    const pseudo = { 'AWS::Partition': 'aws-us-gov', 'AWS::Region': 'us-gov-west-1', 'AWS::AccountId': '123456789012', 'AWS::StackName': 'x' };
+    const pseudo = {
+      'AWS::Partition': 'aws-us-gov',
+      'AWS::Region': 'us-gov-west-1',
+      'AWS::AccountId': '123456789012',
+      'AWS::StackName': 'x',
+    };
     const longest = (value: unknown): unknown =>
       JSON.parse(
         JSON.stringify(substitutePseudoParameters(value, pseudo))
           .replace(/\{"Ref":"AlertKey"\}/g, '"1234abcd-12ab-34cd-56ef-1234567890ab"')
-          .replace(/\{"Fn::GetAtt":\["AlertKey","Arn"\]\}/g, '"arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"')
+          .replace(
+            /\{"Fn::GetAtt":\["AlertKey","Arn"\]\}/g,
+            '"arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"',
+          )
           .replace(/\{"Ref":"SweepSchedulerRole"\}/g, `"${'s'.repeat(64)}"`),
       );
-    const sizes = stackWatches('iot-policy-guard', 'a'.repeat(20)).map((w) => JSON.stringify(longest(watchPattern(w))).length);
+    const sizes = stackWatches('iot-policy-guard', 'a'.repeat(20)).map(
+      (w) => JSON.stringify(longest(watchPattern(w))).length,
+    );
     console.info(`tamper pattern sizes (longest stage, aws-us-gov): max ${Math.max(...sizes)} characters`);
     for (const size of sizes) expect(size).toBeLessThan(2048);
   });
@@ -251,18 +330,36 @@ describe('tamper topic', () => {
     const topic = plain.template.Resources.TamperTopic?.Properties ?? {};
     expect(topic.TopicName).toBe(`${PREFIX}-tamper`);
     expect(topic.KmsMasterKeyId).toBeUndefined();
-    const policy = statements(plain.template.Resources.TamperTopicPolicy?.Properties?.PolicyDocument, hasDeployer(plain.template));
-    const allow = policy.filter((s) => s.Effect === 'Allow').map((s) => [s.Principal, s.Action, text(s.Condition?.ArnLike?.['aws:SourceArn'])]);
+    const policy = statements(
+      plain.template.Resources.TamperTopicPolicy?.Properties?.PolicyDocument,
+      hasDeployer(plain.template),
+    );
+    const allow = policy
+      .filter((s) => s.Effect === 'Allow')
+      .map((s) => [s.Principal, s.Action, text(s.Condition?.ArnLike?.['aws:SourceArn'])]);
     expect(allow).toEqual([
-      [{ Service: 'events.amazonaws.com' }, 'sns:Publish', `arn:aws:events:us-east-1:123456789012:rule/${PREFIX}-tamper-*`],
-      [{ Service: 'cloudwatch.amazonaws.com' }, 'sns:Publish', `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${PREFIX}-*`],
+      [
+        { Service: 'events.amazonaws.com' },
+        'sns:Publish',
+        `arn:aws:events:us-east-1:123456789012:rule/${PREFIX}-tamper-*`,
+      ],
+      [
+        { Service: 'cloudwatch.amazonaws.com' },
+        'sns:Publish',
+        `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${PREFIX}-*`,
+      ],
     ]);
-    for (const s of policy.filter((st) => st.Effect === 'Allow')) expect(s.Condition?.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
+    for (const s of policy.filter((st) => st.Effect === 'Allow'))
+      expect(s.Condition?.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
   });
 
   it('e-mails alertEmail too, when given', () => {
     expect(plain.template.Resources.TamperEmailSubscription?.Condition).toBe('HasAlertEmail');
-    expect(guarded.template.Resources.TamperEmailSubscription?.Properties).toEqual({ TopicArn: { Ref: 'TamperTopic' }, Protocol: 'email', Endpoint: 'secops@example.com' });
+    expect(guarded.template.Resources.TamperEmailSubscription?.Properties).toEqual({
+      TopicArn: { Ref: 'TamperTopic' },
+      Protocol: 'email',
+      Endpoint: 'secops@example.com',
+    });
   });
 });
 
@@ -307,27 +404,44 @@ describe('sweep heartbeat', () => {
     expect(heartbeatPeriodSeconds('cron(0 3 * * ? *)')).toBe(86_400);
     expect(heartbeatPeriodSeconds('cron(0 6 ? * MON-FRI *)')).toBe(259_200);
     expect(heartbeatPeriodSeconds('cron(0 9,17 ? * 2-6 *)')).toBe(64 * 3600); // Friday 17:00 to Monday 09:00
-    expect(() => heartbeatPeriodSeconds('rate(4 days)')).toThrow(/sweepSchedule=rate\(4 days\).*at least every 3\.5 days/);
+    expect(() => heartbeatPeriodSeconds('rate(4 days)')).toThrow(
+      /sweepSchedule=rate\(4 days\).*at least every 3\.5 days/,
+    );
     expect(() => heartbeatPeriodSeconds('cron(0 3 ? * MON *)')).toThrow(StageParamError); // weekly
-    expect(() => heartbeatPeriodSeconds('cron(0 3 L * ? *)')).toThrow(/cannot derive the heartbeat alarm's period from "L"/);
+    expect(() => heartbeatPeriodSeconds('cron(0 3 L * ? *)')).toThrow(
+      /cannot derive the heartbeat alarm's period from "L"/,
+    );
   });
 });
 
 describe('deployer and operator roles (deployerRoleArn, operatorRoleArns)', () => {
-  const denyOf = (template: Template, id: string, document: 'PolicyDocument' | 'KeyPolicy' = 'PolicyDocument'): Statement[] =>
-    statements(template.Resources[id]?.Properties?.[document], hasDeployer(template)).filter((s) => s.Effect === 'Deny' && !s.Condition?.Bool);
+  const denyOf = (
+    template: Template,
+    id: string,
+    document: 'PolicyDocument' | 'KeyPolicy' = 'PolicyDocument',
+  ): Statement[] =>
+    statements(template.Resources[id]?.Properties?.[document], hasDeployer(template)).filter(
+      (s) => s.Effect === 'Deny' && !s.Condition?.Bool,
+    );
   const admins = [DEPLOYER, ...OPERATORS];
 
   it('without them, leave today’s behaviour: no principal is singled out, the account’s IAM decides', () => {
-    for (const id of ['AlertTopicPolicy', 'TamperTopicPolicy', 'DeadLetterQueuePolicy', 'RuleDeadLetterQueuePolicy']) expect(denyOf(plain.template, id), id).toEqual([]);
+    for (const id of ['AlertTopicPolicy', 'TamperTopicPolicy', 'DeadLetterQueuePolicy', 'RuleDeadLetterQueuePolicy'])
+      expect(denyOf(plain.template, id), id).toEqual([]);
     expect(denyOf(plain.template, 'AlertKey', 'KeyPolicy')).toEqual([]);
-    const administer = statements(plain.template.Resources.AlertKey?.Properties?.KeyPolicy, hasDeployer(plain.template)).find((s) => s.Sid === 'AdministerKey');
+    const administer = statements(
+      plain.template.Resources.AlertKey?.Properties?.KeyPolicy,
+      hasDeployer(plain.template),
+    ).find((s) => s.Sid === 'AdministerKey');
     expect(administer?.Principal).toEqual({ AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } });
     expect(administer?.Condition).toBeUndefined();
   });
 
   it('with them, deny subscription changes on both topics to everyone else', () => {
-    for (const [id, topic] of [['AlertTopicPolicy', 'AlertTopic'], ['TamperTopicPolicy', 'TamperTopic']] as const) {
+    for (const [id, topic] of [
+      ['AlertTopicPolicy', 'AlertTopic'],
+      ['TamperTopicPolicy', 'TamperTopic'],
+    ] as const) {
       expect(denyOf(guarded.template, id), id).toEqual([
         {
           Sid: 'DenySubscriptionChangesToOthers',
@@ -342,7 +456,10 @@ describe('deployer and operator roles (deployerRoleArn, operatorRoleArns)', () =
   });
 
   it('with them, deny purging and deleting both dead-letter queues to everyone else', () => {
-    for (const [id, queue] of [['DeadLetterQueuePolicy', 'DeadLetterQueue'], ['RuleDeadLetterQueuePolicy', 'RuleDeadLetterQueue']] as const) {
+    for (const [id, queue] of [
+      ['DeadLetterQueuePolicy', 'DeadLetterQueue'],
+      ['RuleDeadLetterQueuePolicy', 'RuleDeadLetterQueue'],
+    ] as const) {
       expect(denyOf(guarded.template, id), id).toEqual([
         {
           Sid: 'DenyPurgeAndDeleteToOthers',
@@ -359,11 +476,14 @@ describe('deployer and operator roles (deployerRoleArn, operatorRoleArns)', () =
   it('with them, allow key administration to them only and deny every changing administration to everyone else (CloudFormation acts as the deployer)', () => {
     const key = statements(guarded.template.Resources.AlertKey?.Properties?.KeyPolicy, hasDeployer(guarded.template));
     const administer = key.find((s) => s.Sid === 'AdministerKey');
-    expect(administer?.Condition).toEqual({ ArnEquals: { 'aws:PrincipalArn': { 'Fn::Split': [',', admins.join(',')] } } });
+    expect(administer?.Condition).toEqual({
+      ArnEquals: { 'aws:PrincipalArn': { 'Fn::Split': [',', admins.join(',')] } },
+    });
     const [deny] = denyOf(guarded.template, 'AlertKey', 'KeyPolicy');
     expect(deny?.Condition).toEqual({ ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::Split': [',', admins.join(',')] } } });
     const denied = [deny?.Action].flat() as string[];
-    for (const action of ['kms:DisableKey', 'kms:ScheduleKeyDeletion', 'kms:PutKeyPolicy']) expect(denied).toContain(action);
+    for (const action of ['kms:DisableKey', 'kms:ScheduleKeyDeletion', 'kms:PutKeyPolicy'])
+      expect(denied).toContain(action);
     // Every denied action is one AdministerKey grants, and none reads or uses the key.
     for (const action of denied) expect([administer?.Action].flat()).toContain(action);
     expect(denied.filter((a) => /Describe|Get|List|Decrypt|Encrypt|GenerateDataKey/.test(a))).toEqual([]);
@@ -372,7 +492,9 @@ describe('deployer and operator roles (deployerRoleArn, operatorRoleArns)', () =
   it('checks the parameters, naming them', () => {
     expect(checkDeployerRoleArn('')).toBe('');
     expect(checkDeployerRoleArn(` ${DEPLOYER} `)).toBe(DEPLOYER);
-    expect(() => checkDeployerRoleArn('arn:aws:iam::123456789012:user/deployer')).toThrow(/deployerRoleArn=.*IAM role ARN/);
+    expect(() => checkDeployerRoleArn('arn:aws:iam::123456789012:user/deployer')).toThrow(
+      /deployerRoleArn=.*IAM role ARN/,
+    );
     expect(checkOperatorRoleArns(OPERATORS.join(' , '), DEPLOYER)).toBe(OPERATORS.join(','));
     expect(() => checkOperatorRoleArns(OPERATORS[0], '')).toThrow(/operatorRoleArns=.*needs --param="deployerRoleArn/);
     expect(() => checkOperatorRoleArns('deployer', DEPLOYER)).toThrow(/operatorRoleArns=.*IAM role ARNs/);
@@ -387,21 +509,38 @@ describe('rule dead letters', () => {
       const rules = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Events::Rule');
       for (const [id, rule] of rules) {
         expect(String(rule.Properties?.Name), id).toMatch(new RegExp(`^${PREFIX}-`));
-        for (const target of rule.Properties!.Targets as { DeadLetterConfig?: unknown }[]) expect(target.DeadLetterConfig, id).toEqual({ Arn: { 'Fn::GetAtt': ['RuleDeadLetterQueue', 'Arn'] } });
+        for (const target of rule.Properties!.Targets as { DeadLetterConfig?: unknown }[])
+          expect(target.DeadLetterConfig, id).toEqual({ Arn: { 'Fn::GetAtt': ['RuleDeadLetterQueue', 'Arn'] } });
       }
     }
     const queue = plain.template.Resources.RuleDeadLetterQueue?.Properties ?? {};
-    expect(queue).toMatchObject({ QueueName: `${PREFIX}-rule-dead-letters`, SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+    expect(queue).toMatchObject({
+      QueueName: `${PREFIX}-rule-dead-letters`,
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 1209600,
+    });
     expect(queue.KmsMasterKeyId).toBeUndefined(); // not the alert key: its undelivered tamper alerts survive a disabled key
-    const [send] = statements(plain.template.Resources.RuleDeadLetterQueuePolicy?.Properties?.PolicyDocument, hasDeployer(plain.template)).filter((s) => s.Effect === 'Allow');
+    const [send] = statements(
+      plain.template.Resources.RuleDeadLetterQueuePolicy?.Properties?.PolicyDocument,
+      hasDeployer(plain.template),
+    ).filter((s) => s.Effect === 'Allow');
     expect(send).toEqual({
       Sid: 'RulesSendUndelivered',
       Effect: 'Allow',
       Principal: { Service: 'events.amazonaws.com' },
       Action: 'sqs:SendMessage',
       Resource: { 'Fn::GetAtt': ['RuleDeadLetterQueue', 'Arn'] },
-      Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${PREFIX}-*` } } },
+      Condition: {
+        ArnLike: {
+          'aws:SourceArn': {
+            'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${PREFIX}-*`,
+          },
+        },
+      },
     });
-    expect(plain.template.Resources.RuleDeadLetterQueueAlarm?.Properties).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', AlarmActions: [{ Ref: 'TamperTopic' }] });
+    expect(plain.template.Resources.RuleDeadLetterQueueAlarm?.Properties).toMatchObject({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      AlarmActions: [{ Ref: 'TamperTopic' }],
+    });
   });
 });

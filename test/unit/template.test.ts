@@ -14,11 +14,22 @@ import { loadAllowlistDocument, loadAllowlistFile } from '../../functions/config
 import { DEFAULT_ALLOWLIST } from '../../functions/config/guard-config.js';
 import { parseAllowlistJson, type Allowlist } from '../../functions/core/allowlist.js';
 import { CATALOG, SEED_POLICIES, governedArns, isGoverned } from '../../functions/core/catalog.js';
-import { attachEventPattern, DETACH_ACTIONS, LIST_ACTIONS, permissionSetEventPattern } from '../../infra/governed-policies.js';
+import {
+  attachEventPattern,
+  DETACH_ACTIONS,
+  LIST_ACTIONS,
+  permissionSetEventPattern,
+} from '../../infra/governed-policies.js';
 import { shippedAllowlistPath } from '../../infra/stage-params.js';
 import { fixture } from '../support/fixtures.js';
 import { readZip, unzip } from '../support/zip.js';
-import { packageStack, REPO_ROOT, substitutePseudoParameters, type PackagedStack, type Template } from '../../scripts/package-stack.js';
+import {
+  packageStack,
+  REPO_ROOT,
+  substitutePseudoParameters,
+  type PackagedStack,
+  type Template,
+} from '../../scripts/package-stack.js';
 
 const ACCOUNT = '123456789012';
 /** Another account of the organization (member-account events). */
@@ -31,8 +42,20 @@ const OTHER_SHIPPED = shippedAllowlistPath(OTHER_ALLOWLIST);
 const OTHER_SCHEDULE = 'cron(15 * * * ? *)';
 const IDENTITY_CENTER_REGION = 'eu-west-1';
 /** The sweep's environment for its self-check, and the reads it is granted (test/unit/template-self-check.test.ts). */
-const SELF_CHECK_VARIABLES = ['SELF_CHECK_RULE_NAMES', 'SELF_CHECK_RULE_TARGET', 'SELF_CHECK_SCHEDULE', 'SELF_CHECK_TRAIL', 'ALERT_KEY_ARN'];
-const SELF_CHECK_READS = ['events:DescribeRule', 'events:ListTargetsByRule', 'kms:DescribeKey', 'scheduler:GetSchedule', 'sns:ListSubscriptionsByTopic'];
+const SELF_CHECK_VARIABLES = [
+  'SELF_CHECK_RULE_NAMES',
+  'SELF_CHECK_RULE_TARGET',
+  'SELF_CHECK_SCHEDULE',
+  'SELF_CHECK_TRAIL',
+  'ALERT_KEY_ARN',
+];
+const SELF_CHECK_READS = [
+  'events:DescribeRule',
+  'events:ListTargetsByRule',
+  'kms:DescribeKey',
+  'scheduler:GetSchedule',
+  'sns:ListSubscriptionsByTopic',
+];
 /** IAM's limit on the inline policies of one role together, whitespace excluded. */
 const ROLE_INLINE_POLICY_LIMIT = 10_240;
 
@@ -52,7 +75,14 @@ const NOT_GOVERNED = [
   'arn:aws-cn:iam::aws:policy/AWSIoTFullAccess', // another partition than the test account's
 ];
 
-type Statement = { Sid?: string; Effect: 'Allow' | 'Deny'; Action: string | string[]; Resource?: unknown; Principal?: unknown; Condition?: Record<string, Record<string, unknown>> };
+type Statement = {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource?: unknown;
+  Principal?: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+};
 type Resource = Template['Resources'][string];
 
 let alert: PackagedStack;
@@ -75,7 +105,9 @@ beforeAll(async () => {
     staleAfter: '6h',
     chatTopic: 'true',
   });
-  console.info(`osls package: ${alert.millis} ms (alert), ${alertIdc.millis} ms (alert, Identity Center), ${remediate.millis} ms (remediate)`);
+  console.info(
+    `osls package: ${alert.millis} ms (alert), ${alertIdc.millis} ms (alert, Identity Center), ${remediate.millis} ms (remediate)`,
+  );
 }, 360_000);
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -96,18 +128,27 @@ describe('packaging', () => {
           if (target.startsWith('AWS::')) continue;
           const resource = template.Resources[target];
           if (!resource) problems.push(`${id} refers to unknown ${target}`);
-          else if (resource.Condition && resource.Condition !== item.Condition && !guards.includes(resource.Condition)) {
+          else if (
+            resource.Condition &&
+            resource.Condition !== item.Condition &&
+            !guards.includes(resource.Condition)
+          ) {
             problems.push(`${id} refers to ${target}, which exists only if ${resource.Condition}`);
           }
         }
-        for (const name of conditionNames(item)) if (!template.Conditions?.[name]) problems.push(`${id} uses unknown condition ${name}`);
+        for (const name of conditionNames(item))
+          if (!template.Conditions?.[name]) problems.push(`${id} uses unknown condition ${name}`);
       }
       expect(problems).toEqual([]);
     }
   });
 
   it('gives each function its own role, not the framework default, and the sweep’s schedule one of its own', () => {
-    expect(resourcesOfType(alert.template, 'AWS::IAM::Role').map(([id]) => id)).toEqual(['AttachGuardRole', 'SweepRole', 'SweepSchedulerRole']);
+    expect(resourcesOfType(alert.template, 'AWS::IAM::Role').map(([id]) => id)).toEqual([
+      'AttachGuardRole',
+      'SweepRole',
+      'SweepSchedulerRole',
+    ]);
     expect(fn(alert.template).Properties?.Role).toEqual({ 'Fn::GetAtt': ['AttachGuardRole', 'Arn'] });
     expect(fn(alert.template, SWEEP).Properties?.Role).toEqual({ 'Fn::GetAtt': ['SweepRole', 'Arn'] });
   });
@@ -153,17 +194,33 @@ describe('attach-guard function', () => {
 
   it('ships the allowlist compiled to JSON (not the YAML), the bundle with the SDK inside and no YAML parser, and its source map', () => {
     const files = readZip(alert.artifact('attachGuard'));
-    expect(zipLayout(files, 'functions/attach-guard')).toEqual([SHIPPED_ALLOWLIST, 'functions/attach-guard/handler.mjs', 'functions/attach-guard/handler.mjs.map']);
+    expect(zipLayout(files, 'functions/attach-guard')).toEqual([
+      SHIPPED_ALLOWLIST,
+      'functions/attach-guard/handler.mjs',
+      'functions/attach-guard/handler.mjs.map',
+    ]);
     const shipped = files.get(SHIPPED_ALLOWLIST)?.toString('utf8') ?? '';
     expectCompiledFrom(shipped, SOURCE_ALLOWLIST);
-    expect(parseAllowlistJson(shipped, SHIPPED_ALLOWLIST)).toMatchObject({ version: 1, mode: 'alert', scope: 'aws-iot', allow: [] });
+    expect(parseAllowlistJson(shipped, SHIPPED_ALLOWLIST)).toMatchObject({
+      version: 1,
+      mode: 'alert',
+      scope: 'aws-iot',
+      allow: [],
+    });
 
     // The handler and the chunks it imports statically: what a cold start loads.
-    const bundle = [...loadedAtStart(files, 'functions/attach-guard/handler.mjs')].map((name) => files.get(name)?.toString('utf8') ?? '').join('\n');
+    const bundle = [...loadedAtStart(files, 'functions/attach-guard/handler.mjs')]
+      .map((name) => files.get(name)?.toString('utf8') ?? '')
+      .join('\n');
     expect(bundle).not.toMatch(/from\s*["']@aws-sdk\//); // bundled, not left to the runtime's copy
     expect(bundle).toContain('DetachRolePolicy');
     expect(bundle).toMatch(/sourceMappingURL=handler\.mjs\.map/);
-    expectNoYamlParser([...files].filter(([name]) => name.endsWith('.mjs')).map(([, code]) => code.toString('utf8')).join('\n'));
+    expectNoYamlParser(
+      [...files]
+        .filter(([name]) => name.endsWith('.mjs'))
+        .map(([, code]) => code.toString('utf8'))
+        .join('\n'),
+    );
   });
 
   it('ships the allowlist the stage parameter names instead, compiled, at the path ALLOWLIST_PATH gives', () => {
@@ -175,15 +232,27 @@ describe('attach-guard function', () => {
 
   it('starts from its unzipped package alone, as in Lambda: the shipped JSON read without YAML; a YAML ALLOWLIST_PATH is refused clearly', async () => {
     const taskRoot = unzip(remediate.artifact('attachGuard'), join(root, 'task-attach-guard'));
-    const lambdaEnv = remediateAttachGuardEnv({ CHAT_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:iot-policy-guard-dev-chat` });
+    const lambdaEnv = remediateAttachGuardEnv({
+      CHAT_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:iot-policy-guard-dev-chat`,
+    });
     const started = await coldStart(taskRoot, 'functions/attach-guard/handler.mjs', lambdaEnv);
     expect(started.error).toBe('');
-    expect(started.configuration).toMatchObject({ mode: 'remediate', chatTopic: `arn:aws:sns:us-east-1:${ACCOUNT}:iot-policy-guard-dev-chat`, allowlist: join(taskRoot, OTHER_SHIPPED), entries: loadAllowlistFile(join(REPO_ROOT, OTHER_ALLOWLIST)).allow.length });
+    expect(started.configuration).toMatchObject({
+      mode: 'remediate',
+      chatTopic: `arn:aws:sns:us-east-1:${ACCOUNT}:iot-policy-guard-dev-chat`,
+      allowlist: join(taskRoot, OTHER_SHIPPED),
+      entries: loadAllowlistFile(join(REPO_ROOT, OTHER_ALLOWLIST)).allow.length,
+    });
 
     // The zip holds no YAML reader: a YAML allowlist stops the cold start with a message saying what to do.
     writeFileSync(join(taskRoot, 'allowlist.yml'), readFileSync(join(REPO_ROOT, OTHER_ALLOWLIST)));
-    const refused = await coldStart(taskRoot, 'functions/attach-guard/handler.mjs', { ...lambdaEnv, ALLOWLIST_PATH: 'allowlist.yml' });
-    expect(refused.error).toMatch(/ConfigError: ALLOWLIST_PATH: allowlist\.yml is not a \.json file, and this function cannot read YAML .*point ALLOWLIST_PATH at a \.json allowlist/);
+    const refused = await coldStart(taskRoot, 'functions/attach-guard/handler.mjs', {
+      ...lambdaEnv,
+      ALLOWLIST_PATH: 'allowlist.yml',
+    });
+    expect(refused.error).toMatch(
+      /ConfigError: ALLOWLIST_PATH: allowlist\.yml is not a \.json file, and this function cannot read YAML .*point ALLOWLIST_PATH at a \.json allowlist/,
+    );
   });
 });
 
@@ -203,11 +272,13 @@ describe('attach-guard chunks (custom.esbuild.splitting)', () => {
     const files = readZip(remediate.artifact('attachGuard'));
     const modules = [...files.keys()].filter((name) => name.endsWith('.mjs'));
     for (const name of modules) {
-      for (const ref of [...moduleImports(files.get(name)).statics, ...moduleImports(files.get(name)).dynamics]) expect(files.has(join(dirname(name), ref)), `${name} imports ${ref}`).toBe(true);
+      for (const ref of [...moduleImports(files.get(name)).statics, ...moduleImports(files.get(name)).dynamics])
+        expect(files.has(join(dirname(name), ref)), `${name} imports ${ref}`).toBe(true);
     }
     const atStart = loadedAtStart(files, HANDLER);
     const lazy = modules.filter((name) => !atStart.has(name));
-    const holding = (text: string, among: string[]): string[] => among.filter((name) => files.get(name)?.toString('utf8').includes(text));
+    const holding = (text: string, among: string[]): string[] =>
+      among.filter((name) => files.get(name)?.toString('utf8').includes(text));
     // The SDK's service ids: STS, SSO admin, EventBridge, SQS are in chunks that import() loads, and in no module of the cold start.
     for (const serviceId of ['AWSSecurityTokenServiceV20110615', 'SWBExternalService', 'AWSEvents', 'AmazonSQS']) {
       expect(holding(serviceId, lazy), serviceId).not.toEqual([]);
@@ -236,13 +307,21 @@ describe('attach-guard chunks (custom.esbuild.splitting)', () => {
 
     // Without them, the organization path fails to load STS: that is the first time it is needed.
     const missing = await coldStart(taskRoot, HANDLER, lambdaEnv, memberEvent());
-    expect(missing.decision?.error).toMatchObject({ message: expect.stringMatching(new RegExp(`cannot assume arn:aws:iam::${MEMBER}:role/iot-policy-guard-remediation: .*(Cannot find module|ERR_MODULE_NOT_FOUND)`)) });
+    expect(missing.decision?.error).toMatchObject({
+      message: expect.stringMatching(
+        new RegExp(
+          `cannot assume arn:aws:iam::${MEMBER}:role/iot-policy-guard-remediation: .*(Cannot find module|ERR_MODULE_NOT_FOUND)`,
+        ),
+      ),
+    });
 
     // From the whole package it loads, and gets as far as calling STS.
     unzip(remediate.artifact('attachGuard'), taskRoot);
     const loaded = await coldStart(taskRoot, HANDLER, lambdaEnv, memberEvent());
     const message = String((loaded.decision?.error as { message?: unknown } | undefined)?.message);
-    expect(message).toMatch(new RegExp(`cannot assume arn:aws:iam::${MEMBER}:role/iot-policy-guard-remediation: .*ECONNREFUSED`));
+    expect(message).toMatch(
+      new RegExp(`cannot assume arn:aws:iam::${MEMBER}:role/iot-policy-guard-remediation: .*ECONNREFUSED`),
+    );
     expect(message).not.toMatch(/Cannot find module|ERR_MODULE_NOT_FOUND/);
   });
 });
@@ -259,7 +338,9 @@ describe('sweep function', () => {
 
   it('reads the same configuration as attach-guard, and the names its self-check reads (test/unit/template-self-check.test.ts)', () => {
     for (const { template } of [alert, alertIdc, remediate]) {
-      const own = Object.fromEntries(Object.entries(env(template, SWEEP)).filter(([name]) => !SELF_CHECK_VARIABLES.includes(name)));
+      const own = Object.fromEntries(
+        Object.entries(env(template, SWEEP)).filter(([name]) => !SELF_CHECK_VARIABLES.includes(name)),
+      );
       expect(own).toEqual(env(template));
     }
   });
@@ -271,7 +352,10 @@ describe('sweep function', () => {
       State: 'ENABLED',
       GroupName: { Ref: 'SweepScheduleGroup' },
       FlexibleTimeWindow: { Mode: 'OFF' },
-      Target: { Arn: { 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] }, RoleArn: { 'Fn::GetAtt': ['SweepSchedulerRole', 'Arn'] } },
+      Target: {
+        Arn: { 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] },
+        RoleArn: { 'Fn::GetAtt': ['SweepSchedulerRole', 'Arn'] },
+      },
     });
     expect(only(remediate.template, 'AWS::Scheduler::Schedule')[1].Properties?.ScheduleExpression).toBe(OTHER_SCHEDULE);
     expect(alert.template.Resources.SweepScheduleGroup?.Properties?.Name).toBe('iot-policy-guard-dev');
@@ -294,7 +378,12 @@ describe('sweep function', () => {
         Effect: 'Allow',
         Principal: { Service: 'scheduler.amazonaws.com' },
         Action: 'sts:AssumeRole',
-        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' }, 'aws:SourceArn': { 'Fn::GetAtt': ['SweepScheduleGroup', 'Arn'] } } },
+        Condition: {
+          StringEquals: {
+            'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+            'aws:SourceArn': { 'Fn::GetAtt': ['SweepScheduleGroup', 'Arn'] },
+          },
+        },
       },
     ]);
     expect(roleStatements(alert.template, 'SweepSchedulerRole').map((s) => [s.Action, s.Resource])).toEqual([
@@ -310,12 +399,23 @@ describe('sweep function', () => {
 
   it('ships the allowlist the stage parameter names compiled to JSON, the bundle with the SDK inside and no YAML parser, and its source map', () => {
     const files = readZip(alert.artifact('sweep'));
-    expect(zipLayout(files, 'functions/sweep')).toEqual([SHIPPED_ALLOWLIST, 'functions/sweep/handler.mjs', 'functions/sweep/handler.mjs.map']);
+    expect(zipLayout(files, 'functions/sweep')).toEqual([
+      SHIPPED_ALLOWLIST,
+      'functions/sweep/handler.mjs',
+      'functions/sweep/handler.mjs.map',
+    ]);
     expectCompiledFrom(files.get(SHIPPED_ALLOWLIST)?.toString('utf8') ?? '', SOURCE_ALLOWLIST);
-    const bundle = [...loadedAtStart(files, 'functions/sweep/handler.mjs')].map((name) => files.get(name)?.toString('utf8') ?? '').join('\n');
+    const bundle = [...loadedAtStart(files, 'functions/sweep/handler.mjs')]
+      .map((name) => files.get(name)?.toString('utf8') ?? '')
+      .join('\n');
     expect(bundle).not.toMatch(/from\s*["']@aws-sdk\//);
     expect(bundle).toContain('ListEntitiesForPolicy');
-    expectNoYamlParser([...files].filter(([name]) => name.endsWith('.mjs')).map(([, code]) => code.toString('utf8')).join('\n'));
+    expectNoYamlParser(
+      [...files]
+        .filter(([name]) => name.endsWith('.mjs'))
+        .map(([, code]) => code.toString('utf8'))
+        .join('\n'),
+    );
 
     const other = readZip(remediate.artifact('sweep'));
     expect(other.has(SHIPPED_ALLOWLIST)).toBe(false);
@@ -340,7 +440,11 @@ describe('sweep function', () => {
     const started = await coldStart(taskRoot, 'functions/sweep/handler.mjs', lambdaEnv);
     expect(started.error).toBe('');
     expect(started.configuration?.chatTopic ?? null).toBeNull();
-    expect(started.configuration).toMatchObject({ mode: 'alert', allowlist: join(taskRoot, SHIPPED_ALLOWLIST), entries: 0 });
+    expect(started.configuration).toMatchObject({
+      mode: 'alert',
+      allowlist: join(taskRoot, SHIPPED_ALLOWLIST),
+      entries: 0,
+    });
   });
 });
 
@@ -364,14 +468,18 @@ describe('attach-policy rule', () => {
     const pattern = rulePattern(alert.template);
     expect(pattern).toEqual(attachEventPattern('aws-iot', 'aws'));
     expect(pattern).toMatchObject({
-      'source': ['aws.iam'],
+      source: ['aws.iam'],
       'detail-type': ['AWS API Call via CloudTrail'],
-      'detail': { eventSource: ['iam.amazonaws.com'], eventName: ['AttachUserPolicy', 'AttachRolePolicy', 'AttachGroupPolicy'] },
+      detail: {
+        eventSource: ['iam.amazonaws.com'],
+        eventName: ['AttachUserPolicy', 'AttachRolePolicy', 'AttachGroupPolicy'],
+      },
     });
   });
 
   it('selects every catalog policy (the seed ten among them) and none of the others', () => {
-    const matchers = (rulePattern(alert.template) as { detail: { requestParameters: { policyArn: PatternValue[] } } }).detail.requestParameters.policyArn;
+    const matchers = (rulePattern(alert.template) as { detail: { requestParameters: { policyArn: PatternValue[] } } })
+      .detail.requestParameters.policyArn;
     const selects = (arn: string): boolean => matchers.some((m) => patternValueMatches(m, arn));
     for (const arn of governedArns('aws-iot')) expect(selects(arn), arn).toBe(true);
     for (const arn of NOT_GOVERNED) expect(selects(arn), arn).toBe(false);
@@ -387,7 +495,9 @@ describe('detach permission', () => {
     expect(conditionHolds(alert.template, 'Remediate')).toBe(false);
     // dry-run is packaged like alert; the condition compares the checked mode with "remediate" and nothing else.
     expect(alert.template.Conditions?.Remediate).toEqual({ 'Fn::Equals': ['alert', 'remediate'] });
-    const detachers = Object.entries(alert.template.Resources).filter(([, r]) => JSON.stringify(r).includes('iam:Detach'));
+    const detachers = Object.entries(alert.template.Resources).filter(([, r]) =>
+      JSON.stringify(r).includes('iam:Detach'),
+    );
     expect(detachers.map(([id, r]) => [id, r.Condition])).toEqual([['RemediationPolicy', 'Remediate']]);
   });
 
@@ -413,7 +523,11 @@ describe('detach permission', () => {
     for (const s of detachStatements(remediate.template)) {
       expect(s.Effect).toBe('Allow');
       expect(s.Action).toEqual([...DETACH_ACTIONS]);
-      expect(s.Resource).toEqual([`arn:aws:iam::${ACCOUNT}:user/*`, `arn:aws:iam::${ACCOUNT}:role/*`, `arn:aws:iam::${ACCOUNT}:group/*`]);
+      expect(s.Resource).toEqual([
+        `arn:aws:iam::${ACCOUNT}:user/*`,
+        `arn:aws:iam::${ACCOUNT}:role/*`,
+        `arn:aws:iam::${ACCOUNT}:group/*`,
+      ]);
       expect(Object.keys(s.Condition ?? {}).sort()).toEqual([expect.stringMatching(/^Arn(Like|Equals)$/)]);
       expect(Object.keys(Object.values(s.Condition ?? {})[0] ?? {})).toEqual(['iam:PolicyARN']);
     }
@@ -479,7 +593,9 @@ describe('least privilege', () => {
       ['SendFailedInvocations', 'sqs:SendMessage', { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] }],
       ['UseAlertKey', ['kms:Decrypt', 'kms:GenerateDataKey'], { 'Fn::GetAtt': ['AlertKey', 'Arn'] }],
     ]);
-    expect(alert.template.Resources.AttachGuardLogGroup?.Properties?.LogGroupName).toBe('/aws/lambda/iot-policy-guard-dev-attach-guard');
+    expect(alert.template.Resources.AttachGuardLogGroup?.Properties?.LogGroupName).toBe(
+      '/aws/lambda/iot-policy-guard-dev-attach-guard',
+    );
   });
 
   it('lets attach-guard put events on the findings bus only, and only when one is given', () => {
@@ -496,7 +612,9 @@ describe('least privilege', () => {
 
   it('lets the sweep write its own log group, publish to the topic, use the key, and list the governed policies’ holders', () => {
     const statements = roleStatements(alert.template, 'SweepRole');
-    expect(statements.map((s) => [s.Sid, s.Action, s.Sid === 'ListGovernedPolicyHolders' ? 'the catalog' : s.Resource])).toEqual([
+    expect(
+      statements.map((s) => [s.Sid, s.Action, s.Sid === 'ListGovernedPolicyHolders' ? 'the catalog' : s.Resource]),
+    ).toEqual([
       ['WriteOwnLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::GetAtt': ['SweepLogGroup', 'Arn'] }],
       ['PublishAlerts', 'sns:Publish', [{ Ref: 'AlertTopic' }]],
       ['KeepUndeliveredAlerts', 'sqs:SendMessage', { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] }],
@@ -504,15 +622,24 @@ describe('least privilege', () => {
       ['ListAttachedPolicies', ['iam:ListPolicies'], ['*']],
       ['ListGovernedPolicyHolders', ['iam:ListEntitiesForPolicy'], 'the catalog'],
     ]);
-    expect(statements.flatMap((s) => [s.Action].flat()).filter((a) => a.startsWith('iam:')).sort()).toEqual([...LIST_ACTIONS].sort());
-    expect(alert.template.Resources.SweepLogGroup?.Properties?.LogGroupName).toBe('/aws/lambda/iot-policy-guard-dev-sweep');
+    expect(
+      statements
+        .flatMap((s) => [s.Action].flat())
+        .filter((a) => a.startsWith('iam:'))
+        .sort(),
+    ).toEqual([...LIST_ACTIONS].sort());
+    expect(alert.template.Resources.SweepLogGroup?.Properties?.LogGroupName).toBe(
+      '/aws/lambda/iot-policy-guard-dev-sweep',
+    );
     expect(roleStatements(remediate.template, 'SweepRole').find((s) => s.Sid === 'PutFindings')).toEqual(
       roleStatements(remediate.template).find((s) => s.Sid === 'PutFindings'),
     );
   });
 
   it('lets the sweep call ListEntitiesForPolicy on the governed AWS managed policies only: the catalog and the AWSIoT prefix', () => {
-    const list = effectiveStatements(alert.template, 'SweepRole').filter((s) => [s.Action].flat().includes('iam:ListEntitiesForPolicy'));
+    const list = effectiveStatements(alert.template, 'SweepRole').filter((s) =>
+      [s.Action].flat().includes('iam:ListEntitiesForPolicy'),
+    );
     expect(list).toHaveLength(1);
     expect([list[0]?.Action].flat()).toEqual(['iam:ListEntitiesForPolicy']);
     expect(list[0]?.Condition).toBeUndefined();
@@ -523,36 +650,70 @@ describe('least privilege', () => {
     const mayList = (arn: string): boolean => resources.some((pattern) => arnLike(pattern, arn));
     for (const arn of [...governedArns('aws-iot'), ...governedArns('seed')]) expect(mayList(arn), arn).toBe(true);
     // Policies AWS adds after the catalog was compiled, at the root or under a path.
-    for (const arn of ['arn:aws:iam::aws:policy/AWSIoTBrandNewFullAccess', 'arn:aws:iam::aws:policy/service-role/AWSIotNewServiceRolePolicy']) expect(mayList(arn), arn).toBe(true);
+    for (const arn of [
+      'arn:aws:iam::aws:policy/AWSIoTBrandNewFullAccess',
+      'arn:aws:iam::aws:policy/service-role/AWSIotNewServiceRolePolicy',
+    ])
+      expect(mayList(arn), arn).toBe(true);
     for (const arn of NOT_GOVERNED) expect(mayList(arn), arn).toBe(false);
   });
 
   it('never lets the sweep list a policy the guard does not govern, and lets it list every governed one spelt as the catalog spells AWSIoT', () => {
-    const list = effectiveStatements(alert.template, 'SweepRole').find((s) => [s.Action].flat().includes('iam:ListEntitiesForPolicy'));
+    const list = effectiveStatements(alert.template, 'SweepRole').find((s) =>
+      [s.Action].flat().includes('iam:ListEntitiesForPolicy'),
+    );
     const resources = [list?.Resource].flat() as string[];
     expectGovernedExactly((candidate) => resources.some((pattern) => arnLike(pattern, candidate)));
   });
 
   it('gives the sweep no write permission in alert mode: no IAM action but the two reads', () => {
     const actions = effectiveStatements(alert.template, 'SweepRole').flatMap((s) => [s.Action].flat());
-    expect([...new Set(actions)].sort()).toEqual(['iam:ListEntitiesForPolicy', 'iam:ListPolicies', 'kms:Decrypt', 'kms:GenerateDataKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish', 'sqs:SendMessage', ...SELF_CHECK_READS].sort());
+    expect([...new Set(actions)].sort()).toEqual(
+      [
+        'iam:ListEntitiesForPolicy',
+        'iam:ListPolicies',
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'sns:Publish',
+        'sqs:SendMessage',
+        ...SELF_CHECK_READS,
+      ].sort(),
+    );
   });
 
   it('keeps each function role’s inline policies under IAM’s size limit, in the longest partition', () => {
-    const pseudo = { 'AWS::Partition': 'aws-us-gov', 'AWS::Region': 'us-gov-west-1', 'AWS::AccountId': ACCOUNT, 'AWS::StackName': 'iot-policy-guard-dev' };
+    const pseudo = {
+      'AWS::Partition': 'aws-us-gov',
+      'AWS::Region': 'us-gov-west-1',
+      'AWS::AccountId': ACCOUNT,
+      'AWS::StackName': 'iot-policy-guard-dev',
+    };
     const { template } = remediate;
     for (const role of ['AttachGuardRole', 'SweepRole']) {
       // The role's own inline policies and every AWS::IAM::Policy put on it (also inline policies, for IAM's limit):
       // RemediationPolicy and IdentityCenterRemediationPolicy here, AssumeMemberRolePolicy in an organization.
-      const attached = resourcesOfType(template, 'AWS::IAM::Policy').filter(([, p]) => (p.Properties!.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: role })));
-      expect(attached.map(([id]) => id)).toEqual(expect.arrayContaining(['RemediationPolicy', 'IdentityCenterRemediationPolicy']));
+      const attached = resourcesOfType(template, 'AWS::IAM::Policy').filter(([, p]) =>
+        (p.Properties!.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: role })),
+      );
+      expect(attached.map(([id]) => id)).toEqual(
+        expect.arrayContaining(['RemediationPolicy', 'IdentityCenterRemediationPolicy']),
+      );
       const documents = [
-        ...(template.Resources[role]!.Properties!.Policies as { PolicyDocument: unknown }[]).map((p) => p.PolicyDocument),
+        ...(template.Resources[role]!.Properties!.Policies as { PolicyDocument: unknown }[]).map(
+          (p) => p.PolicyDocument,
+        ),
         ...attached.map(([, p]) => p.Properties?.PolicyDocument),
       ];
       // Fn::If resolved as deployed (Identity Center on), pseudo parameters of GovCloud filled in.
       const size = documents.reduce(
-        (n: number, d) => n + JSON.stringify({ Version: '2012-10-17', Statement: policyStatements(substitutePseudoParameters(d, pseudo), template) }).replace(/\s/g, '').length,
+        (n: number, d) =>
+          n +
+          JSON.stringify({
+            Version: '2012-10-17',
+            Statement: policyStatements(substitutePseudoParameters(d, pseudo), template),
+          }).replace(/\s/g, '').length,
         0,
       );
       expect(size, role).toBeLessThan(ROLE_INLINE_POLICY_LIMIT * 0.8); // room for the catalog to grow
@@ -561,7 +722,12 @@ describe('least privilege', () => {
 });
 
 describe('IAM Identity Center (identityCenterRegion)', () => {
-  const SSO_READS = ['sso:DescribePermissionSet', 'sso:ListInstances', 'sso:ListManagedPoliciesInPermissionSet', 'sso:ListPermissionSets'];
+  const SSO_READS = [
+    'sso:DescribePermissionSet',
+    'sso:ListInstances',
+    'sso:ListManagedPoliciesInPermissionSet',
+    'sso:ListPermissionSets',
+  ];
   const SSO_WRITES = ['sso:DetachManagedPolicyFromPermissionSet', 'sso:ProvisionPermissionSet'];
   const INSTANCES = 'arn:aws:sso:::instance/*';
   const PERMISSION_SETS = 'arn:aws:sso:::permissionSet/*/*';
@@ -570,7 +736,9 @@ describe('IAM Identity Center (identityCenterRegion)', () => {
     expect(conditionHolds(alert.template, 'HasIdentityCenter')).toBe(false);
     expect(conditionHolds(alertIdc.template, 'HasIdentityCenter')).toBe(true);
     expect(conditionHolds(remediate.template, 'HasIdentityCenter')).toBe(true);
-    expect(remediate.template.Conditions?.RemediateIdentityCenter).toEqual({ 'Fn::And': [{ Condition: 'Remediate' }, { Condition: 'HasIdentityCenter' }] });
+    expect(remediate.template.Conditions?.RemediateIdentityCenter).toEqual({
+      'Fn::And': [{ Condition: 'Remediate' }, { Condition: 'HasIdentityCenter' }],
+    });
     expect(conditionHolds(alert.template, 'RemediateIdentityCenter')).toBe(false);
     expect(conditionHolds(alertIdc.template, 'RemediateIdentityCenter')).toBe(false);
     expect(conditionHolds(remediate.template, 'RemediateIdentityCenter')).toBe(true);
@@ -594,11 +762,18 @@ describe('IAM Identity Center (identityCenterRegion)', () => {
     expect(props.Name).toBe('iot-policy-guard-dev-attach-permission-set');
     const [iamTarget] = iamRule(alertIdc.template)[1].Properties!.Targets as { Arn: unknown; RetryPolicy: unknown }[];
     expect(props.Targets).toEqual([
-      { Id: 'attach-guard', Arn: { 'Fn::GetAtt': ['AttachGuardLambdaFunction', 'Arn'] }, RetryPolicy: iamTarget?.RetryPolicy, DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['RuleDeadLetterQueue', 'Arn'] } } },
+      {
+        Id: 'attach-guard',
+        Arn: { 'Fn::GetAtt': ['AttachGuardLambdaFunction', 'Arn'] },
+        RetryPolicy: iamTarget?.RetryPolicy,
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['RuleDeadLetterQueue', 'Arn'] } },
+      },
     ]);
     expect(iamTarget?.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 });
     // Its invocations are asynchronous like the IAM rule's: the function's retries and dead-letter queue apply.
-    expect(invokeConfig(alertIdc.template).Properties?.DestinationConfig).toEqual({ OnFailure: { Destination: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } } });
+    expect(invokeConfig(alertIdc.template).Properties?.DestinationConfig).toEqual({
+      OnFailure: { Destination: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } },
+    });
   });
 
   it('lets exactly that rule invoke attach-guard', () => {
@@ -619,18 +794,21 @@ describe('IAM Identity Center (identityCenterRegion)', () => {
     };
     expect(pattern).toEqual(permissionSetEventPattern('aws-iot', 'aws'));
     expect(pattern).toMatchObject({
-      'source': ['aws.sso'],
+      source: ['aws.sso'],
       'detail-type': ['AWS API Call via CloudTrail'],
-      'detail': { eventSource: ['sso.amazonaws.com'], eventName: ['AttachManagedPolicyToPermissionSet'] },
+      detail: { eventSource: ['sso.amazonaws.com'], eventName: ['AttachManagedPolicyToPermissionSet'] },
     });
     // One source of truth: the same values as the IAM rule's policyArn.
-    const iam = (rulePattern(alertIdc.template) as { detail: { requestParameters: { policyArn: PatternValue[] } } }).detail.requestParameters.policyArn;
+    const iam = (rulePattern(alertIdc.template) as { detail: { requestParameters: { policyArn: PatternValue[] } } })
+      .detail.requestParameters.policyArn;
     const matchers = pattern.detail.requestParameters.managedPolicyArn;
     expect(matchers).toEqual(iam);
     const selects = (arn: string): boolean => matchers.some((m) => patternValueMatches(m, arn));
     for (const arn of governedArns('aws-iot')) expect(selects(arn), arn).toBe(true);
     for (const arn of NOT_GOVERNED) expect(selects(arn), arn).toBe(false);
-    expect(substitutePseudoParameters(identityCenterRule(remediate.template).Properties?.EventPattern)).toEqual(pattern);
+    expect(substitutePseudoParameters(identityCenterRule(remediate.template).Properties?.EventPattern)).toEqual(
+      pattern,
+    );
   });
 
   it('alarms when EventBridge cannot invoke attach-guard for that rule', () => {
@@ -653,8 +831,17 @@ describe('IAM Identity Center (identityCenterRegion)', () => {
   it('grants only reads in alert mode: attach-guard the permission set’s name, the sweep its listings', () => {
     expect(ssoActions(alertIdc.template, 'AttachGuardRole')).toEqual(['sso:DescribePermissionSet']);
     expect(ssoActions(alertIdc.template, 'SweepRole')).toEqual(SSO_READS);
-    const sweep = Object.fromEntries(effectiveStatements(alertIdc.template, 'SweepRole').filter((s) => s.Sid && [s.Action].flat().some((a) => a.startsWith('sso:'))).map((s) => [s.Sid, s]));
-    expect(sweep.ListIdentityCenterInstances).toEqual({ Sid: 'ListIdentityCenterInstances', Effect: 'Allow', Action: 'sso:ListInstances', Resource: '*' });
+    const sweep = Object.fromEntries(
+      effectiveStatements(alertIdc.template, 'SweepRole')
+        .filter((s) => s.Sid && [s.Action].flat().some((a) => a.startsWith('sso:')))
+        .map((s) => [s.Sid, s]),
+    );
+    expect(sweep.ListIdentityCenterInstances).toEqual({
+      Sid: 'ListIdentityCenterInstances',
+      Effect: 'Allow',
+      Action: 'sso:ListInstances',
+      Resource: '*',
+    });
     expect(sweep.ReadPermissionSets).toEqual({
       Sid: 'ReadPermissionSets',
       Effect: 'Allow',
@@ -670,7 +857,18 @@ describe('IAM Identity Center (identityCenterRegion)', () => {
     // Nothing else changes in alert mode: the sweep still reads and publishes (or keeps an undelivered alert), nothing more.
     const actions = effectiveStatements(alertIdc.template, 'SweepRole').flatMap((s) => [s.Action].flat());
     expect([...new Set(actions)].sort()).toEqual(
-      ['iam:ListEntitiesForPolicy', 'iam:ListPolicies', 'kms:Decrypt', 'kms:GenerateDataKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 'sns:Publish', 'sqs:SendMessage', ...SSO_READS, ...SELF_CHECK_READS].sort(),
+      [
+        'iam:ListEntitiesForPolicy',
+        'iam:ListPolicies',
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'sns:Publish',
+        'sqs:SendMessage',
+        ...SSO_READS,
+        ...SELF_CHECK_READS,
+      ].sort(),
     );
     expect(alertIdc.template.Resources.IdentityCenterRemediationPolicy?.Condition).toBe('RemediateIdentityCenter');
   });
@@ -682,8 +880,18 @@ describe('IAM Identity Center (identityCenterRegion)', () => {
     expect(policy?.Condition).toBe('RemediateIdentityCenter');
     expect(policy?.Properties?.Roles).toEqual([{ Ref: 'AttachGuardRole' }, { Ref: 'SweepRole' }]);
     expect(policyStatements(policy?.Properties?.PolicyDocument, remediate.template)).toEqual([
-      { Sid: 'DetachFromPermissionSets', Effect: 'Allow', Action: 'sso:DetachManagedPolicyFromPermissionSet', Resource: [INSTANCES, PERMISSION_SETS] },
-      { Sid: 'ProvisionPermissionSets', Effect: 'Allow', Action: 'sso:ProvisionPermissionSet', Resource: [INSTANCES, PERMISSION_SETS, 'arn:aws:sso:::account/*'] },
+      {
+        Sid: 'DetachFromPermissionSets',
+        Effect: 'Allow',
+        Action: 'sso:DetachManagedPolicyFromPermissionSet',
+        Resource: [INSTANCES, PERMISSION_SETS],
+      },
+      {
+        Sid: 'ProvisionPermissionSets',
+        Effect: 'Allow',
+        Action: 'sso:ProvisionPermissionSet',
+        Resource: [INSTANCES, PERMISSION_SETS, 'arn:aws:sso:::account/*'],
+      },
     ]);
     // The SSO writes come from that policy only, never from a role's own statements.
     for (const role of ['AttachGuardRole', 'SweepRole']) {
@@ -704,17 +912,24 @@ describe('alert topic and key', () => {
   it('lets the function roles and this stack’s alarms use the key, and nobody read messages outside SQS', () => {
     const statements = keyStatements(alert.template);
     const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
-    const roleArn = (role: string): string => `arn:aws:iam::${ACCOUNT}:role/${String(substitutePseudoParameters(alert.template.Resources[role]?.Properties?.RoleName))}`;
+    const roleArn = (role: string): string =>
+      `arn:aws:iam::${ACCOUNT}:role/${String(substitutePseudoParameters(alert.template.Resources[role]?.Properties?.RoleName))}`;
     expect(roleArn('SweepRole')).toBe(`arn:aws:iam::${ACCOUNT}:role/iot-policy-guard-dev-sweep-us-east-1`);
-    expect(bySid.FunctionRolesPublish?.Condition?.ArnEquals).toEqual({ 'aws:PrincipalArn': [roleArn('AttachGuardRole'), roleArn('SweepRole')] });
+    expect(bySid.FunctionRolesPublish?.Condition?.ArnEquals).toEqual({
+      'aws:PrincipalArn': [roleArn('AttachGuardRole'), roleArn('SweepRole')],
+    });
     expect(bySid.FunctionRolesPublish?.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
     expect(bySid.CloudWatchAlarmsPublish?.Principal).toEqual({ Service: 'cloudwatch.amazonaws.com' });
-    expect(bySid.ReadDeadLettersThroughSqs?.Condition?.StringEquals).toMatchObject({ 'kms:ViaService': 'sqs.us-east-1.amazonaws.com' });
+    expect(bySid.ReadDeadLettersThroughSqs?.Condition?.StringEquals).toMatchObject({
+      'kms:ViaService': 'sqs.us-east-1.amazonaws.com',
+    });
     // Only the administration statement may omit a condition, and it grants no cryptographic operation.
     for (const s of statements.filter((s) => s.Condition === undefined)) {
       expect(s.Sid).toBe('AdministerKey');
       expect([s.Action].flat()).not.toEqual(expect.arrayContaining(['kms:Decrypt']));
-      expect([s.Action].flat().filter((a) => /Decrypt|Encrypt|GenerateDataKey|ReEncrypt|CreateGrant/.test(a))).toEqual([]);
+      expect([s.Action].flat().filter((a) => /Decrypt|Encrypt|GenerateDataKey|ReEncrypt|CreateGrant/.test(a))).toEqual(
+        [],
+      );
     }
   });
 
@@ -722,19 +937,30 @@ describe('alert topic and key', () => {
     expect(alert.template.Resources.AlertEmailSubscription?.Condition).toBe('HasAlertEmail');
     expect(conditionHolds(alert.template, 'HasAlertEmail')).toBe(false);
     expect(conditionHolds(remediate.template, 'HasAlertEmail')).toBe(true);
-    expect(remediate.template.Resources.AlertEmailSubscription?.Properties).toMatchObject({ Protocol: 'email', Endpoint: 'secops@example.com' });
+    expect(remediate.template.Resources.AlertEmailSubscription?.Properties).toMatchObject({
+      Protocol: 'email',
+      Endpoint: 'secops@example.com',
+    });
   });
 });
 
 describe('chat topic (chatTopic)', () => {
   it('also gets every tamper alert, as one valid custom notification per event; EventBridge may use the key and the topic for that only', () => {
-    const validate = new Ajv2020({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync('infra/chat-notification.schema.json', 'utf8')));
-    const tamperRules = (t: Template) => Object.entries(t.Resources).filter(([id]) => id.startsWith('Tamper') && id.endsWith('Rule'));
-    for (const [id, rule] of tamperRules(alert.template)) expect((rule.Properties!.Targets as unknown[]).length, id).toBe(1);
+    const validate = new Ajv2020({ allErrors: true, strict: true }).compile(
+      JSON.parse(readFileSync('infra/chat-notification.schema.json', 'utf8')),
+    );
+    const tamperRules = (t: Template) =>
+      Object.entries(t.Resources).filter(([id]) => id.startsWith('Tamper') && id.endsWith('Rule'));
+    for (const [id, rule] of tamperRules(alert.template))
+      expect((rule.Properties!.Targets as unknown[]).length, id).toBe(1);
     const rules = tamperRules(remediate.template);
     expect(rules.length).toBeGreaterThan(10);
     for (const [id, rule] of rules) {
-      type Target = { Id: string; Arn: unknown; InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string } };
+      type Target = {
+        Id: string;
+        Arn: unknown;
+        InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string };
+      };
       const targets = rule.Properties?.Targets as (Target | { 'Fn::If': [string, Target, unknown] })[];
       expect(targets, id).toHaveLength(2);
       const conditional = targets[1] as { 'Fn::If': [string, Target, unknown] };
@@ -749,37 +975,73 @@ describe('chat topic (chatTopic)', () => {
       });
       const notification = JSON.parse(filled) as unknown;
       expect(validate(notification), `${id}: ${JSON.stringify(validate.errors)}`).toBe(true);
-      expect(notification).toMatchObject({ version: '1.0', source: 'custom', content: { title: expect.stringContaining('HIGH tamper alert') } });
+      expect(notification).toMatchObject({
+        version: '1.0',
+        source: 'custom',
+        content: { title: expect.stringContaining('HIGH tamper alert') },
+      });
     }
-    const keyStatements = (remediate.template.Resources.AlertKey!.Properties!.KeyPolicy as { Statement: unknown[] }).Statement;
+    const keyStatements = (remediate.template.Resources.AlertKey!.Properties!.KeyPolicy as { Statement: unknown[] })
+      .Statement;
     const grant = keyStatements.find((s) => JSON.stringify(s).includes('TamperRulesPublishToChat'));
-    expect(grant).toMatchObject({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey'] });
+    expect(grant).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+    });
     expect(JSON.stringify(grant)).toContain('-tamper-*');
-    const topicStatements = (remediate.template.Resources.ChatTopicPolicy!.Properties!.PolicyDocument as { Statement: Statement[] }).Statement;
-    expect(topicStatements.find((s) => s.Sid === 'TamperRulesPublish')).toMatchObject({ Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sns:Publish' });
+    const topicStatements = (
+      remediate.template.Resources.ChatTopicPolicy!.Properties!.PolicyDocument as { Statement: Statement[] }
+    ).Statement;
+    expect(topicStatements.find((s) => s.Sid === 'TamperRulesPublish')).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sns:Publish',
+    });
   });
 
   it('is off by default and on with chatTopic=true, with its policy and output under the same condition', () => {
     expect(conditionHolds(alert.template, 'HasChatTopic')).toBe(false);
     expect(conditionHolds(remediate.template, 'HasChatTopic')).toBe(true);
-    for (const id of ['ChatTopic', 'ChatTopicPolicy']) expect(alert.template.Resources[id]?.Condition, id).toBe('HasChatTopic');
-    expect(alert.template.Outputs?.ChatTopicArn).toMatchObject({ Condition: 'HasChatTopic', Value: { Ref: 'ChatTopic' } });
+    for (const id of ['ChatTopic', 'ChatTopicPolicy'])
+      expect(alert.template.Resources[id]?.Condition, id).toBe('HasChatTopic');
+    expect(alert.template.Outputs?.ChatTopicArn).toMatchObject({
+      Condition: 'HasChatTopic',
+      Value: { Ref: 'ChatTopic' },
+    });
     expect(existing(alert.template, 'AWS::SNS::Topic').map(([id]) => id)).toEqual(['AlertTopic', 'TamperTopic']);
-    expect(existing(remediate.template, 'AWS::SNS::Topic').map(([id]) => id).sort()).toEqual(['AlertTopic', 'ChatTopic', 'TamperTopic']);
+    expect(
+      existing(remediate.template, 'AWS::SNS::Topic')
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(['AlertTopic', 'ChatTopic', 'TamperTopic']);
   });
 
   it('is encrypted like the alert topic, with the same customer-managed key, and refuses insecure transport', () => {
     const topic = remediate.template.Resources.ChatTopic?.Properties;
     expect(topic?.KmsMasterKeyId).toEqual(remediate.template.Resources.AlertTopic?.Properties?.KmsMasterKeyId);
     expect(topic?.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': ['AlertKey', 'Arn'] });
-    const [deny] = policyStatements(remediate.template.Resources.ChatTopicPolicy?.Properties?.PolicyDocument, remediate.template);
-    expect(deny).toMatchObject({ Sid: 'DenyInsecureTransport', Effect: 'Deny', Resource: { Ref: 'ChatTopic' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+    const [deny] = policyStatements(
+      remediate.template.Resources.ChatTopicPolicy?.Properties?.PolicyDocument,
+      remediate.template,
+    );
+    expect(deny).toMatchObject({
+      Sid: 'DenyInsecureTransport',
+      Effect: 'Deny',
+      Resource: { Ref: 'ChatTopic' },
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
   });
 
   it('lets both functions publish to it (their roles, and the key through SNS), only when it exists', () => {
     for (const role of ['AttachGuardRole', 'SweepRole']) {
-      expect(roleStatements(remediate.template, role).find((s) => s.Sid === 'PublishAlerts')?.Resource, role).toEqual([{ Ref: 'AlertTopic' }, { Ref: 'ChatTopic' }]);
-      expect(roleStatements(alert.template, role).find((s) => s.Sid === 'PublishAlerts')?.Resource, role).toEqual([{ Ref: 'AlertTopic' }]);
+      expect(roleStatements(remediate.template, role).find((s) => s.Sid === 'PublishAlerts')?.Resource, role).toEqual([
+        { Ref: 'AlertTopic' },
+        { Ref: 'ChatTopic' },
+      ]);
+      expect(roleStatements(alert.template, role).find((s) => s.Sid === 'PublishAlerts')?.Resource, role).toEqual([
+        { Ref: 'AlertTopic' },
+      ]);
     }
     const publish = keyStatements(remediate.template).find((s) => s.Sid === 'FunctionRolesPublish');
     expect(publish?.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
@@ -804,7 +1066,9 @@ describe('chat topic (chatTopic)', () => {
     for (const stack of [alert, remediate]) {
       const value = env(stack.template).CHAT_TOPIC_ARN as { 'Fn::If': [string, unknown, unknown] };
       expect(value['Fn::If'][0]).toBe('HasChatTopic');
-      expect(conditionHolds(stack.template, 'HasChatTopic') ? value['Fn::If'][1] : value['Fn::If'][2]).toEqual(stack === alert ? '' : { Ref: 'ChatTopic' });
+      expect(conditionHolds(stack.template, 'HasChatTopic') ? value['Fn::If'][1] : value['Fn::If'][2]).toEqual(
+        stack === alert ? '' : { Ref: 'ChatTopic' },
+      );
     }
     expect(env(remediate.template, SWEEP).CHAT_TOPIC_ARN).toEqual(env(remediate.template).CHAT_TOPIC_ARN);
   });
@@ -823,7 +1087,10 @@ describe('failure path', () => {
 
   it('alarms on dead letters, function errors and failed rule and schedule invocations, notifying the topic', () => {
     const alarms: Record<string, Record<string, unknown>> = Object.fromEntries(
-      existing(alert.template, 'AWS::CloudWatch::Alarm').map(([, a]) => [`${String(a.Properties?.Namespace)} ${String(a.Properties?.MetricName)}`, a.Properties ?? {}]),
+      existing(alert.template, 'AWS::CloudWatch::Alarm').map(([, a]) => [
+        `${String(a.Properties?.Namespace)} ${String(a.Properties?.MetricName)}`,
+        a.Properties ?? {},
+      ]),
     );
     const byMetric = (namespace: string, metric: string): unknown[] =>
       existing(alert.template, 'AWS::CloudWatch::Alarm')
@@ -844,7 +1111,8 @@ describe('failure path', () => {
       'IotPolicyGuard SweepCompleted',
     ]);
     // What the functions only count (they return normally): a forged or replayed delivery, a finding the bus refused.
-    for (const metric of ['RejectedDeliveries', 'FindingFailures']) expect(byMetric('IotPolicyGuard', metric)).toEqual([[{ Name: 'service', Value: 'iot-policy-guard' }]]);
+    for (const metric of ['RejectedDeliveries', 'FindingFailures'])
+      expect(byMetric('IotPolicyGuard', metric)).toEqual([[{ Name: 'service', Value: 'iot-policy-guard' }]]);
     expect(byMetric('AWS/SQS', 'ApproximateNumberOfMessagesVisible')).toEqual([
       [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['DeadLetterQueue', 'QueueName'] } }],
       [{ Name: 'QueueName', Value: { 'Fn::GetAtt': ['RuleDeadLetterQueue', 'QueueName'] } }],
@@ -856,17 +1124,24 @@ describe('failure path', () => {
     ]);
     const [, rule] = iamRule(alert.template);
     expect(byMetric('AWS/Events', 'FailedInvocations')).toEqual([[{ Name: 'RuleName', Value: rule.Properties?.Name }]]);
-    expect(byMetric('AWS/Scheduler', 'TargetErrorCount')).toEqual([[{ Name: 'ScheduleGroup', Value: { Ref: 'SweepScheduleGroup' } }]]);
+    expect(byMetric('AWS/Scheduler', 'TargetErrorCount')).toEqual([
+      [{ Name: 'ScheduleGroup', Value: { Ref: 'SweepScheduleGroup' } }],
+    ]);
     for (const [id, { Properties: alarm = {} }] of resourcesOfType(alert.template, 'AWS::CloudWatch::Alarm')) {
       if (id === 'SweepHeartbeatAlarm') continue; // missing data is its alarm (template-tamper.test.ts)
       // The self-check's keeps its state between runs (TreatMissingData ignore).
-      expect(alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', TreatMissingData: id === 'SelfCheckDriftAlarm' ? 'ignore' : 'notBreaching' });
+      expect(alarm).toMatchObject({
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: id === 'SelfCheckDriftAlarm' ? 'ignore' : 'notBreaching',
+      });
       // The rules' dead letters may be undelivered tamper alerts: they go the independent way, to the tamper topic.
       expect(alarm.AlarmActions).toEqual([{ Ref: id === 'RuleDeadLetterQueueAlarm' ? 'TamperTopic' : 'AlertTopic' }]);
       // The key and topic policies let CloudWatch publish for alarms named with this prefix only.
       expect(alarm.AlarmName).toMatch(/^iot-policy-guard-dev-/);
     }
-    const alarmSource = keyStatements(alert.template).find((s) => s.Sid === 'CloudWatchAlarmsPublish')?.Condition?.ArnLike?.['aws:SourceArn'];
+    const alarmSource = keyStatements(alert.template).find((s) => s.Sid === 'CloudWatchAlarmsPublish')?.Condition
+      ?.ArnLike?.['aws:SourceArn'];
     expect(alarmSource).toBe(`arn:aws:cloudwatch:us-east-1:${ACCOUNT}:alarm:iot-policy-guard-dev-*`);
   });
 });
@@ -875,7 +1150,8 @@ describe('optional CloudTrail trail', () => {
   it('is off by default and on with createTrail=true', () => {
     expect(conditionHolds(alert.template, 'CreateTrail')).toBe(false);
     expect(conditionHolds(remediate.template, 'CreateTrail')).toBe(true);
-    for (const id of ['Trail', 'TrailBucket', 'TrailBucketPolicy']) expect(alert.template.Resources[id]?.Condition).toBe('CreateTrail');
+    for (const id of ['Trail', 'TrailBucket', 'TrailBucketPolicy'])
+      expect(alert.template.Resources[id]?.Condition).toBe('CreateTrail');
   });
 
   it('logs write management events of every Region, including IAM’s global ones', () => {
@@ -890,8 +1166,15 @@ describe('optional CloudTrail trail', () => {
 
   it('writes to an encrypted, private bucket that only this trail may write to', () => {
     const bucket = remediate.template.Resources.TrailBucket?.Properties ?? {};
-    expect(bucket.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] });
-    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+    });
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
     const statements = policyStatements(remediate.template.Resources.TrailBucketPolicy?.Properties?.PolicyDocument);
     const trailArn = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/${String(remediate.template.Resources.Trail?.Properties?.TrailName)}`;
     for (const sid of ['CloudTrailAclCheck', 'CloudTrailWrite']) {
@@ -909,7 +1192,9 @@ describe('optional CloudTrail trail', () => {
  * with the conditions of the Fn::If branches it sits in (where it is only evaluated when those hold).
  */
 function references(item: Resource): { target: string; guards: string[] }[] {
-  const found = [...[item.DependsOn ?? []].flat().map((target) => ({ target: String(target), guards: [] as string[] }))];
+  const found = [
+    ...[item.DependsOn ?? []].flat().map((target) => ({ target: String(target), guards: [] as string[] })),
+  ];
   const walk = (value: unknown, guards: string[]): void => {
     if (Array.isArray(value)) {
       for (const v of value) walk(v, guards);
@@ -918,7 +1203,8 @@ function references(item: Resource): { target: string; guards: string[] }[] {
     if (value === null || typeof value !== 'object') return;
     for (const [key, inner] of Object.entries(value)) {
       if (key === 'Ref' && typeof inner === 'string') found.push({ target: inner, guards });
-      else if (key === 'Fn::GetAtt') found.push({ target: String((Array.isArray(inner) ? inner[0] : String(inner).split('.')[0]) ?? ''), guards });
+      else if (key === 'Fn::GetAtt')
+        found.push({ target: String((Array.isArray(inner) ? inner[0] : String(inner).split('.')[0]) ?? ''), guards });
       else if (key === 'Fn::Sub') {
         const text = Array.isArray(inner) ? String(inner[0]) : String(inner);
         for (const m of text.matchAll(/\$\{([^}!][^}.]*)(?:\.[^}]*)?\}/g)) found.push({ target: m[1] ?? '', guards });
@@ -956,7 +1242,11 @@ function resourcesOfType(template: Template, type: string): [string, Resource][]
   return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 }
 
-function only(template: Template, type: string, which: (resource: Resource) => boolean = () => true): [string, Resource] {
+function only(
+  template: Template,
+  type: string,
+  which: (resource: Resource) => boolean = () => true,
+): [string, Resource] {
   const found = resourcesOfType(template, type).filter(([, resource]) => which(resource));
   expect(found, type).toHaveLength(1);
   return found[0]!;
@@ -977,7 +1267,9 @@ function env(template: Template, id = ATTACH_GUARD): Record<string, unknown> {
 
 /** The asynchronous-invocation configuration (retries, destinations) of a function. */
 function invokeConfig(template: Template, id = ATTACH_GUARD): Resource {
-  const found = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').filter(([, r]) => JSON.stringify(r.Properties?.FunctionName) === JSON.stringify({ Ref: id }));
+  const found = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig').filter(
+    ([, r]) => JSON.stringify(r.Properties?.FunctionName) === JSON.stringify({ Ref: id }),
+  );
   expect(found, id).toHaveLength(1);
   return found[0]![1];
 }
@@ -994,7 +1286,11 @@ function existing(template: Template, type: string): [string, Resource][] {
 
 /** attach-guard's IAM rule (the function's eventBridge event): the one rule without a condition for IAM's attach calls. */
 function iamRule(template: Template): [string, Resource] {
-  return only(template, 'AWS::Events::Rule', (r) => r.Condition === undefined && JSON.stringify(r.Properties?.EventPattern).includes('"AttachRolePolicy"'));
+  return only(
+    template,
+    'AWS::Events::Rule',
+    (r) => r.Condition === undefined && JSON.stringify(r.Properties?.EventPattern).includes('"AttachRolePolicy"'),
+  );
 }
 
 /** attach-guard's IAM Identity Center rule (infra/identity-center.yml). */
@@ -1010,7 +1306,13 @@ function rulePattern(template: Template): unknown {
 
 /** The sso: actions a role is granted in this template, sorted. */
 function ssoActions(template: Template, role: string): string[] {
-  return [...new Set(effectiveStatements(template, role).flatMap((s) => [s.Action].flat()).filter((a) => a.startsWith('sso:')))].sort();
+  return [
+    ...new Set(
+      effectiveStatements(template, role)
+        .flatMap((s) => [s.Action].flat())
+        .filter((a) => a.startsWith('sso:')),
+    ),
+  ].sort();
 }
 
 /** Evaluates a named condition of a packaged template: osls has already put the parameters in as literals. */
@@ -1044,7 +1346,8 @@ function conditionHolds(template: Template, name: string): boolean {
  */
 function policyStatements(document: unknown, template?: Template): Statement[] {
   const doc = substitutePseudoParameters(document) as { Statement: unknown[] };
-  const noValue = (v: unknown): boolean => v !== null && typeof v === 'object' && (v as { Ref?: unknown }).Ref === 'AWS::NoValue';
+  const noValue = (v: unknown): boolean =>
+    v !== null && typeof v === 'object' && (v as { Ref?: unknown }).Ref === 'AWS::NoValue';
   const resolve = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(resolve).filter((v) => !noValue(v));
     if (value === null || typeof value !== 'object') return value;
@@ -1067,7 +1370,9 @@ function roleStatements(template: Template, role = 'AttachGuardRole'): Statement
 /** Everything a role is granted in this template: its inline policies and the policies attached to it that exist. */
 function effectiveStatements(template: Template, role: string): Statement[] {
   const attached = resourcesOfType(template, 'AWS::IAM::Policy')
-    .filter(([, p]) => (p.Properties!.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: role })))
+    .filter(([, p]) =>
+      (p.Properties!.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: role })),
+    )
     .filter(([, p]) => p.Condition === undefined || conditionHolds(template, p.Condition))
     .flatMap(([, p]) => policyStatements(p.Properties?.PolicyDocument, template));
   return [...roleStatements(template, role), ...attached];
@@ -1086,8 +1391,14 @@ function allStatements(template: Template): [string, Statement][] {
   const out: [string, Statement][] = [];
   for (const [id, r] of Object.entries(template.Resources)) {
     const p = r.Properties ?? {};
-    const documents: unknown[] = [p.PolicyDocument, p.KeyPolicy, p.AssumeRolePolicyDocument, ...((p.Policies as { PolicyDocument: unknown }[] | undefined) ?? []).map((x) => x.PolicyDocument)];
-    for (const document of documents.filter(Boolean)) out.push(...policyStatements(document, template).map((s): [string, Statement] => [id, s]));
+    const documents: unknown[] = [
+      p.PolicyDocument,
+      p.KeyPolicy,
+      p.AssumeRolePolicyDocument,
+      ...((p.Policies as { PolicyDocument: unknown }[] | undefined) ?? []).map((x) => x.PolicyDocument),
+    ];
+    for (const document of documents.filter(Boolean))
+      out.push(...policyStatements(document, template).map((s): [string, Statement] => [id, s]));
   }
   expect(out.length).toBeGreaterThan(15);
   return out;
@@ -1102,10 +1413,20 @@ function allStatements(template: Template): [string, Statement][] {
 function expectGovernedExactly(allows: (arn: string) => boolean): void {
   const name = fc.oneof(
     fc.constantFrom(...CATALOG.map((p) => p.name)),
-    fc.tuple(fc.constantFrom('AWSIoT', 'AWSIot', 'AWSIOT', 'Aws', 'IoT', 'XAWSIoT', ''), fc.stringMatching(/^[A-Za-z0-9]{0,12}$/)).map(([a, b]) => `${a}${b}`),
+    fc
+      .tuple(
+        fc.constantFrom('AWSIoT', 'AWSIot', 'AWSIOT', 'Aws', 'IoT', 'XAWSIoT', ''),
+        fc.stringMatching(/^[A-Za-z0-9]{0,12}$/),
+      )
+      .map(([a, b]) => `${a}${b}`),
   );
   const arn = fc
-    .tuple(fc.constantFrom('aws', 'aws', 'aws-cn'), fc.constantFrom('aws', 'aws', ACCOUNT), fc.constantFrom('/', '/service-role/', '/aws-service-role/', '/job-function/'), name)
+    .tuple(
+      fc.constantFrom('aws', 'aws', 'aws-cn'),
+      fc.constantFrom('aws', 'aws', ACCOUNT),
+      fc.constantFrom('/', '/service-role/', '/aws-service-role/', '/job-function/'),
+      name,
+    )
     .filter(([, , , n]) => n.length > 0)
     .map(([partition, account, path, n]) => `arn:${partition}:iam::${account}:policy${path}${n}`);
   fc.assert(
@@ -1114,7 +1435,12 @@ function expectGovernedExactly(allows: (arn: string) => boolean): void {
       const governed = candidate.startsWith('arn:aws:') && isGoverned(candidate, 'aws-iot'); // the test account's partition
       if (allowed) expect(governed, candidate).toBe(true);
       const n = candidate.slice(candidate.lastIndexOf('/') + 1);
-      if (governed && (n.startsWith('AWSIoT') || n.startsWith('AWSIot') || CATALOG.some((p) => candidate.endsWith(`:policy${p.path}${p.name}`)))) {
+      if (
+        governed &&
+        (n.startsWith('AWSIoT') ||
+          n.startsWith('AWSIot') ||
+          CATALOG.some((p) => candidate.endsWith(`:policy${p.path}${p.name}`)))
+      ) {
         expect(allowed, candidate).toBe(true);
       }
     }),
@@ -1135,7 +1461,9 @@ function arnLike(pattern: string, arn: string): boolean {
 }
 
 function glob(pattern: string, many: string, one?: string): RegExp {
-  const body = [...pattern].map((c) => (c === many ? '.*' : c === one ? '.' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))).join('');
+  const body = [...pattern]
+    .map((c) => (c === many ? '.*' : c === one ? '.' : c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('');
   return new RegExp(`^${body}$`, 's');
 }
 
@@ -1176,7 +1504,8 @@ function expectCompiledFrom(shipped: string, source: string): void {
 
 /** The yaml package's parser would be in a bundle that reads YAML: its error codes are strings esbuild keeps. */
 function expectNoYamlParser(bundle: string): void {
-  for (const code of ['BLOCK_AS_IMPLICIT_KEY', 'DUPLICATE_KEY', 'MULTILINE_IMPLICIT_KEY']) expect(bundle).not.toContain(code);
+  for (const code of ['BLOCK_AS_IMPLICIT_KEY', 'DUPLICATE_KEY', 'MULTILINE_IMPLICIT_KEY'])
+    expect(bundle).not.toContain(code);
 }
 
 /** attach-guard's environment in the remediate packaging, with the pseudo parameters and references filled in. */
@@ -1205,19 +1534,51 @@ async function coldStart(
   event?: unknown,
 ): Promise<{ configuration: Record<string, unknown> | null; decision: Record<string, unknown> | null; error: string }> {
   // With an event, the handler is then invoked once; the invocation's own failure is expected (no AWS here) and ignored.
-  const context = { functionName: 'attach-guard', awsRequestId: 'r-1', invokedFunctionArn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:attach-guard`, memoryLimitInMB: '256' };
-  const invoke = event === undefined ? '' : `return m.handler(${JSON.stringify(event)}, { ...${JSON.stringify(context)}, getRemainingTimeInMillis: () => 30000 }).catch(() => {});`;
+  const context = {
+    functionName: 'attach-guard',
+    awsRequestId: 'r-1',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:attach-guard`,
+    memoryLimitInMB: '256',
+  };
+  const invoke =
+    event === undefined
+      ? ''
+      : `return m.handler(${JSON.stringify(event)}, { ...${JSON.stringify(context)}, getRemainingTimeInMillis: () => 30000 }).catch(() => {});`;
   const script = `import(${JSON.stringify(join(taskRoot, handlerFile))}).then((m) => { if (typeof m.handler !== 'function') throw new Error('no handler'); ${invoke} }, (e) => { process.stderr.write(String(e.stack ?? e)); process.exitCode = 1; });`;
-  const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_') && name !== 'NODE_OPTIONS' && name !== 'NODE_PATH'));
-  const environment = { ...base, ...variables, LAMBDA_TASK_ROOT: taskRoot, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', LOG_LEVEL: 'INFO', POWERTOOLS_METRICS_DISABLED: 'true', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
-  const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: taskRoot, env: environment }).catch(
-    (error: { stdout?: string; stderr?: string }) => ({ stdout: error.stdout ?? '', stderr: error.stderr ?? 'failed' }),
+  const base = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([name]) => !name.startsWith('AWS_') && name !== 'NODE_OPTIONS' && name !== 'NODE_PATH',
+    ),
   );
+  const environment = {
+    ...base,
+    ...variables,
+    LAMBDA_TASK_ROOT: taskRoot,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'x',
+    AWS_SECRET_ACCESS_KEY: 'x',
+    LOG_LEVEL: 'INFO',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: taskRoot,
+    env: environment,
+  }).catch((error: { stdout?: string; stderr?: string }) => ({
+    stdout: error.stdout ?? '',
+    stderr: error.stderr ?? 'failed',
+  }));
   // Powertools writes ERROR lines to stderr: log lines from both, and the error is what is not a log line.
   const json = (l: string): boolean => l.startsWith('{"level"');
-  const lines = [...stdout.split('\n'), ...stderr.split('\n')].filter(json).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = [...stdout.split('\n'), ...stderr.split('\n')]
+    .filter(json)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const configuration = lines.find((l) => l.message === 'configuration') ?? null;
-  const error = stderr.split('\n').filter((l) => !json(l)).join('\n').trim();
+  const error = stderr
+    .split('\n')
+    .filter((l) => !json(l))
+    .join('\n')
+    .trim();
   return { configuration, decision: lines.find((l) => l.message === 'decision') ?? null, error };
 }
 

@@ -37,11 +37,26 @@ export async function createPatternRule(pattern: unknown, name: string): Promise
   const busName = uniqueName(`${name}-bus`);
   const ruleName = uniqueName(name);
   const { QueueUrl: queueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: uniqueName(`${name}-q`) }));
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
+  );
   // A bus of its own keeps other tests' events away; the deployed rule sits on the default bus.
   await events.send(new CreateEventBusCommand({ Name: busName }));
-  await events.send(new PutRuleCommand({ Name: ruleName, EventBusName: busName, EventPattern: JSON.stringify(pattern), State: 'ENABLED' }));
-  await events.send(new PutTargetsCommand({ Rule: ruleName, EventBusName: busName, Targets: [{ Id: 'queue', Arn: Attributes?.QueueArn }] }));
+  await events.send(
+    new PutRuleCommand({
+      Name: ruleName,
+      EventBusName: busName,
+      EventPattern: JSON.stringify(pattern),
+      State: 'ENABLED',
+    }),
+  );
+  await events.send(
+    new PutTargetsCommand({
+      Rule: ruleName,
+      EventBusName: busName,
+      Targets: [{ Id: 'queue', Arn: Attributes?.QueueArn }],
+    }),
+  );
 
   return {
     async route(cases, expectArrivals) {
@@ -53,10 +68,18 @@ export async function createPatternRule(pattern: unknown, name: string): Promise
       const arrived = await receiveAll(queueUrl, { expect: expectArrivals, timeoutMs: 20_000 });
       // moto routes during PutEvents; a last short poll catches anything delivered that should not have been.
       arrived.push(...(await receiveAll(queueUrl, { expect: 1, timeoutMs: 1_500 })));
-      return arrived.map((m) => (JSON.parse(m.Body ?? '{}') as { detail?: { eventID?: string } }).detail?.eventID ?? `(no eventID) ${m.Body}`).sort();
+      return arrived
+        .map(
+          (m) =>
+            (JSON.parse(m.Body ?? '{}') as { detail?: { eventID?: string } }).detail?.eventID ??
+            `(no eventID) ${m.Body}`,
+        )
+        .sort();
     },
     async remove() {
-      await events.send(new RemoveTargetsCommand({ Rule: ruleName, EventBusName: busName, Ids: ['queue'] })).catch(() => {});
+      await events
+        .send(new RemoveTargetsCommand({ Rule: ruleName, EventBusName: busName, Ids: ['queue'] }))
+        .catch(() => {});
       await events.send(new DeleteRuleCommand({ Name: ruleName, EventBusName: busName })).catch(() => {});
       await events.send(new DeleteEventBusCommand({ Name: busName })).catch(() => {});
       if (queueUrl) await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => {});

@@ -2,7 +2,12 @@
  * What the sweep's self-check reads, made in the emulator through the real SDK as a deploy leaves it: the attach rule
  * targeting attach-guard, the sweep's schedule, the alert topic with an SQS subscription, the key and a logging trail.
  */
-import { CloudTrailClient, CreateTrailCommand, PutEventSelectorsCommand, StartLoggingCommand } from '@aws-sdk/client-cloudtrail';
+import {
+  CloudTrailClient,
+  CreateTrailCommand,
+  PutEventSelectorsCommand,
+  StartLoggingCommand,
+} from '@aws-sdk/client-cloudtrail';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
@@ -18,7 +23,13 @@ export interface SelfCheckedResources {
   readonly rule: string;
   readonly attachGuard: string;
   /** CreateSchedule's input without State (UpdateSchedule takes it whole). */
-  readonly schedule: { Name: string; GroupName: string; ScheduleExpression: string; FlexibleTimeWindow: { Mode: 'OFF' }; Target: { Arn: string; RoleArn: string } };
+  readonly schedule: {
+    Name: string;
+    GroupName: string;
+    ScheduleExpression: string;
+    FlexibleTimeWindow: { Mode: 'OFF' };
+    Target: { Arn: string; RoleArn: string };
+  };
   readonly topicArn: string;
   readonly queueUrl: string;
   readonly subscriptionArn: string;
@@ -39,7 +50,9 @@ export async function createSelfCheckedResources(): Promise<SelfCheckedResources
   const name = uniqueName('sc');
   const rule = `${name}-attach-policy`;
   const attachGuard = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${name}-attach-guard`;
-  await events.send(new PutRuleCommand({ Name: rule, EventPattern: JSON.stringify({ source: ['aws.iam'] }), State: 'ENABLED' }));
+  await events.send(
+    new PutRuleCommand({ Name: rule, EventPattern: JSON.stringify({ source: ['aws.iam'] }), State: 'ENABLED' }),
+  );
   await events.send(new PutTargetsCommand({ Rule: rule, Targets: [{ Id: 'attach-guard', Arn: attachGuard }] }));
   await scheduler.send(new CreateScheduleGroupCommand({ Name: name }));
   const schedule = {
@@ -47,7 +60,10 @@ export async function createSelfCheckedResources(): Promise<SelfCheckedResources
     GroupName: name,
     ScheduleExpression: 'rate(1 hour)',
     FlexibleTimeWindow: { Mode: 'OFF' as const },
-    Target: { Arn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${name}-sweep`, RoleArn: `arn:aws:iam::${ACCOUNT}:role/${name}-scheduler` },
+    Target: {
+      Arn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:${name}-sweep`,
+      RoleArn: `arn:aws:iam::${ACCOUNT}:role/${name}-scheduler`,
+    },
   };
   await scheduler.send(new CreateScheduleCommand({ ...schedule, State: 'ENABLED' }));
   const { TopicArn: topicArn = '' } = await sns.send(new CreateTopicCommand({ Name: `${name}-alerts` }));
@@ -55,9 +71,21 @@ export async function createSelfCheckedResources(): Promise<SelfCheckedResources
   const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: `${name} alerts` }));
   const bucket = name.toLowerCase();
   await new S3Client({ ...client, forcePathStyle: true }).send(new CreateBucketCommand({ Bucket: bucket }));
-  await cloudtrail.send(new CreateTrailCommand({ Name: name, S3BucketName: bucket, IsMultiRegionTrail: true, IncludeGlobalServiceEvents: true }));
+  await cloudtrail.send(
+    new CreateTrailCommand({
+      Name: name,
+      S3BucketName: bucket,
+      IsMultiRegionTrail: true,
+      IncludeGlobalServiceEvents: true,
+    }),
+  );
   await cloudtrail.send(new StartLoggingCommand({ Name: name }));
-  await cloudtrail.send(new PutEventSelectorsCommand({ TrailName: name, EventSelectors: [{ ReadWriteType: 'WriteOnly', IncludeManagementEvents: true }] }));
+  await cloudtrail.send(
+    new PutEventSelectorsCommand({
+      TrailName: name,
+      EventSelectors: [{ ReadWriteType: 'WriteOnly', IncludeManagementEvents: true }],
+    }),
+  );
   const environment = {
     SELF_CHECK_RULE_NAMES: rule,
     SELF_CHECK_RULE_TARGET: attachGuard,
@@ -67,5 +95,16 @@ export async function createSelfCheckedResources(): Promise<SelfCheckedResources
   };
   const config = loadSelfCheckConfig(environment, { alertTopicArn: topicArn, identityCenterRegion: null });
   if (!config) throw new Error('no self-check configuration');
-  return { name, rule, attachGuard, schedule, topicArn, queueUrl, subscriptionArn, keyId: KeyMetadata?.KeyId ?? '', environment, config };
+  return {
+    name,
+    rule,
+    attachGuard,
+    schedule,
+    topicArn,
+    queueUrl,
+    subscriptionArn,
+    keyId: KeyMetadata?.KeyId ?? '',
+    environment,
+    config,
+  };
 }

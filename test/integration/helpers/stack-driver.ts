@@ -5,15 +5,35 @@
  * the deployed handler (test/support/deployed-function.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { EventBridgeClient, ListTargetsByRuleCommand, PutEventsCommand, PutTargetsCommand, RemoveTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient, ListAttachedRolePoliciesCommand } from '@aws-sdk/client-iam';
+import {
+  EventBridgeClient,
+  ListTargetsByRuleCommand,
+  PutEventsCommand,
+  PutTargetsCommand,
+  RemoveTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
+import {
+  AttachRolePolicyCommand,
+  CreateRoleCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+} from '@aws-sdk/client-iam';
 import { SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  type Message,
+} from '@aws-sdk/client-sqs';
 import { expect } from 'vitest';
 import { clientConfig, type DeployedStack } from '../../support/deployed-stack.js';
 import { fixture } from '../../support/fixtures.js';
 
-const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'iot.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+const TRUST = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Principal: { Service: 'iot.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+});
 
 export interface Queue {
   readonly url: string;
@@ -37,8 +57,12 @@ export class StackDriver {
 
   async queue(name: string): Promise<Queue> {
     this.queues += 1;
-    const { QueueUrl: url = '' } = await this.sqs.send(new CreateQueueCommand({ QueueName: `${this.stack.stage}-${name}-${this.queues}` }));
-    const { Attributes = {} } = await this.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+    const { QueueUrl: url = '' } = await this.sqs.send(
+      new CreateQueueCommand({ QueueName: `${this.stack.stage}-${name}-${this.queues}` }),
+    );
+    const { Attributes = {} } = await this.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
+    );
     return { url, arn: Attributes.QueueArn ?? '' };
   }
 
@@ -47,7 +71,14 @@ export class StackDriver {
     const messages: Message[] = [];
     const deadline = Date.now() + 15_000;
     while (messages.length < expected && Date.now() < deadline) {
-      const { Messages = [] } = await this.sqs.send(new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }));
+      const { Messages = [] } = await this.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queue.url,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+          MessageAttributeNames: ['All'],
+        }),
+      );
       messages.push(...Messages);
     }
     return messages;
@@ -62,10 +93,17 @@ export class StackDriver {
 
   /** Replaces a deployed rule's targets by a queue; returns the queue and the ARNs the rule targeted. */
   async capture(rule: string, eventBusName?: string): Promise<{ queue: Queue; deployedTargets: string[] }> {
-    const { Targets = [] } = await this.events.send(new ListTargetsByRuleCommand({ Rule: rule, EventBusName: eventBusName }));
-    if (Targets.length > 0) await this.events.send(new RemoveTargetsCommand({ Rule: rule, EventBusName: eventBusName, Ids: Targets.map((t) => t.Id ?? '') }));
+    const { Targets = [] } = await this.events.send(
+      new ListTargetsByRuleCommand({ Rule: rule, EventBusName: eventBusName }),
+    );
+    if (Targets.length > 0)
+      await this.events.send(
+        new RemoveTargetsCommand({ Rule: rule, EventBusName: eventBusName, Ids: Targets.map((t) => t.Id ?? '') }),
+      );
     const queue = await this.queue('rule');
-    await this.events.send(new PutTargetsCommand({ Rule: rule, EventBusName: eventBusName, Targets: [{ Id: 'queue', Arn: queue.arn }] }));
+    await this.events.send(
+      new PutTargetsCommand({ Rule: rule, EventBusName: eventBusName, Targets: [{ Id: 'queue', Arn: queue.arn }] }),
+    );
     return { queue, deployedTargets: Targets.map((t) => t.Arn ?? '') };
   }
 
@@ -73,12 +111,31 @@ export class StackDriver {
    * Puts the CloudTrail record of an AttachRolePolicy call, made now in the stack's account, on the default bus, and
    * returns what the captured rule routed to `queue`.
    */
-  async routeAttach(queue: Queue, role: string, policyArn: string, errorCode?: string): Promise<Record<string, unknown>> {
+  async routeAttach(
+    queue: Queue,
+    role: string,
+    policyArn: string,
+    errorCode?: string,
+  ): Promise<Record<string, unknown>> {
     const detail = fixture<{ detail: Record<string, unknown> }>('AttachRolePolicy.eventbridge-full-access').detail;
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    Object.assign(detail, { eventID: randomUUID(), eventTime: now, recipientAccountId: this.stack.target.accountId, requestParameters: { roleName: role, policyArn } });
-    if (errorCode) Object.assign(detail, { errorCode, errorMessage: 'User is not authorized to perform: iam:AttachRolePolicy', responseElements: null });
-    const out = await this.events.send(new PutEventsCommand({ Entries: [{ Source: 'aws.iam', DetailType: 'AWS API Call via CloudTrail', Detail: JSON.stringify(detail) }] }));
+    Object.assign(detail, {
+      eventID: randomUUID(),
+      eventTime: now,
+      recipientAccountId: this.stack.target.accountId,
+      requestParameters: { roleName: role, policyArn },
+    });
+    if (errorCode)
+      Object.assign(detail, {
+        errorCode,
+        errorMessage: 'User is not authorized to perform: iam:AttachRolePolicy',
+        responseElements: null,
+      });
+    const out = await this.events.send(
+      new PutEventsCommand({
+        Entries: [{ Source: 'aws.iam', DetailType: 'AWS API Call via CloudTrail', Detail: JSON.stringify(detail) }],
+      }),
+    );
     expect(out.FailedEntryCount ?? 0).toBe(0);
     const [message, ...more] = await this.receive(queue, 1);
     expect(more).toEqual([]);
@@ -102,5 +159,9 @@ export class StackDriver {
 
 /** The outcome attribute of each SNS envelope received through a queue. */
 export function outcomes(messages: readonly Message[]): string[] {
-  return messages.map((m) => (JSON.parse(m.Body ?? '{}') as { MessageAttributes?: Record<string, { Value: string }> }).MessageAttributes?.outcome?.Value ?? '(none)');
+  return messages.map(
+    (m) =>
+      (JSON.parse(m.Body ?? '{}') as { MessageAttributes?: Record<string, { Value: string }> }).MessageAttributes
+        ?.outcome?.Value ?? '(none)',
+  );
 }
