@@ -5,8 +5,8 @@
  * generated from functions/core/catalog.ts so that none holds a hand-copied ARN list. serverless.yml reads them through
  * template-values.cjs; the tests import them from here.
  *
- * The pattern and the detach statements are built from the same matchers, so the rule never delivers a policy the function may not detach and the
- * function may detach nothing the rule does not deliver.
+ * The pattern and the detach statements are built from the same matchers, so the rule never delivers a policy the
+ * function may not detach and the function may detach nothing the rule does not deliver.
  */
 import { CATALOG, governedArns, hasIotPrefix } from '../functions/core/catalog.js';
 import { SSO_EVENT_SOURCE } from '../functions/core/identity-center.js';

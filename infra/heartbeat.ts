@@ -12,7 +12,9 @@ const MAX_EVALUATION_SECONDS = 7 * 86_400;
 
 const UNIT_SECONDS: Record<string, number> = { minute: 60, hour: 3600, day: 86_400 };
 
-/** The heartbeat alarm's period in seconds (a multiple of 60) for a sweepSchedule; throws StageParamError if none fits. */
+/**
+ * The heartbeat alarm's period in seconds (a multiple of 60) for a sweepSchedule; throws StageParamError if none fits.
+ */
 export function heartbeatPeriodSeconds(schedule: unknown): number {
   const text = checkSweepSchedule(schedule);
   const rate = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(text);

@@ -7,11 +7,12 @@
  * - in us-east-1 (where IAM's CloudTrail events arrive), a rule that forwards governed attach calls to the central
  *   account's event bus, with the role EventBridge needs to put events on another account's bus;
  * - once (IAM is global; the stack instance in us-east-1 creates it), the remediation role that only the central
- *   functions may assume, with the external id, allowed to detach governed policies and list their holders, nothing else;
- * - beside it, in every mode, the read-only role the central sweep lists through (`<RemediationRoleName>-read`): list the
- *   holders of governed policies and the account's policies, nothing else;
- * - in us-east-1, a rule that forwards this account's tamper events (its forwarding rules disabled or deleted, its roles
- *   changed) to the central bus, where the central stack's member tamper rules alert on them (docs/tamper.md);
+ *   functions may assume, with the external id, allowed to detach governed policies and list their holders,
+ *   nothing else;
+ * - beside it, in every mode, the read-only role the central sweep lists through (`<RemediationRoleName>-read`):
+ *   list the holders of governed policies and the account's policies, nothing else;
+ * - in us-east-1, a rule that forwards this account's tamper events (its forwarding rules disabled or deleted, its
+ *   roles changed) to the central bus, where the central stack's member tamper rules alert on them (docs/tamper.md);
  * - optionally, in the Region where IAM Identity Center is enabled (parameter IdentityCenterRegion, in the account that
  *   owns Identity Center), a rule that forwards governed permission-set attaches to the central bus in us-east-1, where
  *   the central stack's Identity Center rule listens. It uses the same forwarding role, which then exists in that
@@ -43,7 +44,10 @@ const CENTRAL_BUS = {
   'Fn::Sub': 'arn:${AWS::Partition}:events:us-east-1:${CentralAccountId}:event-bus/${CentralEventBusName}',
 };
 
-/** Every forwarding rule's target: the central bus, through the forwarding role; what cannot be delivered, to this account's dead-letter queue. */
+/**
+ * Every forwarding rule's target: the central bus, through the forwarding role; what cannot be delivered, to this
+ * account's dead-letter queue.
+ */
 const CENTRAL_BUS_TARGET = {
   Id: 'central-bus',
   Arn: CENTRAL_BUS,
@@ -273,6 +277,7 @@ export function memberTemplate(): Record<string, unknown> {
 
 /** The committed text of infra/member-account.yml. */
 export function renderMemberTemplate(): string {
-  // YAML 1.1 rules quote date-like strings (2012-10-17), which a YAML 1.1 reader such as CloudFormation's would take for dates.
+  // YAML 1.1 rules quote date-like strings (2012-10-17), which a YAML 1.1 reader such as CloudFormation's would take
+  // for dates.
   return HEADER + stringify(memberTemplate(), { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' });
 }

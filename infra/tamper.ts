@@ -65,7 +65,9 @@ export const TAMPER_EVENTS = {
   stack: ['DeleteStack', 'UpdateStack', 'ExecuteChangeSet'],
 } as const;
 
-/** The names of this stack's resources, as serverless.yml and infra/*.yml give them (a template test keeps them equal). */
+/**
+ * The names of this stack's resources, as serverless.yml and infra/*.yml give them (a template test keeps them equal).
+ */
 export function stackNames(service: string, stage: string) {
   const prefix = `${service}-${stage}`;
   return {
@@ -396,8 +398,9 @@ export function tamperInputTemplate(stack: string): string {
 }
 
 /**
- * The same alert as an Amazon Q Developer in chat applications custom notification (infra/chat-notification.schema.json),
- * for the chat topic. A JSON template: EventBridge puts each value in its string, escaped.
+ * The same alert as an Amazon Q Developer in chat applications custom notification
+ * (infra/chat-notification.schema.json), for the chat topic. A JSON template: EventBridge puts each value in its
+ * string, escaped.
  */
 export function tamperChatTemplate(stack: string): string {
   const notification = {

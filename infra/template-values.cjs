@@ -1,7 +1,7 @@
 // Values serverless.yml computes with the project's TypeScript, e.g. `${file(infra/template-values.cjs):eventPattern}`:
-// the event patterns of attach-guard's rules (IAM, IAM Identity Center), the detach statements and the sweep's list statement, generated from the policy
-// catalog (governed-policies.ts), the tamper rules generated from the stack's names (tamper.ts), the heartbeat alarm's
-// period (heartbeat.ts), and the checked stage parameters (stage-params.ts).
+// the event patterns of attach-guard's rules (IAM, IAM Identity Center), the detach statements and the sweep's list
+// statement, generated from the policy catalog (governed-policies.ts), the tamper rules generated from the stack's
+// names (tamper.ts), the heartbeat alarm's period (heartbeat.ts), and the checked stage parameters (stage-params.ts).
 // osls loads variable files with require() and the sources are TypeScript (ESM), so this CommonJS shim bundles them
 // with esbuild (a dev dependency, as osls is) into memory and evaluates the bundle: no generated file to go stale.
 'use strict';

@@ -98,7 +98,9 @@ export async function runOsls(
   }
 }
 
-/** Runs `work` while no other packaging or deploy of this checkout uses the service directory (.esbuild/, .serverless/). */
+/**
+ * Runs `work` while no other packaging or deploy of this checkout uses the service directory (.esbuild/, .serverless/).
+ */
 export async function withServiceDirectory<T>(work: () => Promise<T>): Promise<T> {
   const release = await acquireLock();
   try {

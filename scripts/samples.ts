@@ -1,7 +1,7 @@
 /**
  * The sample e-mail and chat card in docs/alerts.md, rendered by the code that renders real ones, from a real-shaped
- * CloudTrail event (test/fixtures/events). `npm run samples` writes them; test/unit/samples.test.ts keeps the checked-in
- * copies equal to what this renders.
+ * CloudTrail event (test/fixtures/events). `npm run samples` writes them; test/unit/samples.test.ts keeps the
+ * checked-in copies equal to what this renders.
  */
 import { readFileSync } from 'node:fs';
 import { buildAlert, renderSnsMessage, type Alert } from '../functions/core/alert.js';

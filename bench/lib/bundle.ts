@@ -1,4 +1,6 @@
-/** Bundling functions the way the deploy does (serverless-esbuild), so that sizes and load times are the deployed ones. */
+/**
+ * Bundling functions the way the deploy does (serverless-esbuild), so that sizes and load times are the deployed ones.
+ */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { build, type Metafile } from 'esbuild';
@@ -32,7 +34,8 @@ export function deployedBundleStyle(): BundleStyle {
       splitting: false,
       source: 'serverless-esbuild default (no serverless.yml yet)',
     };
-  // CloudFormation tags (!Sub, !Ref, ...) are unknown to a plain YAML reader: they only warn, and we read custom.esbuild.
+  // CloudFormation tags (!Sub, !Ref, ...) are unknown to a plain YAML reader: they only warn, and we read
+  // custom.esbuild.
   const doc = parseDocument(readFileSync('serverless.yml', 'utf8'), { logLevel: 'silent' });
   const esbuild = (
     doc.toJS({ maxAliasCount: -1 }) as {

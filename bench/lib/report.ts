@@ -56,7 +56,10 @@ export interface Machine {
   readonly date: string;
 }
 
-/** The machine, as the issue asks: node version, CPU model from /proc/cpuinfo, cores, date (and the load, since it is shared). */
+/**
+ * The machine, as the issue asks: node version, CPU model from /proc/cpuinfo, cores, date (and the load, since it is
+ * shared).
+ */
 export function machine(): Machine {
   let cpuModel = cpus()[0]?.model ?? 'unknown';
   try {

@@ -90,7 +90,8 @@ function sample(since: number, start: number, end: number): Sample {
 
 async function main(): Promise<void> {
   installProbe();
-  // Clients for set-up and for the direct calls: built like the handler's (`{}`, endpoint and region from the environment).
+  // Clients for set-up and for the direct calls: built like the handler's (`{}`, endpoint and region from the
+  // environment).
   const iam = new IAMClient({});
   const sns = new SNSClient({});
   const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: `bench-revert-${runId}` }));

@@ -37,7 +37,9 @@ export const SWEEP_ATTACHMENTS: readonly SweepAttachment[] = [
   { index: 6, policyArn: arn('AmazonS3ReadOnlyAccess'), expect: 'not-governed' },
 ];
 
-/** The allowlist the sweep runs with: allows the `allowed` attachments, and allowed the `expired` ones until 2026-01-01. */
+/**
+ * The allowlist the sweep runs with: allows the `allowed` attachments, and allowed the `expired` ones until 2026-01-01.
+ */
 export function sweepAllowlist(): string {
   const entries = SWEEP_ATTACHMENTS.filter((a) => a.expect === 'allowed' || a.expect === 'expired').map((a) =>
     [

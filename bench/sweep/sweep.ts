@@ -108,8 +108,8 @@ export async function sweepCost(options: SweepOptions): Promise<{ rows: Row[]; d
       process.execPath,
       [child, outFile, String(size), accountFor(size), resolve(handler.path), String(RUNS), allowlist],
       {
-        // alert mode: the sweep reads and reports but detaches nothing, so every run (and every later bench run) sees the
-        // same attachments. Detaching adds one call per forbidden attachment, the same in every account.
+        // alert mode: the sweep reads and reports but detaches nothing, so every run (and every later bench run) sees
+        // the same attachments. Detaching adds one call per forbidden attachment, the same in every account.
         env: motoEnv({ GUARD_MODE: 'alert', LOG_LEVEL: 'INFO' }),
       },
     );

@@ -10,9 +10,9 @@ import { SSO_EVENT_SOURCE } from './identity-center.js';
 import { ATTACH_EVENT_NAMES, PERMISSION_SET_ATTACH_EVENT, type Scope } from './types.js';
 
 /**
- * How the table is partitioned: `timestamp`, AWS's partition-projection DDL (one `yyyy/MM/dd` string); `year-month-day`,
- * AWS's manual-partitioning DDL (`region`, `year`, `month`, `day`); `none`, a table without partitions (the CloudTrail
- * console's "Create Athena table"), where every query scans everything.
+ * How the table is partitioned: `timestamp`, AWS's partition-projection DDL (one `yyyy/MM/dd` string);
+ * `year-month-day`, AWS's manual-partitioning DDL (`region`, `year`, `month`, `day`); `none`, a table without
+ * partitions (the CloudTrail console's "Create Athena table"), where every query scans everything.
  */
 export const PARTITION_LAYOUTS = ['timestamp', 'year-month-day', 'none'] as const;
 export type PartitionLayout = (typeof PARTITION_LAYOUTS)[number];

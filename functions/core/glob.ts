@@ -16,7 +16,9 @@ export type GlobMatcher = (text: string) => boolean;
 type Accepts = { readonly kind: 'any' | 'field' | 'segment' } | { readonly kind: 'char'; readonly char: string };
 
 interface Step {
-  /** null: a step that consumes nothing and leads on to the next step or `skip` steps further (`**\/` matching none). */
+  /**
+   * null: a step that consumes nothing and leads on to the next step or `skip` steps further (`**\/` matching none).
+   */
   readonly accepts: Accepts | null;
   /** A star: repeats (any number of times, none included), instead of consuming once and moving on. */
   readonly star: boolean;

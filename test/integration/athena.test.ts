@@ -48,66 +48,77 @@ describeWithEmulator('evaluate --athena against moto', () => {
 
   afterAll(() => athena?.destroy());
 
-  it('gives the seeded rows the verdicts their records get from the sample files; moto recorded the generated query', async () => {
-    const records = await attachRecords([SAMPLES]);
-    await seed([HEADER, ...records.map(athenaRow)]);
-    const args = [
-      '--athena',
-      'cloudtrail.cloudtrail_logs_pp',
-      '--workgroup',
-      workgroup,
-      '--output',
-      's3://ipg-athena-results/backtest/',
-      '--since',
-      '2026-11-20',
-      '--until',
-      '2026-11-21',
-    ];
+  it(
+    'gives the seeded rows the verdicts their records get ' +
+      'from the sample files; moto recorded the generated query',
+    async () => {
+      const records = await attachRecords([SAMPLES]);
+      await seed([HEADER, ...records.map(athenaRow)]);
+      const args = [
+        '--athena',
+        'cloudtrail.cloudtrail_logs_pp',
+        '--workgroup',
+        workgroup,
+        '--output',
+        's3://ipg-athena-results/backtest/',
+        '--since',
+        '2026-11-20',
+        '--until',
+        '2026-11-21',
+      ];
 
-    const run = await cli(['evaluate', '--allowlist', EXAMPLE, '--json', ...args]);
-    const fromFiles = await cli(['evaluate', '--allowlist', EXAMPLE, '--json', SAMPLES]);
+      const run = await cli(['evaluate', '--allowlist', EXAMPLE, '--json', ...args]);
+      const fromFiles = await cli(['evaluate', '--allowlist', EXAMPLE, '--json', SAMPLES]);
 
-    const byId = (text: string) => new Map(jsonLines(text).map(({ file, ...r }) => [r.eventId, r]));
-    expect(byId(run.stdout).size).toBe(9);
-    expect(byId(run.stdout)).toEqual(byId(fromFiles.stdout));
-    expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/9 records read from Athena query \S+ \(1 result page, 0 B scanned\), 9 attach events/);
-    expect(run.stderr).toContain('verdicts: 3 violation, 3 allowed, 2 not-governed, 1 failed-attempt');
+      const byId = (text: string) => new Map(jsonLines(text).map(({ file, ...r }) => [r.eventId, r]));
+      expect(byId(run.stdout).size).toBe(9);
+      expect(byId(run.stdout)).toEqual(byId(fromFiles.stdout));
+      expect(run.status).toBe(1);
+      expect(run.stderr).toMatch(
+        /9 records read from Athena query \S+ \(1 result page, 0 B scanned\), 9 attach events/,
+      );
+      expect(run.stderr).toContain('verdicts: 3 violation, 3 allowed, 2 not-governed, 1 failed-attempt');
 
-    const { QueryExecution: execution } = await athena.send(
-      new GetQueryExecutionCommand({ QueryExecutionId: queryId(run.stderr) }),
-    );
-    expect(execution?.Query).toBe(
-      buildAthenaQuery({
-        table: { database: 'cloudtrail', table: 'cloudtrail_logs_pp' },
-        scope: 'aws-iot',
-        layout: 'timestamp',
-        governedOnly: false,
-        since: new Date('2026-11-20T00:00:00Z'),
-        until: new Date('2026-11-21T00:00:00Z'),
-      }),
-    );
-    expect(execution?.WorkGroup).toBe(workgroup);
-    expect(execution?.ResultConfiguration?.OutputLocation).toMatch(/^s3:\/\/ipg-athena-results\/backtest\//);
-  });
+      const { QueryExecution: execution } = await athena.send(
+        new GetQueryExecutionCommand({ QueryExecutionId: queryId(run.stderr) }),
+      );
+      expect(execution?.Query).toBe(
+        buildAthenaQuery({
+          table: { database: 'cloudtrail', table: 'cloudtrail_logs_pp' },
+          scope: 'aws-iot',
+          layout: 'timestamp',
+          governedOnly: false,
+          since: new Date('2026-11-20T00:00:00Z'),
+          until: new Date('2026-11-21T00:00:00Z'),
+        }),
+      );
+      expect(execution?.WorkGroup).toBe(workgroup);
+      expect(execution?.ResultConfiguration?.OutputLocation).toMatch(/^s3:\/\/ipg-athena-results\/backtest\//);
+    },
+  );
 
-  it('a query without rows says "0 attach events"; as moto scanned nothing, it is an input problem (exit 2)', async () => {
-    await seed([HEADER]);
-    const run = await cli([
-      'evaluate',
-      '--allowlist',
-      EXAMPLE,
-      '--athena',
-      'cloudtrail.cloudtrail_logs_pp',
-      '--workgroup',
-      workgroup,
-      '--since',
-      '2026-11-01',
-    ]);
-    expect(run.stdout).toMatch(/0 records read from Athena query \S+ \(1 result page, 0 B scanned\), 0 attach events/);
-    expect(run.stdout).toContain('the query scanned no data');
-    expect(run.status).toBe(2);
-  });
+  it(
+    'a query without rows says "0 attach events"; as moto ' + 'scanned nothing, it is an input problem (exit 2)',
+    async () => {
+      await seed([HEADER]);
+      const run = await cli([
+        'evaluate',
+        '--allowlist',
+        EXAMPLE,
+        '--athena',
+        'cloudtrail.cloudtrail_logs_pp',
+        '--workgroup',
+        workgroup,
+        '--since',
+        '2026-11-01',
+      ]);
+      expect(run.stdout).toMatch(
+        /0 records read from Athena query \S+ \(1 result page, 0 B scanned\), 0 attach events/,
+      );
+      expect(run.stdout).toContain('the query scanned no data');
+      expect(run.status).toBe(2);
+    },
+  );
 
   it('reads every page of a result larger than one (GetQueryResults pages of 1,000 rows, NextToken)', async () => {
     const [record] = await attachRecords([`${SAMPLES}/eventbridge-attach-role-policy.json`]);

@@ -1,6 +1,6 @@
 // The deployed whole with the optional parameters moto can hold: a findings bus, IAM Identity Center, an organization
-// (member role, external id, member accounts to sweep) and the chat topic. Deployed with `osls deploy` into an account of
-// its own, read back, and driven through the deployed bundles.
+// (member role, external id, member accounts to sweep) and the chat topic. Deployed with `osls deploy` into an account
+// of its own, read back, and driven through the deployed bundles.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -88,40 +88,44 @@ describeWithEmulator(
       await stack?.remove();
     }, 120_000);
 
-    it('reads back the optional configuration: environment, the Identity Center rule, the organization bus policy', async () => {
-      expect(guard.environment).toMatchObject({
-        FINDINGS_BUS_NAME: bus,
-        IDENTITY_CENTER_REGION: 'us-east-1',
-        HOME_ACCOUNT_ID: stack.target.accountId,
-        MEMBER_ROLE_NAME: 'iot-policy-guard-remediation',
-        MEMBER_EXTERNAL_ID: 'e2e-external-id',
-      });
-      expect(sweep.environment.SWEEP_ACCOUNTS).toBe(member);
-      for (const fn of [guard, sweep]) expect(fn.environment.CHAT_TOPIC_ARN).toBe(stack.physicalId('ChatTopic'));
-      const sns = new SNSClient(clientConfig(stack.target));
-      const key = async (TopicArn: string) =>
-        (await sns.send(new GetTopicAttributesCommand({ TopicArn }))).Attributes?.KmsMasterKeyId;
-      expect(await key(stack.physicalId('ChatTopic'))).toBeTruthy();
-      expect(await key(stack.physicalId('ChatTopic'))).toBe(await key(stack.physicalId('AlertTopic')));
-      // Every tamper rule also targets the chat topic, with the custom-notification template.
-      const { Targets = [] } = await drive.events.send(
-        new ListTargetsByRuleCommand({ Rule: `iot-policy-guard-${stage}-tamper-functions` }),
-      );
-      expect(Targets.map((t) => t.Arn).sort()).toEqual(
-        [stack.physicalId('ChatTopic'), stack.physicalId('TamperTopic')].sort(),
-      );
-      expect(
-        JSON.parse(Targets.find((t) => t.Id === 'chat-topic')?.InputTransformer?.InputTemplate ?? '{}'),
-      ).toMatchObject({ version: '1.0', source: 'custom' });
-      const rule = await drive.events.send(
-        new DescribeRuleCommand({ Name: `iot-policy-guard-${stage}-attach-permission-set` }),
-      );
-      expect(rule.State).toBe('ENABLED');
-      expect(JSON.parse(rule.EventPattern ?? '{}')).toMatchObject({ source: ['aws.sso'] });
-      // moto holds the bus policy as a placeholder it does not list among the stack's resources: read the deployed template.
-      expect(stack.template.Resources.OrganizationBusPolicy?.Type).toBe('AWS::Events::EventBusPolicy');
-      expect(stack.resources.AssumeMemberRolePolicy?.type).toBe('AWS::IAM::Policy');
-    });
+    it(
+      'reads back the optional configuration: environment, ' + 'the Identity Center rule, the organization bus policy',
+      async () => {
+        expect(guard.environment).toMatchObject({
+          FINDINGS_BUS_NAME: bus,
+          IDENTITY_CENTER_REGION: 'us-east-1',
+          HOME_ACCOUNT_ID: stack.target.accountId,
+          MEMBER_ROLE_NAME: 'iot-policy-guard-remediation',
+          MEMBER_EXTERNAL_ID: 'e2e-external-id',
+        });
+        expect(sweep.environment.SWEEP_ACCOUNTS).toBe(member);
+        for (const fn of [guard, sweep]) expect(fn.environment.CHAT_TOPIC_ARN).toBe(stack.physicalId('ChatTopic'));
+        const sns = new SNSClient(clientConfig(stack.target));
+        const key = async (TopicArn: string) =>
+          (await sns.send(new GetTopicAttributesCommand({ TopicArn }))).Attributes?.KmsMasterKeyId;
+        expect(await key(stack.physicalId('ChatTopic'))).toBeTruthy();
+        expect(await key(stack.physicalId('ChatTopic'))).toBe(await key(stack.physicalId('AlertTopic')));
+        // Every tamper rule also targets the chat topic, with the custom-notification template.
+        const { Targets = [] } = await drive.events.send(
+          new ListTargetsByRuleCommand({ Rule: `iot-policy-guard-${stage}-tamper-functions` }),
+        );
+        expect(Targets.map((t) => t.Arn).sort()).toEqual(
+          [stack.physicalId('ChatTopic'), stack.physicalId('TamperTopic')].sort(),
+        );
+        expect(
+          JSON.parse(Targets.find((t) => t.Id === 'chat-topic')?.InputTransformer?.InputTemplate ?? '{}'),
+        ).toMatchObject({ version: '1.0', source: 'custom' });
+        const rule = await drive.events.send(
+          new DescribeRuleCommand({ Name: `iot-policy-guard-${stage}-attach-permission-set` }),
+        );
+        expect(rule.State).toBe('ENABLED');
+        expect(JSON.parse(rule.EventPattern ?? '{}')).toMatchObject({ source: ['aws.sso'] });
+        // moto holds the bus policy as a placeholder it does not list among the stack's resources: read the deployed
+        // template.
+        expect(stack.template.Resources.OrganizationBusPolicy?.Type).toBe('AWS::Events::EventBusPolicy');
+        expect(stack.resources.AssumeMemberRolePolicy?.type).toBe('AWS::IAM::Policy');
+      },
+    );
 
     it('reverts in the home account, alerts, and puts the finding on the findings bus', async () => {
       const role = await drive.roleWith(`${stage}-intruder`, FULL_ACCESS);

@@ -81,24 +81,28 @@ describeWithEmulator('the deployed stack in remediate mode, driven end to end', 
     expect(stack.resources.RemediationPolicy?.type).toBe('AWS::IAM::Policy');
   });
 
-  it('reverts a forbidden attachment that the deployed rule routed, alerts once, and takes a duplicate delivery as done', async () => {
-    const role = await drive.roleWith(`${stage}-intruder`, FULL_ACCESS);
-    const event = await drive.routeAttach(routed, role, FULL_ACCESS);
-    expect((await guard.invoke(event)).result).toEqual({ outcome: 'reverted' });
-    expect(await drive.attachedTo(role)).toEqual([]);
-    const [alert, ...more] = await drive.receive(alerts, 1);
-    expect(more).toEqual([]);
-    expect(outcomes([alert ?? {}])).toEqual(['reverted']);
-    expect(JSON.parse((JSON.parse(alert?.Body ?? '{}') as { Message: string }).Message)).toMatchObject({
-      outcome: 'reverted',
-      principal: { type: 'role', name: role },
-      policyArn: FULL_ACCESS,
-    });
+  it(
+    'reverts a forbidden attachment that the deployed rule ' +
+      'routed, alerts once, and takes a duplicate delivery as done',
+    async () => {
+      const role = await drive.roleWith(`${stage}-intruder`, FULL_ACCESS);
+      const event = await drive.routeAttach(routed, role, FULL_ACCESS);
+      expect((await guard.invoke(event)).result).toEqual({ outcome: 'reverted' });
+      expect(await drive.attachedTo(role)).toEqual([]);
+      const [alert, ...more] = await drive.receive(alerts, 1);
+      expect(more).toEqual([]);
+      expect(outcomes([alert ?? {}])).toEqual(['reverted']);
+      expect(JSON.parse((JSON.parse(alert?.Body ?? '{}') as { Message: string }).Message)).toMatchObject({
+        outcome: 'reverted',
+        principal: { type: 'role', name: role },
+        policyArn: FULL_ACCESS,
+      });
 
-    // A second delivery of the same event: nothing left to detach, which is success, and said so.
-    expect((await guard.invoke(event)).result).toEqual({ outcome: 'already-detached' });
-    expect(outcomes(await drive.receive(alerts, 1))).toEqual(['already-detached']);
-  });
+      // A second delivery of the same event: nothing left to detach, which is success, and said so.
+      expect((await guard.invoke(event)).result).toEqual({ outcome: 'already-detached' });
+      expect(outcomes(await drive.receive(alerts, 1))).toEqual(['already-detached']);
+    },
+  );
 
   it('keeps an allowed attachment, and does nothing about a failed attempt', async () => {
     const allowed = await drive.roleWith(`e2e-ingest-${stage}`, DATA_ACCESS);

@@ -53,7 +53,9 @@ describeWithEmulator('self-check of a stack deployed into the emulator', () => {
     await stack?.remove();
   }, 120_000);
 
-  /** Runs the deployed sweep once: the self-check's log line, the SelfCheckDrift it emitted, the home account's result. */
+  /**
+   * Runs the deployed sweep once: the self-check's log line, the SelfCheckDrift it emitted, the home account's result.
+   */
   async function runSweep() {
     const { result, logs } = await sweep.invoke(SCHEDULED);
     const line = logs.find((l) => l.message === 'self-check clean' || l.message === 'self-check drift');
@@ -91,49 +93,61 @@ describeWithEmulator('self-check of a stack deployed into the emulator', () => {
     );
   });
 
-  it('is clean as deployed with a confirmed subscription, then reports the disabled rule and the deleted subscription', async () => {
-    const topicArn = stack.physicalId('AlertTopic');
-    const sns = new SNSClient(config);
-    // moto's placeholder for the stack's own subscription lists nothing.
-    expect((await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }))).Subscriptions ?? []).toEqual(
-      [],
-    );
-    const sqs = new SQSClient(config);
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `${stage}-alerts` }));
-    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-    const { SubscriptionArn = '' } = await sns.send(
-      new SubscribeCommand({
-        TopicArn: topicArn,
-        Protocol: 'sqs',
-        Endpoint: Attributes?.QueueArn,
-        ReturnSubscriptionArn: true,
-      }),
-    );
+  it(
+    'is clean as deployed with a confirmed subscription, then ' +
+      'reports the disabled rule and the deleted subscription',
+    async () => {
+      const topicArn = stack.physicalId('AlertTopic');
+      const sns = new SNSClient(config);
+      // moto's placeholder for the stack's own subscription lists nothing.
+      expect((await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }))).Subscriptions ?? []).toEqual(
+        [],
+      );
+      const sqs = new SQSClient(config);
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `${stage}-alerts` }));
+      const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+      const { SubscriptionArn = '' } = await sns.send(
+        new SubscribeCommand({
+          TopicArn: topicArn,
+          Protocol: 'sqs',
+          Endpoint: Attributes?.QueueArn,
+          ReturnSubscriptionArn: true,
+        }),
+      );
 
-    const clean = await runSweep();
-    expect(clean.line).toMatchObject({ level: 'INFO', message: 'self-check clean', checks: 4, drift: 0 });
-    expect(clean.metric).toMatchObject({ SelfCheckDrift: 0, FunctionName: sweep.name });
-    expect(clean.home).toMatchObject({ account: stack.target.accountId, digest: false });
+      const clean = await runSweep();
+      expect(clean.line).toMatchObject({ level: 'INFO', message: 'self-check clean', checks: 4, drift: 0 });
+      expect(clean.metric).toMatchObject({ SelfCheckDrift: 0, FunctionName: sweep.name });
+      expect(clean.home).toMatchObject({ account: stack.target.accountId, digest: false });
 
-    await new EventBridgeClient(config).send(new DisableRuleCommand({ Name: rule }));
-    await sns.send(new UnsubscribeCommand({ SubscriptionArn }));
-    const drifted = await runSweep();
-    expect(drifted.line).toMatchObject({
-      level: 'WARN',
-      message: 'self-check drift',
-      checks: 4,
-      drift: 2,
-      findings: [
-        { check: 'attach-rule', resource: rule, problem: 'the rule is DISABLED: no attach event reaches attach-guard' },
-        {
-          check: 'alert-subscription',
-          resource: topicArn,
-          problem: 'the alert topic has no subscription: alerts and digests reach nobody',
-        },
-      ],
-    });
-    expect(drifted.metric).toMatchObject({ SelfCheckDrift: 2, FunctionName: sweep.name, service: 'iot-policy-guard' });
-    // The drift alone makes the run send its digest.
-    expect(drifted.home).toMatchObject({ account: stack.target.accountId, digest: true });
-  });
+      await new EventBridgeClient(config).send(new DisableRuleCommand({ Name: rule }));
+      await sns.send(new UnsubscribeCommand({ SubscriptionArn }));
+      const drifted = await runSweep();
+      expect(drifted.line).toMatchObject({
+        level: 'WARN',
+        message: 'self-check drift',
+        checks: 4,
+        drift: 2,
+        findings: [
+          {
+            check: 'attach-rule',
+            resource: rule,
+            problem: 'the rule is DISABLED: no attach event reaches attach-guard',
+          },
+          {
+            check: 'alert-subscription',
+            resource: topicArn,
+            problem: 'the alert topic has no subscription: alerts and digests reach nobody',
+          },
+        ],
+      });
+      expect(drifted.metric).toMatchObject({
+        SelfCheckDrift: 2,
+        FunctionName: sweep.name,
+        service: 'iot-policy-guard',
+      });
+      // The drift alone makes the run send its digest.
+      expect(drifted.home).toMatchObject({ account: stack.target.accountId, digest: true });
+    },
+  );
 });

@@ -29,7 +29,8 @@ import {
 } from './helpers/emulator.js';
 import { accountEnv, isolatedAccount, type IsolatedAccount } from './sweep-account.js';
 
-// Identity Center lives in one Region, rarely us-east-1; the functions run in us-east-1 and must follow the event there.
+// Identity Center lives in one Region, rarely us-east-1; the functions run in us-east-1 and must follow the event
+// there.
 const REGION = 'eu-west-1';
 // moto's sso-admin rejects AWS managed policies under a path (service-role/AWSIoTLogging is "ResourceNotFound"; AWS
 // accepts it) and accepts them only at the root path: these tests use root-path IoT policies. The reader and the
@@ -145,38 +146,43 @@ describeWithEmulator('IAM Identity Center against moto', () => {
     sso?.destroy();
   });
 
-  it('attach-guard takes a governed policy off a permission set and provisions it, through the real code path', async () => {
-    const admins = await createPermissionSet('IoTAdmins', aws('AWSIoTFullAccess'), aws('ReadOnlyAccess'));
-    const event = attachEvent(admins, aws('AWSIoTFullAccess'));
+  it(
+    'attach-guard takes a governed policy off a permission ' + 'set and provisions it, through the real code path',
+    async () => {
+      const admins = await createPermissionSet('IoTAdmins', aws('AWSIoTFullAccess'), aws('ReadOnlyAccess'));
+      const event = attachEvent(admins, aws('AWSIoTFullAccess'));
 
-    expect(await attachGuard(event, lambdaContext('attach-guard', account.accountId))).toEqual({ outcome: 'reverted' });
-    expect(await policiesOf(admins)).toEqual([aws('ReadOnlyAccess')]);
-    // EventBridge delivers at least once: the second delivery finds it gone, and provisions again.
-    expect(await attachGuard(structuredClone(event), lambdaContext('attach-guard', account.accountId))).toEqual({
-      outcome: 'already-detached',
-    });
-
-    const messages = await receiveAll(queueUrl, { expect: 2 });
-    expect(messages).toHaveLength(2);
-    const alerts = messages.map((m) => JSON.parse(snsEnvelope(m).Message) as Alert);
-    for (const alert of alerts) {
-      expect(validateAlert(alert), JSON.stringify(validateAlert.errors)).toBe(true);
-      expect(alert).toMatchObject({
-        source: 'event',
-        account: account.accountId,
-        region: REGION,
-        principal: { type: 'permission-set', name: admins },
-        permissionSet: { arn: admins, name: 'IoTAdmins', instanceArn },
-        policyName: 'AWSIoTFullAccess',
-        // moto provisions at once; AWS usually answers IN_PROGRESS.
-        provisioning: { status: 'SUCCEEDED', requestId: expect.any(String) },
+      expect(await attachGuard(event, lambdaContext('attach-guard', account.accountId))).toEqual({
+        outcome: 'reverted',
       });
-    }
-    expect(alerts.map((a) => a.outcome).sort()).toEqual(['already-detached', 'reverted']);
-    expect(snsEnvelope(messages[0]!).Subject).toMatch(
-      new RegExp(`^IoT policy AWSIoTFullAccess on permission-set/IoTAdmins \\(${account.accountId}\\): `),
-    );
-  });
+      expect(await policiesOf(admins)).toEqual([aws('ReadOnlyAccess')]);
+      // EventBridge delivers at least once: the second delivery finds it gone, and provisions again.
+      expect(await attachGuard(structuredClone(event), lambdaContext('attach-guard', account.accountId))).toEqual({
+        outcome: 'already-detached',
+      });
+
+      const messages = await receiveAll(queueUrl, { expect: 2 });
+      expect(messages).toHaveLength(2);
+      const alerts = messages.map((m) => JSON.parse(snsEnvelope(m).Message) as Alert);
+      for (const alert of alerts) {
+        expect(validateAlert(alert), JSON.stringify(validateAlert.errors)).toBe(true);
+        expect(alert).toMatchObject({
+          source: 'event',
+          account: account.accountId,
+          region: REGION,
+          principal: { type: 'permission-set', name: admins },
+          permissionSet: { arn: admins, name: 'IoTAdmins', instanceArn },
+          policyName: 'AWSIoTFullAccess',
+          // moto provisions at once; AWS usually answers IN_PROGRESS.
+          provisioning: { status: 'SUCCEEDED', requestId: expect.any(String) },
+        });
+      }
+      expect(alerts.map((a) => a.outcome).sort()).toEqual(['already-detached', 'reverted']);
+      expect(snsEnvelope(messages[0]!).Subject).toMatch(
+        new RegExp(`^IoT policy AWSIoTFullAccess on permission-set/IoTAdmins \\(${account.accountId}\\): `),
+      );
+    },
+  );
 
   it('attach-guard allows what an entry allows by permission set name, after looking the name up', async () => {
     ingest = await createPermissionSet('IoTIngestTeam', aws('AWSIoTDataAccess'));
@@ -194,7 +200,8 @@ describeWithEmulator('IAM Identity Center against moto', () => {
       lambdaContext('sweep', account.accountId),
     )) as Record<string, unknown>[];
 
-    // IAM of the account is empty; Identity Center: IoTAdmins (ReadOnlyAccess only), IoTIngestTeam (allowed), LegacyOps (two violations).
+    // IAM of the account is empty; Identity Center: IoTAdmins (ReadOnlyAccess only), IoTIngestTeam (allowed), LegacyOps
+    // (two violations).
     expect(result).toEqual([
       expect.objectContaining({
         account: account.accountId,

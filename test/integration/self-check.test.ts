@@ -39,63 +39,71 @@ describeWithEmulator('self-check against the emulator', () => {
     return { summary, emitted, problems: summary.drift.map((d) => `${d.check} ${d.resource}: ${d.problem}`) };
   }
 
-  it('is clean as deployed (moto reports an SQS subscription confirmed at once), then reports the disabled rule and the deleted subscription', async () => {
-    const stack = await createSelfCheckedResources();
-    // What the self-check takes as confirmed: a real subscription ARN, never "PendingConfirmation".
-    const { Subscriptions = [] } = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: stack.topicArn }));
-    expect(Subscriptions.map((s) => s.SubscriptionArn)).toEqual([stack.subscriptionArn]);
-    expect(stack.subscriptionArn).toMatch(new RegExp(`^${stack.topicArn}:`));
+  it(
+    'is clean as deployed (moto reports an SQS subscription confirmed at ' +
+      'once), then reports the disabled rule and the deleted subscription',
+    async () => {
+      const stack = await createSelfCheckedResources();
+      // What the self-check takes as confirmed: a real subscription ARN, never "PendingConfirmation".
+      const { Subscriptions = [] } = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: stack.topicArn }));
+      expect(Subscriptions.map((s) => s.SubscriptionArn)).toEqual([stack.subscriptionArn]);
+      expect(stack.subscriptionArn).toMatch(new RegExp(`^${stack.topicArn}:`));
 
-    expect(await selfCheck(stack.config)).toEqual({ summary: { checks: 5, drift: [] }, emitted: [0], problems: [] });
+      expect(await selfCheck(stack.config)).toEqual({ summary: { checks: 5, drift: [] }, emitted: [0], problems: [] });
 
-    await events.send(new DisableRuleCommand({ Name: stack.rule }));
-    await sns.send(new UnsubscribeCommand({ SubscriptionArn: stack.subscriptionArn }));
-    const after = await selfCheck(stack.config);
-    expect(after.problems).toEqual([
-      `attach-rule ${stack.rule}: the rule is DISABLED: no attach event reaches attach-guard`,
-      `alert-subscription ${stack.topicArn}: the alert topic has no subscription: alerts and digests reach nobody`,
-    ]);
-    expect(after.emitted).toEqual([2]);
-  });
+      await events.send(new DisableRuleCommand({ Name: stack.rule }));
+      await sns.send(new UnsubscribeCommand({ SubscriptionArn: stack.subscriptionArn }));
+      const after = await selfCheck(stack.config);
+      expect(after.problems).toEqual([
+        `attach-rule ${stack.rule}: the rule is DISABLED: no attach event reaches attach-guard`,
+        `alert-subscription ${stack.topicArn}: the alert topic has no subscription: alerts and digests reach nobody`,
+      ]);
+      expect(after.emitted).toEqual([2]);
+    },
+  );
 
-  it('reports a rule without its target, a disabled schedule, a trail not logging and one without management events, a disabled key', async () => {
-    const stack = await createSelfCheckedResources();
-    await events.send(new RemoveTargetsCommand({ Rule: stack.rule, Ids: ['attach-guard'] }));
-    await scheduler.send(new UpdateScheduleCommand({ ...stack.schedule, State: 'DISABLED' }));
-    await cloudtrail.send(new StopLoggingCommand({ Name: stack.name }));
-    await cloudtrail.send(
-      new PutEventSelectorsCommand({
-        TrailName: stack.name,
-        AdvancedEventSelectors: [
-          {
-            Name: 'S3 data only',
-            FieldSelectors: [
-              { Field: 'eventCategory', Equals: ['Data'] },
-              { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
-            ],
-          },
-        ],
-      }),
-    );
-    await kms.send(new DisableKeyCommand({ KeyId: stack.keyId }));
-    expect((await selfCheck(stack.config)).problems).toEqual([
-      `attach-rule ${stack.rule}: the rule does not target attach-guard (${stack.attachGuard}); its targets: none`,
-      `sweep-schedule ${stack.name}/${stack.name}-sweep: the schedule is DISABLED: the sweep does not run on it`,
-      `alert-key ${stack.config.keyArn}: the key is Disabled: alerts, alarm notifications and the dead-letter queue fail`,
-      `trail ${stack.name}: the trail is not logging: no CloudTrail event reaches the guard`,
-      `trail ${stack.name}: the trail's event selectors do not record write management events of iam.amazonaws.com`,
-    ]);
+  it(
+    'reports a rule without its target, a disabled schedule, a trail ' +
+      'not logging and one without management events, a disabled key',
+    async () => {
+      const stack = await createSelfCheckedResources();
+      await events.send(new RemoveTargetsCommand({ Rule: stack.rule, Ids: ['attach-guard'] }));
+      await scheduler.send(new UpdateScheduleCommand({ ...stack.schedule, State: 'DISABLED' }));
+      await cloudtrail.send(new StopLoggingCommand({ Name: stack.name }));
+      await cloudtrail.send(
+        new PutEventSelectorsCommand({
+          TrailName: stack.name,
+          AdvancedEventSelectors: [
+            {
+              Name: 'S3 data only',
+              FieldSelectors: [
+                { Field: 'eventCategory', Equals: ['Data'] },
+                { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
+              ],
+            },
+          ],
+        }),
+      );
+      await kms.send(new DisableKeyCommand({ KeyId: stack.keyId }));
+      expect((await selfCheck(stack.config)).problems).toEqual([
+        `attach-rule ${stack.rule}: the rule does not target attach-guard (${stack.attachGuard}); its targets: none`,
+        `sweep-schedule ${stack.name}/${stack.name}-sweep: the schedule is DISABLED: the sweep does not run on it`,
+        `alert-key ${stack.config.keyArn}: the key is Disabled: alerts, alarm notifications and the dead-letter queue fail`,
+        `trail ${stack.name}: the trail is not logging: no CloudTrail event reaches the guard`,
+        `trail ${stack.name}: the trail's event selectors do not record write management events of iam.amazonaws.com`,
+      ]);
 
-    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: stack.keyId, PendingWindowInDays: 7 }));
-    const pending = (await selfCheck(stack.config)).summary.drift.filter((d) => d.check === 'alert-key');
-    expect(pending).toEqual([
-      {
-        check: 'alert-key',
-        resource: stack.config.keyArn,
-        problem: expect.stringMatching(/^the key is PendingDeletion \(deletion scheduled for \d{4}-\d\d-\d\dT.*\): /),
-      },
-    ]);
-  });
+      await kms.send(new ScheduleKeyDeletionCommand({ KeyId: stack.keyId, PendingWindowInDays: 7 }));
+      const pending = (await selfCheck(stack.config)).summary.drift.filter((d) => d.check === 'alert-key');
+      expect(pending).toEqual([
+        {
+          check: 'alert-key',
+          resource: stack.config.keyArn,
+          problem: expect.stringMatching(/^the key is PendingDeletion \(deletion scheduled for \d{4}-\d\d-\d\dT.*\): /),
+        },
+      ]);
+    },
+  );
 
   it('reports resources that are gone', async () => {
     const stack = await createSelfCheckedResources();

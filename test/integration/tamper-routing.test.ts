@@ -2,7 +2,8 @@
 // physical names are read back, and every deployed tamper rule, with the pattern and input transformer moto's
 // CloudFormation made of the template, gets an SQS queue as its target instead of the tamper topic (moto delivers no
 // event to an SNS target). Real-shaped CloudTrail events of every watched action on this stack's resources must arrive,
-// once each, as the alert text; the same actions on another stage's resources, in another account, or refused, must not.
+// once each, as the alert text; the same actions on another stage's resources, in another account, or refused, must
+// not.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -167,7 +168,8 @@ describeWithEmulator('tamper rules, deployed into the emulator', () => {
     ...rest,
   });
 
-  it('delivers every watched action on this stack’s resources, once, and none on another stage’s, another account’s, or refused', async () => {
+  it('delivers every watched action on this stack’s resources, once, ' +
+    'and none on another stage’s, another account’s, or refused', async () => {
     const ours = stackWatches('iot-policy-guard', stage);
     const theirs = stackWatches('iot-policy-guard', other);
     const members = memberWatches([MEMBER_ROLE, `${MEMBER_ROLE}-read`]);
@@ -240,7 +242,8 @@ describeWithEmulator('tamper rules, deployed into the emulator', () => {
     expect(arrived).toEqual(arrive.map((c) => c.id).sort());
   }, 120_000);
 
-  it('delivers the fixtures of real-shaped events as the alert text: severity, action, resource, actor, account, time, source IP', async () => {
+  it('delivers the fixtures of real-shaped events as the alert text: ' +
+    'severity, action, resource, actor, account, time, source IP', async () => {
     const rewrite = (name: string): Case => {
       const text = JSON.stringify(fixture(name))
         .replaceAll('iot-policy-guard-dev', `iot-policy-guard-${stage}`)

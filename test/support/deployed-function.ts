@@ -18,7 +18,10 @@ export interface DeployedFunction {
   readonly arn: string;
   readonly environment: Readonly<Record<string, string>>;
   readonly taskRoot: string;
-  /** Invokes the handler once, in a new process; returns what it returned and the log lines it printed (stdout, then stderr). */
+  /**
+   * Invokes the handler once, in a new process; returns what it returned and the log lines it printed (stdout, then
+   * stderr).
+   */
   invoke(event: unknown): Promise<{ result: unknown; logs: Record<string, unknown>[] }>;
 }
 

@@ -86,16 +86,20 @@ describe('buildAthenaQuery', () => {
     );
   });
 
-  it('restricts the partitions of each layout to the days asked for, and reads everything without --since and --until', () => {
-    const where = (layout: AthenaQueryOptions['layout'], range: object): string =>
-      buildAthenaQuery({ table: TABLE, scope: 'aws-iot', layout, governedOnly: false, ...range });
-    expect(where('year-month-day', { since: SINCE, until: UNTIL })).toContain(
-      "AND year >= '2024'\n  AND concat(year, '/', month, '/', day) >= '2024/01/01'\n  AND year <= '2025'\n  AND concat(year, '/', month, '/', day) <= '2025/01/01'",
-    );
-    expect(where('none', { since: SINCE, until: UNTIL })).not.toMatch(/timestamp|year/);
-    expect(where('timestamp', {})).not.toMatch(/timestamp|eventtime >|eventtime </);
-    expect(where('timestamp', { since: SINCE })).not.toContain('"timestamp" <=');
-  });
+  it(
+    'restricts the partitions of each layout to the days asked ' +
+      'for, and reads everything without --since and --until',
+    () => {
+      const where = (layout: AthenaQueryOptions['layout'], range: object): string =>
+        buildAthenaQuery({ table: TABLE, scope: 'aws-iot', layout, governedOnly: false, ...range });
+      expect(where('year-month-day', { since: SINCE, until: UNTIL })).toContain(
+        "AND year >= '2024'\n  AND concat(year, '/', month, '/', day) >= '2024/01/01'\n  AND year <= '2025'\n  AND concat(year, '/', month, '/', day) <= '2025/01/01'",
+      );
+      expect(where('none', { since: SINCE, until: UNTIL })).not.toMatch(/timestamp|year/);
+      expect(where('timestamp', {})).not.toMatch(/timestamp|eventtime >|eventtime </);
+      expect(where('timestamp', { since: SINCE })).not.toContain('"timestamp" <=');
+    },
+  );
 });
 
 describe('partitionRange', () => {

@@ -4,15 +4,19 @@ import { readAttachEvent } from '../../functions/core/cloudtrail.js';
 import { athenaRow, attachRecords, HEADER } from '../support/athena.js';
 
 describe('rowToRecord', () => {
-  it('gives the reader the same attach event from an Athena row as from the record itself, for every fixture and sample', async () => {
-    const records = await attachRecords(['test/fixtures/events', 'test/fixtures/samples']);
-    expect(records.length).toBeGreaterThan(25);
-    for (const record of records) {
-      const row = rowToRecord(athenaRow(record));
-      if (!('record' in row)) throw new Error(`${String(record.eventID)}: ${row.problem}`);
-      expect(readAttachEvent(row.record), String(record.eventID)).toEqual(readAttachEvent(record));
-    }
-  });
+  it(
+    'gives the reader the same attach event from an Athena row ' +
+      'as from the record itself, for every fixture and sample',
+    async () => {
+      const records = await attachRecords(['test/fixtures/events', 'test/fixtures/samples']);
+      expect(records.length).toBeGreaterThan(25);
+      for (const record of records) {
+        const row = rowToRecord(athenaRow(record));
+        if (!('record' in row)) throw new Error(`${String(record.eventID)}: ${row.problem}`);
+        expect(readAttachEvent(row.record), String(record.eventID)).toEqual(readAttachEvent(record));
+      }
+    },
+  );
 
   it('reads NULLs as absent fields: a failed call without requestParameters is still a failed attempt', () => {
     const row = athenaRow({

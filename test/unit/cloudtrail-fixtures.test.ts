@@ -267,18 +267,25 @@ describe('reading IAM Identity Center permission-set attachments', () => {
     expect(readAttachEvent(record)).toMatchObject({ kind: 'malformed', problem: expect.stringMatching(problem) });
   });
 
-  it('needs both the source and the name: IAM names from sso, or this name from another source, are other events', () => {
-    expect(readAttachEvent({ ...detail(), eventSource: 'iam.amazonaws.com' })).toEqual({ kind: 'other' });
-    expect(readAttachEvent({ ...detail(), eventName: 'AttachRolePolicy' })).toEqual({ kind: 'other' });
-    expect(readAttachEvent({ ...detail(), eventSource: 'sso.amazonaws.com.evil' })).toEqual({ kind: 'other' });
-  });
+  it(
+    'needs both the source and the name: IAM names from sso, ' + 'or this name from another source, are other events',
+    () => {
+      expect(readAttachEvent({ ...detail(), eventSource: 'iam.amazonaws.com' })).toEqual({ kind: 'other' });
+      expect(readAttachEvent({ ...detail(), eventName: 'AttachRolePolicy' })).toEqual({ kind: 'other' });
+      expect(readAttachEvent({ ...detail(), eventSource: 'sso.amazonaws.com.evil' })).toEqual({ kind: 'other' });
+    },
+  );
 
-  it("refuses the spelling of permission set ARNs AWS never produces (moto's instance/…/ps-…): only permissionSet/ is one", () => {
-    const record = detail();
-    record.requestParameters.permissionSetArn = 'arn:aws:sso:::instance/ssoins-6804a1b2c3d4e5f6/ps-0123456789abcdef';
-    expect(readAttachEvent(record)).toMatchObject({
-      kind: 'malformed',
-      problem: expect.stringMatching(/permissionSetArn/),
-    });
-  });
+  it(
+    'refuses the spelling of permission set ARNs AWS never ' +
+      "produces (moto's instance/…/ps-…): only permissionSet/ is one",
+    () => {
+      const record = detail();
+      record.requestParameters.permissionSetArn = 'arn:aws:sso:::instance/ssoins-6804a1b2c3d4e5f6/ps-0123456789abcdef';
+      expect(readAttachEvent(record)).toMatchObject({
+        kind: 'malformed',
+        problem: expect.stringMatching(/permissionSetArn/),
+      });
+    },
+  );
 });

@@ -55,15 +55,18 @@ describe('CloudTrail Lake', () => {
     expect(() => buildLakeQuery('eds; DROP TABLE x')).toThrow(/not an event data store id/);
   });
 
-  it('reads every attach call of the fixtures and samples back from its Lake row as the same attach event', async () => {
-    const records = await attachRecords(['test/fixtures/events', 'test/fixtures/samples']);
-    expect(records.length).toBeGreaterThan(25);
-    for (const record of records) {
-      expect(readAttachEvent(lakeRowToRecord(lakeRow(record))), String(record.eventID)).toEqual(
-        readAttachEvent(record),
-      );
-    }
-  });
+  it(
+    'reads every attach call of the fixtures and samples ' + 'back from its Lake row as the same attach event',
+    async () => {
+      const records = await attachRecords(['test/fixtures/events', 'test/fixtures/samples']);
+      expect(records.length).toBeGreaterThan(25);
+      for (const record of records) {
+        expect(readAttachEvent(lakeRowToRecord(lakeRow(record))), String(record.eventID)).toEqual(
+          readAttachEvent(record),
+        );
+      }
+    },
+  );
 
   it('reads a failed call without request parameters as a failed attempt', () => {
     const record = lakeRowToRecord([

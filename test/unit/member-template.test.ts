@@ -24,7 +24,10 @@ const CENTRAL_BUS = {
 };
 const DEAD_LETTERS = { Arn: { 'Fn::GetAtt': ['ForwardDeadLetterQueue', 'Arn'] } };
 
-/** The resources a stack instance in `region` creates, with the parameter IdentityCenterRegion (CloudFormation's conditions). */
+/**
+ * The resources a stack instance in `region` creates, with the parameter IdentityCenterRegion (CloudFormation's
+ * conditions).
+ */
 function created(region: string, identityCenterRegion = ''): string[] {
   const value = (expr: unknown): unknown => {
     if (expr === null || typeof expr !== 'object') return expr;
@@ -65,29 +68,33 @@ describe('infra/member-account.yml (StackSet template for member accounts)', () 
     expect(put).toEqual([{ Effect: 'Allow', Action: 'events:PutEvents', Resource: rule.Properties.Targets[0].Arn }]);
   });
 
-  it('forwards governed permission-set attaches to the central bus in us-east-1, from the Identity Center Region only', () => {
-    const rule = template.Resources.IdentityCenterForwardRule!;
-    expect(rule.Type).toBe('AWS::Events::Rule');
-    expect(rule.Condition).toBe('InIdentityCenterRegion');
-    expect(template.Conditions.InIdentityCenterRegion).toEqual({
-      'Fn::Equals': [{ Ref: 'AWS::Region' }, { Ref: 'IdentityCenterRegion' }],
-    });
-    // The central stack's Identity Center rule's own pattern, with the IAM rule's policy matchers.
-    expect(rule.Properties.EventPattern).toEqual(toCloudFormation(permissionSetEventPattern()));
-    expect(rule.Properties.EventPattern.source).toEqual(['aws.sso']);
-    expect(rule.Properties.EventPattern.detail.requestParameters.managedPolicyArn).toEqual(
-      template.Resources.ForwardRule!.Properties.EventPattern.detail.requestParameters.policyArn,
-    );
-    expect(rule.Properties.EventBusName).toBe('default');
-    expect(rule.Properties.Targets).toEqual([
-      {
-        Id: 'central-bus',
-        Arn: CENTRAL_BUS,
-        RoleArn: { 'Fn::GetAtt': ['ForwardRole', 'Arn'] },
-        DeadLetterConfig: DEAD_LETTERS,
-      },
-    ]);
-  });
+  it(
+    'forwards governed permission-set attaches to the central ' +
+      'bus in us-east-1, from the Identity Center Region only',
+    () => {
+      const rule = template.Resources.IdentityCenterForwardRule!;
+      expect(rule.Type).toBe('AWS::Events::Rule');
+      expect(rule.Condition).toBe('InIdentityCenterRegion');
+      expect(template.Conditions.InIdentityCenterRegion).toEqual({
+        'Fn::Equals': [{ Ref: 'AWS::Region' }, { Ref: 'IdentityCenterRegion' }],
+      });
+      // The central stack's Identity Center rule's own pattern, with the IAM rule's policy matchers.
+      expect(rule.Properties.EventPattern).toEqual(toCloudFormation(permissionSetEventPattern()));
+      expect(rule.Properties.EventPattern.source).toEqual(['aws.sso']);
+      expect(rule.Properties.EventPattern.detail.requestParameters.managedPolicyArn).toEqual(
+        template.Resources.ForwardRule!.Properties.EventPattern.detail.requestParameters.policyArn,
+      );
+      expect(rule.Properties.EventBusName).toBe('default');
+      expect(rule.Properties.Targets).toEqual([
+        {
+          Id: 'central-bus',
+          Arn: CENTRAL_BUS,
+          RoleArn: { 'Fn::GetAtt': ['ForwardRole', 'Arn'] },
+          DeadLetterConfig: DEAD_LETTERS,
+        },
+      ]);
+    },
+  );
 
   it('takes IdentityCenterRegion as an optional Region name', () => {
     const parameter = template.Parameters.IdentityCenterRegion!;
@@ -151,141 +158,158 @@ describe('infra/member-account.yml (StackSet template for member accounts)', () 
     expect(template.Parameters.ExternalId).toMatchObject({ NoEcho: true });
   });
 
-  it('grants the remediation role the same narrow detach as the central functions, plus listing, and nothing else', () => {
-    const statements = template.Resources.RemediationRole!.Properties.Policies[0].PolicyDocument.Statement as {
-      Action: string[];
-      Resource: unknown;
-      Condition?: unknown;
-    }[];
-    expect(statements.filter((s) => s.Action.some((a) => a.startsWith('iam:Detach')))).toEqual(
-      toCloudFormation(detachPolicyStatements()),
-    );
-    const actions = new Set(statements.flatMap((s) => s.Action));
-    expect([...actions].sort()).toEqual([
-      'iam:DetachGroupPolicy',
-      'iam:DetachRolePolicy',
-      'iam:DetachUserPolicy',
-      'iam:ListEntitiesForPolicy',
-      'iam:ListPolicies',
-    ]);
-    // The sweep of a member account runs under this role: the same two reads as the sweep's own role.
-    expect(statements.filter((s) => s.Action.some((a) => a.startsWith('iam:List')))).toEqual(
-      toCloudFormation(listPolicyStatements()),
-    );
-    for (const s of statements) {
-      expect(s.Action.some((a) => a.includes('*'))).toBe(false);
-      // iam:ListPolicies has no resource type: "*", alone in its statement.
-      if (JSON.stringify(s.Resource).includes('"*"'))
-        expect([s.Action, s.Resource]).toEqual([['iam:ListPolicies'], ['*']]);
-    }
-    expect(JSON.stringify(statements)).not.toContain('AdministratorAccess');
-  });
-
-  it('creates, in every mode, a read-only role named <RemediationRoleName>-read that the central functions assume with the external id', () => {
-    const role = template.Resources.ReadRole!;
-    expect(role.Condition).toBe('InUsEast1');
-    expect(role.Properties.RoleName).toEqual({ 'Fn::Sub': '${RemediationRoleName}-read' });
-    // The same trust as the remediation role: the central function roles, with the external id.
-    expect(role.Properties.AssumeRolePolicyDocument).toEqual(
-      template.Resources.RemediationRole!.Properties.AssumeRolePolicyDocument,
-    );
-    const statements = role.Properties.Policies[0].PolicyDocument.Statement as {
-      Sid: string;
-      Action: string[];
-      Resource: unknown;
-    }[];
-    // Exactly the sweep's reads, as the central sweep role has them, and nothing else.
-    expect(statements).toEqual(toCloudFormation(listPolicyStatements()));
-    expect([...new Set(statements.flatMap((s) => s.Action))].sort()).toEqual([
-      'iam:ListEntitiesForPolicy',
-      'iam:ListPolicies',
-    ]);
-    // Room for the suffix within IAM's 64 characters.
-    const pattern = new RegExp(String(template.Parameters.RemediationRoleName!.AllowedPattern));
-    expect(pattern.test('r'.repeat(59))).toBe(true);
-    expect(pattern.test('r'.repeat(60))).toBe(false);
-  });
-
-  it('forwards its own tamper events (forwarding rules, remediation, read and forwarding roles) to the central bus', () => {
-    const rule = template.Resources.TamperForwardRule!;
-    expect(rule.Condition).toBe('InUsEast1');
-    expect(rule.Properties.Name).toBe(MEMBER_RULE_NAMES[2]);
-    expect(rule.Properties.Targets).toEqual([
-      {
-        Id: 'central-bus',
-        Arn: CENTRAL_BUS,
-        RoleArn: { 'Fn::GetAtt': ['ForwardRole', 'Arn'] },
-        DeadLetterConfig: DEAD_LETTERS,
-      },
-    ]);
-    const pattern = rule.Properties.EventPattern as {
-      'detail-type': string[];
-      $or: {
-        source: string[];
-        detail: { eventName: string[]; errorCode: unknown; requestParameters: Record<string, unknown[]> };
+  it(
+    'grants the remediation role the same narrow detach as ' + 'the central functions, plus listing, and nothing else',
+    () => {
+      const statements = template.Resources.RemediationRole!.Properties.Policies[0].PolicyDocument.Statement as {
+        Action: string[];
+        Resource: unknown;
+        Condition?: unknown;
       }[];
-    };
-    expect(pattern['detail-type']).toEqual(['AWS API Call via CloudTrail']);
-    const names = [
-      template.Resources.ForwardRule!.Properties.Name,
-      template.Resources.IdentityCenterForwardRule!.Properties.Name,
-      rule.Properties.Name,
-    ];
-    expect(pattern.$or).toEqual([
-      expect.objectContaining({
-        source: ['aws.events'],
-        detail: expect.objectContaining({ eventName: [...TAMPER_EVENTS.rules], requestParameters: { name: names } }),
-      }),
-      expect.objectContaining({
-        source: ['aws.events'],
-        detail: expect.objectContaining({ eventName: [...TAMPER_EVENTS.targets], requestParameters: { rule: names } }),
-      }),
-      expect.objectContaining({
-        source: ['aws.iam'],
-        detail: expect.objectContaining({
-          eventName: [...TAMPER_EVENTS.roles],
-          requestParameters: {
-            roleName: [
-              { Ref: 'RemediationRoleName' },
-              template.Resources.ReadRole!.Properties.RoleName,
-              { wildcard: '*-ForwardRole-*' },
-            ],
-          },
-        }),
-      }),
-    ]);
-    // Successful calls only: a refused attempt changed nothing.
-    for (const branch of pattern.$or) expect(branch.detail.errorCode).toEqual([{ exists: false }]);
-  });
+      expect(statements.filter((s) => s.Action.some((a) => a.startsWith('iam:Detach')))).toEqual(
+        toCloudFormation(detachPolicyStatements()),
+      );
+      const actions = new Set(statements.flatMap((s) => s.Action));
+      expect([...actions].sort()).toEqual([
+        'iam:DetachGroupPolicy',
+        'iam:DetachRolePolicy',
+        'iam:DetachUserPolicy',
+        'iam:ListEntitiesForPolicy',
+        'iam:ListPolicies',
+      ]);
+      // The sweep of a member account runs under this role: the same two reads as the sweep's own role.
+      expect(statements.filter((s) => s.Action.some((a) => a.startsWith('iam:List')))).toEqual(
+        toCloudFormation(listPolicyStatements()),
+      );
+      for (const s of statements) {
+        expect(s.Action.some((a) => a.includes('*'))).toBe(false);
+        // iam:ListPolicies has no resource type: "*", alone in its statement.
+        if (JSON.stringify(s.Resource).includes('"*"'))
+          expect([s.Action, s.Resource]).toEqual([['iam:ListPolicies'], ['*']]);
+      }
+      expect(JSON.stringify(statements)).not.toContain('AdministratorAccess');
+    },
+  );
 
-  it('gives every forwarding rule’s target a dead-letter queue, which only this account’s forwarding rules may send to', () => {
-    const rules = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Events::Rule');
-    expect(rules.map(([id]) => id)).toEqual(['ForwardRule', 'IdentityCenterForwardRule', 'TamperForwardRule']);
-    for (const [id, rule] of rules) {
-      expect(rule.Properties.Name, id).toMatch(/^iot-policy-guard-forward-/);
-      for (const target of rule.Properties.Targets) expect(target.DeadLetterConfig, id).toEqual(DEAD_LETTERS);
-    }
-    const queue = template.Resources.ForwardDeadLetterQueue!;
-    expect(queue.Condition).toBe('Forwards');
-    expect(queue.Properties).toEqual({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
-    expect(template.Resources.ForwardDeadLetterQueuePolicy!.Properties.PolicyDocument.Statement).toEqual([
-      {
-        Sid: 'ForwardRulesSendUndelivered',
-        Effect: 'Allow',
-        Principal: { Service: 'events.amazonaws.com' },
-        Action: 'sqs:SendMessage',
-        Resource: { 'Fn::GetAtt': ['ForwardDeadLetterQueue', 'Arn'] },
-        Condition: {
-          ArnLike: {
-            'aws:SourceArn': {
-              'Fn::Sub':
-                'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/iot-policy-guard-forward-*',
+  it(
+    'creates, in every mode, a read-only role named <RemediationRoleName>-read ' +
+      'that the central functions assume with the external id',
+    () => {
+      const role = template.Resources.ReadRole!;
+      expect(role.Condition).toBe('InUsEast1');
+      expect(role.Properties.RoleName).toEqual({ 'Fn::Sub': '${RemediationRoleName}-read' });
+      // The same trust as the remediation role: the central function roles, with the external id.
+      expect(role.Properties.AssumeRolePolicyDocument).toEqual(
+        template.Resources.RemediationRole!.Properties.AssumeRolePolicyDocument,
+      );
+      const statements = role.Properties.Policies[0].PolicyDocument.Statement as {
+        Sid: string;
+        Action: string[];
+        Resource: unknown;
+      }[];
+      // Exactly the sweep's reads, as the central sweep role has them, and nothing else.
+      expect(statements).toEqual(toCloudFormation(listPolicyStatements()));
+      expect([...new Set(statements.flatMap((s) => s.Action))].sort()).toEqual([
+        'iam:ListEntitiesForPolicy',
+        'iam:ListPolicies',
+      ]);
+      // Room for the suffix within IAM's 64 characters.
+      const pattern = new RegExp(String(template.Parameters.RemediationRoleName!.AllowedPattern));
+      expect(pattern.test('r'.repeat(59))).toBe(true);
+      expect(pattern.test('r'.repeat(60))).toBe(false);
+    },
+  );
+
+  it(
+    'forwards its own tamper events (forwarding rules, ' + 'remediation, read and forwarding roles) to the central bus',
+    () => {
+      const rule = template.Resources.TamperForwardRule!;
+      expect(rule.Condition).toBe('InUsEast1');
+      expect(rule.Properties.Name).toBe(MEMBER_RULE_NAMES[2]);
+      expect(rule.Properties.Targets).toEqual([
+        {
+          Id: 'central-bus',
+          Arn: CENTRAL_BUS,
+          RoleArn: { 'Fn::GetAtt': ['ForwardRole', 'Arn'] },
+          DeadLetterConfig: DEAD_LETTERS,
+        },
+      ]);
+      const pattern = rule.Properties.EventPattern as {
+        'detail-type': string[];
+        $or: {
+          source: string[];
+          detail: { eventName: string[]; errorCode: unknown; requestParameters: Record<string, unknown[]> };
+        }[];
+      };
+      expect(pattern['detail-type']).toEqual(['AWS API Call via CloudTrail']);
+      const names = [
+        template.Resources.ForwardRule!.Properties.Name,
+        template.Resources.IdentityCenterForwardRule!.Properties.Name,
+        rule.Properties.Name,
+      ];
+      expect(pattern.$or).toEqual([
+        expect.objectContaining({
+          source: ['aws.events'],
+          detail: expect.objectContaining({ eventName: [...TAMPER_EVENTS.rules], requestParameters: { name: names } }),
+        }),
+        expect.objectContaining({
+          source: ['aws.events'],
+          detail: expect.objectContaining({
+            eventName: [...TAMPER_EVENTS.targets],
+            requestParameters: { rule: names },
+          }),
+        }),
+        expect.objectContaining({
+          source: ['aws.iam'],
+          detail: expect.objectContaining({
+            eventName: [...TAMPER_EVENTS.roles],
+            requestParameters: {
+              roleName: [
+                { Ref: 'RemediationRoleName' },
+                template.Resources.ReadRole!.Properties.RoleName,
+                { wildcard: '*-ForwardRole-*' },
+              ],
+            },
+          }),
+        }),
+      ]);
+      // Successful calls only: a refused attempt changed nothing.
+      for (const branch of pattern.$or) expect(branch.detail.errorCode).toEqual([{ exists: false }]);
+    },
+  );
+
+  it(
+    'gives every forwarding rule’s target a dead-letter queue, ' +
+      'which only this account’s forwarding rules may send to',
+    () => {
+      const rules = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Events::Rule');
+      expect(rules.map(([id]) => id)).toEqual(['ForwardRule', 'IdentityCenterForwardRule', 'TamperForwardRule']);
+      for (const [id, rule] of rules) {
+        expect(rule.Properties.Name, id).toMatch(/^iot-policy-guard-forward-/);
+        for (const target of rule.Properties.Targets) expect(target.DeadLetterConfig, id).toEqual(DEAD_LETTERS);
+      }
+      const queue = template.Resources.ForwardDeadLetterQueue!;
+      expect(queue.Condition).toBe('Forwards');
+      expect(queue.Properties).toEqual({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1209600 });
+      expect(template.Resources.ForwardDeadLetterQueuePolicy!.Properties.PolicyDocument.Statement).toEqual([
+        {
+          Sid: 'ForwardRulesSendUndelivered',
+          Effect: 'Allow',
+          Principal: { Service: 'events.amazonaws.com' },
+          Action: 'sqs:SendMessage',
+          Resource: { 'Fn::GetAtt': ['ForwardDeadLetterQueue', 'Arn'] },
+          Condition: {
+            ArnLike: {
+              'aws:SourceArn': {
+                'Fn::Sub':
+                  'arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/iot-policy-guard-forward-*',
+              },
             },
           },
         },
-      },
-    ]);
-  });
+      ]);
+    },
+  );
 
   it('quotes date-like strings so that YAML 1.1 readers do not take them for dates', () => {
     expect(text).toContain('AWSTemplateFormatVersion: "2010-09-09"');

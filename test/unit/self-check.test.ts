@@ -70,13 +70,11 @@ function healthy(): void {
   eventsMock.on(DescribeRuleCommand).callsFake(({ Name }: { Name: string }) => ({ Name, State: 'ENABLED' }));
   eventsMock.on(ListTargetsByRuleCommand).resolves({ Targets: [{ Id: 'attach-guard', Arn: TARGET }] });
   schedulerMock.on(GetScheduleCommand).resolves({ Name: 'iot-policy-guard-dev-sweep', State: 'ENABLED' });
-  snsMock
-    .on(ListSubscriptionsByTopicCommand)
-    .resolves({
-      Subscriptions: [
-        { SubscriptionArn: `${TOPIC}:5b0e7d63-1f4d-4b55-9d4e-0e6f7a8b9c0d`, Protocol: 'email', TopicArn: TOPIC },
-      ],
-    });
+  snsMock.on(ListSubscriptionsByTopicCommand).resolves({
+    Subscriptions: [
+      { SubscriptionArn: `${TOPIC}:5b0e7d63-1f4d-4b55-9d4e-0e6f7a8b9c0d`, Protocol: 'email', TopicArn: TOPIC },
+    ],
+  });
   trailMock.on(GetTrailStatusCommand).resolves({ IsLogging: true });
   trailMock
     .on(GetEventSelectorsCommand)
@@ -145,14 +143,12 @@ describe('self-check reads', () => {
   });
 
   it('reports a missing rule, and checks the Identity Center rule too when configured', async () => {
-    eventsMock
-      .on(DescribeRuleCommand, { Name: PS_RULE })
-      .rejects(
-        new ResourceNotFoundException({
-          message: `Rule ${PS_RULE} does not exist on EventBus default.`,
-          $metadata: {},
-        }),
-      );
+    eventsMock.on(DescribeRuleCommand, { Name: PS_RULE }).rejects(
+      new ResourceNotFoundException({
+        message: `Rule ${PS_RULE} does not exist on EventBus default.`,
+        $metadata: {},
+      }),
+    );
     const config = loadSelfCheckConfig(
       { ...ENV, SELF_CHECK_RULE_NAMES: `${RULE},${PS_RULE}` },
       { ...GUARD, identityCenterRegion: 'eu-west-1' },
@@ -167,15 +163,13 @@ describe('self-check reads', () => {
     expect((await check()).problems).toEqual([
       'sweep-schedule iot-policy-guard-dev/iot-policy-guard-dev-sweep: the schedule is DISABLED: the sweep does not run on it',
     ]);
-    schedulerMock
-      .on(GetScheduleCommand)
-      .rejects(
-        new ScheduleNotFoundException({
-          message: 'Schedule iot-policy-guard-dev-sweep does not exist.',
-          Message: 'Schedule iot-policy-guard-dev-sweep does not exist.',
-          $metadata: {},
-        }),
-      );
+    schedulerMock.on(GetScheduleCommand).rejects(
+      new ScheduleNotFoundException({
+        message: 'Schedule iot-policy-guard-dev-sweep does not exist.',
+        Message: 'Schedule iot-policy-guard-dev-sweep does not exist.',
+        $metadata: {},
+      }),
+    );
     expect((await check()).problems).toEqual([
       'sweep-schedule iot-policy-guard-dev/iot-policy-guard-dev-sweep: the schedule does not exist: the sweep does not run',
     ]);
@@ -218,50 +212,51 @@ describe('self-check reads', () => {
   });
 
   it('reports a trail whose basic selectors exclude management events', async () => {
-    trailMock
-      .on(GetEventSelectorsCommand)
-      .resolves({
-        EventSelectors: [
-          {
-            ReadWriteType: 'All',
-            IncludeManagementEvents: false,
-            DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3'] }],
-          },
-        ],
-      });
+    trailMock.on(GetEventSelectorsCommand).resolves({
+      EventSelectors: [
+        {
+          ReadWriteType: 'All',
+          IncludeManagementEvents: false,
+          DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3'] }],
+        },
+      ],
+    });
     expect((await check()).problems).toEqual([
       `trail ${TRAIL}: the trail's event selectors do not record write management events of iam.amazonaws.com`,
     ]);
   });
 
-  it('reports a trail whose advanced selectors exclude management events, and accepts ones that record them', async () => {
-    trailMock.on(GetEventSelectorsCommand).resolves({
-      AdvancedEventSelectors: [
-        {
-          Name: 'S3 data only',
-          FieldSelectors: [
-            { Field: 'eventCategory', Equals: ['Data'] },
-            { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
-          ],
-        },
-      ],
-    });
-    expect((await check()).problems).toEqual([
-      `trail ${TRAIL}: the trail's event selectors do not record write management events of iam.amazonaws.com`,
-    ]);
-    trailMock.on(GetEventSelectorsCommand).resolves({
-      AdvancedEventSelectors: [
-        {
-          Name: 'Management, no KMS',
-          FieldSelectors: [
-            { Field: 'eventCategory', Equals: ['Management'] },
-            { Field: 'eventSource', NotEquals: ['kms.amazonaws.com'] },
-          ],
-        },
-      ],
-    });
-    expect((await check()).problems).toEqual([]);
-  });
+  it(
+    'reports a trail whose advanced selectors exclude ' + 'management events, and accepts ones that record them',
+    async () => {
+      trailMock.on(GetEventSelectorsCommand).resolves({
+        AdvancedEventSelectors: [
+          {
+            Name: 'S3 data only',
+            FieldSelectors: [
+              { Field: 'eventCategory', Equals: ['Data'] },
+              { Field: 'resources.type', Equals: ['AWS::S3::Object'] },
+            ],
+          },
+        ],
+      });
+      expect((await check()).problems).toEqual([
+        `trail ${TRAIL}: the trail's event selectors do not record write management events of iam.amazonaws.com`,
+      ]);
+      trailMock.on(GetEventSelectorsCommand).resolves({
+        AdvancedEventSelectors: [
+          {
+            Name: 'Management, no KMS',
+            FieldSelectors: [
+              { Field: 'eventCategory', Equals: ['Management'] },
+              { Field: 'eventSource', NotEquals: ['kms.amazonaws.com'] },
+            ],
+          },
+        ],
+      });
+      expect((await check()).problems).toEqual([]);
+    },
+  );
 
   it('reports a missing trail, and skips the trail when none is watched', async () => {
     trailMock
@@ -279,16 +274,14 @@ describe('self-check reads', () => {
     expect((await check()).problems).toEqual([
       `alert-key ${KEY}: the key is Disabled: alerts, alarm notifications and the dead-letter queue fail`,
     ]);
-    kmsMock
-      .on(DescribeKeyCommand)
-      .resolves({
-        KeyMetadata: {
-          KeyId: 'k',
-          KeyState: 'PendingDeletion',
-          Enabled: false,
-          DeletionDate: new Date('2026-12-26T12:00:00Z'),
-        },
-      });
+    kmsMock.on(DescribeKeyCommand).resolves({
+      KeyMetadata: {
+        KeyId: 'k',
+        KeyState: 'PendingDeletion',
+        Enabled: false,
+        DeletionDate: new Date('2026-12-26T12:00:00Z'),
+      },
+    });
     expect((await check()).problems).toEqual([
       `alert-key ${KEY}: the key is PendingDeletion (deletion scheduled for 2026-12-26T12:00:00.000Z): alerts, alarm notifications and the dead-letter queue fail`,
     ]);

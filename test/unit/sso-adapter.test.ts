@@ -50,34 +50,41 @@ const provisioned = (Status: 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED', FailureReas
 beforeEach(() => sso.reset());
 
 describe('detachFromPermissionSet', () => {
-  it('detaches exactly that policy, then provisions the permission set to all its accounts, and reports the status', async () => {
-    sso.on(DetachManagedPolicyFromPermissionSetCommand).resolves({});
-    sso.on(ProvisionPermissionSetCommand).resolves(provisioned('IN_PROGRESS'));
-    await expect(detachFromPermissionSet(client, target)).resolves.toEqual({
-      result: 'reverted',
-      provisioning: { status: 'IN_PROGRESS', requestId: 'req-1', failureReason: null },
-    });
-    expect(sso.calls().map((c) => [c.args[0].constructor.name, c.args[0].input])).toEqual([
-      [
-        'DetachManagedPolicyFromPermissionSetCommand',
-        { InstanceArn: INSTANCE, PermissionSetArn: PS, ManagedPolicyArn: POLICY },
-      ],
-      [
-        'ProvisionPermissionSetCommand',
-        { InstanceArn: INSTANCE, PermissionSetArn: PS, TargetType: 'ALL_PROVISIONED_ACCOUNTS' },
-      ],
-    ]);
-  });
+  it(
+    'detaches exactly that policy, then provisions the ' + 'permission set to all its accounts, and reports the status',
+    async () => {
+      sso.on(DetachManagedPolicyFromPermissionSetCommand).resolves({});
+      sso.on(ProvisionPermissionSetCommand).resolves(provisioned('IN_PROGRESS'));
+      await expect(detachFromPermissionSet(client, target)).resolves.toEqual({
+        result: 'reverted',
+        provisioning: { status: 'IN_PROGRESS', requestId: 'req-1', failureReason: null },
+      });
+      expect(sso.calls().map((c) => [c.args[0].constructor.name, c.args[0].input])).toEqual([
+        [
+          'DetachManagedPolicyFromPermissionSetCommand',
+          { InstanceArn: INSTANCE, PermissionSetArn: PS, ManagedPolicyArn: POLICY },
+        ],
+        [
+          'ProvisionPermissionSetCommand',
+          { InstanceArn: INSTANCE, PermissionSetArn: PS, TargetType: 'ALL_PROVISIONED_ACCOUNTS' },
+        ],
+      ]);
+    },
+  );
 
-  it('ResourceNotFound on detach (a retry, a duplicate) is already-detached, and still provisions: the last try may have failed there', async () => {
-    sso.on(DetachManagedPolicyFromPermissionSetCommand).rejects(notFound());
-    sso.on(ProvisionPermissionSetCommand).resolves(provisioned('SUCCEEDED'));
-    await expect(detachFromPermissionSet(client, target)).resolves.toEqual({
-      result: 'already-detached',
-      provisioning: { status: 'SUCCEEDED', requestId: 'req-1', failureReason: null },
-    });
-    expect(sso.commandCalls(ProvisionPermissionSetCommand)).toHaveLength(1);
-  });
+  it(
+    'ResourceNotFound on detach (a retry, a duplicate) is already-detached, ' +
+      'and still provisions: the last try may have failed there',
+    async () => {
+      sso.on(DetachManagedPolicyFromPermissionSetCommand).rejects(notFound());
+      sso.on(ProvisionPermissionSetCommand).resolves(provisioned('SUCCEEDED'));
+      await expect(detachFromPermissionSet(client, target)).resolves.toEqual({
+        result: 'already-detached',
+        provisioning: { status: 'SUCCEEDED', requestId: 'req-1', failureReason: null },
+      });
+      expect(sso.commandCalls(ProvisionPermissionSetCommand)).toHaveLength(1);
+    },
+  );
 
   it('a permission set that no longer exists at all: already-detached, nothing to provision', async () => {
     sso.on(DetachManagedPolicyFromPermissionSetCommand).rejects(notFound('Could not find PermissionSet'));
@@ -89,14 +96,12 @@ describe('detachFromPermissionSet', () => {
   });
 
   it('a detach that fails throws RemediationError with the code, and provisions nothing', async () => {
-    sso
-      .on(DetachManagedPolicyFromPermissionSetCommand)
-      .rejects(
-        new AccessDeniedException({
-          message: 'not authorized to perform sso:DetachManagedPolicyFromPermissionSet',
-          $metadata: {},
-        }),
-      );
+    sso.on(DetachManagedPolicyFromPermissionSetCommand).rejects(
+      new AccessDeniedException({
+        message: 'not authorized to perform sso:DetachManagedPolicyFromPermissionSet',
+        $metadata: {},
+      }),
+    );
     const error = await detachFromPermissionSet(client, target).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RemediationError);
     expect(error).toMatchObject({
@@ -154,24 +159,27 @@ describe('createIdentityCenterAccess', () => {
     access.destroy();
   });
 
-  it('looks a name up once per container (names cannot change); a missing permission set is null and not cached', async () => {
-    sso
-      .on(DescribePermissionSetCommand, { PermissionSetArn: PS })
-      .resolves({ PermissionSet: { Name: 'IoTOperators', PermissionSetArn: PS } });
-    sso
-      .on(DescribePermissionSetCommand, { PermissionSetArn: `${PS}0` })
-      .rejects(notFound('Could not find PermissionSet'));
-    const access = createIdentityCenterAccess({ credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-    expect(await access.permissionSetName('eu-west-1', INSTANCE, PS)).toEqual({ name: 'IoTOperators', calls: 1 });
-    expect(await access.permissionSetName('eu-west-1', INSTANCE, PS)).toEqual({ name: 'IoTOperators', calls: 0 });
-    expect(await access.permissionSetName('eu-west-1', INSTANCE, `${PS}0`)).toEqual({ name: null, calls: 1 });
-    expect(await access.permissionSetName('eu-west-1', INSTANCE, `${PS}0`)).toEqual({ name: null, calls: 1 });
-    expect(sso.commandCalls(DescribePermissionSetCommand).map((c) => c.args[0].input)).toEqual([
-      { InstanceArn: INSTANCE, PermissionSetArn: PS },
-      { InstanceArn: INSTANCE, PermissionSetArn: `${PS}0` },
-      { InstanceArn: INSTANCE, PermissionSetArn: `${PS}0` },
-    ]);
-  });
+  it(
+    'looks a name up once per container (names cannot ' + 'change); a missing permission set is null and not cached',
+    async () => {
+      sso
+        .on(DescribePermissionSetCommand, { PermissionSetArn: PS })
+        .resolves({ PermissionSet: { Name: 'IoTOperators', PermissionSetArn: PS } });
+      sso
+        .on(DescribePermissionSetCommand, { PermissionSetArn: `${PS}0` })
+        .rejects(notFound('Could not find PermissionSet'));
+      const access = createIdentityCenterAccess({ credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+      expect(await access.permissionSetName('eu-west-1', INSTANCE, PS)).toEqual({ name: 'IoTOperators', calls: 1 });
+      expect(await access.permissionSetName('eu-west-1', INSTANCE, PS)).toEqual({ name: 'IoTOperators', calls: 0 });
+      expect(await access.permissionSetName('eu-west-1', INSTANCE, `${PS}0`)).toEqual({ name: null, calls: 1 });
+      expect(await access.permissionSetName('eu-west-1', INSTANCE, `${PS}0`)).toEqual({ name: null, calls: 1 });
+      expect(sso.commandCalls(DescribePermissionSetCommand).map((c) => c.args[0].input)).toEqual([
+        { InstanceArn: INSTANCE, PermissionSetArn: PS },
+        { InstanceArn: INSTANCE, PermissionSetArn: `${PS}0` },
+        { InstanceArn: INSTANCE, PermissionSetArn: `${PS}0` },
+      ]);
+    },
+  );
 
   it('any other look-up error throws', async () => {
     sso.on(DescribePermissionSetCommand).rejects(new AccessDeniedException({ message: 'no', $metadata: {} }));
@@ -199,24 +207,28 @@ describe("the sweep's listings", () => {
     expect(await listPermissionSetArns(client, INSTANCE, 2)).toEqual({ items: all, calls: 3 });
   });
 
-  it('a permission set deleted before its policies are listed is skipped (items null); other failures throw with the calls made', async () => {
-    sso
-      .on(ListManagedPoliciesInPermissionSetCommand, { PermissionSetArn: PS })
-      .resolves({ AttachedManagedPolicies: [{ Arn: POLICY, Name: 'AWSIoTFullAccess' }] });
-    sso
-      .on(ListManagedPoliciesInPermissionSetCommand, { PermissionSetArn: `${PS}0` })
-      .rejects(notFound('Could not find PermissionSet'));
-    expect(await listManagedPolicyArns(client, INSTANCE, PS)).toEqual({ items: [POLICY], calls: 1 });
-    expect(await listManagedPolicyArns(client, INSTANCE, `${PS}0`)).toEqual({ items: null, calls: 1 });
-    sso
-      .on(ListInstancesCommand)
-      .rejects(new AccessDeniedException({ message: 'not authorized to perform sso:ListInstances', $metadata: {} }));
-    const error = await listInstanceArns(client).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(IdentityCenterListError);
-    expect(error).toMatchObject({
-      code: 'AccessDenied',
-      calls: 1,
-      message: expect.stringMatching(/listing Identity Center instances failed: AccessDenied/),
-    });
-  });
+  it(
+    'a permission set deleted before its policies are listed is ' +
+      'skipped (items null); other failures throw with the calls made',
+    async () => {
+      sso
+        .on(ListManagedPoliciesInPermissionSetCommand, { PermissionSetArn: PS })
+        .resolves({ AttachedManagedPolicies: [{ Arn: POLICY, Name: 'AWSIoTFullAccess' }] });
+      sso
+        .on(ListManagedPoliciesInPermissionSetCommand, { PermissionSetArn: `${PS}0` })
+        .rejects(notFound('Could not find PermissionSet'));
+      expect(await listManagedPolicyArns(client, INSTANCE, PS)).toEqual({ items: [POLICY], calls: 1 });
+      expect(await listManagedPolicyArns(client, INSTANCE, `${PS}0`)).toEqual({ items: null, calls: 1 });
+      sso
+        .on(ListInstancesCommand)
+        .rejects(new AccessDeniedException({ message: 'not authorized to perform sso:ListInstances', $metadata: {} }));
+      const error = await listInstanceArns(client).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(IdentityCenterListError);
+      expect(error).toMatchObject({
+        code: 'AccessDenied',
+        calls: 1,
+        message: expect.stringMatching(/listing Identity Center instances failed: AccessDenied/),
+      });
+    },
+  );
 });

@@ -79,55 +79,63 @@ describe('central stack in an organization', () => {
     expect(single.template.Conditions!.HasMemberRole).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
   });
 
-  it('lets the sweep assume the member read-only role in every mode, and the remediation role in remediate mode only', () => {
-    for (const stack of [org, alertOrg]) {
-      const policy = stack.template.Resources.AssumeMemberReadRolePolicy!;
-      expect(policy.Condition).toBe('HasMemberRole');
-      // attach-guard never lists: only the sweep.
-      expect(policy.Properties!.Roles).toEqual([{ Ref: 'SweepRole' }]);
-      expect((policy.Properties!.PolicyDocument as { Statement: unknown[] }).Statement).toEqual([
-        {
-          Sid: 'AssumeMemberReadRole',
-          Effect: 'Allow',
-          Action: 'sts:AssumeRole',
-          Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/iot-policy-guard-remediation-read' },
-          Condition: {
-            'Fn::If': [
-              'HasOrganization',
-              { StringEquals: { 'aws:ResourceOrgID': 'o-abcdefghij' } },
-              { Ref: 'AWS::NoValue' },
-            ],
+  it(
+    'lets the sweep assume the member read-only role in every ' +
+      'mode, and the remediation role in remediate mode only',
+    () => {
+      for (const stack of [org, alertOrg]) {
+        const policy = stack.template.Resources.AssumeMemberReadRolePolicy!;
+        expect(policy.Condition).toBe('HasMemberRole');
+        // attach-guard never lists: only the sweep.
+        expect(policy.Properties!.Roles).toEqual([{ Ref: 'SweepRole' }]);
+        expect((policy.Properties!.PolicyDocument as { Statement: unknown[] }).Statement).toEqual([
+          {
+            Sid: 'AssumeMemberReadRole',
+            Effect: 'Allow',
+            Action: 'sts:AssumeRole',
+            Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/iot-policy-guard-remediation-read' },
+            Condition: {
+              'Fn::If': [
+                'HasOrganization',
+                { StringEquals: { 'aws:ResourceOrgID': 'o-abcdefghij' } },
+                { Ref: 'AWS::NoValue' },
+              ],
+            },
           },
-        },
-      ]);
-      expect(stack.template.Conditions!.HasMemberRole).toEqual({
-        'Fn::Not': [{ 'Fn::Equals': ['iot-policy-guard-remediation', ''] }],
-      });
-    }
-    // The remediation role: remediate mode only (RemediateMembers: Remediate and HasMemberRole).
-    expect(alertOrg.template.Conditions!.Remediate).toEqual({ 'Fn::Equals': ['alert', 'remediate'] });
-    expect(alertOrg.template.Resources.AssumeMemberRolePolicy!.Condition).toBe('RemediateMembers');
-  });
+        ]);
+        expect(stack.template.Conditions!.HasMemberRole).toEqual({
+          'Fn::Not': [{ 'Fn::Equals': ['iot-policy-guard-remediation', ''] }],
+        });
+      }
+      // The remediation role: remediate mode only (RemediateMembers: Remediate and HasMemberRole).
+      expect(alertOrg.template.Conditions!.Remediate).toEqual({ 'Fn::Equals': ['alert', 'remediate'] });
+      expect(alertOrg.template.Resources.AssumeMemberRolePolicy!.Condition).toBe('RemediateMembers');
+    },
+  );
 
-  it('grants no IAM Identity Center permission and adds no permission-set rule without identityCenterRegion, even in remediate mode', () => {
-    // Both conditions are false: Fn::Not of an equality of two empty strings.
-    expect(org.template.Conditions!.HasIdentityCenter).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
-    expect(org.template.Conditions!.RemediateIdentityCenter).toEqual({
-      'Fn::And': [{ Condition: 'Remediate' }, { Condition: 'HasIdentityCenter' }],
-    });
-    expect(org.template.Resources.IdentityCenterRemediationPolicy!.Condition).toBe('RemediateIdentityCenter');
-    expect(org.template.Resources.IdentityCenterRule!.Condition).toBe('HasIdentityCenter');
-    for (const role of ['AttachGuardRole', 'SweepRole']) {
-      const statements = (
-        org.template.Resources[role]!.Properties!.Policies as { PolicyDocument: { Statement: unknown[] } }[]
-      ).flatMap((p) => p.PolicyDocument.Statement);
-      // Every SSO statement of the roles sits in the true branch of an Fn::If on HasIdentityCenter.
-      for (const s of statements.filter((st) => JSON.stringify(st).includes('"sso:')))
-        expect((s as { 'Fn::If'?: unknown[] })['Fn::If']?.[0], role).toBe('HasIdentityCenter');
-    }
-    for (const fn of ['AttachGuardLambdaFunction', 'SweepLambdaFunction'])
-      expect(env(org, fn).IDENTITY_CENTER_REGION).toBe('');
-  });
+  it(
+    'grants no IAM Identity Center permission and adds no permission-set ' +
+      'rule without identityCenterRegion, even in remediate mode',
+    () => {
+      // Both conditions are false: Fn::Not of an equality of two empty strings.
+      expect(org.template.Conditions!.HasIdentityCenter).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+      expect(org.template.Conditions!.RemediateIdentityCenter).toEqual({
+        'Fn::And': [{ Condition: 'Remediate' }, { Condition: 'HasIdentityCenter' }],
+      });
+      expect(org.template.Resources.IdentityCenterRemediationPolicy!.Condition).toBe('RemediateIdentityCenter');
+      expect(org.template.Resources.IdentityCenterRule!.Condition).toBe('HasIdentityCenter');
+      for (const role of ['AttachGuardRole', 'SweepRole']) {
+        const statements = (
+          org.template.Resources[role]!.Properties!.Policies as { PolicyDocument: { Statement: unknown[] } }[]
+        ).flatMap((p) => p.PolicyDocument.Statement);
+        // Every SSO statement of the roles sits in the true branch of an Fn::If on HasIdentityCenter.
+        for (const s of statements.filter((st) => JSON.stringify(st).includes('"sso:')))
+          expect((s as { 'Fn::If'?: unknown[] })['Fn::If']?.[0], role).toBe('HasIdentityCenter');
+      }
+      for (const fn of ['AttachGuardLambdaFunction', 'SweepLambdaFunction'])
+        expect(env(org, fn).IDENTITY_CENTER_REGION).toBe('');
+    },
+  );
 
   it('lets only the organization put events on the default bus', () => {
     const bus = org.template.Resources.OrganizationBusPolicy!;

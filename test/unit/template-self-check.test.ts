@@ -52,7 +52,9 @@ beforeAll(async () => {
   ownTrail = await packageStack(join(dir, 'own-trail'), { createTrail: 'true', mode: 'remediate' });
 }, 240_000);
 
-/** Resolves Fn::If by the template's conditions (the stage parameters' Fn::Equals of literals) and pseudo parameters. */
+/**
+ * Resolves Fn::If by the template's conditions (the stage parameters' Fn::Equals of literals) and pseudo parameters.
+ */
 function resolve(template: Template, value: unknown): unknown {
   const holds = (name: string): boolean => {
     const evaluate = (expr: unknown): unknown => {
@@ -103,32 +105,38 @@ const ruleName = (template: Template, which: 'iam' | 'sso') =>
 const arn = (service: string, resource: string) => `arn:aws:${service}:us-east-1:${ACCOUNT}:${resource}`;
 
 describe('self-check environment', () => {
-  it('names exactly the deployed rules, schedule, key, trail and attach-guard as the rule target, for the sweep only', () => {
-    const schedule =
-      Object.values(plain.template.Resources).find((r) => r.Type === 'AWS::Scheduler::Schedule')?.Properties ?? {};
-    const group = resolve(plain.template, plain.template.Resources.SweepScheduleGroup?.Properties?.Name);
-    expect(schedule.GroupName).toEqual({ Ref: 'SweepScheduleGroup' });
-    expect(sweepEnv(plain.template)).toMatchObject({
-      SELF_CHECK_RULE_NAMES: ruleName(plain.template, 'iam'),
-      SELF_CHECK_RULE_TARGET: { 'Fn::GetAtt': ['AttachGuardLambdaFunction', 'Arn'] },
-      SELF_CHECK_SCHEDULE: `${String(group)}/${String(schedule.Name)}`,
-      SELF_CHECK_TRAIL: '',
-      ALERT_KEY_ARN: { 'Fn::GetAtt': ['AlertKey', 'Arn'] },
-    });
-    expect(sweepEnv(watching.template)).toMatchObject({
-      SELF_CHECK_RULE_NAMES: `${ruleName(watching.template, 'iam')},${ruleName(watching.template, 'sso')}`,
-      SELF_CHECK_TRAIL: 'org-trail',
-    });
-    expect(sweepEnv(ownTrail.template).SELF_CHECK_TRAIL).toBe(ownTrail.template.Resources.Trail?.Properties?.TrailName);
-    const attachGuard = (
-      plain.template.Resources.AttachGuardLambdaFunction!.Properties!.Environment as {
-        Variables: Record<string, unknown>;
-      }
-    ).Variables;
-    expect(
-      Object.keys(attachGuard).filter((name) => name.startsWith('SELF_CHECK') || name === 'ALERT_KEY_ARN'),
-    ).toEqual([]);
-  });
+  it(
+    'names exactly the deployed rules, schedule, key, trail ' +
+      'and attach-guard as the rule target, for the sweep only',
+    () => {
+      const schedule =
+        Object.values(plain.template.Resources).find((r) => r.Type === 'AWS::Scheduler::Schedule')?.Properties ?? {};
+      const group = resolve(plain.template, plain.template.Resources.SweepScheduleGroup?.Properties?.Name);
+      expect(schedule.GroupName).toEqual({ Ref: 'SweepScheduleGroup' });
+      expect(sweepEnv(plain.template)).toMatchObject({
+        SELF_CHECK_RULE_NAMES: ruleName(plain.template, 'iam'),
+        SELF_CHECK_RULE_TARGET: { 'Fn::GetAtt': ['AttachGuardLambdaFunction', 'Arn'] },
+        SELF_CHECK_SCHEDULE: `${String(group)}/${String(schedule.Name)}`,
+        SELF_CHECK_TRAIL: '',
+        ALERT_KEY_ARN: { 'Fn::GetAtt': ['AlertKey', 'Arn'] },
+      });
+      expect(sweepEnv(watching.template)).toMatchObject({
+        SELF_CHECK_RULE_NAMES: `${ruleName(watching.template, 'iam')},${ruleName(watching.template, 'sso')}`,
+        SELF_CHECK_TRAIL: 'org-trail',
+      });
+      expect(sweepEnv(ownTrail.template).SELF_CHECK_TRAIL).toBe(
+        ownTrail.template.Resources.Trail?.Properties?.TrailName,
+      );
+      const attachGuard = (
+        plain.template.Resources.AttachGuardLambdaFunction!.Properties!.Environment as {
+          Variables: Record<string, unknown>;
+        }
+      ).Variables;
+      expect(
+        Object.keys(attachGuard).filter((name) => name.startsWith('SELF_CHECK') || name === 'ALERT_KEY_ARN'),
+      ).toEqual([]);
+    },
+  );
 });
 
 describe('self-check permissions', () => {
@@ -179,20 +187,24 @@ describe('self-check permissions', () => {
     }
   });
 
-  it('let the sweep role, and it alone, read the key’s state in the key policy (key administration may be narrowed)', () => {
-    const statements = (
-      resolve(plain.template, plain.template.Resources.AlertKey?.Properties?.KeyPolicy) as { Statement: Statement[] }
-    ).Statement;
-    const sweepRole = `arn:aws:iam::${ACCOUNT}:role/${String(resolve(plain.template, plain.template.Resources.SweepRole?.Properties?.RoleName))}`;
-    expect(statements.find((s) => s.Sid === 'SweepReadsKeyState')).toEqual({
-      Sid: 'SweepReadsKeyState',
-      Effect: 'Allow',
-      Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
-      Action: 'kms:DescribeKey',
-      Resource: '*',
-      Condition: { ArnEquals: { 'aws:PrincipalArn': sweepRole } },
-    });
-  });
+  it(
+    'let the sweep role, and it alone, read the key’s state ' +
+      'in the key policy (key administration may be narrowed)',
+    () => {
+      const statements = (
+        resolve(plain.template, plain.template.Resources.AlertKey?.Properties?.KeyPolicy) as { Statement: Statement[] }
+      ).Statement;
+      const sweepRole = `arn:aws:iam::${ACCOUNT}:role/${String(resolve(plain.template, plain.template.Resources.SweepRole?.Properties?.RoleName))}`;
+      expect(statements.find((s) => s.Sid === 'SweepReadsKeyState')).toEqual({
+        Sid: 'SweepReadsKeyState',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+        Action: 'kms:DescribeKey',
+        Resource: '*',
+        Condition: { ArnEquals: { 'aws:PrincipalArn': sweepRole } },
+      });
+    },
+  );
 
   it('refuse watchTrail with createTrail=true, and a malformed trail name, at package time', async () => {
     await expect(
@@ -284,12 +296,15 @@ describe('bundles', () => {
   const clients = (files: string[]) =>
     [...new Set(files.map((f) => /@aws-sdk\/(client-[a-z-]+)\//.exec(f)?.[1]).filter(Boolean))].sort();
 
-  it('keeps the self-check’s clients out of attach-guard: only the sweep carries Scheduler, CloudTrail and KMS', async () => {
-    const attachGuard = clients(await inputs('functions/attach-guard/handler.ts'));
-    const sweep = clients(await inputs('functions/sweep/handler.ts'));
-    for (const client of ['client-cloudtrail', 'client-kms', 'client-scheduler']) {
-      expect(attachGuard).not.toContain(client);
-      expect(sweep).toContain(client);
-    }
-  });
+  it(
+    'keeps the self-check’s clients out of attach-guard: ' + 'only the sweep carries Scheduler, CloudTrail and KMS',
+    async () => {
+      const attachGuard = clients(await inputs('functions/attach-guard/handler.ts'));
+      const sweep = clients(await inputs('functions/sweep/handler.ts'));
+      for (const client of ['client-cloudtrail', 'client-kms', 'client-scheduler']) {
+        expect(attachGuard).not.toContain(client);
+        expect(sweep).toContain(client);
+      }
+    },
+  );
 });

@@ -126,38 +126,42 @@ const hasDeployer =
   };
 
 describe('tamper rules', () => {
-  it('are deployed by default, one per watch, on the default bus, each to the tamper topic with a readable text, retries and a dead-letter queue', () => {
-    const rules = tamperRules(plain.template);
-    const expected = [...WATCH_KEYS, ...MEMBER_WATCH_KEYS];
-    expect(rules.map(([id]) => id).sort()).toEqual(expected.map(logicalId).sort());
-    for (const [id, rule] of rules) {
-      const props = rule.Properties ?? {};
-      expect(props.State, id).toBe('ENABLED');
-      expect(props.EventBusName, id).toBeUndefined();
-      expect(props.Targets, id).toEqual([
-        {
-          Id: 'tamper-topic',
-          Arn: { Ref: 'TamperTopic' },
-          InputTransformer: {
-            InputPathsMap: expect.any(Object),
-            InputTemplate: expect.stringMatching(
-              /^"HIGH tamper alert \(iot-policy-guard-dev\): <action> on <resource> by <actor> in account <account> \(<region>\) at <time> from <sourceIp>\..*CloudTrail event <eventId>\."$/,
-            ),
+  it(
+    'are deployed by default, one per watch, on the default bus, each to ' +
+      'the tamper topic with a readable text, retries and a dead-letter queue',
+    () => {
+      const rules = tamperRules(plain.template);
+      const expected = [...WATCH_KEYS, ...MEMBER_WATCH_KEYS];
+      expect(rules.map(([id]) => id).sort()).toEqual(expected.map(logicalId).sort());
+      for (const [id, rule] of rules) {
+        const props = rule.Properties ?? {};
+        expect(props.State, id).toBe('ENABLED');
+        expect(props.EventBusName, id).toBeUndefined();
+        expect(props.Targets, id).toEqual([
+          {
+            Id: 'tamper-topic',
+            Arn: { Ref: 'TamperTopic' },
+            InputTransformer: {
+              InputPathsMap: expect.any(Object),
+              InputTemplate: expect.stringMatching(
+                /^"HIGH tamper alert \(iot-policy-guard-dev\): <action> on <resource> by <actor> in account <account> \(<region>\) at <time> from <sourceIp>\..*CloudTrail event <eventId>\."$/,
+              ),
+            },
+            RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
+            DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['RuleDeadLetterQueue', 'Arn'] } },
           },
-          RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
-          DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['RuleDeadLetterQueue', 'Arn'] } },
-        },
-      ]);
-    }
-    // Only the trail rules need a condition (the stack's trail), and the member rules an organization.
-    expect(Object.fromEntries(rules.filter(([, r]) => r.Condition).map(([id, r]) => [id, r.Condition]))).toEqual({
-      TamperTrailRule: 'CreateTrail',
-      TamperTrailSelectorsRule: 'CreateTrail',
-      TamperMemberRulesRule: 'HasMemberRole',
-      TamperMemberTargetsRule: 'HasMemberRole',
-      TamperMemberRolesRule: 'HasMemberRole',
-    });
-  });
+        ]);
+      }
+      // Only the trail rules need a condition (the stack's trail), and the member rules an organization.
+      expect(Object.fromEntries(rules.filter(([, r]) => r.Condition).map(([id, r]) => [id, r.Condition]))).toEqual({
+        TamperTrailRule: 'CreateTrail',
+        TamperTrailSelectorsRule: 'CreateTrail',
+        TamperMemberRulesRule: 'HasMemberRole',
+        TamperMemberTargetsRule: 'HasMemberRole',
+        TamperMemberRolesRule: 'HasMemberRole',
+      });
+    },
+  );
 
   it('match successful CloudTrail calls of exactly the event names CloudTrail records', () => {
     // Lambda's carry their API version (docs.aws.amazon.com/lambda/latest/dg/logging-using-cloudtrail.html).
@@ -207,66 +211,70 @@ describe('tamper rules', () => {
     }
   });
 
-  it('name every one of the stack’s rules, functions, topics, queues, alarms, roles, key, schedule, trail, and only those', () => {
-    const t = guarded.template;
-    const rules = names(t, 'AWS::Events::Rule', 'Name').filter((n) => n.startsWith(PREFIX));
-    expect(rules.length).toBeGreaterThan(15);
-    expect(watchValues(watch('rules')).sort()).toEqual(rules);
-    expect(watchValues(watch('targets')).sort()).toEqual(rules);
+  it(
+    'name every one of the stack’s rules, functions, topics, ' +
+      'queues, alarms, roles, key, schedule, trail, and only those',
+    () => {
+      const t = guarded.template;
+      const rules = names(t, 'AWS::Events::Rule', 'Name').filter((n) => n.startsWith(PREFIX));
+      expect(rules.length).toBeGreaterThan(15);
+      expect(watchValues(watch('rules')).sort()).toEqual(rules);
+      expect(watchValues(watch('targets')).sort()).toEqual(rules);
 
-    const functions = names(t, 'AWS::Lambda::Function', 'FunctionName');
-    expect(functions).toEqual([`${PREFIX}-attach-guard`, `${PREFIX}-sweep`]);
-    expect(watchValues(watch('functions')).sort()).toEqual(
-      functions
-        .flatMap((n) => {
-          const arn = `arn:aws:lambda:us-east-1:123456789012:function:${n}`;
-          const partial = `123456789012:function:${n}`;
-          return [n, arn, partial, `prefix:${n}:`, `prefix:${arn}:`, `prefix:${partial}:`];
-        })
-        .sort(),
-    );
+      const functions = names(t, 'AWS::Lambda::Function', 'FunctionName');
+      expect(functions).toEqual([`${PREFIX}-attach-guard`, `${PREFIX}-sweep`]);
+      expect(watchValues(watch('functions')).sort()).toEqual(
+        functions
+          .flatMap((n) => {
+            const arn = `arn:aws:lambda:us-east-1:123456789012:function:${n}`;
+            const partial = `123456789012:function:${n}`;
+            return [n, arn, partial, `prefix:${n}:`, `prefix:${arn}:`, `prefix:${partial}:`];
+          })
+          .sort(),
+      );
 
-    const topics = names(t, 'AWS::SNS::Topic', 'TopicName').map((n) => `arn:aws:sns:us-east-1:123456789012:${n}`);
-    expect(watchValues(watch('topics')).sort()).toEqual(topics);
-    expect(watchValues(watch('subscriptions')).sort()).toEqual(topics.map((arn) => `prefix:${arn}:`));
+      const topics = names(t, 'AWS::SNS::Topic', 'TopicName').map((n) => `arn:aws:sns:us-east-1:123456789012:${n}`);
+      expect(watchValues(watch('topics')).sort()).toEqual(topics);
+      expect(watchValues(watch('subscriptions')).sort()).toEqual(topics.map((arn) => `prefix:${arn}:`));
 
-    expect(watchValues(watch('queues')).sort()).toEqual(
-      names(t, 'AWS::SQS::Queue', 'QueueName').map((n) => `suffix:/123456789012/${n}`),
-    );
-    const alarms = names(t, 'AWS::CloudWatch::Alarm', 'AlarmName');
-    expect([...watchValues(watch('alarms'))].sort()).toEqual(alarms);
-    expect([...watchValues(watch('alarm'))].sort()).toEqual(alarms);
+      expect(watchValues(watch('queues')).sort()).toEqual(
+        names(t, 'AWS::SQS::Queue', 'QueueName').map((n) => `suffix:/123456789012/${n}`),
+      );
+      const alarms = names(t, 'AWS::CloudWatch::Alarm', 'AlarmName');
+      expect([...watchValues(watch('alarms'))].sort()).toEqual(alarms);
+      expect([...watchValues(watch('alarm'))].sort()).toEqual(alarms);
 
-    // A role with a fixed name by its name, one with a generated name by its Ref (which is its name).
-    const roles = Object.entries(t.Resources)
-      .filter(([, r]) => r.Type === 'AWS::IAM::Role')
-      .map(([id, r]) => (r.Properties?.RoleName ? text(r.Properties.RoleName) : `Ref(${id})`))
-      .sort();
-    expect(roles).toEqual(
-      [`${PREFIX}-attach-guard-us-east-1`, `${PREFIX}-sweep-us-east-1`, 'Ref(SweepSchedulerRole)'].sort(),
-    );
-    expect(watchValues(watch('roles')).sort()).toEqual(roles);
+      // A role with a fixed name by its name, one with a generated name by its Ref (which is its name).
+      const roles = Object.entries(t.Resources)
+        .filter(([, r]) => r.Type === 'AWS::IAM::Role')
+        .map(([id, r]) => (r.Properties?.RoleName ? text(r.Properties.RoleName) : `Ref(${id})`))
+        .sort();
+      expect(roles).toEqual(
+        [`${PREFIX}-attach-guard-us-east-1`, `${PREFIX}-sweep-us-east-1`, 'Ref(SweepSchedulerRole)'].sort(),
+      );
+      expect(watchValues(watch('roles')).sort()).toEqual(roles);
 
-    expect(
-      Object.entries(t.Resources)
-        .filter(([, r]) => r.Type === 'AWS::KMS::Key')
-        .map(([id]) => id),
-    ).toEqual(['AlertKey']);
-    expect(watchValues(watch('key'))).toEqual(['Ref(AlertKey)', 'AlertKey.Arn']);
+      expect(
+        Object.entries(t.Resources)
+          .filter(([, r]) => r.Type === 'AWS::KMS::Key')
+          .map(([id]) => id),
+      ).toEqual(['AlertKey']);
+      expect(watchValues(watch('key'))).toEqual(['Ref(AlertKey)', 'AlertKey.Arn']);
 
-    expect(watchValues(watch('schedule'))).toEqual(names(t, 'AWS::Scheduler::Schedule', 'Name'));
-    expect(watch('schedule').also).toEqual({ groupName: names(t, 'AWS::Scheduler::ScheduleGroup', 'Name') });
-    expect(watchValues(watch('schedule-group'))).toEqual(names(t, 'AWS::Scheduler::ScheduleGroup', 'Name'));
+      expect(watchValues(watch('schedule'))).toEqual(names(t, 'AWS::Scheduler::Schedule', 'Name'));
+      expect(watch('schedule').also).toEqual({ groupName: names(t, 'AWS::Scheduler::ScheduleGroup', 'Name') });
+      expect(watchValues(watch('schedule-group'))).toEqual(names(t, 'AWS::Scheduler::ScheduleGroup', 'Name'));
 
-    const trail = text(t.Resources.Trail?.Properties?.TrailName);
-    expect(watchValues(watch('trail'))).toEqual([trail, `arn:aws:cloudtrail:us-east-1:123456789012:trail/${trail}`]);
-    expect(watchValues(watch('trail-selectors'))).toEqual(watchValues(watch('trail')));
-    // osls names the stack <service>-<stage>.
-    expect(watchValues(watch('stack'))).toEqual([
-      PREFIX,
-      `prefix:arn:aws:cloudformation:us-east-1:123456789012:stack/${PREFIX}/`,
-    ]);
-  });
+      const trail = text(t.Resources.Trail?.Properties?.TrailName);
+      expect(watchValues(watch('trail'))).toEqual([trail, `arn:aws:cloudtrail:us-east-1:123456789012:trail/${trail}`]);
+      expect(watchValues(watch('trail-selectors'))).toEqual(watchValues(watch('trail')));
+      // osls names the stack <service>-<stage>.
+      expect(watchValues(watch('stack'))).toEqual([
+        PREFIX,
+        `prefix:arn:aws:cloudformation:us-east-1:123456789012:stack/${PREFIX}/`,
+      ]);
+    },
+  );
 
   it('name no other stage’s resources: every literal and matcher carries this stage, whole', () => {
     const other = (value: string): boolean =>
@@ -326,32 +334,36 @@ describe('tamper rules', () => {
 });
 
 describe('tamper topic', () => {
-  it('is not encrypted with the alert key (nor any key a principal could disable), and admits only the tamper rules and the stack’s alarms', () => {
-    const topic = plain.template.Resources.TamperTopic?.Properties ?? {};
-    expect(topic.TopicName).toBe(`${PREFIX}-tamper`);
-    expect(topic.KmsMasterKeyId).toBeUndefined();
-    const policy = statements(
-      plain.template.Resources.TamperTopicPolicy?.Properties?.PolicyDocument,
-      hasDeployer(plain.template),
-    );
-    const allow = policy
-      .filter((s) => s.Effect === 'Allow')
-      .map((s) => [s.Principal, s.Action, text(s.Condition?.ArnLike?.['aws:SourceArn'])]);
-    expect(allow).toEqual([
-      [
-        { Service: 'events.amazonaws.com' },
-        'sns:Publish',
-        `arn:aws:events:us-east-1:123456789012:rule/${PREFIX}-tamper-*`,
-      ],
-      [
-        { Service: 'cloudwatch.amazonaws.com' },
-        'sns:Publish',
-        `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${PREFIX}-*`,
-      ],
-    ]);
-    for (const s of policy.filter((st) => st.Effect === 'Allow'))
-      expect(s.Condition?.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
-  });
+  it(
+    'is not encrypted with the alert key (nor any key a principal could ' +
+      'disable), and admits only the tamper rules and the stack’s alarms',
+    () => {
+      const topic = plain.template.Resources.TamperTopic?.Properties ?? {};
+      expect(topic.TopicName).toBe(`${PREFIX}-tamper`);
+      expect(topic.KmsMasterKeyId).toBeUndefined();
+      const policy = statements(
+        plain.template.Resources.TamperTopicPolicy?.Properties?.PolicyDocument,
+        hasDeployer(plain.template),
+      );
+      const allow = policy
+        .filter((s) => s.Effect === 'Allow')
+        .map((s) => [s.Principal, s.Action, text(s.Condition?.ArnLike?.['aws:SourceArn'])]);
+      expect(allow).toEqual([
+        [
+          { Service: 'events.amazonaws.com' },
+          'sns:Publish',
+          `arn:aws:events:us-east-1:123456789012:rule/${PREFIX}-tamper-*`,
+        ],
+        [
+          { Service: 'cloudwatch.amazonaws.com' },
+          'sns:Publish',
+          `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${PREFIX}-*`,
+        ],
+      ]);
+      for (const s of policy.filter((st) => st.Effect === 'Allow'))
+        expect(s.Condition?.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
+    },
+  );
 
   it('e-mails alertEmail too, when given', () => {
     expect(plain.template.Resources.TamperEmailSubscription?.Condition).toBe('HasAlertEmail');
@@ -392,26 +404,30 @@ describe('sweep heartbeat', () => {
     expect(guarded.template.Resources.SweepHeartbeatAlarm?.Properties?.Period).toBe(3 * 86_400);
   });
 
-  it('takes its period from sweepSchedule: a rate’s interval, a cron’s longest gap; refuses what CloudWatch cannot evaluate', () => {
-    expect(heartbeatPeriodSeconds('rate(5 minutes)')).toBe(300);
-    expect(heartbeatPeriodSeconds('rate(1 hour)')).toBe(3600);
-    expect(heartbeatPeriodSeconds('rate(6 hours)')).toBe(21_600);
-    expect(heartbeatPeriodSeconds('rate(3 days)')).toBe(259_200);
-    expect(heartbeatPeriodSeconds('cron(15 * * * ? *)')).toBe(3600);
-    expect(heartbeatPeriodSeconds('cron(0/10 * * * ? *)')).toBe(600);
-    expect(heartbeatPeriodSeconds('cron(0,30 * * * ? *)')).toBe(1800);
-    expect(heartbeatPeriodSeconds('cron(0 */6 * * ? *)')).toBe(21_600);
-    expect(heartbeatPeriodSeconds('cron(0 3 * * ? *)')).toBe(86_400);
-    expect(heartbeatPeriodSeconds('cron(0 6 ? * MON-FRI *)')).toBe(259_200);
-    expect(heartbeatPeriodSeconds('cron(0 9,17 ? * 2-6 *)')).toBe(64 * 3600); // Friday 17:00 to Monday 09:00
-    expect(() => heartbeatPeriodSeconds('rate(4 days)')).toThrow(
-      /sweepSchedule=rate\(4 days\).*at least every 3\.5 days/,
-    );
-    expect(() => heartbeatPeriodSeconds('cron(0 3 ? * MON *)')).toThrow(StageParamError); // weekly
-    expect(() => heartbeatPeriodSeconds('cron(0 3 L * ? *)')).toThrow(
-      /cannot derive the heartbeat alarm's period from "L"/,
-    );
-  });
+  it(
+    'takes its period from sweepSchedule: a rate’s interval, a ' +
+      'cron’s longest gap; refuses what CloudWatch cannot evaluate',
+    () => {
+      expect(heartbeatPeriodSeconds('rate(5 minutes)')).toBe(300);
+      expect(heartbeatPeriodSeconds('rate(1 hour)')).toBe(3600);
+      expect(heartbeatPeriodSeconds('rate(6 hours)')).toBe(21_600);
+      expect(heartbeatPeriodSeconds('rate(3 days)')).toBe(259_200);
+      expect(heartbeatPeriodSeconds('cron(15 * * * ? *)')).toBe(3600);
+      expect(heartbeatPeriodSeconds('cron(0/10 * * * ? *)')).toBe(600);
+      expect(heartbeatPeriodSeconds('cron(0,30 * * * ? *)')).toBe(1800);
+      expect(heartbeatPeriodSeconds('cron(0 */6 * * ? *)')).toBe(21_600);
+      expect(heartbeatPeriodSeconds('cron(0 3 * * ? *)')).toBe(86_400);
+      expect(heartbeatPeriodSeconds('cron(0 6 ? * MON-FRI *)')).toBe(259_200);
+      expect(heartbeatPeriodSeconds('cron(0 9,17 ? * 2-6 *)')).toBe(64 * 3600); // Friday 17:00 to Monday 09:00
+      expect(() => heartbeatPeriodSeconds('rate(4 days)')).toThrow(
+        /sweepSchedule=rate\(4 days\).*at least every 3\.5 days/,
+      );
+      expect(() => heartbeatPeriodSeconds('cron(0 3 ? * MON *)')).toThrow(StageParamError); // weekly
+      expect(() => heartbeatPeriodSeconds('cron(0 3 L * ? *)')).toThrow(
+        /cannot derive the heartbeat alarm's period from "L"/,
+      );
+    },
+  );
 });
 
 describe('deployer and operator roles (deployerRoleArn, operatorRoleArns)', () => {
@@ -473,21 +489,27 @@ describe('deployer and operator roles (deployerRoleArn, operatorRoleArns)', () =
     }
   });
 
-  it('with them, allow key administration to them only and deny every changing administration to everyone else (CloudFormation acts as the deployer)', () => {
-    const key = statements(guarded.template.Resources.AlertKey?.Properties?.KeyPolicy, hasDeployer(guarded.template));
-    const administer = key.find((s) => s.Sid === 'AdministerKey');
-    expect(administer?.Condition).toEqual({
-      ArnEquals: { 'aws:PrincipalArn': { 'Fn::Split': [',', admins.join(',')] } },
-    });
-    const [deny] = denyOf(guarded.template, 'AlertKey', 'KeyPolicy');
-    expect(deny?.Condition).toEqual({ ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::Split': [',', admins.join(',')] } } });
-    const denied = [deny?.Action].flat() as string[];
-    for (const action of ['kms:DisableKey', 'kms:ScheduleKeyDeletion', 'kms:PutKeyPolicy'])
-      expect(denied).toContain(action);
-    // Every denied action is one AdministerKey grants, and none reads or uses the key.
-    for (const action of denied) expect([administer?.Action].flat()).toContain(action);
-    expect(denied.filter((a) => /Describe|Get|List|Decrypt|Encrypt|GenerateDataKey/.test(a))).toEqual([]);
-  });
+  it(
+    'with them, allow key administration to them only and deny every changing ' +
+      'administration to everyone else (CloudFormation acts as the deployer)',
+    () => {
+      const key = statements(guarded.template.Resources.AlertKey?.Properties?.KeyPolicy, hasDeployer(guarded.template));
+      const administer = key.find((s) => s.Sid === 'AdministerKey');
+      expect(administer?.Condition).toEqual({
+        ArnEquals: { 'aws:PrincipalArn': { 'Fn::Split': [',', admins.join(',')] } },
+      });
+      const [deny] = denyOf(guarded.template, 'AlertKey', 'KeyPolicy');
+      expect(deny?.Condition).toEqual({
+        ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::Split': [',', admins.join(',')] } },
+      });
+      const denied = [deny?.Action].flat() as string[];
+      for (const action of ['kms:DisableKey', 'kms:ScheduleKeyDeletion', 'kms:PutKeyPolicy'])
+        expect(denied).toContain(action);
+      // Every denied action is one AdministerKey grants, and none reads or uses the key.
+      for (const action of denied) expect([administer?.Action].flat()).toContain(action);
+      expect(denied.filter((a) => /Describe|Get|List|Decrypt|Encrypt|GenerateDataKey/.test(a))).toEqual([]);
+    },
+  );
 
   it('checks the parameters, naming them', () => {
     expect(checkDeployerRoleArn('')).toBe('');
@@ -504,43 +526,47 @@ describe('deployer and operator roles (deployerRoleArn, operatorRoleArns)', () =
 });
 
 describe('rule dead letters', () => {
-  it('every rule target of the stack has one: the rule dead-letter queue, which only EventBridge rules of this stack may send to', () => {
-    for (const { template } of [plain, guarded]) {
-      const rules = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Events::Rule');
-      for (const [id, rule] of rules) {
-        expect(String(rule.Properties?.Name), id).toMatch(new RegExp(`^${PREFIX}-`));
-        for (const target of rule.Properties!.Targets as { DeadLetterConfig?: unknown }[])
-          expect(target.DeadLetterConfig, id).toEqual({ Arn: { 'Fn::GetAtt': ['RuleDeadLetterQueue', 'Arn'] } });
+  it(
+    'every rule target of the stack has one: the rule dead-letter ' +
+      'queue, which only EventBridge rules of this stack may send to',
+    () => {
+      for (const { template } of [plain, guarded]) {
+        const rules = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Events::Rule');
+        for (const [id, rule] of rules) {
+          expect(String(rule.Properties?.Name), id).toMatch(new RegExp(`^${PREFIX}-`));
+          for (const target of rule.Properties!.Targets as { DeadLetterConfig?: unknown }[])
+            expect(target.DeadLetterConfig, id).toEqual({ Arn: { 'Fn::GetAtt': ['RuleDeadLetterQueue', 'Arn'] } });
+        }
       }
-    }
-    const queue = plain.template.Resources.RuleDeadLetterQueue?.Properties ?? {};
-    expect(queue).toMatchObject({
-      QueueName: `${PREFIX}-rule-dead-letters`,
-      SqsManagedSseEnabled: true,
-      MessageRetentionPeriod: 1209600,
-    });
-    expect(queue.KmsMasterKeyId).toBeUndefined(); // not the alert key: its undelivered tamper alerts survive a disabled key
-    const [send] = statements(
-      plain.template.Resources.RuleDeadLetterQueuePolicy?.Properties?.PolicyDocument,
-      hasDeployer(plain.template),
-    ).filter((s) => s.Effect === 'Allow');
-    expect(send).toEqual({
-      Sid: 'RulesSendUndelivered',
-      Effect: 'Allow',
-      Principal: { Service: 'events.amazonaws.com' },
-      Action: 'sqs:SendMessage',
-      Resource: { 'Fn::GetAtt': ['RuleDeadLetterQueue', 'Arn'] },
-      Condition: {
-        ArnLike: {
-          'aws:SourceArn': {
-            'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${PREFIX}-*`,
+      const queue = plain.template.Resources.RuleDeadLetterQueue?.Properties ?? {};
+      expect(queue).toMatchObject({
+        QueueName: `${PREFIX}-rule-dead-letters`,
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 1209600,
+      });
+      expect(queue.KmsMasterKeyId).toBeUndefined(); // not the alert key: its undelivered tamper alerts survive a disabled key
+      const [send] = statements(
+        plain.template.Resources.RuleDeadLetterQueuePolicy?.Properties?.PolicyDocument,
+        hasDeployer(plain.template),
+      ).filter((s) => s.Effect === 'Allow');
+      expect(send).toEqual({
+        Sid: 'RulesSendUndelivered',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: { 'Fn::GetAtt': ['RuleDeadLetterQueue', 'Arn'] },
+        Condition: {
+          ArnLike: {
+            'aws:SourceArn': {
+              'Fn::Sub': `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${PREFIX}-*`,
+            },
           },
         },
-      },
-    });
-    expect(plain.template.Resources.RuleDeadLetterQueueAlarm?.Properties).toMatchObject({
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-      AlarmActions: [{ Ref: 'TamperTopic' }],
-    });
-  });
+      });
+      expect(plain.template.Resources.RuleDeadLetterQueueAlarm?.Properties).toMatchObject({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        AlarmActions: [{ Ref: 'TamperTopic' }],
+      });
+    },
+  );
 });

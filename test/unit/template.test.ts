@@ -119,29 +119,32 @@ describe('packaging', () => {
     expect(alert.millis).toBeLessThan(60_000);
   });
 
-  it('refers only to resources and conditions it defines, and to a conditional resource only under its condition', () => {
-    for (const { template } of [alert, alertIdc, remediate]) {
-      const problems: string[] = [];
-      const sections = { ...template.Resources, ...((template.Outputs ?? {}) as Record<string, Resource>) };
-      for (const [id, item] of Object.entries(sections)) {
-        for (const { target, guards } of references(item)) {
-          if (target.startsWith('AWS::')) continue;
-          const resource = template.Resources[target];
-          if (!resource) problems.push(`${id} refers to unknown ${target}`);
-          else if (
-            resource.Condition &&
-            resource.Condition !== item.Condition &&
-            !guards.includes(resource.Condition)
-          ) {
-            problems.push(`${id} refers to ${target}, which exists only if ${resource.Condition}`);
+  it(
+    'refers only to resources and conditions it defines, ' + 'and to a conditional resource only under its condition',
+    () => {
+      for (const { template } of [alert, alertIdc, remediate]) {
+        const problems: string[] = [];
+        const sections = { ...template.Resources, ...((template.Outputs ?? {}) as Record<string, Resource>) };
+        for (const [id, item] of Object.entries(sections)) {
+          for (const { target, guards } of references(item)) {
+            if (target.startsWith('AWS::')) continue;
+            const resource = template.Resources[target];
+            if (!resource) problems.push(`${id} refers to unknown ${target}`);
+            else if (
+              resource.Condition &&
+              resource.Condition !== item.Condition &&
+              !guards.includes(resource.Condition)
+            ) {
+              problems.push(`${id} refers to ${target}, which exists only if ${resource.Condition}`);
+            }
           }
+          for (const name of conditionNames(item))
+            if (!template.Conditions?.[name]) problems.push(`${id} uses unknown condition ${name}`);
         }
-        for (const name of conditionNames(item))
-          if (!template.Conditions?.[name]) problems.push(`${id} uses unknown condition ${name}`);
+        expect(problems).toEqual([]);
       }
-      expect(problems).toEqual([]);
-    }
-  });
+    },
+  );
 
   it('gives each function its own role, not the framework default, and the sweep’s schedule one of its own', () => {
     expect(resourcesOfType(alert.template, 'AWS::IAM::Role').map(([id]) => id)).toEqual([
@@ -192,36 +195,40 @@ describe('attach-guard function', () => {
     });
   });
 
-  it('ships the allowlist compiled to JSON (not the YAML), the bundle with the SDK inside and no YAML parser, and its source map', () => {
-    const files = readZip(alert.artifact('attachGuard'));
-    expect(zipLayout(files, 'functions/attach-guard')).toEqual([
-      SHIPPED_ALLOWLIST,
-      'functions/attach-guard/handler.mjs',
-      'functions/attach-guard/handler.mjs.map',
-    ]);
-    const shipped = files.get(SHIPPED_ALLOWLIST)?.toString('utf8') ?? '';
-    expectCompiledFrom(shipped, SOURCE_ALLOWLIST);
-    expect(parseAllowlistJson(shipped, SHIPPED_ALLOWLIST)).toMatchObject({
-      version: 1,
-      mode: 'alert',
-      scope: 'aws-iot',
-      allow: [],
-    });
+  it(
+    'ships the allowlist compiled to JSON (not the YAML), the bundle ' +
+      'with the SDK inside and no YAML parser, and its source map',
+    () => {
+      const files = readZip(alert.artifact('attachGuard'));
+      expect(zipLayout(files, 'functions/attach-guard')).toEqual([
+        SHIPPED_ALLOWLIST,
+        'functions/attach-guard/handler.mjs',
+        'functions/attach-guard/handler.mjs.map',
+      ]);
+      const shipped = files.get(SHIPPED_ALLOWLIST)?.toString('utf8') ?? '';
+      expectCompiledFrom(shipped, SOURCE_ALLOWLIST);
+      expect(parseAllowlistJson(shipped, SHIPPED_ALLOWLIST)).toMatchObject({
+        version: 1,
+        mode: 'alert',
+        scope: 'aws-iot',
+        allow: [],
+      });
 
-    // The handler and the chunks it imports statically: what a cold start loads.
-    const bundle = [...loadedAtStart(files, 'functions/attach-guard/handler.mjs')]
-      .map((name) => files.get(name)?.toString('utf8') ?? '')
-      .join('\n');
-    expect(bundle).not.toMatch(/from\s*["']@aws-sdk\//); // bundled, not left to the runtime's copy
-    expect(bundle).toContain('DetachRolePolicy');
-    expect(bundle).toMatch(/sourceMappingURL=handler\.mjs\.map/);
-    expectNoYamlParser(
-      [...files]
-        .filter(([name]) => name.endsWith('.mjs'))
-        .map(([, code]) => code.toString('utf8'))
-        .join('\n'),
-    );
-  });
+      // The handler and the chunks it imports statically: what a cold start loads.
+      const bundle = [...loadedAtStart(files, 'functions/attach-guard/handler.mjs')]
+        .map((name) => files.get(name)?.toString('utf8') ?? '')
+        .join('\n');
+      expect(bundle).not.toMatch(/from\s*["']@aws-sdk\//); // bundled, not left to the runtime's copy
+      expect(bundle).toContain('DetachRolePolicy');
+      expect(bundle).toMatch(/sourceMappingURL=handler\.mjs\.map/);
+      expectNoYamlParser(
+        [...files]
+          .filter(([name]) => name.endsWith('.mjs'))
+          .map(([, code]) => code.toString('utf8'))
+          .join('\n'),
+      );
+    },
+  );
 
   it('ships the allowlist the stage parameter names instead, compiled, at the path ALLOWLIST_PATH gives', () => {
     const files = readZip(remediate.artifact('attachGuard'));
@@ -230,30 +237,34 @@ describe('attach-guard function', () => {
     expectCompiledFrom(files.get(OTHER_SHIPPED)?.toString('utf8') ?? '', OTHER_ALLOWLIST);
   });
 
-  it('starts from its unzipped package alone, as in Lambda: the shipped JSON read without YAML; a YAML ALLOWLIST_PATH is refused clearly', async () => {
-    const taskRoot = unzip(remediate.artifact('attachGuard'), join(root, 'task-attach-guard'));
-    const lambdaEnv = remediateAttachGuardEnv({
-      CHAT_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:iot-policy-guard-dev-chat`,
-    });
-    const started = await coldStart(taskRoot, 'functions/attach-guard/handler.mjs', lambdaEnv);
-    expect(started.error).toBe('');
-    expect(started.configuration).toMatchObject({
-      mode: 'remediate',
-      chatTopic: `arn:aws:sns:us-east-1:${ACCOUNT}:iot-policy-guard-dev-chat`,
-      allowlist: join(taskRoot, OTHER_SHIPPED),
-      entries: loadAllowlistFile(join(REPO_ROOT, OTHER_ALLOWLIST)).allow.length,
-    });
+  it(
+    'starts from its unzipped package alone, as in Lambda: the shipped ' +
+      'JSON read without YAML; a YAML ALLOWLIST_PATH is refused clearly',
+    async () => {
+      const taskRoot = unzip(remediate.artifact('attachGuard'), join(root, 'task-attach-guard'));
+      const lambdaEnv = remediateAttachGuardEnv({
+        CHAT_TOPIC_ARN: `arn:aws:sns:us-east-1:${ACCOUNT}:iot-policy-guard-dev-chat`,
+      });
+      const started = await coldStart(taskRoot, 'functions/attach-guard/handler.mjs', lambdaEnv);
+      expect(started.error).toBe('');
+      expect(started.configuration).toMatchObject({
+        mode: 'remediate',
+        chatTopic: `arn:aws:sns:us-east-1:${ACCOUNT}:iot-policy-guard-dev-chat`,
+        allowlist: join(taskRoot, OTHER_SHIPPED),
+        entries: loadAllowlistFile(join(REPO_ROOT, OTHER_ALLOWLIST)).allow.length,
+      });
 
-    // The zip holds no YAML reader: a YAML allowlist stops the cold start with a message saying what to do.
-    writeFileSync(join(taskRoot, 'allowlist.yml'), readFileSync(join(REPO_ROOT, OTHER_ALLOWLIST)));
-    const refused = await coldStart(taskRoot, 'functions/attach-guard/handler.mjs', {
-      ...lambdaEnv,
-      ALLOWLIST_PATH: 'allowlist.yml',
-    });
-    expect(refused.error).toMatch(
-      /ConfigError: ALLOWLIST_PATH: allowlist\.yml is not a \.json file, and this function cannot read YAML .*point ALLOWLIST_PATH at a \.json allowlist/,
-    );
-  });
+      // The zip holds no YAML reader: a YAML allowlist stops the cold start with a message saying what to do.
+      writeFileSync(join(taskRoot, 'allowlist.yml'), readFileSync(join(REPO_ROOT, OTHER_ALLOWLIST)));
+      const refused = await coldStart(taskRoot, 'functions/attach-guard/handler.mjs', {
+        ...lambdaEnv,
+        ALLOWLIST_PATH: 'allowlist.yml',
+      });
+      expect(refused.error).toMatch(
+        /ConfigError: ALLOWLIST_PATH: allowlist\.yml is not a \.json file, and this function cannot read YAML .*point ALLOWLIST_PATH at a \.json allowlist/,
+      );
+    },
+  );
 });
 
 describe('attach-guard chunks (custom.esbuild.splitting)', () => {
@@ -268,62 +279,70 @@ describe('attach-guard chunks (custom.esbuild.splitting)', () => {
     return { ...event, account: MEMBER, time: now, detail: { ...detail, recipientAccountId: MEMBER, eventTime: now } };
   };
 
-  it('ships every module its handler imports, statically or on first use, and the clients a single-account stack never calls load only on first use', () => {
-    const files = readZip(remediate.artifact('attachGuard'));
-    const modules = [...files.keys()].filter((name) => name.endsWith('.mjs'));
-    for (const name of modules) {
-      for (const ref of [...moduleImports(files.get(name)).statics, ...moduleImports(files.get(name)).dynamics])
-        expect(files.has(join(dirname(name), ref)), `${name} imports ${ref}`).toBe(true);
-    }
-    const atStart = loadedAtStart(files, HANDLER);
-    const lazy = modules.filter((name) => !atStart.has(name));
-    const holding = (text: string, among: string[]): string[] =>
-      among.filter((name) => files.get(name)?.toString('utf8').includes(text));
-    // The SDK's service ids: STS, SSO admin, EventBridge, SQS are in chunks that import() loads, and in no module of the cold start.
-    for (const serviceId of ['AWSSecurityTokenServiceV20110615', 'SWBExternalService', 'AWSEvents', 'AmazonSQS']) {
-      expect(holding(serviceId, lazy), serviceId).not.toEqual([]);
-      expect(holding(serviceId, [...atStart]), serviceId).toEqual([]);
-    }
-    // IAM and SNS, which every alert and revert uses, load at cold start.
-    expect(holding('DetachRolePolicy', [...atStart])).not.toEqual([]);
-    expect(holding('Publish', [...atStart])).not.toEqual([]);
-  });
+  it(
+    'ships every module its handler imports, statically or on first use, and ' +
+      'the clients a single-account stack never calls load only on first use',
+    () => {
+      const files = readZip(remediate.artifact('attachGuard'));
+      const modules = [...files.keys()].filter((name) => name.endsWith('.mjs'));
+      for (const name of modules) {
+        for (const ref of [...moduleImports(files.get(name)).statics, ...moduleImports(files.get(name)).dynamics])
+          expect(files.has(join(dirname(name), ref)), `${name} imports ${ref}`).toBe(true);
+      }
+      const atStart = loadedAtStart(files, HANDLER);
+      const lazy = modules.filter((name) => !atStart.has(name));
+      const holding = (text: string, among: string[]): string[] =>
+        among.filter((name) => files.get(name)?.toString('utf8').includes(text));
+      // The SDK's service ids: STS, SSO admin, EventBridge, SQS are in chunks that import() loads, and in no module of
+      // the cold start.
+      for (const serviceId of ['AWSSecurityTokenServiceV20110615', 'SWBExternalService', 'AWSEvents', 'AmazonSQS']) {
+        expect(holding(serviceId, lazy), serviceId).not.toEqual([]);
+        expect(holding(serviceId, [...atStart]), serviceId).toEqual([]);
+      }
+      // IAM and SNS, which every alert and revert uses, load at cold start.
+      expect(holding('DetachRolePolicy', [...atStart])).not.toEqual([]);
+      expect(holding('Publish', [...atStart])).not.toEqual([]);
+    },
+  );
 
-  it('starts without its lazily loaded chunks, and loads STS from its unzipped package on the organization path', async () => {
-    const files = readZip(remediate.artifact('attachGuard'));
-    const atStart = loadedAtStart(files, HANDLER);
-    const lazy = [...files.keys()].filter((name) => name.endsWith('.mjs') && !atStart.has(name));
-    const taskRoot = unzip(remediate.artifact('attachGuard'), join(root, 'task-attach-guard-chunks'));
-    const lambdaEnv = remediateAttachGuardEnv({
-      MEMBER_ROLE_NAME: 'iot-policy-guard-remediation',
-      MEMBER_EXTERNAL_ID: 'external-id-1',
-      // Nothing listens there: the calls fail fast, after the modules they need have loaded.
-      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
-    });
-    for (const name of lazy) rmSync(join(taskRoot, name));
-    const started = await coldStart(taskRoot, HANDLER, lambdaEnv);
-    expect(started.error).toBe('');
-    expect(started.configuration).toMatchObject({ mode: 'remediate', memberRole: 'iot-policy-guard-remediation' });
+  it(
+    'starts without its lazily loaded chunks, and loads ' + 'STS from its unzipped package on the organization path',
+    async () => {
+      const files = readZip(remediate.artifact('attachGuard'));
+      const atStart = loadedAtStart(files, HANDLER);
+      const lazy = [...files.keys()].filter((name) => name.endsWith('.mjs') && !atStart.has(name));
+      const taskRoot = unzip(remediate.artifact('attachGuard'), join(root, 'task-attach-guard-chunks'));
+      const lambdaEnv = remediateAttachGuardEnv({
+        MEMBER_ROLE_NAME: 'iot-policy-guard-remediation',
+        MEMBER_EXTERNAL_ID: 'external-id-1',
+        // Nothing listens there: the calls fail fast, after the modules they need have loaded.
+        AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+      });
+      for (const name of lazy) rmSync(join(taskRoot, name));
+      const started = await coldStart(taskRoot, HANDLER, lambdaEnv);
+      expect(started.error).toBe('');
+      expect(started.configuration).toMatchObject({ mode: 'remediate', memberRole: 'iot-policy-guard-remediation' });
 
-    // Without them, the organization path fails to load STS: that is the first time it is needed.
-    const missing = await coldStart(taskRoot, HANDLER, lambdaEnv, memberEvent());
-    expect(missing.decision?.error).toMatchObject({
-      message: expect.stringMatching(
-        new RegExp(
-          `cannot assume arn:aws:iam::${MEMBER}:role/iot-policy-guard-remediation: .*(Cannot find module|ERR_MODULE_NOT_FOUND)`,
+      // Without them, the organization path fails to load STS: that is the first time it is needed.
+      const missing = await coldStart(taskRoot, HANDLER, lambdaEnv, memberEvent());
+      expect(missing.decision?.error).toMatchObject({
+        message: expect.stringMatching(
+          new RegExp(
+            `cannot assume arn:aws:iam::${MEMBER}:role/iot-policy-guard-remediation: .*(Cannot find module|ERR_MODULE_NOT_FOUND)`,
+          ),
         ),
-      ),
-    });
+      });
 
-    // From the whole package it loads, and gets as far as calling STS.
-    unzip(remediate.artifact('attachGuard'), taskRoot);
-    const loaded = await coldStart(taskRoot, HANDLER, lambdaEnv, memberEvent());
-    const message = String((loaded.decision?.error as { message?: unknown } | undefined)?.message);
-    expect(message).toMatch(
-      new RegExp(`cannot assume arn:aws:iam::${MEMBER}:role/iot-policy-guard-remediation: .*ECONNREFUSED`),
-    );
-    expect(message).not.toMatch(/Cannot find module|ERR_MODULE_NOT_FOUND/);
-  });
+      // From the whole package it loads, and gets as far as calling STS.
+      unzip(remediate.artifact('attachGuard'), taskRoot);
+      const loaded = await coldStart(taskRoot, HANDLER, lambdaEnv, memberEvent());
+      const message = String((loaded.decision?.error as { message?: unknown } | undefined)?.message);
+      expect(message).toMatch(
+        new RegExp(`cannot assume arn:aws:iam::${MEMBER}:role/iot-policy-guard-remediation: .*ECONNREFUSED`),
+      );
+      expect(message).not.toMatch(/Cannot find module|ERR_MODULE_NOT_FOUND/);
+    },
+  );
 });
 
 describe('sweep function', () => {
@@ -336,60 +355,73 @@ describe('sweep function', () => {
     expect(props.Timeout).toBe(300);
   });
 
-  it('reads the same configuration as attach-guard, and the names its self-check reads (test/unit/template-self-check.test.ts)', () => {
-    for (const { template } of [alert, alertIdc, remediate]) {
-      const own = Object.fromEntries(
-        Object.entries(env(template, SWEEP)).filter(([name]) => !SELF_CHECK_VARIABLES.includes(name)),
+  it(
+    'reads the same configuration as attach-guard, and the names ' +
+      'its self-check reads (test/unit/template-self-check.test.ts)',
+    () => {
+      for (const { template } of [alert, alertIdc, remediate]) {
+        const own = Object.fromEntries(
+          Object.entries(env(template, SWEEP)).filter(([name]) => !SELF_CHECK_VARIABLES.includes(name)),
+        );
+        expect(own).toEqual(env(template));
+      }
+    },
+  );
+
+  it(
+    'runs on the sweepSchedule parameter (hourly by default), ' + 'from EventBridge Scheduler in the stack’s own group',
+    () => {
+      const [, alertSchedule] = only(alert.template, 'AWS::Scheduler::Schedule');
+      expect(alertSchedule.Properties).toMatchObject({
+        ScheduleExpression: 'rate(1 hour)',
+        State: 'ENABLED',
+        GroupName: { Ref: 'SweepScheduleGroup' },
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: {
+          Arn: { 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] },
+          RoleArn: { 'Fn::GetAtt': ['SweepSchedulerRole', 'Arn'] },
+        },
+      });
+      expect(only(remediate.template, 'AWS::Scheduler::Schedule')[1].Properties?.ScheduleExpression).toBe(
+        OTHER_SCHEDULE,
       );
-      expect(own).toEqual(env(template));
-    }
-  });
+      expect(alert.template.Resources.SweepScheduleGroup?.Properties?.Name).toBe('iot-policy-guard-dev');
+      // Not an EventBridge rule: attach-guard's rules stay the stack's only ones that invoke a function, IAM's and, with
+      // identityCenterRegion, IAM Identity Center's (test/integration/event-pattern*.test.ts); the others are the tamper
+      // rules, which target the tamper topic (test/unit/template-tamper.test.ts).
+      const invoking = (template: Template): string[] =>
+        existing(template, 'AWS::Events::Rule')
+          .filter(([, r]) => JSON.stringify(r.Properties?.Targets).includes('LambdaFunction'))
+          .map(([id]) => id)
+          .sort();
+      expect(invoking(alert.template)).toEqual([iamRule(alert.template)[0]]);
+      expect(invoking(remediate.template)).toEqual([iamRule(remediate.template)[0], 'IdentityCenterRule'].sort());
+    },
+  );
 
-  it('runs on the sweepSchedule parameter (hourly by default), from EventBridge Scheduler in the stack’s own group', () => {
-    const [, alertSchedule] = only(alert.template, 'AWS::Scheduler::Schedule');
-    expect(alertSchedule.Properties).toMatchObject({
-      ScheduleExpression: 'rate(1 hour)',
-      State: 'ENABLED',
-      GroupName: { Ref: 'SweepScheduleGroup' },
-      FlexibleTimeWindow: { Mode: 'OFF' },
-      Target: {
-        Arn: { 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] },
-        RoleArn: { 'Fn::GetAtt': ['SweepSchedulerRole', 'Arn'] },
-      },
-    });
-    expect(only(remediate.template, 'AWS::Scheduler::Schedule')[1].Properties?.ScheduleExpression).toBe(OTHER_SCHEDULE);
-    expect(alert.template.Resources.SweepScheduleGroup?.Properties?.Name).toBe('iot-policy-guard-dev');
-    // Not an EventBridge rule: attach-guard's rules stay the stack's only ones that invoke a function, IAM's and, with
-    // identityCenterRegion, IAM Identity Center's (test/integration/event-pattern*.test.ts); the others are the tamper
-    // rules, which target the tamper topic (test/unit/template-tamper.test.ts).
-    const invoking = (template: Template): string[] =>
-      existing(template, 'AWS::Events::Rule')
-        .filter(([, r]) => JSON.stringify(r.Properties?.Targets).includes('LambdaFunction'))
-        .map(([id]) => id)
-        .sort();
-    expect(invoking(alert.template)).toEqual([iamRule(alert.template)[0]]);
-    expect(invoking(remediate.template)).toEqual([iamRule(remediate.template)[0], 'IdentityCenterRule'].sort());
-  });
-
-  it('is invoked through a role that only this stack’s schedule group may assume and that may only invoke the sweep', () => {
-    const role = alert.template.Resources.SweepSchedulerRole?.Properties ?? {};
-    expect(policyStatements(role.AssumeRolePolicyDocument)).toEqual([
-      {
-        Effect: 'Allow',
-        Principal: { Service: 'scheduler.amazonaws.com' },
-        Action: 'sts:AssumeRole',
-        Condition: {
-          StringEquals: {
-            'aws:SourceAccount': { Ref: 'AWS::AccountId' },
-            'aws:SourceArn': { 'Fn::GetAtt': ['SweepScheduleGroup', 'Arn'] },
+  it(
+    'is invoked through a role that only this stack’s schedule ' +
+      'group may assume and that may only invoke the sweep',
+    () => {
+      const role = alert.template.Resources.SweepSchedulerRole?.Properties ?? {};
+      expect(policyStatements(role.AssumeRolePolicyDocument)).toEqual([
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+          Condition: {
+            StringEquals: {
+              'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+              'aws:SourceArn': { 'Fn::GetAtt': ['SweepScheduleGroup', 'Arn'] },
+            },
           },
         },
-      },
-    ]);
-    expect(roleStatements(alert.template, 'SweepSchedulerRole').map((s) => [s.Action, s.Resource])).toEqual([
-      ['lambda:InvokeFunction', { 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] }],
-    ]);
-  });
+      ]);
+      expect(roleStatements(alert.template, 'SweepSchedulerRole').map((s) => [s.Action, s.Resource])).toEqual([
+        ['lambda:InvokeFunction', { 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] }],
+      ]);
+    },
+  );
 
   it('is not retried and has no dead-letter queue: the next scheduled run is the retry', () => {
     const config = invokeConfig(alert.template, SWEEP);
@@ -397,31 +429,35 @@ describe('sweep function', () => {
     expect(JSON.stringify(config.Properties?.DestinationConfig ?? {})).toBe('{}');
   });
 
-  it('ships the allowlist the stage parameter names compiled to JSON, the bundle with the SDK inside and no YAML parser, and its source map', () => {
-    const files = readZip(alert.artifact('sweep'));
-    expect(zipLayout(files, 'functions/sweep')).toEqual([
-      SHIPPED_ALLOWLIST,
-      'functions/sweep/handler.mjs',
-      'functions/sweep/handler.mjs.map',
-    ]);
-    expectCompiledFrom(files.get(SHIPPED_ALLOWLIST)?.toString('utf8') ?? '', SOURCE_ALLOWLIST);
-    const bundle = [...loadedAtStart(files, 'functions/sweep/handler.mjs')]
-      .map((name) => files.get(name)?.toString('utf8') ?? '')
-      .join('\n');
-    expect(bundle).not.toMatch(/from\s*["']@aws-sdk\//);
-    expect(bundle).toContain('ListEntitiesForPolicy');
-    expectNoYamlParser(
-      [...files]
-        .filter(([name]) => name.endsWith('.mjs'))
-        .map(([, code]) => code.toString('utf8'))
-        .join('\n'),
-    );
+  it(
+    'ships the allowlist the stage parameter names compiled to JSON, the ' +
+      'bundle with the SDK inside and no YAML parser, and its source map',
+    () => {
+      const files = readZip(alert.artifact('sweep'));
+      expect(zipLayout(files, 'functions/sweep')).toEqual([
+        SHIPPED_ALLOWLIST,
+        'functions/sweep/handler.mjs',
+        'functions/sweep/handler.mjs.map',
+      ]);
+      expectCompiledFrom(files.get(SHIPPED_ALLOWLIST)?.toString('utf8') ?? '', SOURCE_ALLOWLIST);
+      const bundle = [...loadedAtStart(files, 'functions/sweep/handler.mjs')]
+        .map((name) => files.get(name)?.toString('utf8') ?? '')
+        .join('\n');
+      expect(bundle).not.toMatch(/from\s*["']@aws-sdk\//);
+      expect(bundle).toContain('ListEntitiesForPolicy');
+      expectNoYamlParser(
+        [...files]
+          .filter(([name]) => name.endsWith('.mjs'))
+          .map(([, code]) => code.toString('utf8'))
+          .join('\n'),
+      );
 
-    const other = readZip(remediate.artifact('sweep'));
-    expect(other.has(SHIPPED_ALLOWLIST)).toBe(false);
-    expect(other.has(OTHER_ALLOWLIST)).toBe(false);
-    expectCompiledFrom(other.get(OTHER_SHIPPED)?.toString('utf8') ?? '', OTHER_ALLOWLIST);
-  });
+      const other = readZip(remediate.artifact('sweep'));
+      expect(other.has(SHIPPED_ALLOWLIST)).toBe(false);
+      expect(other.has(OTHER_ALLOWLIST)).toBe(false);
+      expectCompiledFrom(other.get(OTHER_SHIPPED)?.toString('utf8') ?? '', OTHER_ALLOWLIST);
+    },
+  );
 
   it('starts from its unzipped package alone, with the shipped JSON allowlist', async () => {
     const taskRoot = unzip(alert.artifact('sweep'), join(root, 'task-sweep'));
@@ -545,10 +581,14 @@ describe('detach permission', () => {
     for (const arn of NOT_GOVERNED) expect(mayDetach(statements, arn), arn).toBe(false);
   });
 
-  it('never allows a policy the guard does not govern, and allows every governed one spelt as the catalog spells AWSIoT', () => {
-    const statements = detachStatements(remediate.template);
-    expectGovernedExactly((candidate) => mayDetach(statements, candidate));
-  });
+  it(
+    'never allows a policy the guard does not govern, and allows ' +
+      'every governed one spelt as the catalog spells AWSIoT',
+    () => {
+      const statements = detachStatements(remediate.template);
+      expectGovernedExactly((candidate) => mayDetach(statements, candidate));
+    },
+  );
 });
 
 describe('least privilege', () => {
@@ -559,22 +599,26 @@ describe('least privilege', () => {
     }
   });
 
-  it('gives IAM policies no Resource "*" (key policies use it for the key itself), but sso:ListInstances and iam:ListPolicies, which have no resource type', () => {
-    const unscoped: string[] = [];
-    for (const [where, s] of allStatements(remediate.template)) {
-      if (where.startsWith('AlertKey')) continue;
-      // IAM Identity Center's ListInstances and IAM's ListPolicies cannot be scoped; each is alone in its statement of
-      // the sweep's role, so "*" grants nothing else.
-      const actions = JSON.stringify([s.Action].flat());
-      if (actions === '["sso:ListInstances"]' || actions === '["iam:ListPolicies"]') {
-        expect([where, [s.Resource].flat()]).toEqual(['SweepRole', ['*']]);
-        unscoped.push(actions);
-        continue;
+  it(
+    'gives IAM policies no Resource "*" (key policies use it for the key itself), ' +
+      'but sso:ListInstances and iam:ListPolicies, which have no resource type',
+    () => {
+      const unscoped: string[] = [];
+      for (const [where, s] of allStatements(remediate.template)) {
+        if (where.startsWith('AlertKey')) continue;
+        // IAM Identity Center's ListInstances and IAM's ListPolicies cannot be scoped; each is alone in its statement
+        // of the sweep's role, so "*" grants nothing else.
+        const actions = JSON.stringify([s.Action].flat());
+        if (actions === '["sso:ListInstances"]' || actions === '["iam:ListPolicies"]') {
+          expect([where, [s.Resource].flat()]).toEqual(['SweepRole', ['*']]);
+          unscoped.push(actions);
+          continue;
+        }
+        expect([s.Resource].flat(), `${where} ${s.Sid ?? ''}`).not.toContain('*');
       }
-      expect([s.Resource].flat(), `${where} ${s.Sid ?? ''}`).not.toContain('*');
-    }
-    expect(unscoped.sort()).toEqual(['["iam:ListPolicies"]', '["sso:ListInstances"]']);
-  });
+      expect(unscoped.sort()).toEqual(['["iam:ListPolicies"]', '["sso:ListInstances"]']);
+    },
+  );
 
   it('allows no wildcard action in alert mode either', () => {
     for (const { template } of [alert, alertIdc]) {
@@ -610,61 +654,73 @@ describe('least privilege', () => {
     });
   });
 
-  it('lets the sweep write its own log group, publish to the topic, use the key, and list the governed policies’ holders', () => {
-    const statements = roleStatements(alert.template, 'SweepRole');
-    expect(
-      statements.map((s) => [s.Sid, s.Action, s.Sid === 'ListGovernedPolicyHolders' ? 'the catalog' : s.Resource]),
-    ).toEqual([
-      ['WriteOwnLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::GetAtt': ['SweepLogGroup', 'Arn'] }],
-      ['PublishAlerts', 'sns:Publish', [{ Ref: 'AlertTopic' }]],
-      ['KeepUndeliveredAlerts', 'sqs:SendMessage', { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] }],
-      ['UseAlertKey', ['kms:Decrypt', 'kms:GenerateDataKey'], { 'Fn::GetAtt': ['AlertKey', 'Arn'] }],
-      ['ListAttachedPolicies', ['iam:ListPolicies'], ['*']],
-      ['ListGovernedPolicyHolders', ['iam:ListEntitiesForPolicy'], 'the catalog'],
-    ]);
-    expect(
-      statements
-        .flatMap((s) => [s.Action].flat())
-        .filter((a) => a.startsWith('iam:'))
-        .sort(),
-    ).toEqual([...LIST_ACTIONS].sort());
-    expect(alert.template.Resources.SweepLogGroup?.Properties?.LogGroupName).toBe(
-      '/aws/lambda/iot-policy-guard-dev-sweep',
-    );
-    expect(roleStatements(remediate.template, 'SweepRole').find((s) => s.Sid === 'PutFindings')).toEqual(
-      roleStatements(remediate.template).find((s) => s.Sid === 'PutFindings'),
-    );
-  });
+  it(
+    'lets the sweep write its own log group, publish to the ' +
+      'topic, use the key, and list the governed policies’ holders',
+    () => {
+      const statements = roleStatements(alert.template, 'SweepRole');
+      expect(
+        statements.map((s) => [s.Sid, s.Action, s.Sid === 'ListGovernedPolicyHolders' ? 'the catalog' : s.Resource]),
+      ).toEqual([
+        ['WriteOwnLogs', ['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::GetAtt': ['SweepLogGroup', 'Arn'] }],
+        ['PublishAlerts', 'sns:Publish', [{ Ref: 'AlertTopic' }]],
+        ['KeepUndeliveredAlerts', 'sqs:SendMessage', { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] }],
+        ['UseAlertKey', ['kms:Decrypt', 'kms:GenerateDataKey'], { 'Fn::GetAtt': ['AlertKey', 'Arn'] }],
+        ['ListAttachedPolicies', ['iam:ListPolicies'], ['*']],
+        ['ListGovernedPolicyHolders', ['iam:ListEntitiesForPolicy'], 'the catalog'],
+      ]);
+      expect(
+        statements
+          .flatMap((s) => [s.Action].flat())
+          .filter((a) => a.startsWith('iam:'))
+          .sort(),
+      ).toEqual([...LIST_ACTIONS].sort());
+      expect(alert.template.Resources.SweepLogGroup?.Properties?.LogGroupName).toBe(
+        '/aws/lambda/iot-policy-guard-dev-sweep',
+      );
+      expect(roleStatements(remediate.template, 'SweepRole').find((s) => s.Sid === 'PutFindings')).toEqual(
+        roleStatements(remediate.template).find((s) => s.Sid === 'PutFindings'),
+      );
+    },
+  );
 
-  it('lets the sweep call ListEntitiesForPolicy on the governed AWS managed policies only: the catalog and the AWSIoT prefix', () => {
-    const list = effectiveStatements(alert.template, 'SweepRole').filter((s) =>
-      [s.Action].flat().includes('iam:ListEntitiesForPolicy'),
-    );
-    expect(list).toHaveLength(1);
-    expect([list[0]?.Action].flat()).toEqual(['iam:ListEntitiesForPolicy']);
-    expect(list[0]?.Condition).toBeUndefined();
-    const resources = [list[0]?.Resource].flat() as string[];
-    // AWS-owned policies only (iam::aws:), never a customer's lookalike and never all of policy/*.
-    for (const arn of resources) expect(arn).toMatch(/^arn:aws:iam::aws:policy\/[\w+=,.@/*-]+$/);
-    expect(resources).not.toContain('arn:aws:iam::aws:policy/*');
-    const mayList = (arn: string): boolean => resources.some((pattern) => arnLike(pattern, arn));
-    for (const arn of [...governedArns('aws-iot'), ...governedArns('seed')]) expect(mayList(arn), arn).toBe(true);
-    // Policies AWS adds after the catalog was compiled, at the root or under a path.
-    for (const arn of [
-      'arn:aws:iam::aws:policy/AWSIoTBrandNewFullAccess',
-      'arn:aws:iam::aws:policy/service-role/AWSIotNewServiceRolePolicy',
-    ])
-      expect(mayList(arn), arn).toBe(true);
-    for (const arn of NOT_GOVERNED) expect(mayList(arn), arn).toBe(false);
-  });
+  it(
+    'lets the sweep call ListEntitiesForPolicy on the governed ' +
+      'AWS managed policies only: the catalog and the AWSIoT prefix',
+    () => {
+      const list = effectiveStatements(alert.template, 'SweepRole').filter((s) =>
+        [s.Action].flat().includes('iam:ListEntitiesForPolicy'),
+      );
+      expect(list).toHaveLength(1);
+      expect([list[0]?.Action].flat()).toEqual(['iam:ListEntitiesForPolicy']);
+      expect(list[0]?.Condition).toBeUndefined();
+      const resources = [list[0]?.Resource].flat() as string[];
+      // AWS-owned policies only (iam::aws:), never a customer's lookalike and never all of policy/*.
+      for (const arn of resources) expect(arn).toMatch(/^arn:aws:iam::aws:policy\/[\w+=,.@/*-]+$/);
+      expect(resources).not.toContain('arn:aws:iam::aws:policy/*');
+      const mayList = (arn: string): boolean => resources.some((pattern) => arnLike(pattern, arn));
+      for (const arn of [...governedArns('aws-iot'), ...governedArns('seed')]) expect(mayList(arn), arn).toBe(true);
+      // Policies AWS adds after the catalog was compiled, at the root or under a path.
+      for (const arn of [
+        'arn:aws:iam::aws:policy/AWSIoTBrandNewFullAccess',
+        'arn:aws:iam::aws:policy/service-role/AWSIotNewServiceRolePolicy',
+      ])
+        expect(mayList(arn), arn).toBe(true);
+      for (const arn of NOT_GOVERNED) expect(mayList(arn), arn).toBe(false);
+    },
+  );
 
-  it('never lets the sweep list a policy the guard does not govern, and lets it list every governed one spelt as the catalog spells AWSIoT', () => {
-    const list = effectiveStatements(alert.template, 'SweepRole').find((s) =>
-      [s.Action].flat().includes('iam:ListEntitiesForPolicy'),
-    );
-    const resources = [list?.Resource].flat() as string[];
-    expectGovernedExactly((candidate) => resources.some((pattern) => arnLike(pattern, candidate)));
-  });
+  it(
+    'never lets the sweep list a policy the guard does not govern, and ' +
+      'lets it list every governed one spelt as the catalog spells AWSIoT',
+    () => {
+      const list = effectiveStatements(alert.template, 'SweepRole').find((s) =>
+        [s.Action].flat().includes('iam:ListEntitiesForPolicy'),
+      );
+      const resources = [list?.Resource].flat() as string[];
+      expectGovernedExactly((candidate) => resources.some((pattern) => arnLike(pattern, candidate)));
+    },
+  );
 
   it('gives the sweep no write permission in alert mode: no IAM action but the two reads', () => {
     const actions = effectiveStatements(alert.template, 'SweepRole').flatMap((s) => [s.Action].flat());
@@ -752,29 +808,33 @@ describe('IAM Identity Center (identityCenterRegion)', () => {
     }
   });
 
-  it('adds a second rule on the default bus, targeting attach-guard with the IAM rule’s retry policy, only with the parameter', () => {
-    const rule = identityCenterRule(alertIdc.template);
-    expect(rule.Condition).toBe('HasIdentityCenter');
-    expect(exists(alert.template, identityCenterRule(alert.template))).toBe(false);
-    const props = rule.Properties ?? {};
-    expect(props.EventBusName).toBeUndefined();
-    expect(props.State).toBe('ENABLED');
-    expect(props.Name).toBe('iot-policy-guard-dev-attach-permission-set');
-    const [iamTarget] = iamRule(alertIdc.template)[1].Properties!.Targets as { Arn: unknown; RetryPolicy: unknown }[];
-    expect(props.Targets).toEqual([
-      {
-        Id: 'attach-guard',
-        Arn: { 'Fn::GetAtt': ['AttachGuardLambdaFunction', 'Arn'] },
-        RetryPolicy: iamTarget?.RetryPolicy,
-        DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['RuleDeadLetterQueue', 'Arn'] } },
-      },
-    ]);
-    expect(iamTarget?.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 });
-    // Its invocations are asynchronous like the IAM rule's: the function's retries and dead-letter queue apply.
-    expect(invokeConfig(alertIdc.template).Properties?.DestinationConfig).toEqual({
-      OnFailure: { Destination: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } },
-    });
-  });
+  it(
+    'adds a second rule on the default bus, targeting attach-guard ' +
+      'with the IAM rule’s retry policy, only with the parameter',
+    () => {
+      const rule = identityCenterRule(alertIdc.template);
+      expect(rule.Condition).toBe('HasIdentityCenter');
+      expect(exists(alert.template, identityCenterRule(alert.template))).toBe(false);
+      const props = rule.Properties ?? {};
+      expect(props.EventBusName).toBeUndefined();
+      expect(props.State).toBe('ENABLED');
+      expect(props.Name).toBe('iot-policy-guard-dev-attach-permission-set');
+      const [iamTarget] = iamRule(alertIdc.template)[1].Properties!.Targets as { Arn: unknown; RetryPolicy: unknown }[];
+      expect(props.Targets).toEqual([
+        {
+          Id: 'attach-guard',
+          Arn: { 'Fn::GetAtt': ['AttachGuardLambdaFunction', 'Arn'] },
+          RetryPolicy: iamTarget?.RetryPolicy,
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['RuleDeadLetterQueue', 'Arn'] } },
+        },
+      ]);
+      expect(iamTarget?.RetryPolicy).toEqual({ MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 });
+      // Its invocations are asynchronous like the IAM rule's: the function's retries and dead-letter queue apply.
+      expect(invokeConfig(alertIdc.template).Properties?.DestinationConfig).toEqual({
+        OnFailure: { Destination: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } },
+      });
+    },
+  );
 
   it('lets exactly that rule invoke attach-guard', () => {
     const permission = alertIdc.template.Resources.IdentityCenterRuleLambdaPermission;
@@ -788,28 +848,32 @@ describe('IAM Identity Center (identityCenterRegion)', () => {
     });
   });
 
-  it('matches CloudTrail permission-set attaches of governed policies, with the IAM rule’s matchers on managedPolicyArn', () => {
-    const pattern = substitutePseudoParameters(identityCenterRule(alertIdc.template).Properties?.EventPattern) as {
-      detail: { requestParameters: { managedPolicyArn: PatternValue[] } };
-    };
-    expect(pattern).toEqual(permissionSetEventPattern('aws-iot', 'aws'));
-    expect(pattern).toMatchObject({
-      source: ['aws.sso'],
-      'detail-type': ['AWS API Call via CloudTrail'],
-      detail: { eventSource: ['sso.amazonaws.com'], eventName: ['AttachManagedPolicyToPermissionSet'] },
-    });
-    // One source of truth: the same values as the IAM rule's policyArn.
-    const iam = (rulePattern(alertIdc.template) as { detail: { requestParameters: { policyArn: PatternValue[] } } })
-      .detail.requestParameters.policyArn;
-    const matchers = pattern.detail.requestParameters.managedPolicyArn;
-    expect(matchers).toEqual(iam);
-    const selects = (arn: string): boolean => matchers.some((m) => patternValueMatches(m, arn));
-    for (const arn of governedArns('aws-iot')) expect(selects(arn), arn).toBe(true);
-    for (const arn of NOT_GOVERNED) expect(selects(arn), arn).toBe(false);
-    expect(substitutePseudoParameters(identityCenterRule(remediate.template).Properties?.EventPattern)).toEqual(
-      pattern,
-    );
-  });
+  it(
+    'matches CloudTrail permission-set attaches of governed ' +
+      'policies, with the IAM rule’s matchers on managedPolicyArn',
+    () => {
+      const pattern = substitutePseudoParameters(identityCenterRule(alertIdc.template).Properties?.EventPattern) as {
+        detail: { requestParameters: { managedPolicyArn: PatternValue[] } };
+      };
+      expect(pattern).toEqual(permissionSetEventPattern('aws-iot', 'aws'));
+      expect(pattern).toMatchObject({
+        source: ['aws.sso'],
+        'detail-type': ['AWS API Call via CloudTrail'],
+        detail: { eventSource: ['sso.amazonaws.com'], eventName: ['AttachManagedPolicyToPermissionSet'] },
+      });
+      // One source of truth: the same values as the IAM rule's policyArn.
+      const iam = (rulePattern(alertIdc.template) as { detail: { requestParameters: { policyArn: PatternValue[] } } })
+        .detail.requestParameters.policyArn;
+      const matchers = pattern.detail.requestParameters.managedPolicyArn;
+      expect(matchers).toEqual(iam);
+      const selects = (arn: string): boolean => matchers.some((m) => patternValueMatches(m, arn));
+      for (const arn of governedArns('aws-iot')) expect(selects(arn), arn).toBe(true);
+      for (const arn of NOT_GOVERNED) expect(selects(arn), arn).toBe(false);
+      expect(substitutePseudoParameters(identityCenterRule(remediate.template).Properties?.EventPattern)).toEqual(
+        pattern,
+      );
+    },
+  );
 
   it('alarms when EventBridge cannot invoke attach-guard for that rule', () => {
     const alarm = alertIdc.template.Resources.IdentityCenterRuleFailedInvocationsAlarm;
@@ -854,7 +918,8 @@ describe('IAM Identity Center (identityCenterRegion)', () => {
       Action: 'sso:DescribePermissionSet',
       Resource: [INSTANCES, PERMISSION_SETS],
     });
-    // Nothing else changes in alert mode: the sweep still reads and publishes (or keeps an undelivered alert), nothing more.
+    // Nothing else changes in alert mode: the sweep still reads and publishes (or keeps an undelivered alert), nothing
+    // more.
     const actions = effectiveStatements(alertIdc.template, 'SweepRole').flatMap((s) => [s.Action].flat());
     expect([...new Set(actions)].sort()).toEqual(
       [
@@ -945,60 +1010,64 @@ describe('alert topic and key', () => {
 });
 
 describe('chat topic (chatTopic)', () => {
-  it('also gets every tamper alert, as one valid custom notification per event; EventBridge may use the key and the topic for that only', () => {
-    const validate = new Ajv2020({ allErrors: true, strict: true }).compile(
-      JSON.parse(readFileSync('infra/chat-notification.schema.json', 'utf8')),
-    );
-    const tamperRules = (t: Template) =>
-      Object.entries(t.Resources).filter(([id]) => id.startsWith('Tamper') && id.endsWith('Rule'));
-    for (const [id, rule] of tamperRules(alert.template))
-      expect((rule.Properties!.Targets as unknown[]).length, id).toBe(1);
-    const rules = tamperRules(remediate.template);
-    expect(rules.length).toBeGreaterThan(10);
-    for (const [id, rule] of rules) {
-      type Target = {
-        Id: string;
-        Arn: unknown;
-        InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string };
-      };
-      const targets = rule.Properties?.Targets as (Target | { 'Fn::If': [string, Target, unknown] })[];
-      expect(targets, id).toHaveLength(2);
-      const conditional = targets[1] as { 'Fn::If': [string, Target, unknown] };
-      expect(conditional['Fn::If'][0], id).toBe('HasChatTopic');
-      const chat = conditional['Fn::If'][1];
-      expect(chat.Id, id).toBe('chat-topic');
-      expect(chat?.Arn, id).toEqual({ Ref: 'ChatTopic' });
-      // Filled in as EventBridge would, with values that need escaping.
-      const filled = chat!.InputTransformer.InputTemplate.replace(/<(\w+)>/g, (_, name: string) => {
-        expect(chat!.InputTransformer.InputPathsMap, id).toHaveProperty(name);
-        return JSON.stringify(`value of ${name} with "quotes"`).slice(1, -1);
+  it(
+    'also gets every tamper alert, as one valid custom notification ' +
+      'per event; EventBridge may use the key and the topic for that only',
+    () => {
+      const validate = new Ajv2020({ allErrors: true, strict: true }).compile(
+        JSON.parse(readFileSync('infra/chat-notification.schema.json', 'utf8')),
+      );
+      const tamperRules = (t: Template) =>
+        Object.entries(t.Resources).filter(([id]) => id.startsWith('Tamper') && id.endsWith('Rule'));
+      for (const [id, rule] of tamperRules(alert.template))
+        expect((rule.Properties!.Targets as unknown[]).length, id).toBe(1);
+      const rules = tamperRules(remediate.template);
+      expect(rules.length).toBeGreaterThan(10);
+      for (const [id, rule] of rules) {
+        type Target = {
+          Id: string;
+          Arn: unknown;
+          InputTransformer: { InputPathsMap: Record<string, string>; InputTemplate: string };
+        };
+        const targets = rule.Properties?.Targets as (Target | { 'Fn::If': [string, Target, unknown] })[];
+        expect(targets, id).toHaveLength(2);
+        const conditional = targets[1] as { 'Fn::If': [string, Target, unknown] };
+        expect(conditional['Fn::If'][0], id).toBe('HasChatTopic');
+        const chat = conditional['Fn::If'][1];
+        expect(chat.Id, id).toBe('chat-topic');
+        expect(chat?.Arn, id).toEqual({ Ref: 'ChatTopic' });
+        // Filled in as EventBridge would, with values that need escaping.
+        const filled = chat!.InputTransformer.InputTemplate.replace(/<(\w+)>/g, (_, name: string) => {
+          expect(chat!.InputTransformer.InputPathsMap, id).toHaveProperty(name);
+          return JSON.stringify(`value of ${name} with "quotes"`).slice(1, -1);
+        });
+        const notification = JSON.parse(filled) as unknown;
+        expect(validate(notification), `${id}: ${JSON.stringify(validate.errors)}`).toBe(true);
+        expect(notification).toMatchObject({
+          version: '1.0',
+          source: 'custom',
+          content: { title: expect.stringContaining('HIGH tamper alert') },
+        });
+      }
+      const keyStatements = (remediate.template.Resources.AlertKey!.Properties!.KeyPolicy as { Statement: unknown[] })
+        .Statement;
+      const grant = keyStatements.find((s) => JSON.stringify(s).includes('TamperRulesPublishToChat'));
+      expect(grant).toMatchObject({
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
       });
-      const notification = JSON.parse(filled) as unknown;
-      expect(validate(notification), `${id}: ${JSON.stringify(validate.errors)}`).toBe(true);
-      expect(notification).toMatchObject({
-        version: '1.0',
-        source: 'custom',
-        content: { title: expect.stringContaining('HIGH tamper alert') },
+      expect(JSON.stringify(grant)).toContain('-tamper-*');
+      const topicStatements = (
+        remediate.template.Resources.ChatTopicPolicy!.Properties!.PolicyDocument as { Statement: Statement[] }
+      ).Statement;
+      expect(topicStatements.find((s) => s.Sid === 'TamperRulesPublish')).toMatchObject({
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sns:Publish',
       });
-    }
-    const keyStatements = (remediate.template.Resources.AlertKey!.Properties!.KeyPolicy as { Statement: unknown[] })
-      .Statement;
-    const grant = keyStatements.find((s) => JSON.stringify(s).includes('TamperRulesPublishToChat'));
-    expect(grant).toMatchObject({
-      Effect: 'Allow',
-      Principal: { Service: 'events.amazonaws.com' },
-      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-    });
-    expect(JSON.stringify(grant)).toContain('-tamper-*');
-    const topicStatements = (
-      remediate.template.Resources.ChatTopicPolicy!.Properties!.PolicyDocument as { Statement: Statement[] }
-    ).Statement;
-    expect(topicStatements.find((s) => s.Sid === 'TamperRulesPublish')).toMatchObject({
-      Effect: 'Allow',
-      Principal: { Service: 'events.amazonaws.com' },
-      Action: 'sns:Publish',
-    });
-  });
+    },
+  );
 
   it('is off by default and on with chatTopic=true, with its policy and output under the same condition', () => {
     expect(conditionHolds(alert.template, 'HasChatTopic')).toBe(false);
@@ -1284,7 +1353,9 @@ function existing(template: Template, type: string): [string, Resource][] {
   return resourcesOfType(template, type).filter(([, r]) => exists(template, r));
 }
 
-/** attach-guard's IAM rule (the function's eventBridge event): the one rule without a condition for IAM's attach calls. */
+/**
+ * attach-guard's IAM rule (the function's eventBridge event): the one rule without a condition for IAM's attach calls.
+ */
 function iamRule(template: Template): [string, Resource] {
   return only(
     template,
@@ -1448,7 +1519,9 @@ function expectGovernedExactly(allows: (arn: string) => boolean): void {
   );
 }
 
-/** IAM's ArnLike/ArnEquals: the six colon-separated parts compared one by one, `*` and `?` as wildcards, case-sensitive. */
+/**
+ * IAM's ArnLike/ArnEquals: the six colon-separated parts compared one by one, `*` and `?` as wildcards, case-sensitive.
+ */
 function arnLike(pattern: string, arn: string): boolean {
   const split = (text: string): string[] => {
     const parts = text.split(':');
@@ -1533,7 +1606,8 @@ async function coldStart(
   variables: Record<string, string>,
   event?: unknown,
 ): Promise<{ configuration: Record<string, unknown> | null; decision: Record<string, unknown> | null; error: string }> {
-  // With an event, the handler is then invoked once; the invocation's own failure is expected (no AWS here) and ignored.
+  // With an event, the handler is then invoked once; the invocation's own failure is expected (no AWS here) and
+  // ignored.
   const context = {
     functionName: 'attach-guard',
     awsRequestId: 'r-1',
@@ -1582,7 +1656,9 @@ async function coldStart(
   return { configuration, decision: lines.find((l) => l.message === 'decision') ?? null, error };
 }
 
-/** The relative modules a bundled ESM file imports: statically (`from"./x.mjs"`, `import"./x.mjs"`) and with import(). */
+/**
+ * The relative modules a bundled ESM file imports: statically (`from"./x.mjs"`, `import"./x.mjs"`) and with import().
+ */
 function moduleImports(code: Buffer | undefined): { statics: string[]; dynamics: string[] } {
   const text = code?.toString('utf8') ?? '';
   return {
