@@ -21,7 +21,9 @@ export function heartbeatPeriodSeconds(schedule: unknown): number {
   const period = rate ? Number(rate[1]) * (UNIT_SECONDS[rate[2] ?? ''] ?? 0) : longestCronGapSeconds(text);
   if (period * HEARTBEAT_PERIODS > MAX_EVALUATION_SECONDS) {
     throw new StageParamError(
-      `--param="sweepSchedule=${text}": the sweep's heartbeat alarm watches ${HEARTBEAT_PERIODS} schedule periods and CloudWatch evaluates at most 7 days, so the sweep must run at least every 3.5 days; this schedule leaves ${Math.round(period / 3600)} hours between runs`,
+      `--param="sweepSchedule=${text}": the sweep's heartbeat alarm watches ${HEARTBEAT_PERIODS} schedule ` +
+        'periods and CloudWatch evaluates at most 7 days, so the sweep must run at least every 3.5 days; ' +
+        `this schedule leaves ${Math.round(period / 3600)} hours between runs`,
     );
   }
   return period;
@@ -73,7 +75,9 @@ function values(
     const n = named >= 0 ? named + 1 : /^\d+$/.test(token) ? Number(token) : Number.NaN;
     if (!(n >= min && n <= max)) {
       throw new StageParamError(
-        `--param="sweepSchedule=${expression}": cannot derive the heartbeat alarm's period from "${field}" (L, W and # are not supported here); use rate(...) or a cron of numbers, ranges, lists and steps`,
+        `--param="sweepSchedule=${expression}": cannot derive the heartbeat alarm's period from ` +
+          `"${field}" (L, W and # are not supported here); use rate(...) or a cron of numbers, ranges, lists ` +
+          'and steps',
       );
     }
     return n;

@@ -394,7 +394,11 @@ export function tamperInputPaths(watch: Watch): Record<string, string> {
  * event id to look it up by. A string template: EventBridge sends the text itself to the topic, not JSON.
  */
 export function tamperInputTemplate(stack: string): string {
-  return `"HIGH tamper alert (${stack}): <action> on <resource> by <actor> in account <account> (<region>) at <time> from <sourceIp>. A change to the guard's own resources; if you did not expect it, find out who did it and restore the stack (redeploy). CloudTrail event <eventId>."`;
+  return (
+    `"HIGH tamper alert (${stack}): <action> on <resource> by <actor> in account <account> (<region>) at ` +
+    `<time> from <sourceIp>. A change to the guard's own resources; if you did not expect it, find out who ` +
+    'did it and restore the stack (redeploy). CloudTrail event <eventId>."'
+  );
 }
 
 /**
@@ -411,7 +415,8 @@ export function tamperChatTemplate(stack: string): string {
       textType: 'client-markdown',
       title: `:rotating_light: HIGH tamper alert (${stack}): <action>`,
       description:
-        '*<action>* on `<resource>` by `<actor>` in account <account> (<region>) at <time> from <sourceIp>. CloudTrail event <eventId>.',
+        '*<action>* on `<resource>` by `<actor>` in account <account> (<region>) at <time> from ' +
+        '<sourceIp>. CloudTrail event <eventId>.',
       nextSteps: [
         "A change to the guard's own resources: if you did not expect it, find out who made it and redeploy the stack.",
       ],

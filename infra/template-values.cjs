@@ -17,7 +17,8 @@ function load() {
   const { outputFiles } = buildSync({
     stdin: {
       contents:
-        "export * from './governed-policies.ts'; export * from './stage-params.ts'; export * from './tamper.ts'; export * from './heartbeat.ts';",
+        "export * from './governed-policies.ts'; export * from './stage-params.ts'; export * from " +
+        "'./tamper.ts'; export * from './heartbeat.ts';",
       resolveDir: __dirname,
       loader: 'ts',
     },

@@ -65,7 +65,8 @@ export const GOVERNED_PREFIX = /^arn:[^:]+:iam::aws:policy\/(?:[^/]*\/)*awsiot[^
 export function archiveDir(outRoot: string, p: ArchiveParams): string {
   return join(
     outRoot,
-    `archive-${p.sizeMb}mb-seed${p.seed}-attach${p.attachPerMille}${p.everyFileAttach ? '-every' : ''}-g${GENERATOR_VERSION}`,
+    `archive-${p.sizeMb}mb-seed${p.seed}-attach${p.attachPerMille}` +
+      `${p.everyFileAttach ? '-every' : ''}-g${GENERATOR_VERSION}`,
   );
 }
 
@@ -87,7 +88,8 @@ export function ensureArchive(outRoot: string, params: ArchiveParams, log: (line
   const manifest = generate(dir, params);
   writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   log(
-    `archive: ${manifest.files} files, ${manifest.records} records, ${manifest.attachEvents} attach calls in ${manifest.generatedInSeconds.toFixed(0)} s`,
+    `archive: ${manifest.files} files, ${manifest.records} records, ${manifest.attachEvents} attach calls ` +
+      `in ${manifest.generatedInSeconds.toFixed(0)} s`,
   );
   return manifest;
 }
@@ -203,7 +205,8 @@ class RecordFactory {
       [1, 'HeadObject'],
     ] as const);
     const bucket = `iot-telemetry-archive-${account}`;
-    const key = `raw/2026/${time.slice(5, 7)}/${time.slice(8, 10)}/line-${this.rng.int(1, 40)}/${this.rng.hex(12)}.json.gz`;
+    const day = `${time.slice(5, 7)}/${time.slice(8, 10)}`;
+    const key = `raw/2026/${day}/line-${this.rng.int(1, 40)}/${this.rng.hex(12)}.json.gz`;
     r.requestID = this.rng.alnum(16);
     const params = r.requestParameters as Json;
     params.bucketName = bucket;

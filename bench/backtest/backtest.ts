@@ -85,7 +85,8 @@ export async function backtest(options: BacktestOptions): Promise<BacktestResult
           'sh',
           [
             '-c',
-            `find "$1" -type f -name '*.json.gz' | LC_ALL=C sort | xargs gzip -dc | ${JQ} -c --argjson seed "$2" -f "$3" > "$4"`,
+            `find "$1" -type f -name '*.json.gz' | LC_ALL=C sort | xargs gzip -dc | ${JQ} -c --argjson ` +
+              'seed "$2" -f "$3" > "$4"',
             'sh',
             manifest.dir,
             seedJson,
@@ -108,7 +109,8 @@ export async function backtest(options: BacktestOptions): Promise<BacktestResult
       const stdout = subject === 'floor' ? readFileSync(stdoutFile, 'utf8') : result.stdout;
       runs.push({ ...result, stdout, subject, round, lines, digest: digestOf(stdoutFile) });
       log(
-        `backtest round ${round + 1}/${options.rounds}: ${subject.padEnd(8)} ${fmt.s(result.wallSeconds)} wall, ${fmt.s(result.cpuSeconds)} cpu, ${fmt.mb(result.maxRssBytes)} peak RSS`,
+        `backtest round ${round + 1}/${options.rounds}: ${subject.padEnd(8)} ${fmt.s(result.wallSeconds)} ` +
+          `wall, ${fmt.s(result.cpuSeconds)} cpu, ${fmt.mb(result.maxRssBytes)} peak RSS`,
       );
     }
   }
@@ -191,7 +193,8 @@ function summarise(
     sameAsFull;
   const floorCorrect = floorRecords.every((n) => n === manifest.records);
   const jqCorrect = jqLines.every((n) => n === manifest.governedAttachCalls) && of('jq').every((r) => r.exitCode === 0);
-  const size = `${fmt.int(manifest.records)} records, ${fmt.mb(manifest.uncompressedBytes)} in ${manifest.files} .json.gz`;
+  const uncompressed = fmt.mb(manifest.uncompressedBytes);
+  const size = `${fmt.int(manifest.records)} records, ${uncompressed} in ${manifest.files} .json.gz`;
 
   const rows: Row[] = [
     row(
@@ -247,8 +250,12 @@ function summarise(
     row(
       label,
       'correctness (every run)',
-      `evaluate: ${[...new Set(evalAttach)].join('/')} attach events, ${[...new Set(evalRecords)].map(fmt.int).join('/')} records; output and summary ${sameAsFull ? 'identical to' : 'DIFFERENT from'} the full parse's`,
-      `generator: ${manifest.attachEvents} attach, ${fmt.int(manifest.records)} records${jq ? `; jq: ${[...new Set(jqLines)].join('/')} of ${manifest.governedAttachCalls} governed` : ''}; floor: ${[...new Set(floorRecords)].map(fmt.int).join('/')} records`,
+      `evaluate: ${[...new Set(evalAttach)].join('/')} attach events, ` +
+        `${[...new Set(evalRecords)].map(fmt.int).join('/')} records; output and summary ` +
+        `${sameAsFull ? 'identical to' : 'DIFFERENT from'} the full parse's`,
+      `generator: ${manifest.attachEvents} attach, ${fmt.int(manifest.records)} ` +
+        `records${jq ? `; jq: ${[...new Set(jqLines)].join('/')} of ${manifest.governedAttachCalls} governed` : ''}; ` +
+        `floor: ${[...new Set(floorRecords)].map(fmt.int).join('/')} records`,
       '-',
       'counts equal',
       check(evaluateCorrect && floorCorrect && (!jq || jqCorrect)),

@@ -107,10 +107,13 @@ export async function coldStart(options: ColdStartOptions): Promise<ColdStartRes
     b.map((x) => x.cpuMs),
   );
   log(
-    `cold start: attach-guard ${fmt.ms(median(hImport))}, bare clients ${fmt.ms(median(bImport))} (${options.pairs} pairs)`,
+    `cold start: attach-guard ${fmt.ms(median(hImport))}, bare clients ${fmt.ms(median(bImport))} ` +
+      `(${options.pairs} pairs)`,
   );
 
-  const sizeMeasure = `bundle loaded at cold start (minified, ${style.format}${style.splitting ? '; + chunks loaded on first use' : ''})`;
+  const sizeMeasure =
+    'bundle loaded at cold start (minified, ' +
+    `${style.format}${style.splitting ? '; + chunks loaded on first use' : ''})`;
   const size = (name: string, b: Bundle): string =>
     `${name}: ${fmt.kb(b.bytes)}${b.totalBytes > b.bytes ? ` + ${fmt.kb(b.totalBytes - b.bytes)} on first use` : ''}`;
   const rows: Row[] = [

@@ -52,7 +52,9 @@ export function deployedBundleStyle(): BundleStyle {
     banner,
     mainFields,
     splitting,
-    source: `serverless.yml custom.esbuild (format ${format}${mainFields ? `, mainFields ${mainFields.join(',')}` : ''}${splitting ? ', splitting' : ''})`,
+    source:
+      'serverless.yml custom.esbuild (format ' +
+      `${format}${mainFields ? `, mainFields ${mainFields.join(',')}` : ''}${splitting ? ', splitting' : ''})`,
   };
 }
 

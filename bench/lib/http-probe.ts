@@ -1,9 +1,9 @@
 /**
  * Watches the HTTP requests this process makes, without touching the code that makes them. The AWS SDK sends each
  * request with one `ClientRequest.end(body)` call, which is wrapped here: the moment of that call is when the request
- * is issued, the SDK names the service in its user agent (`api/iam#…`), and a query-protocol body (IAM, SNS, STS) names
- * the action (`Action=DetachRolePolicy`). (Node's `http.client.request.start` diagnostics channel fires only after
- * `end()`, too late to read the body.) For benchmark processes only.
+ * is issued, the SDK names the service in its user agent (`api/iam#…`), and a query-protocol body (IAM, SNS, STS)
+ * names the action (`Action=DetachRolePolicy`). (Node's `http.client.request.start` diagnostics channel fires only
+ * after `end()`, too late to read the body.) For benchmark processes only.
  */
 import { ClientRequest } from 'node:http';
 

@@ -62,7 +62,8 @@ export class Random {
   /** A version-4-shaped UUID. */
   uuid(): string {
     const h = this.hex(32);
-    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${'89ab'[this.next() & 3]}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+    const variant = '89ab'[this.next() & 3];
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
   }
 
   /** Upper-case letters and digits, as in CloudTrail file names and request ids. */

@@ -35,8 +35,9 @@ export async function timeToRevert(options: RevertOptions): Promise<{ rows: Row[
   const { log } = options;
   if (!(await motoAnswers())) {
     log(`revert: no moto at ${motoEndpoint()}: skipped`);
+    const note = `not measured: no moto at ${motoEndpoint()}`;
     return {
-      rows: [row('3 revert', 'time to revert', `not measured: no moto at ${motoEndpoint()}`, '-', '-', '≤ 1.15×', '-')],
+      rows: [row('3 revert', 'time to revert', note, '-', '-', '≤ 1.15×', '-')],
       details: { skipped: true },
     };
   }
@@ -44,7 +45,8 @@ export async function timeToRevert(options: RevertOptions): Promise<{ rows: Row[
   const outFile = join(options.outDir, 'revert-result.json');
   rmSync(outFile, { force: true });
   log(
-    `revert: ${options.iterations} invocations and ${options.iterations} direct Detach+Publish pairs against ${motoEndpoint()}…`,
+    `revert: ${options.iterations} invocations and ${options.iterations} direct Detach+Publish pairs ` +
+      `against ${motoEndpoint()}…`,
   );
   await run(process.execPath, [child, outFile, String(options.iterations), resolve(options.handlerBundle)], {
     env: motoEnv({
@@ -73,7 +75,8 @@ export async function timeToRevert(options: RevertOptions): Promise<{ rows: Row[
   const reverted = result.outcomes.reverted ?? 0;
   const allReverted = reverted === h.length + 3 && result.stillAttached === 0;
   log(
-    `revert: handler ${fmt.ms(totalH)} vs direct ${fmt.ms(totalD)}; outcomes ${JSON.stringify(result.outcomes)}, still attached ${result.stillAttached}`,
+    `revert: handler ${fmt.ms(totalH)} vs direct ${fmt.ms(totalD)}; outcomes ` +
+      `${JSON.stringify(result.outcomes)}, still attached ${result.stillAttached}`,
   );
   return {
     rows: [

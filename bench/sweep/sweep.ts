@@ -116,7 +116,9 @@ export async function sweepCost(options: SweepOptions): Promise<{ rows: Row[]; d
     const result = JSON.parse(readFileSync(outFile, 'utf8')) as ChildResult;
     results.push(result);
     log(
-      `sweep: ${size} principals: ${result.runs.map((r) => `${r.iamCalls} IAM calls in ${fmt.ms(r.ms)}`).join(', ')} (set-up ${result.setupSeconds.toFixed(0)} s, ${result.created} created)`,
+      `sweep: ${size} principals: ` +
+        `${result.runs.map((r) => `${r.iamCalls} IAM calls in ${fmt.ms(r.ms)}`).join(', ')} (set-up ` +
+        `${result.setupSeconds.toFixed(0)} s, ${result.created} created)`,
     );
   }
 
@@ -131,9 +133,12 @@ export async function sweepCost(options: SweepOptions): Promise<{ rows: Row[]; d
     const custodian = CUSTODIAN_REQUESTS[r.size];
     return row(
       '4 sweep',
-      `${fmt.int(r.size)} principals, ${GOVERNED_ATTACHED} governed policies attached (${SWEEP_ATTACHMENTS.length} attachments; median of ${RUNS})`,
-      `${calls(r)} IAM calls (ListPolicies ${callsOf(r, 'ListPolicies')}, ListEntitiesForPolicy ${callsOf(r, 'ListEntitiesForPolicy')}), ${fmt.ms(ms(r))}`,
-      `${custodian === undefined ? '' : `Cloud Custodian: ${fmt.int(custodian)} requests; `}before #14: ${CATALOG_SWEEP_CALLS} calls` +
+      `${fmt.int(r.size)} principals, ${GOVERNED_ATTACHED} governed policies attached ` +
+        `(${SWEEP_ATTACHMENTS.length} attachments; median of ${RUNS})`,
+      `${calls(r)} IAM calls (ListPolicies ${callsOf(r, 'ListPolicies')}, ListEntitiesForPolicy ` +
+        `${callsOf(r, 'ListEntitiesForPolicy')}), ${fmt.ms(ms(r))}`,
+      `${custodian === undefined ? '' : `Cloud Custodian: ${fmt.int(custodian)} requests; `}before #14: ` +
+        `${CATALOG_SWEEP_CALLS} calls` +
         (r === base ? '' : `; ${fmt.int(base.size)} principals: ${calls(base)} calls, ${fmt.ms(ms(base))}`),
       // How many times fewer calls than the references.
       [

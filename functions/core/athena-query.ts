@@ -139,7 +139,8 @@ export function buildAthenaQuery(options: AthenaQueryOptions): string {
   ];
   if (options.governedOnly) {
     const policyArn =
-      "coalesce(json_extract_scalar(requestparameters, '$.policyArn'), json_extract_scalar(requestparameters, '$.managedPolicyArn'))";
+      "coalesce(json_extract_scalar(requestparameters, '$.policyArn'), " +
+      "json_extract_scalar(requestparameters, '$.managedPolicyArn'))";
     where.push(
       `(errorcode IS NOT NULL OR regexp_like(lower(${policyArn}), ${sqlString(governedArnPattern(options.scope))}))`,
     );

@@ -89,7 +89,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
     name: 'AWSQuickSightIoTAnalyticsAccess',
     path: '/',
     summary:
-      'Lets Amazon QuickSight list, describe and read AWS IoT Analytics datasets (a QuickSight integration policy for IoT Analytics data).',
+      'Lets Amazon QuickSight list, describe and read AWS IoT Analytics datasets (a QuickSight ' +
+      'integration policy for IoT Analytics data).',
     risk: 'read-only',
     family: 'AWS IoT Analytics',
     seed: false,
@@ -115,7 +116,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
     name: 'AWSIoTDataAccess',
     path: '/',
     summary:
-      'Full access to AWS IoT data operations: connect, publish, subscribe and receive over MQTT or HTTP, and device shadows.',
+      'Full access to AWS IoT data operations: connect, publish, subscribe and receive over MQTT or HTTP, ' +
+      'and device shadows.',
     risk: 'write',
     family: 'AWS IoT Core',
     seed: true,
@@ -165,7 +167,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
     name: 'AWSIoTDeviceDefenderAddThingsToThingGroupMitigationAction',
     path: '/service-role/',
     summary:
-      'Device Defender mitigation action: adds things to a thing group (iot:AddThingToThingGroup, iot:ListPrincipalThings).',
+      'Device Defender mitigation action: adds things to a thing group (iot:AddThingToThingGroup, ' +
+      'iot:ListPrincipalThings).',
     risk: 'write',
     family: 'AWS IoT Device Defender',
     seed: false,
@@ -174,7 +177,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
     name: 'AWSIoTDeviceDefenderAudit',
     path: '/service-role/',
     summary:
-      'Read access to the AWS IoT and IAM configuration that Device Defender audits (certificates, policies, role aliases, logging options).',
+      'Read access to the AWS IoT and IAM configuration that Device Defender audits (certificates, ' +
+      'policies, role aliases, logging options).',
     risk: 'read-only',
     family: 'AWS IoT Device Defender',
     seed: false,
@@ -183,7 +187,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
     name: 'AWSIoTDeviceDefenderEnableIoTLoggingMitigationAction',
     path: '/service-role/',
     summary:
-      'Device Defender mitigation action: turns on AWS IoT logging (iot:SetV2LoggingOptions) and passes a role to AWS IoT.',
+      'Device Defender mitigation action: turns on AWS IoT logging (iot:SetV2LoggingOptions) and passes a ' +
+      'role to AWS IoT.',
     risk: 'write',
     family: 'AWS IoT Device Defender',
     seed: false,
@@ -228,7 +233,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
     name: 'AWSIoTDeviceTesterForFreeRTOSFullAccess',
     path: '/',
     summary:
-      'What AWS IoT Device Tester needs to qualify FreeRTOS devices: things, certificates, policies, OTA updates, signing jobs, S3 buckets, EC2 test instances.',
+      'What AWS IoT Device Tester needs to qualify FreeRTOS devices: things, certificates, policies, OTA ' +
+      'updates, signing jobs, S3 buckets, EC2 test instances.',
     risk: 'full',
     family: 'AWS IoT Device Tester',
     seed: false,
@@ -237,7 +243,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
     name: 'AWSIoTDeviceTesterForGreengrassFullAccess',
     path: '/',
     summary:
-      'What AWS IoT Device Tester needs to qualify Greengrass devices: greengrass:*, things, certificates, policies, jobs, Lambda functions, S3 buckets.',
+      'What AWS IoT Device Tester needs to qualify Greengrass devices: greengrass:*, things, ' +
+      'certificates, policies, jobs, Lambda functions, S3 buckets.',
     risk: 'full',
     family: 'AWS IoT Device Tester',
     seed: false,
@@ -264,7 +271,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
     name: 'AWSIoTFleetHubFederationAccess',
     path: '/service-role/',
     summary:
-      'Federated access for Fleet Hub applications: fleet indexing and metrics, jobs, CloudWatch alarms and SNS topics; Fleet Hub was discontinued on 2025-10-18.',
+      'Federated access for Fleet Hub applications: fleet indexing and metrics, jobs, CloudWatch alarms ' +
+      'and SNS topics; Fleet Hub was discontinued on 2025-10-18.',
     risk: 'write',
     family: 'AWS IoT Fleet Hub',
     seed: false,
@@ -274,7 +282,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
     name: 'AWSIoTFleetwiseServiceRolePolicy',
     path: '/aws-service-role/',
     summary:
-      'Service-linked role policy of AWS IoT FleetWise: publishes CloudWatch metrics in the AWS/IoTFleetWise namespace.',
+      'Service-linked role policy of AWS IoT FleetWise: publishes CloudWatch metrics in the ' +
+      'AWS/IoTFleetWise namespace.',
     risk: 'write',
     family: 'AWS IoT FleetWise',
     seed: false,
@@ -300,7 +309,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
     name: 'AWSGreengrassResourceAccessRolePolicy',
     path: '/service-role/',
     summary:
-      'Greengrass service role: greengrass:*, shadows of Greengrass things, and reads of the Lambda functions, S3 objects, SageMaker jobs and secrets it deploys.',
+      'Greengrass service role: greengrass:*, shadows of Greengrass things, and reads of the Lambda ' +
+      'functions, S3 objects, SageMaker jobs and secrets it deploys.',
     risk: 'write',
     family: 'AWS IoT Greengrass',
     seed: false,
@@ -319,7 +329,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
     name: 'AWSIoTManagedIntegrationsFullAccess',
     path: '/',
     summary:
-      'Full access to AWS IoT Device Management managed integrations (iotmanagedintegrations:*) and its service-linked role.',
+      'Full access to AWS IoT Device Management managed integrations (iotmanagedintegrations:*) and its ' +
+      'service-linked role.',
     risk: 'full',
     family: 'AWS IoT Managed Integrations',
     seed: false,
@@ -366,7 +377,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
     name: 'AWSIoTSiteWiseConsoleFullAccess',
     path: '/',
     summary:
-      'Full access to AWS IoT SiteWise through the console (iotsitewise:*), plus the IoT Analytics, Greengrass and Secrets Manager calls the console makes.',
+      'Full access to AWS IoT SiteWise through the console (iotsitewise:*), plus the IoT Analytics, ' +
+      'Greengrass and Secrets Manager calls the console makes.',
     risk: 'full',
     family: 'AWS IoT SiteWise',
     seed: false,
@@ -383,7 +395,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
     name: 'AWSIoTSiteWiseMonitorPortalAccess',
     path: '/service-role/',
     summary:
-      'Service role for SiteWise Monitor portals: manages projects, dashboards and access policies, and reads assets and their values.',
+      'Service role for SiteWise Monitor portals: manages projects, dashboards and access policies, and ' +
+      'reads assets and their values.',
     risk: 'write',
     family: 'AWS IoT SiteWise',
     seed: false,
@@ -392,7 +405,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
     name: 'AWSIoTSiteWiseMonitorServiceRolePolicy',
     path: '/aws-service-role/',
     summary:
-      'Service-linked role policy of SiteWise Monitor: manages projects, dashboards and access policies, and reads assets.',
+      'Service-linked role policy of SiteWise Monitor: manages projects, dashboards and access policies, ' +
+      'and reads assets.',
     risk: 'write',
     family: 'AWS IoT SiteWise',
     seed: false,
@@ -409,7 +423,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
     name: 'AWSServiceRoleForIoTSiteWise',
     path: '/aws-service-role/',
     summary:
-      'Service-linked role policy of AWS IoT SiteWise: reads Greengrass groups, writes its CloudWatch Logs, reads TwinMaker workspaces.',
+      'Service-linked role policy of AWS IoT SiteWise: reads Greengrass groups, writes its CloudWatch ' +
+      'Logs, reads TwinMaker workspaces.',
     risk: 'write',
     family: 'AWS IoT SiteWise',
     seed: false,
@@ -419,7 +434,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
     name: 'AWSIoTTwinMakerServiceRolePolicy',
     path: '/aws-service-role/',
     summary:
-      'Service-linked role policy of AWS IoT TwinMaker: reads SiteWise assets and models and manages the TwinMaker entities synced from them.',
+      'Service-linked role policy of AWS IoT TwinMaker: reads SiteWise assets and models and manages the ' +
+      'TwinMaker entities synced from them.',
     risk: 'write',
     family: 'AWS IoT TwinMaker',
     seed: false,
@@ -486,7 +502,8 @@ export const CATALOG: readonly CatalogPolicy[] = [
     name: 'AmazonFreeRTOSOTAUpdate',
     path: '/service-role/',
     summary:
-      'FreeRTOS over-the-air updates: signs code, reads and writes afr-ota* S3 objects, and creates AWS IoT jobs and streams.',
+      'FreeRTOS over-the-air updates: signs code, reads and writes afr-ota* S3 objects, and creates AWS ' +
+      'IoT jobs and streams.',
     risk: 'write',
     family: 'FreeRTOS',
     seed: false,

@@ -54,7 +54,8 @@ export function buildLakeQuery(eventDataStore: string, since?: Date, until?: Dat
     throw new Error(`"${eventDataStore}" is not an event data store id (letters, digits and -)`);
   const iamNames = ATTACH_EVENT_NAMES.map(quote).join(', ');
   const where = [
-    `((eventSource = ${quote(IAM_EVENT_SOURCE)} AND eventName IN (${iamNames})) OR (eventSource = ${quote(SSO_EVENT_SOURCE)} AND eventName = ${quote(PERMISSION_SET_ATTACH_EVENT)}))`,
+    `((eventSource = ${quote(IAM_EVENT_SOURCE)} AND eventName IN (${iamNames})) OR (eventSource = ` +
+      `${quote(SSO_EVENT_SOURCE)} AND eventName = ${quote(PERMISSION_SET_ATTACH_EVENT)}))`,
     ...(since ? [`eventTime >= ${quote(lakeTime(since))}`] : []),
     ...(until ? [`eventTime < ${quote(lakeTime(until))}`] : []),
   ];

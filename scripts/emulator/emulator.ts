@@ -93,7 +93,8 @@ export async function startEmulator(options: EmulatorOptions): Promise<EmulatorR
       continue;
     }
     options.log(
-      `${label}: moto ${found.install.version} answers at ${started.emulator.endpoint} and passed the self-test (log ${started.emulator.logFile})`,
+      `${label}: moto ${found.install.version} answers at ${started.emulator.endpoint} and passed the ` +
+        `self-test (log ${started.emulator.logFile})`,
     );
     return started;
   }
@@ -148,7 +149,9 @@ async function launch(install: MotoInstall, port: number, dir: string): Promise<
     if (child.exitCode !== null)
       return {
         ok: false,
-        reason: `the server exited with status ${child.exitCode} before it answered (${lastLine(logFile)}); see ${logFile}`,
+        reason:
+          `the server exited with status ${child.exitCode} before it answered (${lastLine(logFile)}); see ` +
+          `${logFile}`,
       };
     if (await answers(endpoint)) return { ok: true, emulator: { endpoint, install, logFile, stop } };
     await Promise.race([exited, new Promise((done) => setTimeout(done, 200))]);

@@ -89,7 +89,9 @@ function fromPath(): RouteResult {
   if (!supported(version))
     return {
       ok: false,
-      reason: `${script} is moto ${version}; the tests need ${MOTO_VERSION} or a later 5.x (older ones route EventBridge events several times slower)`,
+      reason:
+        `${script} is moto ${version}; the tests need ${MOTO_VERSION} or a later 5.x (older ones route ` +
+        'EventBridge events several times slower)',
     };
   return { ok: true, install: { route: 'path', python, version, where: script } };
 }
@@ -188,7 +190,8 @@ function downloadFromUnstable(work: string, log: (line: string) => void): string
   ) {
     // Unstable moves on; the mends in serve.py do not depend on the exact release.
     log(
-      `the pinned versions are gone from unstable; taking its current ${DEBIAN_PACKAGES.map((p) => p.split('=')[0]).join(' ')}`,
+      'the pinned versions are gone from unstable; taking its current ' +
+        `${DEBIAN_PACKAGES.map((p) => p.split('=')[0]).join(' ')}`,
     );
     run(
       'apt-get',

@@ -37,7 +37,10 @@ export async function selfTest(endpoint: string): Promise<string | null> {
   for (const arn of [POLICY, 'arn:aws:iam::aws:policy/service-role/AWSIoTLogging']) {
     const found = await iam.send(new GetPolicyCommand({ PolicyArn: arn })).catch(() => null);
     if (!found?.Policy)
-      return `AWS managed policies are not loaded (${arn} does not exist): start moto with MOTO_IAM_LOAD_MANAGED_POLICIES=true`;
+      return (
+        `AWS managed policies are not loaded (${arn} does not exist): start moto with ` +
+        'MOTO_IAM_LOAD_MANAGED_POLICIES=true'
+      );
   }
 
   const account = `8${String(randomInt(0, 1e11 - 1)).padStart(11, '0')}`;
@@ -69,7 +72,11 @@ export async function selfTest(endpoint: string): Promise<string | null> {
   } while (Marker && pages < 10);
   const expectedPages = Math.ceil(HOLDERS / PAGE);
   if (found.size !== HOLDERS || pages !== expectedPages) {
-    return `ListEntitiesForPolicy is not mended: ${HOLDERS} roles hold ${POLICY}, it found ${found.size} in ${pages} page(s) of at most ${PAGE} (expected ${HOLDERS} in ${expectedPages}); start moto with scripts/emulator/serve.py`;
+    return (
+      `ListEntitiesForPolicy is not mended: ${HOLDERS} roles hold ${POLICY}, it found ${found.size} in ` +
+      `${pages} page(s) of at most ${PAGE} (expected ${HOLDERS} in ${expectedPages}); start moto with ` +
+      'scripts/emulator/serve.py'
+    );
   }
   return athenaPages(endpoint, account, new AthenaClient({ ...base, credentials }));
 }
@@ -91,7 +98,10 @@ async function athenaPages(endpoint: string, account: string, athena: AthenaClie
     : null;
   const sizes = [first, second].map((p) => p?.ResultSet?.Rows?.length ?? 0);
   if (sizes[0] !== 2 || sizes[1] !== 1 || second?.NextToken) {
-    return `Athena GetQueryResults is not mended: 3 seeded rows came back in pages of ${sizes.join(' and ')} with MaxResults 2 (expected 2 and 1); start moto with scripts/emulator/serve.py`;
+    return (
+      `Athena GetQueryResults is not mended: 3 seeded rows came back in pages of ${sizes.join(' and ')} ` +
+      'with MaxResults 2 (expected 2 and 1); start moto with scripts/emulator/serve.py'
+    );
   }
   return null;
 }

@@ -139,7 +139,8 @@ describeWithEmulator('evaluate --athena against moto', () => {
     expect(new Set(jsonLines(run.stdout).map((r) => r.eventId)).size).toBe(2500);
     // The header and 2,500 rows: 1,000 + 1,000 + 501.
     expect(run.stderr).toContain(
-      'athena: result page 1, 999 rows so far\nathena: result page 2, 1999 rows so far\nathena: result page 3, 2500 rows so far',
+      'athena: result page 1, 999 rows so far\nathena: result page 2, 1999 rows so far\nathena: result ' +
+        'page 3, 2500 rows so far',
     );
     expect(run.stderr).toMatch(/2500 records read from Athena query \S+ \(3 result pages, 0 B scanned\)/);
     expect(run.stderr).toContain('verdicts: 2500 violation');

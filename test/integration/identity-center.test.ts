@@ -122,7 +122,8 @@ describeWithEmulator('IAM Identity Center against moto', () => {
     // By name: the functions have to look the name up in Identity Center (CloudTrail carries only the ARN).
     writeFileSync(
       allowlistPath,
-      'version: 1\nmode: remediate\nallow:\n  - policy: AWSIoTDataAccess\n    principal: permission-set/IoTIngest*\n    reason: the ingest team\n',
+      'version: 1\nmode: remediate\nallow:\n  - policy: AWSIoTDataAccess\n    principal: ' +
+        'permission-set/IoTIngest*\n    reason: the ingest team\n',
     );
     Object.assign(process.env, {
       ...accountEnv(account),

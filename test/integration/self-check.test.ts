@@ -88,7 +88,8 @@ describeWithEmulator('self-check against the emulator', () => {
       expect((await selfCheck(stack.config)).problems).toEqual([
         `attach-rule ${stack.rule}: the rule does not target attach-guard (${stack.attachGuard}); its targets: none`,
         `sweep-schedule ${stack.name}/${stack.name}-sweep: the schedule is DISABLED: the sweep does not run on it`,
-        `alert-key ${stack.config.keyArn}: the key is Disabled: alerts, alarm notifications and the dead-letter queue fail`,
+        `alert-key ${stack.config.keyArn}: the key is Disabled: alerts, alarm notifications and the ` +
+          'dead-letter queue fail',
         `trail ${stack.name}: the trail is not logging: no CloudTrail event reaches the guard`,
         `trail ${stack.name}: the trail's event selectors do not record write management events of iam.amazonaws.com`,
       ]);

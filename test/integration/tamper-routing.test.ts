@@ -275,10 +275,15 @@ describeWithEmulator('tamper rules, deployed into the emulator', () => {
     const texts = await route(cases, cases.length, true);
     const disable = texts.find((t) => t.includes('DisableRule'));
     expect(disable).toBe(
-      `HIGH tamper alert (iot-policy-guard-${stage}): DisableRule on iot-policy-guard-${stage}-attach-policy by arn:aws:iam::${account}:user/mallory in account ${account} (us-east-1) at 2026-11-30T09:14:07Z from 203.0.113.24. A change to the guard's own resources; if you did not expect it, find out who did it and restore the stack (redeploy). CloudTrail event 6f0f7a61-4d2b-4c4e-8d6e-4b1f3c2a9e10.`,
+      `HIGH tamper alert (iot-policy-guard-${stage}): DisableRule on ` +
+        `iot-policy-guard-${stage}-attach-policy by arn:aws:iam::${account}:user/mallory in account ` +
+        `${account} (us-east-1) at 2026-11-30T09:14:07Z from 203.0.113.24. A change to the guard's own ` +
+        'resources; if you did not expect it, find out who did it and restore the stack (redeploy). ' +
+        'CloudTrail event 6f0f7a61-4d2b-4c4e-8d6e-4b1f3c2a9e10.',
     );
     expect(texts.find((t) => t.includes('ScheduleKeyDeletion'))).toContain(
-      `ScheduleKeyDeletion on ${physical['Ref(AlertKey)']} by arn:aws:sts::${account}:assumed-role/platform-admin/ops-session`,
+      `ScheduleKeyDeletion on ${physical['Ref(AlertKey)']} by ` +
+        `arn:aws:sts::${account}:assumed-role/platform-admin/ops-session`,
     );
     expect(texts.find((t) => t.includes('DeleteFunction20150331'))).toContain(
       `on arn:aws:lambda:us-east-1:${account}:function:iot-policy-guard-${stage}-sweep by`,

@@ -176,7 +176,8 @@ class Checker {
     if (!this.logicalIds.has(target)) this.problems.push(`${at}: Fn::GetAtt of unknown resource ${target}`);
     else if (spec && typeof attribute === 'string' && !(attribute in spec.attributes)) {
       this.problems.push(
-        `${at}: ${target} (${spec.cloudFormationType}) has no attribute ${attribute} (it has ${Object.keys(spec.attributes).join(', ')})`,
+        `${at}: ${target} (${spec.cloudFormationType}) has no attribute ${attribute} (it has ` +
+          `${Object.keys(spec.attributes).join(', ')})`,
       );
     }
   }

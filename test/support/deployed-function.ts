@@ -113,7 +113,8 @@ async function invokeInProcess(
   const script = `
 const m = await import(${JSON.stringify(join(fn.taskRoot, fn.file))});
 const deadline = Date.now() + 300000;
-const context = { ...${JSON.stringify(context)}, callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => deadline - Date.now() };
+const context = { ...${JSON.stringify(context)}, callbackWaitsForEmptyEventLoop: true, \
+getRemainingTimeInMillis: () => deadline - Date.now() };
 const result = await m[${JSON.stringify(fn.exported)}](JSON.parse(process.env.TEST_EVENT), context);
 process.stdout.write('\\n${RESULT}' + JSON.stringify(result ?? null) + '\\n');
 `;

@@ -71,16 +71,24 @@ describe('buildAthenaQuery', () => {
     expect(readFileSync('docs/athena.md', 'utf8')).toContain(`\`\`\`sql\n${sql}\n\`\`\``);
     expect(sql).toBe(
       [
-        'SELECT eventid, eventtime, eventsource, eventname, awsregion, recipientaccountid, sourceipaddress, useragent, errorcode, errormessage, requestparameters, ' +
-          'useridentity.type AS identity_type, useridentity.arn AS identity_arn, useridentity.invokedby AS identity_invokedby, useridentity.sessioncontext.sessionissuer.arn AS session_issuer_arn',
+        'SELECT eventid, eventtime, eventsource, eventname, awsregion, recipientaccountid, ' +
+          'sourceipaddress, useragent, errorcode, errormessage, requestparameters, ' +
+          'useridentity.type AS identity_type, useridentity.arn AS identity_arn, useridentity.invokedby ' +
+          'AS identity_invokedby, useridentity.sessioncontext.sessionissuer.arn AS session_issuer_arn',
         'FROM "cloudtrail"."cloudtrail_logs_pp"',
-        "WHERE ((eventsource = 'iam.amazonaws.com' AND eventname IN ('AttachUserPolicy', 'AttachRolePolicy', 'AttachGroupPolicy')) OR (eventsource = 'sso.amazonaws.com' AND eventname = 'AttachManagedPolicyToPermissionSet'))",
+        "WHERE ((eventsource = 'iam.amazonaws.com' AND eventname IN ('AttachUserPolicy', " +
+          "'AttachRolePolicy', 'AttachGroupPolicy')) OR (eventsource = 'sso.amazonaws.com' AND eventname = " +
+          "'AttachManagedPolicyToPermissionSet'))",
         `  AND "timestamp" >= '2024/01/01'`,
         `  AND "timestamp" <= '2025/01/01'`,
         "  AND eventtime >= '2024-01-01T00:00:00Z'",
         "  AND eventtime < '2025-01-01T00:00:00Z'",
-        "  AND (errorcode IS NOT NULL OR regexp_like(lower(coalesce(json_extract_scalar(requestparameters, '$.policyArn'), json_extract_scalar(requestparameters, '$.managedPolicyArn'))), " +
-          "'^arn:[a-z-]+:iam::aws:policy/(.+/)?(awsiotconfigaccess|awsiotconfigreadonlyaccess|awsiotdataaccess|awsioteventsfullaccess|awsioteventsreadonlyaccess|awsiotfullaccess|awsiotlogging|awsiototaupdate|awsiotruleactions|awsiotthingsregistration)$'))",
+        '  AND (errorcode IS NOT NULL OR ' +
+          "regexp_like(lower(coalesce(json_extract_scalar(requestparameters, '$.policyArn'), " +
+          "json_extract_scalar(requestparameters, '$.managedPolicyArn'))), " +
+          "'^arn:[a-z-]+:iam::aws:policy/(.+/)?(awsiotconfigaccess|awsiotconfigreadonlyaccess|awsiotdataaccess|" +
+          'awsioteventsfullaccess|awsioteventsreadonlyaccess|awsiotfullaccess|awsiotlogging|awsiototaupdate|' +
+          "awsiotruleactions|awsiotthingsregistration)$'))",
         'ORDER BY eventtime, eventid',
       ].join('\n'),
     );
@@ -93,7 +101,8 @@ describe('buildAthenaQuery', () => {
       const where = (layout: AthenaQueryOptions['layout'], range: object): string =>
         buildAthenaQuery({ table: TABLE, scope: 'aws-iot', layout, governedOnly: false, ...range });
       expect(where('year-month-day', { since: SINCE, until: UNTIL })).toContain(
-        "AND year >= '2024'\n  AND concat(year, '/', month, '/', day) >= '2024/01/01'\n  AND year <= '2025'\n  AND concat(year, '/', month, '/', day) <= '2025/01/01'",
+        "AND year >= '2024'\n  AND concat(year, '/', month, '/', day) >= '2024/01/01'\n  AND year <= " +
+          "'2025'\n  AND concat(year, '/', month, '/', day) <= '2025/01/01'",
       );
       expect(where('none', { since: SINCE, until: UNTIL })).not.toMatch(/timestamp|year/);
       expect(where('timestamp', {})).not.toMatch(/timestamp|eventtime >|eventtime </);

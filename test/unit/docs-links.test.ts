@@ -34,7 +34,8 @@ describe('the link checker', () => {
     join(root, 'README.md'),
     [
       '# Read me',
-      '[ok](docs/a.md) [ok](docs/a.md#evaluate-the-command) [ok](docs/a.md#limits-1) [ok](#read-me) [web](https://x.test)',
+      '[ok](docs/a.md) [ok](docs/a.md#evaluate-the-command) [ok](docs/a.md#limits-1) [ok](#read-me) ' +
+        '[web](https://x.test)',
       '[gone](docs/missing.md) [no heading](docs/a.md#nothing) [outside](../elsewhere.md) [here](#nowhere)',
       '`[code](docs/missing-too.md)`',
       '```',

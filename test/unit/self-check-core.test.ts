@@ -217,7 +217,8 @@ const CASES: [string, Observation, string[]][] = [
       read: found({ keyState: 'PendingDeletion', deletionDate: '2026-12-30T00:00:00.000Z' }),
     },
     [
-      'the key is PendingDeletion (deletion scheduled for 2026-12-30T00:00:00.000Z): alerts, alarm notifications and the dead-letter queue fail',
+      'the key is PendingDeletion (deletion scheduled for 2026-12-30T00:00:00.000Z): alerts, alarm ' +
+        'notifications and the dead-letter queue fail',
     ],
   ],
   [

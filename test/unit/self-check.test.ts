@@ -161,7 +161,8 @@ describe('self-check reads', () => {
   it('reports a disabled schedule and a missing one', async () => {
     schedulerMock.on(GetScheduleCommand).resolves({ State: 'DISABLED' });
     expect((await check()).problems).toEqual([
-      'sweep-schedule iot-policy-guard-dev/iot-policy-guard-dev-sweep: the schedule is DISABLED: the sweep does not run on it',
+      'sweep-schedule iot-policy-guard-dev/iot-policy-guard-dev-sweep: the schedule is DISABLED: the ' +
+        'sweep does not run on it',
     ]);
     schedulerMock.on(GetScheduleCommand).rejects(
       new ScheduleNotFoundException({
@@ -171,7 +172,8 @@ describe('self-check reads', () => {
       }),
     );
     expect((await check()).problems).toEqual([
-      'sweep-schedule iot-policy-guard-dev/iot-policy-guard-dev-sweep: the schedule does not exist: the sweep does not run',
+      'sweep-schedule iot-policy-guard-dev/iot-policy-guard-dev-sweep: the schedule does not exist: the ' +
+        'sweep does not run',
     ]);
   });
 
@@ -181,7 +183,8 @@ describe('self-check reads', () => {
       .resolvesOnce({ Subscriptions: [{ SubscriptionArn: 'PendingConfirmation', Protocol: 'email' }], NextToken: 'p2' })
       .resolvesOnce({ Subscriptions: [{ SubscriptionArn: 'PendingConfirmation', Protocol: 'https' }] });
     expect((await check()).problems).toEqual([
-      `alert-subscription ${TOPIC}: the alert topic has no confirmed subscription (2 pending confirmation): alerts and digests reach nobody`,
+      `alert-subscription ${TOPIC}: the alert topic has no confirmed subscription (2 pending ` +
+        'confirmation): alerts and digests reach nobody',
     ]);
     // (The paginator reuses one input object: only the last call's token can be seen.)
     const calls = snsMock.commandCalls(ListSubscriptionsByTopicCommand);
@@ -283,7 +286,8 @@ describe('self-check reads', () => {
       },
     });
     expect((await check()).problems).toEqual([
-      `alert-key ${KEY}: the key is PendingDeletion (deletion scheduled for 2026-12-26T12:00:00.000Z): alerts, alarm notifications and the dead-letter queue fail`,
+      `alert-key ${KEY}: the key is PendingDeletion (deletion scheduled for 2026-12-26T12:00:00.000Z): ` +
+        'alerts, alarm notifications and the dead-letter queue fail',
     ]);
   });
 
@@ -292,8 +296,10 @@ describe('self-check reads', () => {
     kmsMock.on(DescribeKeyCommand).rejects(accessDenied('kms:DescribeKey'));
     const { summary, problems, emitted } = await check();
     expect(problems).toEqual([
-      `attach-rule ${RULE}: cannot be read: AccessDenied: User: arn:aws:sts::${ACCOUNT}:assumed-role/sweep/x is not authorized to perform: events:DescribeRule`,
-      `alert-key ${KEY}: cannot be read: AccessDenied: User: arn:aws:sts::${ACCOUNT}:assumed-role/sweep/x is not authorized to perform: kms:DescribeKey`,
+      `attach-rule ${RULE}: cannot be read: AccessDenied: User: ` +
+        `arn:aws:sts::${ACCOUNT}:assumed-role/sweep/x is not authorized to perform: events:DescribeRule`,
+      `alert-key ${KEY}: cannot be read: AccessDenied: User: arn:aws:sts::${ACCOUNT}:assumed-role/sweep/x ` +
+        'is not authorized to perform: kms:DescribeKey',
     ]);
     expect(summary.checks).toBe(5);
     expect(emitted).toEqual([2]);
@@ -349,7 +355,10 @@ describe('self-check configuration', () => {
   it.each([
     [
       { ALERT_KEY_ARN: '' },
-      /needs SELF_CHECK_RULE_NAMES, SELF_CHECK_RULE_TARGET, SELF_CHECK_SCHEDULE, ALERT_KEY_ARN together; missing: ALERT_KEY_ARN/,
+      new RegExp(
+        'needs SELF_CHECK_RULE_NAMES, SELF_CHECK_RULE_TARGET, SELF_CHECK_SCHEDULE, ALERT_KEY_ARN together; ' +
+          'missing: ALERT_KEY_ARN',
+      ),
     ],
     [
       { SELF_CHECK_RULE_NAMES: 'a rule' },

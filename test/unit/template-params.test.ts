@@ -184,7 +184,10 @@ describe('stage parameters', () => {
         'version: 1\nallow:\n  - policy: "*"\n    principal: role/a\n    reason: r\n    principal: role/*\n',
       );
       expect(() => writeShippedAllowlist('allowlist.yml', service)).toThrow(
-        /--param="allowlist=allowlist.yml": .*invalid allowlist[\s\S]*duplicate key "principal" in one mapping \(only one value can count\) \(line 6\)/,
+        new RegExp(
+          String.raw`--param="allowlist=allowlist.yml": .*invalid allowlist[\s\S]*duplicate key "principal" ` +
+            String.raw`in one mapping \(only one value can count\) \(line 6\)`,
+        ),
       );
       expect(existsSync(join(service, '.build'))).toBe(false);
     });

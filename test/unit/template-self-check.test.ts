@@ -194,7 +194,8 @@ describe('self-check permissions', () => {
       const statements = (
         resolve(plain.template, plain.template.Resources.AlertKey?.Properties?.KeyPolicy) as { Statement: Statement[] }
       ).Statement;
-      const sweepRole = `arn:aws:iam::${ACCOUNT}:role/${String(resolve(plain.template, plain.template.Resources.SweepRole?.Properties?.RoleName))}`;
+      const sweepRoleName = String(resolve(plain.template, plain.template.Resources.SweepRole?.Properties?.RoleName));
+      const sweepRole = `arn:aws:iam::${ACCOUNT}:role/${sweepRoleName}`;
       expect(statements.find((s) => s.Sid === 'SweepReadsKeyState')).toEqual({
         Sid: 'SweepReadsKeyState',
         Effect: 'Allow',

@@ -144,7 +144,11 @@ describe('tamper rules', () => {
             InputTransformer: {
               InputPathsMap: expect.any(Object),
               InputTemplate: expect.stringMatching(
-                /^"HIGH tamper alert \(iot-policy-guard-dev\): <action> on <resource> by <actor> in account <account> \(<region>\) at <time> from <sourceIp>\..*CloudTrail event <eventId>\."$/,
+                new RegExp(
+                  String.raw`^"HIGH tamper alert \(iot-policy-guard-dev\): <action> on <resource> by <actor> ` +
+                    String.raw`in account <account> \(<region>\) at <time> from <sourceIp>\..*` +
+                    String.raw`CloudTrail event <eventId>\."$`,
+                ),
               ),
             },
             RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
@@ -199,7 +203,11 @@ describe('tamper rules', () => {
       expect(pattern['detail-type'], id).toEqual(['AWS API Call via CloudTrail']);
       expect(pattern.detail.errorCode, id).toEqual([{ exists: false }]);
       expect(pattern.source[0], id).toBe(
-        `aws.${pattern.detail.eventSource[0] === 'monitoring.amazonaws.com' ? 'cloudwatch' : pattern.detail.eventSource[0]?.split('.')[0]}`,
+        `aws.${
+          pattern.detail.eventSource[0] === 'monitoring.amazonaws.com'
+            ? 'cloudwatch'
+            : pattern.detail.eventSource[0]?.split('.')[0]
+        }`,
       );
     }
   });
@@ -544,7 +552,8 @@ describe('rule dead letters', () => {
         SqsManagedSseEnabled: true,
         MessageRetentionPeriod: 1209600,
       });
-      expect(queue.KmsMasterKeyId).toBeUndefined(); // not the alert key: its undelivered tamper alerts survive a disabled key
+      // not the alert key: its undelivered tamper alerts survive a disabled key
+      expect(queue.KmsMasterKeyId).toBeUndefined();
       const [send] = statements(
         plain.template.Resources.RuleDeadLetterQueuePolicy?.Properties?.PolicyDocument,
         hasDeployer(plain.template),

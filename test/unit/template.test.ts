@@ -106,7 +106,8 @@ beforeAll(async () => {
     chatTopic: 'true',
   });
   console.info(
-    `osls package: ${alert.millis} ms (alert), ${alertIdc.millis} ms (alert, Identity Center), ${remediate.millis} ms (remediate)`,
+    `osls package: ${alert.millis} ms (alert), ${alertIdc.millis} ms (alert, Identity Center), ` +
+      `${remediate.millis} ms (remediate)`,
   );
 }, 360_000);
 
@@ -261,7 +262,10 @@ describe('attach-guard function', () => {
         ALLOWLIST_PATH: 'allowlist.yml',
       });
       expect(refused.error).toMatch(
-        /ConfigError: ALLOWLIST_PATH: allowlist\.yml is not a \.json file, and this function cannot read YAML .*point ALLOWLIST_PATH at a \.json allowlist/,
+        new RegExp(
+          String.raw`ConfigError: ALLOWLIST_PATH: allowlist\.yml is not a \.json file, ` +
+            String.raw`and this function cannot read YAML .*point ALLOWLIST_PATH at a \.json allowlist`,
+        ),
       );
     },
   );
@@ -328,7 +332,8 @@ describe('attach-guard chunks (custom.esbuild.splitting)', () => {
       expect(missing.decision?.error).toMatchObject({
         message: expect.stringMatching(
           new RegExp(
-            `cannot assume arn:aws:iam::${MEMBER}:role/iot-policy-guard-remediation: .*(Cannot find module|ERR_MODULE_NOT_FOUND)`,
+            `cannot assume arn:aws:iam::${MEMBER}:role/iot-policy-guard-remediation: ` +
+              '.*(Cannot find module|ERR_MODULE_NOT_FOUND)',
           ),
         ),
       });
@@ -368,36 +373,31 @@ describe('sweep function', () => {
     },
   );
 
-  it(
-    'runs on the sweepSchedule parameter (hourly by default), ' + 'from EventBridge Scheduler in the stack’s own group',
-    () => {
-      const [, alertSchedule] = only(alert.template, 'AWS::Scheduler::Schedule');
-      expect(alertSchedule.Properties).toMatchObject({
-        ScheduleExpression: 'rate(1 hour)',
-        State: 'ENABLED',
-        GroupName: { Ref: 'SweepScheduleGroup' },
-        FlexibleTimeWindow: { Mode: 'OFF' },
-        Target: {
-          Arn: { 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] },
-          RoleArn: { 'Fn::GetAtt': ['SweepSchedulerRole', 'Arn'] },
-        },
-      });
-      expect(only(remediate.template, 'AWS::Scheduler::Schedule')[1].Properties?.ScheduleExpression).toBe(
-        OTHER_SCHEDULE,
-      );
-      expect(alert.template.Resources.SweepScheduleGroup?.Properties?.Name).toBe('iot-policy-guard-dev');
-      // Not an EventBridge rule: attach-guard's rules stay the stack's only ones that invoke a function, IAM's and, with
-      // identityCenterRegion, IAM Identity Center's (test/integration/event-pattern*.test.ts); the others are the tamper
-      // rules, which target the tamper topic (test/unit/template-tamper.test.ts).
-      const invoking = (template: Template): string[] =>
-        existing(template, 'AWS::Events::Rule')
-          .filter(([, r]) => JSON.stringify(r.Properties?.Targets).includes('LambdaFunction'))
-          .map(([id]) => id)
-          .sort();
-      expect(invoking(alert.template)).toEqual([iamRule(alert.template)[0]]);
-      expect(invoking(remediate.template)).toEqual([iamRule(remediate.template)[0], 'IdentityCenterRule'].sort());
-    },
-  );
+  it('runs on sweepSchedule (hourly by default), from EventBridge Scheduler in the stack’s own group', () => {
+    const [, alertSchedule] = only(alert.template, 'AWS::Scheduler::Schedule');
+    expect(alertSchedule.Properties).toMatchObject({
+      ScheduleExpression: 'rate(1 hour)',
+      State: 'ENABLED',
+      GroupName: { Ref: 'SweepScheduleGroup' },
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: {
+        Arn: { 'Fn::GetAtt': ['SweepLambdaFunction', 'Arn'] },
+        RoleArn: { 'Fn::GetAtt': ['SweepSchedulerRole', 'Arn'] },
+      },
+    });
+    expect(only(remediate.template, 'AWS::Scheduler::Schedule')[1].Properties?.ScheduleExpression).toBe(OTHER_SCHEDULE);
+    expect(alert.template.Resources.SweepScheduleGroup?.Properties?.Name).toBe('iot-policy-guard-dev');
+    // Not an EventBridge rule: attach-guard's rules stay the stack's only ones that invoke a function, IAM's and,
+    // with identityCenterRegion, IAM Identity Center's (test/integration/event-pattern*.test.ts); the others are the
+    // tamper rules, which target the tamper topic (test/unit/template-tamper.test.ts).
+    const invoking = (template: Template): string[] =>
+      existing(template, 'AWS::Events::Rule')
+        .filter(([, r]) => JSON.stringify(r.Properties?.Targets).includes('LambdaFunction'))
+        .map(([id]) => id)
+        .sort();
+    expect(invoking(alert.template)).toEqual([iamRule(alert.template)[0]]);
+    expect(invoking(remediate.template)).toEqual([iamRule(remediate.template)[0], 'IdentityCenterRule'].sort());
+  });
 
   it(
     'is invoked through a role that only this stack’s schedule ' +
@@ -978,7 +978,8 @@ describe('alert topic and key', () => {
     const statements = keyStatements(alert.template);
     const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
     const roleArn = (role: string): string =>
-      `arn:aws:iam::${ACCOUNT}:role/${String(substitutePseudoParameters(alert.template.Resources[role]?.Properties?.RoleName))}`;
+      `arn:aws:iam::${ACCOUNT}:role/` +
+      String(substitutePseudoParameters(alert.template.Resources[role]?.Properties?.RoleName));
     expect(roleArn('SweepRole')).toBe(`arn:aws:iam::${ACCOUNT}:role/iot-policy-guard-dev-sweep-us-east-1`);
     expect(bySid.FunctionRolesPublish?.Condition?.ArnEquals).toEqual({
       'aws:PrincipalArn': [roleArn('AttachGuardRole'), roleArn('SweepRole')],
@@ -1245,7 +1246,8 @@ describe('optional CloudTrail trail', () => {
       RestrictPublicBuckets: true,
     });
     const statements = policyStatements(remediate.template.Resources.TrailBucketPolicy?.Properties?.PolicyDocument);
-    const trailArn = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/${String(remediate.template.Resources.Trail?.Properties?.TrailName)}`;
+    const trailName = String(remediate.template.Resources.Trail?.Properties?.TrailName);
+    const trailArn = `arn:aws:cloudtrail:us-east-1:${ACCOUNT}:trail/${trailName}`;
     for (const sid of ['CloudTrailAclCheck', 'CloudTrailWrite']) {
       const s = statements.find((st) => st.Sid === sid);
       expect(s?.Principal).toEqual({ Service: 'cloudtrail.amazonaws.com' });
@@ -1503,7 +1505,8 @@ function expectGovernedExactly(allows: (arn: string) => boolean): void {
   fc.assert(
     fc.property(arn, (candidate) => {
       const allowed = allows(candidate);
-      const governed = candidate.startsWith('arn:aws:') && isGoverned(candidate, 'aws-iot'); // the test account's partition
+      // the test account's partition
+      const governed = candidate.startsWith('arn:aws:') && isGoverned(candidate, 'aws-iot');
       if (allowed) expect(governed, candidate).toBe(true);
       const n = candidate.slice(candidate.lastIndexOf('/') + 1);
       if (
@@ -1569,7 +1572,8 @@ function patternValueMatches(value: PatternValue, text: string): boolean {
 function expectCompiledFrom(shipped: string, source: string): void {
   const yaml = loadAllowlistDocument(join(REPO_ROOT, source));
   expect(JSON.parse(shipped)).toEqual(yaml.document);
-  const data = (list: Allowlist): unknown => JSON.parse(JSON.stringify({ ...list, source: null })); // functions drop out
+  // functions drop out
+  const data = (list: Allowlist): unknown => JSON.parse(JSON.stringify({ ...list, source: null }));
   const fromJson = parseAllowlistJson(shipped, 'shipped.json');
   expect(data(fromJson)).toEqual(data(yaml.allowlist));
   expect(fromJson.allow.map((e) => e.expiresAt)).toEqual(yaml.allowlist.allow.map((e) => e.expiresAt));
@@ -1617,8 +1621,12 @@ async function coldStart(
   const invoke =
     event === undefined
       ? ''
-      : `return m.handler(${JSON.stringify(event)}, { ...${JSON.stringify(context)}, getRemainingTimeInMillis: () => 30000 }).catch(() => {});`;
-  const script = `import(${JSON.stringify(join(taskRoot, handlerFile))}).then((m) => { if (typeof m.handler !== 'function') throw new Error('no handler'); ${invoke} }, (e) => { process.stderr.write(String(e.stack ?? e)); process.exitCode = 1; });`;
+      : `return m.handler(${JSON.stringify(event)}, { ...${JSON.stringify(context)}, ` +
+        'getRemainingTimeInMillis: () => 30000 }).catch(() => {});';
+  const script =
+    `import(${JSON.stringify(join(taskRoot, handlerFile))}).then(` +
+    `(m) => { if (typeof m.handler !== 'function') throw new Error('no handler'); ${invoke} }, ` +
+    '(e) => { process.stderr.write(String(e.stack ?? e)); process.exitCode = 1; });';
   const base = Object.fromEntries(
     Object.entries(process.env).filter(
       ([name]) => !name.startsWith('AWS_') && name !== 'NODE_OPTIONS' && name !== 'NODE_PATH',
