@@ -69,11 +69,15 @@ export function createAccountAccess(options: AccountAccessOptions): AccountAcces
     if (options.homeAccount === null || account === options.homeAccount) return options.home;
     if (account === null) {
       // Acting "at home" on an event whose account is unknown could detach a same-named principal in the wrong account.
-      throw new AccountAccessError(`the event names no account, so the guard cannot tell where to act (this is ${options.homeAccount})`, 'unknown');
+      throw new AccountAccessError(
+        `the event names no account, so the guard cannot tell where to act (this is ${options.homeAccount})`,
+        'unknown',
+      );
     }
     if (options.member === null) {
       throw new AccountAccessError(
-        `the event is from account ${account}, not this one (${options.homeAccount}), and no member role is configured (MEMBER_ROLE_NAME)`,
+        `the event is from account ${account}, not this one (${options.homeAccount}), and no member role is ` +
+          `configured (MEMBER_ROLE_NAME)`,
         account,
       );
     }
@@ -88,10 +92,16 @@ export function createAccountAccess(options: AccountAccessOptions): AccountAcces
       // Loaded on first use: single-account deployments never initialise STS at cold start.
       const { AssumeRoleCommand } = await import('@aws-sdk/client-sts');
       const out = await (await options.sts()).send(
-        new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'iot-policy-guard', ExternalId: externalId, DurationSeconds: SESSION_SECONDS }),
+        new AssumeRoleCommand({
+          RoleArn: roleArn,
+          RoleSessionName: 'iot-policy-guard',
+          ExternalId: externalId,
+          DurationSeconds: SESSION_SECONDS,
+        }),
       );
       const c = out.Credentials;
-      if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error('AssumeRole returned no credentials');
+      if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken)
+        throw new Error('AssumeRole returned no credentials');
       credentials = {
         accessKeyId: c.AccessKeyId,
         secretAccessKey: c.SecretAccessKey,
@@ -126,7 +136,8 @@ export async function callerAccount(sts: STSClient): Promise<string> {
   // Loaded on use, like AssumeRoleCommand above: the functions' bundles never need it at cold start.
   const { GetCallerIdentityCommand } = await import('@aws-sdk/client-sts');
   const { Account } = await sts.send(new GetCallerIdentityCommand({}));
-  if (!Account || !/^\d{12}$/.test(Account)) throw new Error(`STS GetCallerIdentity answered no account id (${JSON.stringify(Account ?? null)})`);
+  if (!Account || !/^\d{12}$/.test(Account))
+    throw new Error(`STS GetCallerIdentity answered no account id (${JSON.stringify(Account ?? null)})`);
   return Account;
 }
 

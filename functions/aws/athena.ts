@@ -47,7 +47,11 @@ async function call<T>(operation: string, send: () => Promise<T>): Promise<T> {
     return await send();
   } catch (error) {
     const code = errorCode(error);
-    throw new AthenaQueryError(`${operation} failed: ${code}: ${String((error as Error).message).split('\n')[0]}`, code, { cause: error });
+    throw new AthenaQueryError(
+      `${operation} failed: ${code}: ${String((error as Error).message).split('\n')[0]}`,
+      code,
+      { cause: error },
+    );
   }
 }
 
@@ -58,7 +62,9 @@ export async function startQuery(athena: AthenaClient, options: StartQueryOption
       new StartQueryExecutionCommand({
         QueryString: options.sql,
         ...(options.workgroup === undefined ? {} : { WorkGroup: options.workgroup }),
-        ...(options.outputLocation === undefined ? {} : { ResultConfiguration: { OutputLocation: options.outputLocation } }),
+        ...(options.outputLocation === undefined
+          ? {}
+          : { ResultConfiguration: { OutputLocation: options.outputLocation } }),
       }),
     ),
   );
@@ -73,12 +79,18 @@ export async function startQuery(athena: AthenaClient, options: StartQueryOption
 export async function waitForQuery(athena: AthenaClient, id: string, options: WaitOptions = {}): Promise<QueryStatus> {
   const sleep = options.sleep ?? sleepFor;
   for (let delay = 500; ; delay = Math.min(delay * 1.5, 5000)) {
-    const { QueryExecution: execution } = await call('GetQueryExecution', () => athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id })));
-    const status = { state: execution?.Status?.State ?? 'UNKNOWN', bytesScanned: execution?.Statistics?.DataScannedInBytes ?? 0 };
+    const { QueryExecution: execution } = await call('GetQueryExecution', () =>
+      athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id })),
+    );
+    const status = {
+      state: execution?.Status?.State ?? 'UNKNOWN',
+      bytesScanned: execution?.Statistics?.DataScannedInBytes ?? 0,
+    };
     options.onStatus?.(status);
     if (status.state === 'SUCCEEDED') return status;
     if (TERMINAL.has(status.state)) {
-      const reason = execution?.Status?.AthenaError?.ErrorMessage ?? execution?.Status?.StateChangeReason ?? 'no reason given';
+      const reason =
+        execution?.Status?.AthenaError?.ErrorMessage ?? execution?.Status?.StateChangeReason ?? 'no reason given';
       throw new AthenaQueryError(`query ${id} ${status.state}: ${reason}`, status.state);
     }
     await sleep(delay);
@@ -93,7 +105,13 @@ export async function* resultPages(athena: AthenaClient, id: string): AsyncGener
   let token: string | undefined;
   do {
     const page = await call('GetQueryResults', () =>
-      athena.send(new GetQueryResultsCommand({ QueryExecutionId: id, MaxResults: 1000, ...(token === undefined ? {} : { NextToken: token }) })),
+      athena.send(
+        new GetQueryResultsCommand({
+          QueryExecutionId: id,
+          MaxResults: 1000,
+          ...(token === undefined ? {} : { NextToken: token }),
+        }),
+      ),
     );
     yield (page.ResultSet?.Rows ?? []).map((row) => (row.Data ?? []).map((cell) => cell.VarCharValue ?? null));
     token = page.NextToken;

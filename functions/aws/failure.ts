@@ -9,7 +9,13 @@ import { errorCode } from './iam.js';
  * service refused them; `access-denied`: they lack a permission; `service`: any other error the service answered
  * with; `other`: not a service's answer (a bug, or an error of our own).
  */
-export type AwsFailureKind = 'network' | 'no-credentials' | 'rejected-credentials' | 'access-denied' | 'service' | 'other';
+export type AwsFailureKind =
+  | 'network'
+  | 'no-credentials'
+  | 'rejected-credentials'
+  | 'access-denied'
+  | 'service'
+  | 'other';
 
 export interface AwsFailure {
   readonly kind: AwsFailureKind;
@@ -18,8 +24,23 @@ export interface AwsFailure {
   readonly message: string;
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'TimeoutError']);
-const REJECTED_CREDENTIALS = new Set(['InvalidClientTokenId', 'SignatureDoesNotMatch', 'ExpiredToken', 'UnrecognizedClient', 'InvalidAccessKeyId']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'TimeoutError',
+]);
+const REJECTED_CREDENTIALS = new Set([
+  'InvalidClientTokenId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'UnrecognizedClient',
+  'InvalidAccessKeyId',
+]);
 
 /** The kind, code and message of an error thrown by an AWS SDK call; null when it is not an error object at all. */
 export function awsFailureOf(error: unknown): AwsFailure | null {

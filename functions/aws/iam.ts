@@ -1,5 +1,10 @@
 /** Detaching a policy from exactly one principal: the only write the guard ever makes to IAM. */
-import { DetachGroupPolicyCommand, DetachRolePolicyCommand, DetachUserPolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
+import {
+  DetachGroupPolicyCommand,
+  DetachRolePolicyCommand,
+  DetachUserPolicyCommand,
+  type IAMClient,
+} from '@aws-sdk/client-iam';
 import type { Principal } from '../core/types.js';
 
 export type DetachResult = 'reverted' | 'already-detached' | 'not-remediable';
@@ -20,9 +25,14 @@ export class RemediationError extends Error {
  * Detaches `policyArn` from `principal`. NoSuchEntity (a retry, a duplicate delivery, someone was faster) is success;
  * UnmodifiableEntity (service-linked and Identity Center roles) cannot be fixed here. Anything else throws.
  */
-export async function detachPolicy(iam: IAMClient, principal: Principal, policyArn: string): Promise<{ result: DetachResult; errorMessage?: string }> {
+export async function detachPolicy(
+  iam: IAMClient,
+  principal: Principal,
+  policyArn: string,
+): Promise<{ result: DetachResult; errorMessage?: string }> {
   // Not an IAM principal: respond() takes these to Identity Center (aws/sso.ts). Never report a detach not made.
-  if (principal.type === 'permission-set') throw new TypeError('a permission set is detached through IAM Identity Center, not IAM');
+  if (principal.type === 'permission-set')
+    throw new TypeError('a permission set is detached through IAM Identity Center, not IAM');
   try {
     switch (principal.type) {
       case 'user':
@@ -40,7 +50,11 @@ export async function detachPolicy(iam: IAMClient, principal: Principal, policyA
     const code = errorCode(error);
     if (code === 'NoSuchEntity') return { result: 'already-detached' };
     if (code === 'UnmodifiableEntity') return { result: 'not-remediable', errorMessage: (error as Error).message };
-    throw new RemediationError(`detaching ${policyArn} from ${principal.type}/${principal.name} failed: ${code}: ${(error as Error).message}`, code, { cause: error });
+    throw new RemediationError(
+      `detaching ${policyArn} from ${principal.type}/${principal.name} failed: ${code}: ${(error as Error).message}`,
+      code,
+      { cause: error },
+    );
   }
 }
 

@@ -25,7 +25,8 @@ export function lazyIdentityCenterAccess(config: SSOAdminClientConfig = {}): Ide
   const access = onFirstUse(async () => (loaded = (await import('./sso.js')).createIdentityCenterAccess(config)));
   return {
     clientFor: async (region) => (await access()).clientFor(region),
-    permissionSetName: async (region, instanceArn, permissionSetArn) => (await access()).permissionSetName(region, instanceArn, permissionSetArn),
+    permissionSetName: async (region, instanceArn, permissionSetArn) =>
+      (await access()).permissionSetName(region, instanceArn, permissionSetArn),
     destroy: () => loaded?.destroy(),
   };
 }

@@ -38,7 +38,11 @@ export class ListHoldersError extends Error {
  * boundaries are left out: the guard never detaches a boundary, and DetachRolePolicy would not remove one.
  * Throttling is the SDK's to retry (configure the client's maxAttempts); anything but NoSuchEntity throws.
  */
-export async function listPolicyHolders(iam: IAMClient, policyArn: string, options: { pageSize?: number } = {}): Promise<PolicyHolders> {
+export async function listPolicyHolders(
+  iam: IAMClient,
+  policyArn: string,
+  options: { pageSize?: number } = {},
+): Promise<PolicyHolders> {
   const principals: Principal[] = [];
   let calls = 0;
   const pages = paginateListEntitiesForPolicy(
@@ -57,7 +61,13 @@ export async function listPolicyHolders(iam: IAMClient, policyArn: string, optio
     calls++;
     const code = errorCode(error);
     if (code === 'NoSuchEntity' && calls === 1) return { found: false, calls };
-    throw new ListHoldersError(`listing the holders of ${policyArn} failed: ${code}: ${(error as Error).message}`, code, policyArn, calls, { cause: error });
+    throw new ListHoldersError(
+      `listing the holders of ${policyArn} failed: ${code}: ${(error as Error).message}`,
+      code,
+      policyArn,
+      calls,
+      { cause: error },
+    );
   }
   return { found: true, principals, calls };
 }
@@ -67,7 +77,10 @@ export async function listPolicyHolders(iam: IAMClient, policyArn: string, optio
  * AttachmentCount, over all pages: ListPolicies with Scope AWS, OnlyAttached and PolicyUsageFilter PermissionsPolicy
  * (boundaries are left out, as in listPolicyHolders). Any error throws ListHoldersError with a null policyArn.
  */
-export async function listAttachedAwsPolicies(iam: IAMClient, options: { pageSize?: number } = {}): Promise<{ policies: AttachedPolicy[]; calls: number }> {
+export async function listAttachedAwsPolicies(
+  iam: IAMClient,
+  options: { pageSize?: number } = {},
+): Promise<{ policies: AttachedPolicy[]; calls: number }> {
   const policies: AttachedPolicy[] = [];
   let calls = 0;
   const pages = paginateListPolicies(
@@ -82,7 +95,13 @@ export async function listAttachedAwsPolicies(iam: IAMClient, options: { pageSiz
   } catch (error) {
     calls++;
     const code = errorCode(error);
-    throw new ListHoldersError(`listing the attached AWS managed policies failed: ${code}: ${(error as Error).message}`, code, null, calls, { cause: error });
+    throw new ListHoldersError(
+      `listing the attached AWS managed policies failed: ${code}: ${(error as Error).message}`,
+      code,
+      null,
+      calls,
+      { cause: error },
+    );
   }
   return { policies, calls };
 }

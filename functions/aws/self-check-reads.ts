@@ -22,12 +22,18 @@ async function attempt<T>(read: () => Promise<T | null>): Promise<Read<T>> {
     const code = errorCode(error);
     if (NOT_FOUND.has(code)) return { ok: true, value: null };
     const message = String((error as Error).message ?? '');
-    return { ok: false, failure: { code, message: message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 1)}…` : message } };
+    return {
+      ok: false,
+      failure: { code, message: message.length > MAX_MESSAGE ? `${message.slice(0, MAX_MESSAGE - 1)}…` : message },
+    };
   }
 }
 
 /** A rule on the default bus: its state and its targets' ARNs (DescribeRule, ListTargetsByRule). */
-export function readRule(events: EventBridgeClient, name: string): Promise<Read<{ state: string; targetArns: string[] }>> {
+export function readRule(
+  events: EventBridgeClient,
+  name: string,
+): Promise<Read<{ state: string; targetArns: string[] }>> {
   return attempt(async () => {
     const rule = await events.send(new DescribeRuleCommand({ Name: name }));
     const targetArns: string[] = [];
@@ -44,7 +50,11 @@ export function readRule(events: EventBridgeClient, name: string): Promise<Read<
 }
 
 /** An EventBridge Scheduler schedule's state (GetSchedule). */
-export function readSchedule(scheduler: SchedulerClient, groupName: string, name: string): Promise<Read<{ state: string }>> {
+export function readSchedule(
+  scheduler: SchedulerClient,
+  groupName: string,
+  name: string,
+): Promise<Read<{ state: string }>> {
   return attempt(async () => {
     const out = await scheduler.send(new GetScheduleCommand({ GroupName: groupName, Name: name }));
     return { state: out.State ?? 'UNKNOWN' };
@@ -58,7 +68,10 @@ export function readSchedule(scheduler: SchedulerClient, groupName: string, name
 export function readSubscriptions(sns: SNSClient, topicArn: string): Promise<Read<{ subscriptionArns: string[] }>> {
   return attempt(async () => {
     const subscriptionArns: string[] = [];
-    for await (const page of paginateListSubscriptionsByTopic({ client: sns, stopOnSameToken: true }, { TopicArn: topicArn })) {
+    for await (const page of paginateListSubscriptionsByTopic(
+      { client: sns, stopOnSameToken: true },
+      { TopicArn: topicArn },
+    )) {
       // A subscription listed without an ARN is not one SNS delivers to: counted as unconfirmed.
       for (const s of page.Subscriptions ?? []) subscriptionArns.push(s.SubscriptionArn ?? 'PendingConfirmation');
       if (subscriptionArns.some((arn) => arn.startsWith('arn:'))) break;
@@ -77,7 +90,9 @@ export function readTrail(cloudtrail: CloudTrailClient, trail: string): Promise<
       eventSelectors: (selectors.EventSelectors ?? []).map((s) => ({
         ...(s.ReadWriteType === undefined ? {} : { readWriteType: s.ReadWriteType }),
         ...(s.IncludeManagementEvents === undefined ? {} : { includeManagementEvents: s.IncludeManagementEvents }),
-        ...(s.ExcludeManagementEventSources === undefined ? {} : { excludeManagementEventSources: s.ExcludeManagementEventSources }),
+        ...(s.ExcludeManagementEventSources === undefined
+          ? {}
+          : { excludeManagementEventSources: s.ExcludeManagementEventSources }),
       })),
       advancedEventSelectors: (selectors.AdvancedEventSelectors ?? []).map((s) =>
         (s.FieldSelectors ?? []).map((f) => ({
@@ -95,7 +110,10 @@ export function readTrail(cloudtrail: CloudTrailClient, trail: string): Promise<
 }
 
 /** A KMS key's state and scheduled deletion date (DescribeKey). */
-export function readKey(kms: KMSClient, keyArn: string): Promise<Read<{ keyState: string; deletionDate: string | null }>> {
+export function readKey(
+  kms: KMSClient,
+  keyArn: string,
+): Promise<Read<{ keyState: string; deletionDate: string | null }>> {
   return attempt(async () => {
     const { KeyMetadata: key } = await kms.send(new DescribeKeyCommand({ KeyId: keyArn }));
     return { keyState: key?.KeyState ?? 'UNKNOWN', deletionDate: key?.DeletionDate?.toISOString() ?? null };

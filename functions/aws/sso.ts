@@ -28,13 +28,20 @@ export interface IdentityCenterAccess {
    * for the container's life: a permission set's name cannot be changed. `calls` is 0 when it came from the cache.
    * Any error but ResourceNotFound throws.
    */
-  permissionSetName(region: string, instanceArn: string, permissionSetArn: string): Promise<{ name: string | null; calls: number }>;
+  permissionSetName(
+    region: string,
+    instanceArn: string,
+    permissionSetArn: string,
+  ): Promise<{ name: string | null; calls: number }>;
   /** Closes the clients built so far (the CLI; a Lambda container keeps them). */
   destroy(): void;
 }
 
 /** Builds the per-Region clients and the name cache; `config` is merged into every client's configuration. */
-export function createIdentityCenterAccess(config: SSOAdminClientConfig = {}, makeClient = (c: SSOAdminClientConfig) => new SSOAdminClient(c)): IdentityCenterAccess {
+export function createIdentityCenterAccess(
+  config: SSOAdminClientConfig = {},
+  makeClient = (c: SSOAdminClientConfig) => new SSOAdminClient(c),
+): IdentityCenterAccess {
   const clients = new Map<string, SSOAdminClient>();
   const names = new Map<string, string>();
   const clientFor = (region: string): SSOAdminClient => {
@@ -61,9 +68,15 @@ export function createIdentityCenterAccess(config: SSOAdminClientConfig = {}, ma
 }
 
 /** DescribePermissionSet's Name; null when the permission set (or the instance) does not exist. */
-export async function describePermissionSetName(sso: SSOAdminClient, instanceArn: string, permissionSetArn: string): Promise<string | null> {
+export async function describePermissionSetName(
+  sso: SSOAdminClient,
+  instanceArn: string,
+  permissionSetArn: string,
+): Promise<string | null> {
   try {
-    const out = await sso.send(new DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: permissionSetArn }));
+    const out = await sso.send(
+      new DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: permissionSetArn }),
+    );
     return out.PermissionSet?.Name ?? null;
   } catch (error) {
     if (errorCode(error) === 'ResourceNotFound') return null;
@@ -94,27 +107,49 @@ export async function detachFromPermissionSet(
   const what = `${policyArn} from permission set ${permissionSetArn}`;
   let result: PermissionSetRemediation['result'] = 'reverted';
   try {
-    await sso.send(new DetachManagedPolicyFromPermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: permissionSetArn, ManagedPolicyArn: policyArn }));
+    await sso.send(
+      new DetachManagedPolicyFromPermissionSetCommand({
+        InstanceArn: instanceArn,
+        PermissionSetArn: permissionSetArn,
+        ManagedPolicyArn: policyArn,
+      }),
+    );
   } catch (error) {
     const code = errorCode(error);
-    if (code !== 'ResourceNotFound') throw new RemediationError(`detaching ${what} failed: ${code}: ${(error as Error).message}`, code, { cause: error });
+    if (code !== 'ResourceNotFound')
+      throw new RemediationError(`detaching ${what} failed: ${code}: ${(error as Error).message}`, code, {
+        cause: error,
+      });
     result = 'already-detached';
   }
   let status: PermissionSetProvisioningStatus | undefined;
   try {
     ({ PermissionSetProvisioningStatus: status } = await sso.send(
-      new ProvisionPermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: permissionSetArn, TargetType: 'ALL_PROVISIONED_ACCOUNTS' }),
+      new ProvisionPermissionSetCommand({
+        InstanceArn: instanceArn,
+        PermissionSetArn: permissionSetArn,
+        TargetType: 'ALL_PROVISIONED_ACCOUNTS',
+      }),
     ));
   } catch (error) {
     const code = errorCode(error);
     // The permission set itself is gone: no account holds anything through it any more.
     if (code === 'ResourceNotFound' && result === 'already-detached') return { result, provisioning: null };
-    throw new RemediationError(`detached ${what}, but provisioning it to its accounts failed: ${code}: ${(error as Error).message}`, code, { cause: error });
+    throw new RemediationError(
+      `detached ${what}, but provisioning it to its accounts failed: ${code}: ${(error as Error).message}`,
+      code,
+      { cause: error },
+    );
   }
-  const provisioning: Provisioning = { status: status?.Status ?? 'UNKNOWN', requestId: status?.RequestId ?? null, failureReason: status?.FailureReason ?? null };
+  const provisioning: Provisioning = {
+    status: status?.Status ?? 'UNKNOWN',
+    requestId: status?.RequestId ?? null,
+    failureReason: status?.FailureReason ?? null,
+  };
   if (provisioning.status === 'FAILED') {
     throw new RemediationError(
-      `detached ${what}, but provisioning it to its accounts FAILED (request ${provisioning.requestId ?? 'unknown'}): ${provisioning.failureReason ?? 'no reason given'}`,
+      `detached ${what}, but provisioning it to its accounts FAILED (request ` +
+        `${provisioning.requestId ?? 'unknown'}): ${provisioning.failureReason ?? 'no reason given'}`,
       'ProvisioningFailed',
     );
   }
@@ -137,7 +172,11 @@ export class IdentityCenterListError extends Error {
 
 type Listing<T> = { readonly items: readonly T[]; readonly calls: number };
 
-async function collect<P, T>(what: string, pages: AsyncIterable<P>, pick: (page: P) => readonly T[] | undefined): Promise<Listing<T>> {
+async function collect<P, T>(
+  what: string,
+  pages: AsyncIterable<P>,
+  pick: (page: P) => readonly T[] | undefined,
+): Promise<Listing<T>> {
   const items: T[] = [];
   let calls = 0;
   try {
@@ -147,29 +186,52 @@ async function collect<P, T>(what: string, pages: AsyncIterable<P>, pick: (page:
     }
   } catch (error) {
     const code = errorCode(error);
-    throw new IdentityCenterListError(`listing ${what} failed: ${code}: ${(error as Error).message}`, code, calls + 1, { cause: error });
+    throw new IdentityCenterListError(`listing ${what} failed: ${code}: ${(error as Error).message}`, code, calls + 1, {
+      cause: error,
+    });
   }
   return { items, calls };
 }
 
 /** The ARNs of the Region's Identity Center instances (one per organization, or per account). */
 export function listInstanceArns(sso: SSOAdminClient): Promise<Listing<string>> {
-  return collect('Identity Center instances', paginateListInstances({ client: sso }, {}), (p) => p.Instances?.flatMap((i) => (i.InstanceArn ? [i.InstanceArn] : [])));
+  return collect('Identity Center instances', paginateListInstances({ client: sso }, {}), (p) =>
+    p.Instances?.flatMap((i) => (i.InstanceArn ? [i.InstanceArn] : [])),
+  );
 }
 
 /** Every permission set ARN of an instance, over all pages. */
-export function listPermissionSetArns(sso: SSOAdminClient, instanceArn: string, pageSize = 100): Promise<Listing<string>> {
-  return collect(`the permission sets of ${instanceArn}`, paginateListPermissionSets({ client: sso, pageSize }, { InstanceArn: instanceArn }), (p) => p.PermissionSets);
+export function listPermissionSetArns(
+  sso: SSOAdminClient,
+  instanceArn: string,
+  pageSize = 100,
+): Promise<Listing<string>> {
+  return collect(
+    `the permission sets of ${instanceArn}`,
+    paginateListPermissionSets({ client: sso, pageSize }, { InstanceArn: instanceArn }),
+    (p) => p.PermissionSets,
+  );
 }
 
 /** The AWS managed policy ARNs attached to a permission set, over all pages; null when it no longer exists. */
-export async function listManagedPolicyArns(sso: SSOAdminClient, instanceArn: string, permissionSetArn: string, pageSize = 100): Promise<Listing<string> | { readonly items: null; readonly calls: number }> {
-  const pages = paginateListManagedPoliciesInPermissionSet({ client: sso, pageSize }, { InstanceArn: instanceArn, PermissionSetArn: permissionSetArn });
+export async function listManagedPolicyArns(
+  sso: SSOAdminClient,
+  instanceArn: string,
+  permissionSetArn: string,
+  pageSize = 100,
+): Promise<Listing<string> | { readonly items: null; readonly calls: number }> {
+  const pages = paginateListManagedPoliciesInPermissionSet(
+    { client: sso, pageSize },
+    { InstanceArn: instanceArn, PermissionSetArn: permissionSetArn },
+  );
   try {
-    return await collect(`the managed policies of ${permissionSetArn}`, pages, (p) => p.AttachedManagedPolicies?.flatMap((m) => (m.Arn ? [m.Arn] : [])));
+    return await collect(`the managed policies of ${permissionSetArn}`, pages, (p) =>
+      p.AttachedManagedPolicies?.flatMap((m) => (m.Arn ? [m.Arn] : [])),
+    );
   } catch (error) {
     // Deleted between listing the permission sets and listing its policies.
-    if (error instanceof IdentityCenterListError && error.code === 'ResourceNotFound' && error.calls === 1) return { items: null, calls: 1 };
+    if (error instanceof IdentityCenterListError && error.code === 'ResourceNotFound' && error.calls === 1)
+      return { items: null, calls: 1 };
     throw error;
   }
 }

@@ -26,7 +26,10 @@ import { exitStatus, progressLine, UsageError, type Io } from './common.js';
 
 /** An audit record: evaluate's record (eventId and eventTime null, actor "found by sweep") plus what was done. */
 export interface AuditRecord extends ReportRecord {
-  /** With --remediate, what happened to a violation (reverted, already-detached, not-remediable, remediation-failed, alert-only); else null. */
+  /**
+   * With --remediate, what happened to a violation (reverted, already-detached, not-remediable, remediation-failed,
+   * alert-only); else null.
+   */
   readonly outcome: Outcome | null;
 }
 
@@ -46,7 +49,9 @@ export async function auditWithClients(opts: AuditOptions, context: AuditContext
   }
 }
 
-/** Runs one audit and resolves to the exit status; throws UsageError for problems with credentials, endpoint or input. */
+/**
+ * Runs one audit and resolves to the exit status; throws UsageError for problems with credentials, endpoint or input.
+ */
 export async function runAudit(
   opts: AuditOptions,
   iam: IAMClient,
@@ -56,14 +61,21 @@ export async function runAudit(
 ): Promise<number> {
   const { io } = context;
   const icRegion = opts.identityCenterRegion;
-  if (icRegion !== undefined && !REGION.test(icRegion)) throw new UsageError(`--identity-center-region "${icRegion}" is not an AWS Region such as eu-west-1`);
+  if (icRegion !== undefined && !REGION.test(icRegion))
+    throw new UsageError(`--identity-center-region "${icRegion}" is not an AWS Region such as eu-west-1`);
   const say = (line: string): void => void io.stderr.write(`${line}\n`);
   // --remediate is GUARD_MODE=remediate for one run: the top-level mode becomes remediate, per-policy overrides stay.
-  const { mode, modeSource, allowlist } = resolveMode(opts.remediate ? 'remediate' : undefined, context.resolveAllowlist(opts.allowlist));
+  const { mode, modeSource, allowlist } = resolveMode(
+    opts.remediate ? 'remediate' : undefined,
+    context.resolveAllowlist(opts.allowlist),
+  );
   const scope = opts.scope ?? allowlist.scope;
   const settings: ResponseSettings = { mode, modeSource, allowlist, scope, alertOnFailedAttempts: false };
   const { account, partition } = await resolveTarget(iam, sts, opts.account, allowlist, say);
-  say(`auditing account ${account ?? '(unknown)'} (partition ${partition}, scope ${scope}${opts.remediate ? ', REMEDIATE: violations are detached' : ', read-only'})`);
+  say(
+    `auditing account ${account ?? '(unknown)'} (partition ${partition}, scope ` +
+      `${scope}${opts.remediate ? ', REMEDIATE: violations are detached' : ', read-only'})`,
+  );
 
   const stats = emptyScanStats();
   const outcomes = new Map<Outcome, number>();
@@ -75,7 +87,9 @@ export async function runAudit(
     const now = new Date();
     const found = chain(
       scanAttachments(iam, { allowlist, scope, partition, account, now, onPolicy: progress.update }, stats),
-      icRegion === undefined ? null : () => scanPermissionSets(identityCenter, { allowlist, scope, account, now, region: icRegion }, stats),
+      icRegion === undefined
+        ? null
+        : () => scanPermissionSets(identityCenter, { allowlist, scope, account, now, region: icRegion }, stats),
     );
     for await (const { attachment, decision } of found) {
       // Read-only, the audit only reports; with --remediate it does what the guard in remediate mode would.
@@ -83,10 +97,17 @@ export async function runAudit(
       let outcome: Outcome | null = plan?.kind === 'report' ? plan.outcome : null;
       if (plan?.kind === 'detach') {
         try {
-          const { result, error } = await remediate(attachment, { iam, identityCenter, ...(icRegion === undefined ? {} : { identityCenterRegion: icRegion }) });
+          const { result, error } = await remediate(attachment, {
+            iam,
+            identityCenter,
+            ...(icRegion === undefined ? {} : { identityCenterRegion: icRegion }),
+          });
           outcome = result;
           // IAM refusing a service-linked role is an outcome; not knowing where to act is a problem with the run.
-          if (error?.kind === 'out-of-reach') problems.push(`${attachment.principal?.type}/${attachment.principal?.name}: ${error.message}; nothing detached`);
+          if (error?.kind === 'out-of-reach')
+            problems.push(
+              `${attachment.principal?.type}/${attachment.principal?.name}: ${error.message}; nothing detached`,
+            );
         } catch (error) {
           if (!(error instanceof RemediationError)) throw error;
           outcome = 'remediation-failed';
@@ -96,7 +117,11 @@ export async function runAudit(
       if (outcome !== null) outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
       const record: AuditRecord = { ...toReportRecord(attachment, decision), outcome };
       progress.clear();
-      io.stdout.write(opts.json ? `${JSON.stringify(record)}\n` : `${tableRow(outcome ? { ...record, reason: `${outcome}; ${record.reason}` } : record)}\n`);
+      io.stdout.write(
+        opts.json
+          ? `${JSON.stringify(record)}\n`
+          : `${tableRow(outcome ? { ...record, reason: `${outcome}; ${record.reason}` } : record)}\n`,
+      );
     }
   } catch (error) {
     if (!(error instanceof ListHoldersError) && !(error instanceof IdentityCenterListError)) throw explain(error);
@@ -105,12 +130,20 @@ export async function runAudit(
     progress.stop();
   }
 
-  const text = formatAuditSummary(stats, { account, partition, scope, remediate: opts.remediate === true, outcomes, problems });
+  const text = formatAuditSummary(stats, {
+    account,
+    partition,
+    scope,
+    remediate: opts.remediate === true,
+    outcomes,
+    problems,
+  });
   if (opts.json) say(text);
   else io.stdout.write(`\n${text}\n`);
   if (stoppedBy) {
     const where = stats.identityCenter
-      ? `the audit stopped while listing IAM Identity Center in ${stats.identityCenter.region}; what it found so far is above`
+      ? `the audit stopped while listing IAM Identity Center in ${stats.identityCenter.region}; what it found so far ` +
+        `is above`
       : stats.listed > 0
         ? `the audit stopped after ${stats.listed} of ${stats.governedPolicies} policies; what it found so far is above`
         : undefined;
@@ -132,25 +165,36 @@ async function* chain(first: AsyncGenerator<Found>, then: (() => AsyncGenerator<
  * the allowlist restricts entries to accounts: then the decisions would be wrong (and --remediate would detach what
  * those entries allow), so it is an error.
  */
-async function resolveTarget(iam: IAMClient, sts: STSClient, wanted: string | undefined, allowlist: Allowlist, say: (line: string) => void): Promise<{ account: string | null; partition: Partition }> {
-  if (wanted !== undefined && !/^\d{12}$/.test(wanted)) throw new UsageError(`--account "${wanted}" is not a 12-digit AWS account id`);
+async function resolveTarget(
+  iam: IAMClient,
+  sts: STSClient,
+  wanted: string | undefined,
+  allowlist: Allowlist,
+  say: (line: string) => void,
+): Promise<{ account: string | null; partition: Partition }> {
+  if (wanted !== undefined && !/^\d{12}$/.test(wanted))
+    throw new UsageError(`--account "${wanted}" is not a 12-digit AWS account id`);
   let region: string;
   try {
     region = await iam.config.region();
   } catch {
-    throw new UsageError('no AWS region is configured: set AWS_REGION (IAM is global; any region of the partition will do)');
+    throw new UsageError(
+      'no AWS region is configured: set AWS_REGION (IAM is global; any region of the partition will do)',
+    );
   }
   let fromCredentials: string | null;
   try {
     fromCredentials = (await iam.config.credentials()).accountId ?? null;
   } catch (error) {
     throw new UsageError(
-      `no usable AWS credentials (${(error as Error).message.split('\n')[0]}); configure some, e.g. AWS_PROFILE, \`aws sso login\`, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`,
+      `no usable AWS credentials (${(error as Error).message.split('\n')[0]}); configure some, e.g. AWS_PROFILE, ` +
+        `\`aws sso login\`, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`,
     );
   }
   const partition = partitionOf(region);
   if (wanted !== undefined) {
-    if (fromCredentials !== null && wanted !== fromCredentials) throw new UsageError(`--account ${wanted}, but the credentials are for account ${fromCredentials}`);
+    if (fromCredentials !== null && wanted !== fromCredentials)
+      throw new UsageError(`--account ${wanted}, but the credentials are for account ${fromCredentials}`);
     return { account: wanted, partition };
   }
   let asked: string | null = null;
@@ -165,7 +209,8 @@ async function resolveTarget(iam: IAMClient, sts: STSClient, wanted: string | un
     const scoped = allowlist.allow.find((e) => e.account !== undefined);
     if (scoped) {
       throw new UsageError(
-        `cannot tell which account the credentials act in (${failure}), and allow[${scoped.index}] (${scoped.principal}) applies in account ${scoped.account} only: ` +
+        `cannot tell which account the credentials act in (${failure}), and allow[${scoped.index}] ` +
+          `(${scoped.principal}) applies in account ${scoped.account} only: ` +
           'pass --account ACCOUNT_ID',
       );
     }
@@ -193,7 +238,11 @@ export function partitionOf(region: string): Partition {
 
 /** Turns an AWS or network failure into a one-line UsageError; anything else (a bug) is returned as it is. */
 function explain(error: unknown, context?: string): unknown {
-  const failure = awsFailureOf(error instanceof ListHoldersError || error instanceof RemediationError || error instanceof IdentityCenterListError ? error.cause : error);
+  const failure = awsFailureOf(
+    error instanceof ListHoldersError || error instanceof RemediationError || error instanceof IdentityCenterListError
+      ? error.cause
+      : error,
+  );
   if (failure === null) return error;
   const { code, message } = failure;
   let text: string;
@@ -205,8 +254,10 @@ function explain(error: unknown, context?: string): unknown {
     text = `the AWS credentials were rejected (${code}: ${message}); refresh them (e.g. \`aws sso login\`)`;
   } else if (failure.kind === 'access-denied') {
     text =
-      `access denied (${message}); audit needs iam:ListPolicies and iam:ListEntitiesForPolicy, and --remediate iam:DetachUserPolicy, iam:DetachRolePolicy and iam:DetachGroupPolicy` +
-      '; --identity-center-region needs sso:ListInstances, sso:ListPermissionSets, sso:ListManagedPoliciesInPermissionSet and sso:DescribePermissionSet, ' +
+      `access denied (${message}); audit needs iam:ListPolicies and iam:ListEntitiesForPolicy, and --remediate ` +
+      `iam:DetachUserPolicy, iam:DetachRolePolicy and iam:DetachGroupPolicy` +
+      '; --identity-center-region needs sso:ListInstances, sso:ListPermissionSets, ' +
+      'sso:ListManagedPoliciesInPermissionSet and sso:DescribePermissionSet, ' +
       'and with --remediate sso:DetachManagedPolicyFromPermissionSet and sso:ProvisionPermissionSet';
   } else if (error instanceof IdentityCenterListError) {
     text = `IAM Identity Center failed: ${code}: ${message}`;
@@ -230,24 +281,40 @@ interface SummaryContext {
 function formatAuditSummary(s: ScanStats, c: SummaryContext): string {
   const v = s.verdicts;
   const lines = [
-    `${s.attachedPolicies} AWS managed polic${s.attachedPolicies === 1 ? 'y' : 'ies'} attached, ${s.governedPolicies} governed; ${s.listed} of ${s.governedPolicies} listed ` +
-      `(scope ${c.scope}, partition ${c.partition}, account ${c.account ?? 'unknown'}) in ${s.listCalls} IAM call${s.listCalls === 1 ? '' : 's'} ` +
-      `(ListPolicies ${s.listPoliciesCalls}, ListEntitiesForPolicy ${s.listCalls - s.listPoliciesCalls}), ${s.attachments} attachments`,
+    `${s.attachedPolicies} AWS managed polic${s.attachedPolicies === 1 ? 'y' : 'ies'} attached, ` +
+      `${s.governedPolicies} governed; ${s.listed} of ${s.governedPolicies} listed ` +
+      `(scope ${c.scope}, partition ${c.partition}, account ${c.account ?? 'unknown'}) in ${s.listCalls} IAM ` +
+      `call${s.listCalls === 1 ? '' : 's'} ` +
+      `(ListPolicies ${s.listPoliciesCalls}, ListEntitiesForPolicy ${s.listCalls - s.listPoliciesCalls}), ` +
+      `${s.attachments} attachments`,
     formatVerdicts(v),
   ];
   if (s.identityCenter) {
     const ic = s.identityCenter;
-    lines.splice(1, 0, `IAM Identity Center (${ic.region}): ${ic.permissionSets} permission sets of ${ic.instances} instance${ic.instances === 1 ? '' : 's'} checked in ${ic.calls} SSO admin call${ic.calls === 1 ? '' : 's'}`);
+    lines.splice(
+      1,
+      0,
+      `IAM Identity Center (${ic.region}): ${ic.permissionSets} permission sets of ${ic.instances} ` +
+        `instance${ic.instances === 1 ? '' : 's'} checked in ${ic.calls} SSO admin call${ic.calls === 1 ? '' : 's'}`,
+    );
   }
   if (c.remediate) {
     const done = [...c.outcomes].map(([outcome, n]) => `${n} ${outcome}`);
     lines.push(`remediation: ${done.length > 0 ? done.join(', ') : 'nothing to do'}`);
   } else if (v.violation > 0) {
-    lines.push('read-only: nothing was changed (run with --remediate to detach the violations whose action is remediate)');
+    lines.push(
+      'read-only: nothing was changed (run with --remediate to detach the violations whose action is remediate)',
+    );
   }
   if (s.notFound.length > 0) {
-    const names = s.notFound.map((arn) => { const p = parsePolicyArn(arn); return p ? qualifiedName(p) : arn; });
-    lines.push(`${s.notFound.length} governed polic${s.notFound.length === 1 ? 'y was' : 'ies were'} no longer found when listed (skipped): ${names.join(', ')}`);
+    const names = s.notFound.map((arn) => {
+      const p = parsePolicyArn(arn);
+      return p ? qualifiedName(p) : arn;
+    });
+    lines.push(
+      `${s.notFound.length} governed polic${s.notFound.length === 1 ? 'y was' : 'ies were'} no longer found when ` +
+        `listed (skipped): ${names.join(', ')}`,
+    );
   }
   for (const p of c.problems) lines.push(`problem: ${p}`);
   return lines.join('\n');
@@ -259,7 +326,9 @@ function startProgress(stderr: Io['stderr'], stats: ScanStats) {
   return {
     update: (policyArn: string, index: number, total: number): void => {
       const arn = parsePolicyArn(policyArn);
-      line.show(`[${index + 1}/${total}] ${arn ? qualifiedName(arn) : policyArn}… ${stats.attachments} attachments so far`);
+      line.show(
+        `[${index + 1}/${total}] ${arn ? qualifiedName(arn) : policyArn}… ${stats.attachments} attachments so far`,
+      );
     },
     clear: line.clear,
     stop: line.clear,

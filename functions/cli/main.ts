@@ -1,7 +1,8 @@
 /**
  * `iot-policy-guard`: the command line. Exit status: 0 no violation, 1 at least one violation, 2 usage or input error
  * (an input error wins over violations, because the run did not see everything it was asked to), 3 no violation but
- * at least one unresolved attachment (a permission set an entry matches by name, whose name CloudTrail does not record):
+ * at least one unresolved attachment (a permission set an entry matches by name, whose name CloudTrail does not
+ * record):
  * neither "compliant" nor "violation" would be true.
  */
 import { Command, CommanderError } from 'commander';
@@ -43,10 +44,12 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo): Promi
       const now = parseNow(opts.now).getTime();
       const expired = allowlist.allow.filter((e) => e.expiresAt !== null && e.expiresAt <= now);
       io.stdout.write(
-        `${file}: valid (mode ${allowlist.mode}, scope ${allowlist.scope}, ${count(allowlist.allow.length, 'entry', 'entries')}, ` +
+        `${file}: valid (mode ${allowlist.mode}, scope ${allowlist.scope}, ` +
+          `${count(allowlist.allow.length, 'entry', 'entries')}, ` +
           `${count(allowlist.modes.length, 'mode override')}; policy catalog compiled ${CATALOG_COMPILED})\n`,
       );
-      for (const e of expired) say(`warning: allow[${e.index}] (${e.principal}) expired on ${e.expires}: it no longer allows anything`);
+      for (const e of expired)
+        say(`warning: allow[${e.index}] (${e.principal}) expired on ${e.expires}: it no longer allows anything`);
     });
 
   registerAudit(program, { io, resolveAllowlist: (path) => resolveAllowlist(path, say), setStatus });

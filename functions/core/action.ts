@@ -50,15 +50,32 @@ export type PlannedAttachment = Pick<Attachment, 'principal' | 'policyArn' | 'pe
 export type ResponsePlan =
   | { readonly kind: 'ignore'; readonly why: 'allowed' | 'not-governed' | 'gone' | 'failed-attempt' }
   | { readonly kind: 'retry' }
-  | { readonly kind: 'report'; readonly outcome: Outcome; readonly action: Mode | null; readonly actionSource: ActionSource | null; readonly alert: boolean }
-  | { readonly kind: 'detach'; readonly action: 'remediate'; readonly actionSource: ActionSource; readonly standingToDigest: boolean };
+  | {
+      readonly kind: 'report';
+      readonly outcome: Outcome;
+      readonly action: Mode | null;
+      readonly actionSource: ActionSource | null;
+      readonly alert: boolean;
+    }
+  | {
+      readonly kind: 'detach';
+      readonly action: 'remediate';
+      readonly actionSource: ActionSource;
+      readonly standingToDigest: boolean;
+    };
 
 /** Outcomes that leave a standing violation as it was: the sweep reports them in its digest, not one alert each. */
 export const STANDING: ReadonlySet<Outcome> = new Set<Outcome>(['alert-only', 'dry-run', 'not-remediable']);
 
 /** Plans the response to one decided attachment. */
-export function planResponse(attachment: PlannedAttachment, decision: Decision, settings: ResponseSettings, circumstances: ResponseCircumstances = {}): ResponsePlan {
-  if (circumstances.unreadable) return { kind: 'report', outcome: 'unreadable', action: null, actionSource: null, alert: true };
+export function planResponse(
+  attachment: PlannedAttachment,
+  decision: Decision,
+  settings: ResponseSettings,
+  circumstances: ResponseCircumstances = {},
+): ResponsePlan {
+  if (circumstances.unreadable)
+    return { kind: 'report', outcome: 'unreadable', action: null, actionSource: null, alert: true };
   switch (decision.verdict) {
     case 'allowed':
     case 'not-governed':
@@ -67,8 +84,13 @@ export function planResponse(attachment: PlannedAttachment, decision: Decision, 
       // A permission set deleted since has nothing attached any more; otherwise its name could not be looked up.
       return attachment.permissionSetName === null ? { kind: 'ignore', why: 'gone' } : { kind: 'retry' };
     case 'failed-attempt': {
-      const alertable = settings.alertOnFailedAttempts && isGoverned(attachment.policyArn, settings.scope) && attachment.principal !== null;
-      return alertable ? { kind: 'report', outcome: 'alert-only', action: null, actionSource: null, alert: true } : { kind: 'ignore', why: 'failed-attempt' };
+      const alertable =
+        settings.alertOnFailedAttempts &&
+        isGoverned(attachment.policyArn, settings.scope) &&
+        attachment.principal !== null;
+      return alertable
+        ? { kind: 'report', outcome: 'alert-only', action: null, actionSource: null, alert: true }
+        : { kind: 'ignore', why: 'failed-attempt' };
     }
     case 'violation':
       break;
@@ -78,7 +100,8 @@ export function planResponse(attachment: PlannedAttachment, decision: Decision, 
   const sweep = attachment.source.kind === 'sweep';
   const digest = sweep && circumstances.alerts === 'remediations';
   // No setting decided what happens to a stale event: it is too old to act on.
-  if (circumstances.stale && !sweep) return { kind: 'report', outcome: 'stale', action, actionSource: null, alert: true };
+  if (circumstances.stale && !sweep)
+    return { kind: 'report', outcome: 'stale', action, actionSource: null, alert: true };
   const actionSource = actionSourceOf(settings, attachment.policyArn);
   if (settings.mode === 'dry-run') return { kind: 'report', outcome: 'dry-run', action, actionSource, alert: !digest };
   if (action !== 'remediate') return { kind: 'report', outcome: 'alert-only', action, actionSource, alert: !digest };
@@ -94,10 +117,14 @@ export function alertsAfterDetach(plan: Extract<ResponsePlan, { kind: 'detach' }
  * Where a violation's action came from, given the mode the guard runs in, where that mode was set, and whether a
  * `modes` entry of the allowlist names the policy. (In alert mode the guard never detaches, whatever `modes` says.)
  */
-export function actionSourceOf(settings: Pick<ResponseSettings, 'mode' | 'modeSource' | 'allowlist'>, policyArn: string | null): ActionSource {
+export function actionSourceOf(
+  settings: Pick<ResponseSettings, 'mode' | 'modeSource' | 'allowlist'>,
+  policyArn: string | null,
+): ActionSource {
   if (settings.mode === 'dry-run') return 'dry-run';
   const policy = parsePolicyArn(policyArn);
-  if (settings.mode === 'remediate' && policy !== null && modeOverrideFor(policy, settings.allowlist) !== null) return 'allowlist-modes';
+  if (settings.mode === 'remediate' && policy !== null && modeOverrideFor(policy, settings.allowlist) !== null)
+    return 'allowlist-modes';
   return settings.modeSource === 'deploy' ? 'deploy-mode' : 'allowlist-mode';
 }
 
@@ -105,11 +132,17 @@ export function actionSourceOf(settings: Pick<ResponseSettings, 'mode' | 'modeSo
  * The mode the guard runs in: the deploy's when set (GUARD_MODE; `audit --remediate`), else the allowlist's. A deploy
  * in remediate mode makes remediate the allowlist's default action too; its `modes` entries still win.
  */
-export function resolveMode<A extends Allowlist>(deployMode: GuardMode | undefined, allowlist: A): { mode: GuardMode; modeSource: ModeSource; allowlist: A } {
+export function resolveMode<A extends Allowlist>(
+  deployMode: GuardMode | undefined,
+  allowlist: A,
+): { mode: GuardMode; modeSource: ModeSource; allowlist: A } {
   const mode = deployMode ?? allowlist.mode;
   return {
     mode,
     modeSource: deployMode === undefined ? 'allowlist' : 'deploy',
-    allowlist: mode === 'remediate' && allowlist.mode !== 'remediate' ? Object.freeze({ ...allowlist, mode: 'remediate' as const }) : allowlist,
+    allowlist:
+      mode === 'remediate' && allowlist.mode !== 'remediate'
+        ? Object.freeze({ ...allowlist, mode: 'remediate' as const })
+        : allowlist,
   };
 }

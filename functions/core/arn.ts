@@ -4,7 +4,16 @@
  */
 
 /** Partitions whose IAM can hold AWS managed policies. An ARN in any other partition is not one of ours. */
-export const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov', 'aws-iso', 'aws-iso-b', 'aws-iso-e', 'aws-iso-f', 'aws-eusc'] as const;
+export const PARTITIONS = [
+  'aws',
+  'aws-cn',
+  'aws-us-gov',
+  'aws-iso',
+  'aws-iso-b',
+  'aws-iso-e',
+  'aws-iso-f',
+  'aws-eusc',
+] as const;
 export type Partition = (typeof PARTITIONS)[number];
 
 export interface PolicyArn {

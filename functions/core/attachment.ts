@@ -11,7 +11,10 @@ export function attachmentOf(event: AttachEvent): Attachment {
 }
 
 /** An attachment the sweep found standing at `foundAt`: no event, no actor, no time of attaching. */
-export function foundBySweep(where: Omit<Attachment, 'source'> & { readonly principal: Principal; readonly policyArn: string }, foundAt: Date): Attachment {
+export function foundBySweep(
+  where: Omit<Attachment, 'source'> & { readonly principal: Principal; readonly policyArn: string },
+  foundAt: Date,
+): Attachment {
   return { ...where, source: { kind: 'sweep', foundAt: foundAt.toISOString() } };
 }
 

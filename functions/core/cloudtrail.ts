@@ -7,7 +7,13 @@
 import { parsePolicyArn } from './arn.js';
 import { governedPolicyNamedBy } from './catalog.js';
 import { instanceIdOf, parsePermissionSetArn, SSO_EVENT_SOURCE } from './identity-center.js';
-import { ATTACH_EVENT_NAMES, PERMISSION_SET_ATTACH_EVENT, type Actor, type AttachEvent, type PrincipalType } from './types.js';
+import {
+  ATTACH_EVENT_NAMES,
+  PERMISSION_SET_ATTACH_EVENT,
+  type Actor,
+  type AttachEvent,
+  type PrincipalType,
+} from './types.js';
 
 export const IAM_EVENT_SOURCE = 'iam.amazonaws.com';
 
@@ -28,7 +34,12 @@ export type RecordResult =
    * A successful attach call we cannot act on safely: reported, never decided. `event` holds what could be read
    * (principal null when it is not a valid one), for the alert that says so.
    */
-  | { readonly kind: 'malformed'; readonly eventId: string | null; readonly problem: string; readonly event: AttachEvent }
+  | {
+      readonly kind: 'malformed';
+      readonly eventId: string | null;
+      readonly problem: string;
+      readonly event: AttachEvent;
+    }
   | { readonly kind: 'other' };
 
 /** A CloudTrail record found inside a document, with the envelope's account when it came in one. */
@@ -55,7 +66,8 @@ const present = (v: unknown): string | null => {
  */
 export function* recordsIn(doc: unknown, depth = 0): Generator<DocumentItem> {
   if (Array.isArray(doc)) {
-    // `jq '.Records'`, `jq '.Events'` or `lookup-events --query 'Events[].CloudTrailEvent'`: a list of any of the forms.
+    // `jq '.Records'`, `jq '.Events'` or `lookup-events --query 'Events[].CloudTrailEvent'`: a list of any of the
+    // forms.
     if (depth > 0) return;
     for (const element of doc) {
       if (typeof element !== 'string') {
@@ -83,7 +95,11 @@ export function* recordsIn(doc: unknown, depth = 0): Generator<DocumentItem> {
       try {
         yield { record: JSON.parse(embedded) as unknown, envelopeAccount: null };
       } catch {
-        yield { problem: `lookup-events entry ${text(isObject(entry) ? entry.EventId : null) ?? '?'}: CloudTrailEvent is not JSON` };
+        yield {
+          problem:
+            `lookup-events entry ${text(isObject(entry) ? entry.EventId : null) ?? '?'}: CloudTrailEvent is ` +
+            `not JSON`,
+        };
       }
     }
   } else if ('detail-type' in doc && isObject(doc.detail)) {
@@ -158,20 +174,29 @@ export function readAttachEvent(record: unknown, envelopeAccount: string | null 
   // A successful call always names both; without them there is nothing we could safely act on.
   if (params === null) return malformed('requestParameters missing on a successful call');
   if (principalName === null) return malformed(`requestParameters.${field} missing`);
-  if (!IAM_NAME.test(principalName)) return malformed(`requestParameters.${field} ${quote(principalName)} is not a valid IAM name`);
+  if (!IAM_NAME.test(principalName))
+    return malformed(`requestParameters.${field} ${quote(principalName)} is not a valid IAM name`);
   if (policyArn === null) return malformed('requestParameters.policyArn missing');
   return unreadablePolicy('policyArn', policyArn, malformed) ?? { kind: 'attach', event };
 }
 
 /** A policy ARN that does not parse but names an AWS IoT managed policy: the event cannot be read safely. */
-function unreadablePolicy(field: string, policyArn: string, malformed: (problem: string) => RecordResult): RecordResult | null {
+function unreadablePolicy(
+  field: string,
+  policyArn: string,
+  malformed: (problem: string) => RecordResult,
+): RecordResult | null {
   if (parsePolicyArn(policyArn) !== null) return null;
   const named = governedPolicyNamedBy(policyArn);
-  return named === null ? null : malformed(`requestParameters.${field} ${quote(policyArn)} is not a policy ARN, but it names ${named}`);
+  return named === null
+    ? null
+    : malformed(`requestParameters.${field} ${quote(policyArn)} is not a policy ARN, but it names ${named}`);
 }
 
 // Quoted, with invisible and control characters shown as escapes: `AWSIoT\u{200b}FullAccess`.
-const quote = (value: string): string => `"${value.slice(0, 256).replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u00a0\u2000-\u200a\u3000"\\]/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`)}"`;
+const INVISIBLE_OR_QUOTE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u00a0\u2000-\u200a\u3000"\\]/gu;
+const quote = (value: string): string =>
+  `"${value.slice(0, 256).replace(INVISIBLE_OR_QUOTE, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`)}"`;
 
 /**
  * AttachManagedPolicyToPermissionSet: the principal is the permission set, named by its ARN (CloudTrail does not
@@ -202,7 +227,8 @@ function readPermissionSetAttach(record: Json, envelopeAccount: string | null): 
   if (instanceArn === null) return malformed('requestParameters.instanceArn missing');
   if (instanceId === null) return malformed('requestParameters.instanceArn is not an Identity Center instance ARN');
   // Acting on a permission set through another instance than its own would fail anyway: refuse it as unreadable.
-  if (instanceId !== permissionSet.instanceId) return malformed('requestParameters.permissionSetArn is not of requestParameters.instanceArn');
+  if (instanceId !== permissionSet.instanceId)
+    return malformed('requestParameters.permissionSetArn is not of requestParameters.instanceArn');
   if (policyArn === null) return malformed('requestParameters.managedPolicyArn missing');
   return unreadablePolicy('managedPolicyArn', policyArn, malformed) ?? { kind: 'attach', event };
 }
@@ -211,7 +237,8 @@ function readPermissionSetAttach(record: Json, envelopeAccount: string | null): 
 function attachEventOf(
   record: Json,
   envelopeAccount: string | null,
-  fields: Pick<AttachEvent, 'eventName' | 'principal' | 'policyArn' | 'errorCode'> & Pick<Partial<AttachEvent>, 'instanceArn'>,
+  fields: Pick<AttachEvent, 'eventName' | 'principal' | 'policyArn' | 'errorCode'> &
+    Pick<Partial<AttachEvent>, 'instanceArn'>,
 ): AttachEvent {
   const { eventName, principal, policyArn, errorCode, instanceArn } = fields;
   return {

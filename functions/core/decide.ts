@@ -13,11 +13,19 @@ export interface DecideOptions {
   readonly now: Date;
 }
 
-/** An attach call as decide() reads it: the fields of the CloudTrail reader's AttachEvent that a decision depends on. */
-export type AttachCall = Pick<AttachEvent, 'principal' | 'policyArn' | 'account' | 'actor' | 'errorCode' | 'permissionSetName'>;
+/**
+ * An attach call as decide() reads it: the fields of the CloudTrail reader's AttachEvent that a decision depends on.
+ */
+export type AttachCall = Pick<
+  AttachEvent,
+  'principal' | 'policyArn' | 'account' | 'actor' | 'errorCode' | 'permissionSetName'
+>;
 
 // What a decision reads, whatever the source: the actor is null for a sweep finding, whose attach call nobody saw.
-type Subject = Pick<Attachment, 'principal' | 'policyArn' | 'account' | 'permissionSetName'> & { readonly actor: Actor | null; readonly errorCode: string | null };
+type Subject = Pick<Attachment, 'principal' | 'policyArn' | 'account' | 'permissionSetName'> & {
+  readonly actor: Actor | null;
+  readonly errorCode: string | null;
+};
 
 /**
  * Decides an attachment (an attach event is decided as the attachment it made, with the event as its source). In this
@@ -68,20 +76,33 @@ export function decide(decided: Attachment | AttachCall, allowlist: Allowlist, o
     } else if (entry.expiresAt !== null && now >= entry.expiresAt) {
       nearMisses.push(`entry #${entry.index} expired on ${entry.expires}`);
     } else {
-      const unchecked = entry.matchesActor !== null && attachment.actor === null ? ` (attachedBy ${entry.attachedBy} not checked: the sweep cannot tell who attached it)` : '';
-      return { verdict: 'allowed', action: null, rule: entry.index, reason: `allowed by entry #${entry.index}: ${entry.reason}${unchecked}` };
+      const unchecked =
+        entry.matchesActor !== null && attachment.actor === null
+          ? ` (attachedBy ${entry.attachedBy} not checked: the sweep cannot tell who attached it)`
+          : '';
+      return {
+        verdict: 'allowed',
+        action: null,
+        rule: entry.index,
+        reason: `allowed by entry #${entry.index}: ${entry.reason}${unchecked}`,
+      };
     }
   }
   if (undecidable.length > 0) {
-    const why = attachment.permissionSetName === null ? 'the permission set no longer exists' : 'CloudTrail records only its ARN, and it was not looked up: evaluate works offline';
+    const why =
+      attachment.permissionSetName === null
+        ? 'the permission set no longer exists'
+        : 'CloudTrail records only its ARN, and it was not looked up: evaluate works offline';
     const entries = undecidable.map((e) => `#${e.index} (${e.principal})`).join(', ');
     return {
       verdict: 'unresolved',
       action: null,
       rule: null,
       reason:
-        `undecided: entr${undecidable.length === 1 ? 'y' : 'ies'} ${entries} match${undecidable.length === 1 ? 'es' : ''} permission sets by name, ` +
-        `and this permission set's name is unknown (${why}); check it with audit, or match it by ARN (permission-set/arn:...)`,
+        `undecided: entr${undecidable.length === 1 ? 'y' : 'ies'} ${entries} ` +
+        `match${undecidable.length === 1 ? 'es' : ''} permission sets by name, ` +
+        `and this permission set's name is unknown (${why}); check it with audit, or match it by ARN ` +
+        `(permission-set/arn:...)`,
     };
   }
   return {
@@ -106,13 +127,21 @@ export function modeOverrideFor(arn: PolicyArn, allowlist: Pick<Allowlist, 'mode
 function subjectOf(decided: Attachment | AttachCall): Subject {
   if (!('source' in decided)) return decided;
   const { source } = decided;
-  return source.kind === 'event' ? { ...decided, actor: source.actor, errorCode: source.errorCode } : { ...decided, actor: null, errorCode: null };
+  return source.kind === 'event'
+    ? { ...decided, actor: source.actor, errorCode: source.errorCode }
+    : { ...decided, actor: null, errorCode: null };
 }
 
-// 'unknown': a permission-set entry matching by name, for a permission set whose name was not (or could not be) looked up.
-function matchesPrincipal(entry: CompiledEntry, principal: Principal, permissionSetName: string | null | undefined): boolean | 'unknown' {
+// 'unknown': a permission-set entry matching by name, for a permission set whose name was not (or could not be) looked
+// up.
+function matchesPrincipal(
+  entry: CompiledEntry,
+  principal: Principal,
+  permissionSetName: string | null | undefined,
+): boolean | 'unknown' {
   if (entry.principalType !== principal.type) return false;
-  if (principal.type !== 'permission-set' || entry.matchesPrincipalBy === 'arn') return entry.matchesPrincipalName(principal.name);
+  if (principal.type !== 'permission-set' || entry.matchesPrincipalBy === 'arn')
+    return entry.matchesPrincipalName(principal.name);
   return typeof permissionSetName === 'string' ? entry.matchesPrincipalName(permissionSetName) : 'unknown';
 }
 

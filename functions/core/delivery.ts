@@ -13,7 +13,10 @@ import { SSO_EVENT_SOURCE } from './identity-center.js';
 export const CLOUDTRAIL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
 
 /** EventBridge `source` of AWS's own CloudTrail events, by the CloudTrail `eventSource` it must carry. */
-const EVENT_SOURCE_OF: Readonly<Record<string, string>> = { 'aws.iam': 'iam.amazonaws.com', 'aws.sso': SSO_EVENT_SOURCE };
+const EVENT_SOURCE_OF: Readonly<Record<string, string>> = {
+  'aws.iam': 'iam.amazonaws.com',
+  'aws.sso': SSO_EVENT_SOURCE,
+};
 const ACCOUNT = /^\d{12}$/;
 
 export type Delivery =
@@ -39,7 +42,8 @@ export function readDelivery(event: unknown): Delivery {
   const reject = (problem: string): Delivery => ({ kind: 'rejected', id, problem });
   if (!isObject(event)) return reject('not an EventBridge event (not a JSON object)');
   if ('Records' in event) return reject('a CloudTrail log file ({"Records": [...]}), not an EventBridge delivery');
-  if (!('detail-type' in event) && ('eventName' in event || 'eventSource' in event)) return reject('a bare CloudTrail record, not an EventBridge delivery');
+  if (!('detail-type' in event) && ('eventName' in event || 'eventSource' in event))
+    return reject('a bare CloudTrail record, not an EventBridge delivery');
   if (event['detail-type'] !== CLOUDTRAIL_DETAIL_TYPE) return reject(`detail-type is not "${CLOUDTRAIL_DETAIL_TYPE}"`);
   if (id === null) return reject('the envelope has no id');
   const source = typeof event.source === 'string' ? event.source : null;

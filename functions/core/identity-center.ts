@@ -8,7 +8,8 @@ export const SSO_EVENT_SOURCE = 'sso.amazonaws.com';
 
 // arn:PARTITION:sso:::permissionSet/ssoins-ID/ps-ID. Permission sets and instances are global to the partition: no
 // Region, no account.
-const PERMISSION_SET_ARN = /^arn:([a-z-]{1,20}):sso:::permissionSet\/((?:sso)?ins-[A-Za-z0-9.-]{1,64})\/(ps-[A-Za-z0-9.-]{1,64})$/;
+const PERMISSION_SET_ARN =
+  /^arn:([a-z-]{1,20}):sso:::permissionSet\/((?:sso)?ins-[A-Za-z0-9.-]{1,64})\/(ps-[A-Za-z0-9.-]{1,64})$/;
 const INSTANCE_ARN = /^arn:([a-z-]{1,20}):sso:::instance\/((?:sso)?ins-[A-Za-z0-9.-]{1,64})$/;
 // AWSReservedSSO_<permission set name>_<16 hex digits>; the name itself may contain underscores.
 const RESERVED_ROLE = /^AWSReservedSSO_([\w+=,.@-]{1,32})_[0-9a-f]{16}$/;

@@ -37,11 +37,22 @@ export function remediationCommand(subject: CommandSubject): string | null {
   if (parsePolicyArn(policyArn) === null || UNPRINTABLE.test(principal.name) || principal.name === '') return null;
   const policy = shellQuote(policyArn);
   if (principal.type !== 'permission-set') {
-    return `aws iam detach-${principal.type}-policy --${principal.type}-name ${shellQuote(principal.name)} --policy-arn ${policy}`;
+    return (
+      `aws iam detach-${principal.type}-policy --${principal.type}-name ${shellQuote(principal.name)} ` +
+      `--policy-arn ${policy}`
+    );
   }
   const { instanceArn, region } = subject;
-  if (parsePermissionSetArn(principal.name) === null || instanceIdOf(instanceArn) === null || region === null || !REGION.test(region)) return null;
-  const common = `--instance-arn ${shellQuote(instanceArn!)} --permission-set-arn ${shellQuote(principal.name)} --region ${region}`;
+  if (
+    parsePermissionSetArn(principal.name) === null ||
+    instanceIdOf(instanceArn) === null ||
+    region === null ||
+    !REGION.test(region)
+  )
+    return null;
+  const common =
+    `--instance-arn ${shellQuote(instanceArn!)} --permission-set-arn ${shellQuote(principal.name)} ` +
+    `--region ${region}`;
   return (
     `aws sso-admin detach-managed-policy-from-permission-set ${common} --managed-policy-arn ${policy}` +
     ` && aws sso-admin provision-permission-set ${common} --target-type ALL_PROVISIONED_ACCOUNTS`

@@ -17,7 +17,9 @@ export interface ReportRecord {
   readonly action: Mode | null;
   readonly rule: number | null;
   readonly reason: string;
-  /** Permission-set attachments only: the Identity Center instance, and the permission set's name when it was looked up. */
+  /**
+   * Permission-set attachments only: the Identity Center instance, and the permission set's name when it was looked up.
+   */
   readonly instanceArn?: string | null;
   readonly permissionSetName?: string | null;
 }
@@ -42,7 +44,9 @@ export function toReportRecord(event: AttachEvent | Attachment, decision: Decisi
     action: decision.action,
     rule: decision.rule,
     reason: decision.reason,
-    ...(event.principal?.type === 'permission-set' || event.instanceArn !== undefined ? { instanceArn: event.instanceArn ?? null } : {}),
+    ...(event.principal?.type === 'permission-set' || event.instanceArn !== undefined
+      ? { instanceArn: event.instanceArn ?? null }
+      : {}),
     ...(event.permissionSetName === undefined ? {} : { permissionSetName: event.permissionSetName }),
   };
 }

@@ -67,7 +67,8 @@ export interface SweepFinding {
 export type AttachmentSource = CloudTrailCall | SweepFinding;
 
 /** Who holds which policy, where, and how the guard learned of it: what decide(), the plan and the alert work from. */
-export interface Attachment extends Pick<AttachEvent, 'account' | 'region' | 'principal' | 'policyArn' | 'instanceArn' | 'permissionSetName'> {
+export interface Attachment
+  extends Pick<AttachEvent, 'account' | 'region' | 'principal' | 'policyArn' | 'instanceArn' | 'permissionSetName'> {
   readonly source: AttachmentSource;
 }
 
@@ -77,7 +78,8 @@ export const SCOPES: readonly Scope[] = ['aws-iot', 'seed'];
 
 /**
  * `unresolved`: the verdict depends on a `permission-set/NAME` allowlist entry and the permission set's name is not
- * known (CloudTrail records only its ARN; evaluate cannot look it up offline). Never counted as allowed or as a violation.
+ * known (CloudTrail records only its ARN; evaluate cannot look it up offline). Never counted as allowed or as a
+ * violation.
  */
 export type Verdict = 'failed-attempt' | 'not-governed' | 'allowed' | 'violation' | 'unresolved';
 

@@ -32,10 +32,13 @@ export async function handleAttachEvent(event: unknown, deps: GuardDeps): Promis
   // Never acted on, never dropped: people are told what could not be read.
   if (result.kind === 'malformed') return alertUnreadable(attachmentOf(result.event), result.problem, deps);
   const { event: named, decision } = await decideNamingPermissionSet(result.event, deps);
-  // Lambda retries for up to six hours, and dead-letter redrives come later still: an old fact is reported, not acted on.
+  // Lambda retries for up to six hours, and dead-letter redrives come later still: an old fact is reported, not acted
+  // on.
   const recorded = Date.parse(named.eventTime ?? '');
   const age = deps.now().getTime() - (Number.isNaN(recorded) ? delivery.time : recorded);
-  return respond(attachmentOf(named), decision, deps, { stale: age > (deps.config.staleAfterMs ?? DEFAULT_STALE_AFTER_MS) });
+  return respond(attachmentOf(named), decision, deps, {
+    stale: age > (deps.config.staleAfterMs ?? DEFAULT_STALE_AFTER_MS),
+  });
 }
 
 /**
@@ -43,7 +46,10 @@ export async function handleAttachEvent(event: unknown, deps: GuardDeps): Promis
  * event's Region, cached) when the decision depends on it, and then a failed look-up throws so that the platform
  * retries; and for the alert of a violation, where a failed look-up only costs the alert the name.
  */
-async function decideNamingPermissionSet(event: AttachEvent, deps: GuardDeps): Promise<{ event: AttachEvent; decision: Decision }> {
+async function decideNamingPermissionSet(
+  event: AttachEvent,
+  deps: GuardDeps,
+): Promise<{ event: AttachEvent; decision: Decision }> {
   const options = { scope: deps.config.scope, now: deps.now() };
   const decision = decide(event, deps.config.allowlist, options);
   const access = deps.identityCenter;
@@ -54,10 +60,17 @@ async function decideNamingPermissionSet(event: AttachEvent, deps: GuardDeps): P
     const { name } = await access.permissionSetName(region, instanceArn, principal.name);
     const named: AttachEvent = { ...event, permissionSetName: name };
     // A violation stays one whatever the name: an entry matching by name would have made it unresolved.
-    return { event: named, decision: decision.verdict === 'unresolved' ? decide(named, deps.config.allowlist, options) : decision };
+    return {
+      event: named,
+      decision: decision.verdict === 'unresolved' ? decide(named, deps.config.allowlist, options) : decision,
+    };
   } catch (error) {
     if (decision.verdict === 'unresolved') throw error;
-    deps.logger.warn('permission set name not looked up', { eventId: event.eventId, permissionSetArn: principal.name, error: { name: errorCode(error), message: (error as Error).message } });
+    deps.logger.warn('permission set name not looked up', {
+      eventId: event.eventId,
+      permissionSetArn: principal.name,
+      error: { name: errorCode(error), message: (error as Error).message },
+    });
     return { event, decision };
   }
 }

@@ -38,7 +38,8 @@ export interface RemediationClients {
 type Target = Pick<AttachEvent, 'principal' | 'policyArn' | 'account' | 'region' | 'instanceArn'>;
 
 /**
- * Detaches the attachment. Returns `not-remediable` (with the reason) when it cannot be done here and retrying would not
+ * Detaches the attachment. Returns `not-remediable` (with the reason) when it cannot be done here and retrying would
+ * not
  * help; throws RemediationError when an attempt failed in a way a retry may fix. Never guesses a missing account,
  * Region or instance.
  */
@@ -46,12 +47,17 @@ export async function remediate(target: Target, clients: RemediationClients): Pr
   const { principal, policyArn } = target;
   if (principal === null || policyArn === null) {
     // The reader never yields a successful attach call without both.
-    return { result: 'not-remediable', error: { kind: 'out-of-reach', name: 'IncompleteEvent', message: 'the event names no principal or policy' } };
+    return {
+      result: 'not-remediable',
+      error: { kind: 'out-of-reach', name: 'IncompleteEvent', message: 'the event names no principal or policy' },
+    };
   }
   if (principal.type === 'permission-set') {
     const region = target.region ?? clients.identityCenterRegion ?? null;
     if (!clients.identityCenter || !region || !target.instanceArn) {
-      const message = clients.identityCenter ? 'the event names no Region or Identity Center instance' : 'this guard has no IAM Identity Center client';
+      const message = clients.identityCenter
+        ? 'the event names no Region or Identity Center instance'
+        : 'this guard has no IAM Identity Center client';
       return { result: 'not-remediable', error: { kind: 'out-of-reach', name: 'IdentityCenterUnavailable', message } };
     }
     // Loaded on first use: the SSO admin SDK stays out of the cold start of a guard that never sees a permission set.
@@ -73,5 +79,12 @@ export async function remediate(target: Target, clients: RemediationClients): Pr
   }
   const { result, errorMessage } = await detachPolicy(iam, principal, policyArn);
   if (result !== 'not-remediable') return { result };
-  return { result, error: { kind: 'refused', name: 'UnmodifiableEntity', message: errorMessage ?? 'IAM does not allow changes to this principal' } };
+  return {
+    result,
+    error: {
+      kind: 'refused',
+      name: 'UnmodifiableEntity',
+      message: errorMessage ?? 'IAM does not allow changes to this principal',
+    },
+  };
 }

@@ -5,7 +5,13 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { IAMClient } from '@aws-sdk/client-iam';
 import type { SNSClient } from '@aws-sdk/client-sns';
-import { alertsAfterDetach, planResponse, type ResponseCircumstances, type ResponsePlan, type ResponseSettings } from '../core/action.js';
+import {
+  alertsAfterDetach,
+  planResponse,
+  type ResponseCircumstances,
+  type ResponsePlan,
+  type ResponseSettings,
+} from '../core/action.js';
 import { buildAlert, type ActionSource, type Alert, type AlertInput, type Outcome } from '../core/alert.js';
 import { renderChatAlert } from '../core/chat.js';
 import type { Attachment, Decision } from '../core/types.js';
@@ -60,9 +66,15 @@ export type RespondOptions = Pick<ResponseCircumstances, 'alerts' | 'stale'>;
 
 /**
  * Responds to one decided attachment: carries out the plan of core/action.ts. Throws (after alerting) when a detach
- * failed, so that the platform retries and the event ends in the dead-letter queue rather than being reported as handled.
+ * failed, so that the platform retries and the event ends in the dead-letter queue rather than being reported as
+ * handled.
  */
-export async function respond(attachment: Attachment, decision: Decision, deps: GuardDeps, options: RespondOptions = {}): Promise<Response> {
+export async function respond(
+  attachment: Attachment,
+  decision: Decision,
+  deps: GuardDeps,
+  options: RespondOptions = {},
+): Promise<Response> {
   const { config, logger } = deps;
   const subject: Subject = { attachment };
   const fields = {
@@ -75,10 +87,16 @@ export async function respond(attachment: Attachment, decision: Decision, deps: 
   const plan = planResponse(attachment, decision, settingsOf(config), options);
   switch (plan.kind) {
     case 'ignore':
-      logger[IGNORED_LEVEL[plan.why]]('decision', { ...fields, ...(plan.why === 'allowed' ? { rule: decision.rule } : {}), outcome: null, reason: decision.reason });
+      logger[IGNORED_LEVEL[plan.why]]('decision', {
+        ...fields,
+        ...(plan.why === 'allowed' ? { rule: decision.rule } : {}),
+        outcome: null,
+        reason: decision.reason,
+      });
       return NOTHING;
     case 'retry':
-      // Undecided is not handled: fail, so that the event is retried and, in the end, the dead-letter alarm tells people.
+      // Undecided is not handled: fail, so that the event is retried and, in the end, the dead-letter alarm tells
+      // people.
       logger.error('decision', { ...fields, outcome: null, reason: decision.reason });
       throw new Error(`permission set ${attachment.principal?.name ?? '?'}: ${decision.reason}`);
     case 'report':
@@ -88,25 +106,55 @@ export async function respond(attachment: Attachment, decision: Decision, deps: 
       }
       deps.metrics.addMetric('Violations', 'Count', 1);
       if (plan.outcome === 'stale') deps.metrics.addMetric('StaleEvents', 'Count', 1);
-      return finish(subject, { ...decision, action: plan.action }, plan.outcome, plan.actionSource, deps, fields, undefined, !plan.alert);
+      return finish(
+        subject,
+        { ...decision, action: plan.action },
+        plan.outcome,
+        plan.actionSource,
+        deps,
+        fields,
+        undefined,
+        !plan.alert,
+      );
     case 'detach':
       deps.metrics.addMetric('Violations', 'Count', 1);
       return detach(subject, { ...decision, action: plan.action }, plan, deps, fields);
   }
 }
 
-async function detach(subject: Subject, decision: Decision, plan: Extract<ResponsePlan, { kind: 'detach' }>, deps: GuardDeps, fields: LogFields): Promise<Response> {
+async function detach(
+  subject: Subject,
+  decision: Decision,
+  plan: Extract<ResponsePlan, { kind: 'detach' }>,
+  deps: GuardDeps,
+  fields: LogFields,
+): Promise<Response> {
   try {
-    const { result, error, provisioning } = await remediate(subject.attachment, { ...deps, identityCenterRegion: deps.config.identityCenterRegion ?? undefined });
+    const { result, error, provisioning } = await remediate(subject.attachment, {
+      ...deps,
+      identityCenterRegion: deps.config.identityCenterRegion ?? undefined,
+    });
     if (result === 'reverted') deps.metrics.addMetric('Reverted', 'Count', 1);
     const done = provisioning ? { ...subject, provisioning } : subject;
     const logged = provisioning ? { ...fields, provisioning: provisioning.status } : fields;
     const refused = error ? { name: error.name, message: error.message } : undefined;
-    return await finish(done, decision, result, plan.actionSource, deps, logged, refused, !alertsAfterDetach(plan, result));
+    return await finish(
+      done,
+      decision,
+      result,
+      plan.actionSource,
+      deps,
+      logged,
+      refused,
+      !alertsAfterDetach(plan, result),
+    );
   } catch (error) {
     if (!(error instanceof RemediationError)) throw error;
     deps.metrics.addMetric('RemediationFailures', 'Count', 1);
-    await finish(subject, decision, 'remediation-failed', plan.actionSource, deps, fields, { name: error.code, message: error.message });
+    await finish(subject, decision, 'remediation-failed', plan.actionSource, deps, fields, {
+      name: error.code,
+      message: error.message,
+    });
     throw error;
   }
 }
@@ -117,16 +165,28 @@ async function detach(subject: Subject, decision: Decision, plan: Extract<Respon
  */
 export async function alertUnreadable(attachment: Attachment, problem: string, deps: GuardDeps): Promise<Response> {
   deps.metrics.addMetric('UnreadableEvents', 'Count', 1);
-  const decision: Decision = { verdict: 'violation', action: null, rule: null, reason: `the event cannot be read safely: ${problem}` };
+  const decision: Decision = {
+    verdict: 'violation',
+    action: null,
+    rule: null,
+    reason: `the event cannot be read safely: ${problem}`,
+  };
   const plan = planResponse(attachment, decision, settingsOf(deps.config), { unreadable: true });
   if (plan.kind !== 'report') throw new Error(`unreachable: an unreadable event planned as ${plan.kind}`);
-  const fields = { eventId: eventIdOf(attachment), principal: null, policyArn: null, verdict: decision.verdict, problem };
+  const fields = {
+    eventId: eventIdOf(attachment),
+    principal: null,
+    policyArn: null,
+    verdict: decision.verdict,
+    problem,
+  };
   return finish({ attachment }, decision, plan.outcome, plan.actionSource, deps, fields);
 }
 
 const NOTHING: Response = { outcome: null, alert: null };
 
-const eventIdOf = (attachment: Attachment): string | null => (attachment.source.kind === 'event' ? attachment.source.eventId : null);
+const eventIdOf = (attachment: Attachment): string | null =>
+  attachment.source.kind === 'event' ? attachment.source.eventId : null;
 
 // How loud a decision that needs nothing done is logged; a permission set deleted since is worth a warning.
 const IGNORED_LEVEL: Record<Extract<ResponsePlan, { kind: 'ignore' }>['why'], 'debug' | 'info' | 'warn'> = {
@@ -136,7 +196,10 @@ const IGNORED_LEVEL: Record<Extract<ResponsePlan, { kind: 'ignore' }>['why'], 'd
   'failed-attempt': 'info',
 };
 
-const settingsOf = (config: GuardConfig): ResponseSettings => ({ ...config, modeSource: config.modeSource ?? 'deploy' });
+const settingsOf = (config: GuardConfig): ResponseSettings => ({
+  ...config,
+  modeSource: config.modeSource ?? 'deploy',
+});
 
 const ERROR_OUTCOMES: ReadonlySet<Outcome> = new Set<Outcome>(['remediation-failed', 'not-remediable', 'unreadable']);
 
@@ -151,7 +214,13 @@ async function finish(
   quiet = false,
 ): Promise<Response> {
   const log = ERROR_OUTCOMES.has(outcome) ? deps.logger.error : deps.logger.warn;
-  log.call(deps.logger, outcome === 'unreadable' ? 'unreadable event' : 'decision', { ...fields, action: decision.action, outcome, reason: decision.reason, ...(error ? { error } : {}) });
+  log.call(deps.logger, outcome === 'unreadable' ? 'unreadable event' : 'decision', {
+    ...fields,
+    action: decision.action,
+    outcome,
+    reason: decision.reason,
+    ...(error ? { error } : {}),
+  });
   if (quiet) return { outcome, alert: null };
   return notify(subject, decision, outcome, actionSource, deps, error);
 }
@@ -165,7 +234,15 @@ async function notify(
   error?: { name: string; message: string },
 ): Promise<Response> {
   const { config } = deps;
-  const alert = buildAlert({ ...subject, decision, outcome, mode: config.mode, actionSource, handledAt: deps.now(), ...(error ? { error } : {}) });
+  const alert = buildAlert({
+    ...subject,
+    decision,
+    outcome,
+    mode: config.mode,
+    actionSource,
+    handledAt: deps.now(),
+    ...(error ? { error } : {}),
+  });
   try {
     await publishAlert(deps.sns, config.alertTopicArn, alert);
   } catch (failure) {
@@ -180,9 +257,14 @@ async function notify(
     try {
       await putFinding(await deps.events(), config.findingsBusName, alert);
     } catch (failure) {
-      // The alert is out: failing now would make the retry send it again. The error line, the metric and its alarm say so.
+      // The alert is out: failing now would make the retry send it again. The error line, the metric and its alarm say
+      // so.
       deps.metrics.addMetric('FindingFailures', 'Count', 1);
-      deps.logger.error('finding not put', { eventId: eventIdOf(subject.attachment), outcome, error: describe(failure) });
+      deps.logger.error('finding not put', {
+        eventId: eventIdOf(subject.attachment),
+        outcome,
+        error: describe(failure),
+      });
     }
   }
   if (config.chatTopicArn) await notifyChat(alert, config.chatTopicArn, deps);
@@ -196,7 +278,11 @@ async function notifyChat(alert: Alert, chatTopicArn: string, deps: GuardDeps): 
     await publishChat(deps.sns, chatTopicArn, renderChatAlert(alert));
   } catch (failure) {
     deps.metrics.addMetric('ChatFailures', 'Count', 1);
-    deps.logger.error('chat not delivered', { eventId: alert.eventId, outcome: alert.outcome, error: describe(failure) });
+    deps.logger.error('chat not delivered', {
+      eventId: alert.eventId,
+      outcome: alert.outcome,
+      error: describe(failure),
+    });
   }
 }
 
@@ -214,4 +300,7 @@ async function keepAlert(alert: Alert, refused: { name: string; message: string 
   }
 }
 
-const describe = (error: unknown): { name: string; message: string } => ({ name: (error as Error).name, message: (error as Error).message });
+const describe = (error: unknown): { name: string; message: string } => ({
+  name: (error as Error).name,
+  message: (error as Error).message,
+});

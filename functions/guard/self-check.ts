@@ -32,14 +32,24 @@ export interface SelfCheck {
  * The deployed stack's self-check, configured from the environment at cold start (a bad value throws ConfigError);
  * null when its variables are not set (a sweep run outside the deployed stack).
  */
-export function createSelfCheck(env: Readonly<Record<string, string | undefined>>, deps: Pick<GuardDeps, 'config' | 'sns' | 'logger'>): SelfCheck | null {
+export function createSelfCheck(
+  env: Readonly<Record<string, string | undefined>>,
+  deps: Pick<GuardDeps, 'config' | 'sns' | 'logger'>,
+): SelfCheck | null {
   const config = loadSelfCheckConfig(env, deps.config);
   if (config === null) {
-    deps.logger.warn('self-check off', { reason: 'SELF_CHECK_RULE_NAMES, SELF_CHECK_RULE_TARGET, SELF_CHECK_SCHEDULE and ALERT_KEY_ARN are not set' });
+    deps.logger.warn('self-check off', {
+      reason: 'SELF_CHECK_RULE_NAMES, SELF_CHECK_RULE_TARGET, SELF_CHECK_SCHEDULE and ALERT_KEY_ARN are not set',
+    });
     return null;
   }
   const clients = createSelfCheckClients(config, deps.sns);
-  deps.logger.info('self-check configuration', { rules: config.ruleNames, schedule: `${config.schedule.groupName}/${config.schedule.name}`, trail: config.trail, key: config.keyArn });
+  deps.logger.info('self-check configuration', {
+    rules: config.ruleNames,
+    schedule: `${config.schedule.groupName}/${config.schedule.name}`,
+    trail: config.trail,
+    key: config.keyArn,
+  });
   return { run: (emit) => runSelfCheck(config, clients, deps.logger, emit) };
 }
 
@@ -51,35 +61,69 @@ export interface ClientBase {
 }
 
 /** Builds the self-check's clients once, at cold start; the SNS client is the sweep's own. `base`: tests' endpoint. */
-export function createSelfCheckClients(config: SelfCheckConfig, sns: SNSClient, base: ClientBase = {}): SelfCheckClients {
+export function createSelfCheckClients(
+  config: SelfCheckConfig,
+  sns: SNSClient,
+  base: ClientBase = {},
+): SelfCheckClients {
   return {
     events: new EventBridgeClient({ ...base }),
     scheduler: new SchedulerClient({ ...base }),
     sns,
     // A trail given by ARN is read in its own Region.
-    cloudtrail: config.trail === null ? null : new CloudTrailClient({ ...base, ...(config.trailRegion ? { region: config.trailRegion } : {}) }),
+    cloudtrail:
+      config.trail === null
+        ? null
+        : new CloudTrailClient({ ...base, ...(config.trailRegion ? { region: config.trailRegion } : {}) }),
     kms: new KMSClient({ ...base }),
   };
 }
 
 /** Reads everything the self-check covers, all at once; never throws (a failed read is drift). */
 export async function observe(config: SelfCheckConfig, clients: SelfCheckClients): Promise<Observation[]> {
-  const rules = config.ruleNames.map(async (name): Promise<Observation> => ({ check: 'attach-rule', resource: name, target: config.ruleTarget, read: await readRule(clients.events, name) }));
+  const rules = config.ruleNames.map(
+    async (name): Promise<Observation> => ({
+      check: 'attach-rule',
+      resource: name,
+      target: config.ruleTarget,
+      read: await readRule(clients.events, name),
+    }),
+  );
   const { groupName, name } = config.schedule;
   const others: Promise<Observation>[] = [
-    readSchedule(clients.scheduler, groupName, name).then((read) => ({ check: 'sweep-schedule', resource: `${groupName}/${name}`, read })),
-    readSubscriptions(clients.sns, config.topicArn).then((read) => ({ check: 'alert-subscription', resource: config.topicArn, read })),
+    readSchedule(clients.scheduler, groupName, name).then((read) => ({
+      check: 'sweep-schedule',
+      resource: `${groupName}/${name}`,
+      read,
+    })),
+    readSubscriptions(clients.sns, config.topicArn).then((read) => ({
+      check: 'alert-subscription',
+      resource: config.topicArn,
+      read,
+    })),
     readKey(clients.kms, config.keyArn).then((read) => ({ check: 'alert-key', resource: config.keyArn, read })),
   ];
   if (config.trail !== null && clients.cloudtrail) {
     const trail = config.trail;
-    others.push(readTrail(clients.cloudtrail, trail).then((read) => ({ check: 'trail', resource: trail, sources: config.trailSources, read })));
+    others.push(
+      readTrail(clients.cloudtrail, trail).then((read) => ({
+        check: 'trail',
+        resource: trail,
+        sources: config.trailSources,
+        read,
+      })),
+    );
   }
   return Promise.all([...rules, ...others]);
 }
 
 /** Runs the self-check, logs one line and reports the drift count through `emit`; the summary goes in the digest. */
-export async function runSelfCheck(config: SelfCheckConfig, clients: SelfCheckClients, logger: GuardLogger, emit: (drift: number) => void): Promise<SelfCheckSummary> {
+export async function runSelfCheck(
+  config: SelfCheckConfig,
+  clients: SelfCheckClients,
+  logger: GuardLogger,
+  emit: (drift: number) => void,
+): Promise<SelfCheckSummary> {
   const summary = summarizeSelfCheck(await observe(config, clients));
   const fields = { checks: summary.checks, drift: summary.drift.length, findings: summary.drift };
   if (summary.drift.length > 0) logger.warn('self-check drift', fields);

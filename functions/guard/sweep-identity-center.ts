@@ -1,5 +1,6 @@
 /**
- * The sweep's IAM Identity Center half: the permission sets of the Region's instances, the AWS managed policies attached
+ * The sweep's IAM Identity Center half: the permission sets of the Region's instances, the AWS managed policies
+ * attached
  * to each, and a decision for every governed one with the same core and allowlist as attach-guard. A permission set
  * gives its policies to every account it is provisioned to, so one finding here stands for a role in each of them.
  *
@@ -14,7 +15,13 @@ import { decide } from '../core/decide.js';
 import { foundBySweep } from '../core/attachment.js';
 import type { Attachment } from '../core/types.js';
 import { errorCode } from '../aws/iam.js';
-import { IdentityCenterListError, listInstanceArns, listManagedPolicyArns, listPermissionSetArns, type IdentityCenterAccess } from '../aws/sso.js';
+import {
+  IdentityCenterListError,
+  listInstanceArns,
+  listManagedPolicyArns,
+  listPermissionSetArns,
+  type IdentityCenterAccess,
+} from '../aws/sso.js';
 import type { Found, ScanOptions, ScanStats } from './sweep-scan.js';
 
 export interface IdentityCenterScanOptions extends Pick<ScanOptions, 'allowlist' | 'scope' | 'account' | 'now'> {
@@ -32,7 +39,10 @@ export function sweptPermissionSetAttachment(
   foundAt: Date,
 ): Attachment {
   const principal = { type: 'permission-set' as const, name: permissionSet.arn };
-  return foundBySweep({ ...where, principal, policyArn, instanceArn: permissionSet.instanceArn, permissionSetName: permissionSet.name }, foundAt);
+  return foundBySweep(
+    { ...where, principal, policyArn, instanceArn: permissionSet.instanceArn, permissionSetName: permissionSet.name },
+    foundAt,
+  );
 }
 
 /**
@@ -41,7 +51,11 @@ export function sweptPermissionSetAttachment(
  * decision. Counts into `stats` (attachments, verdicts, and `stats.identityCenter`). A listing that fails throws
  * IdentityCenterListError after the SDK's retries; a permission set deleted meanwhile is skipped.
  */
-export async function* scanPermissionSets(access: IdentityCenterAccess, options: IdentityCenterScanOptions, stats: ScanStats): AsyncGenerator<Found> {
+export async function* scanPermissionSets(
+  access: IdentityCenterAccess,
+  options: IdentityCenterScanOptions,
+  stats: ScanStats,
+): AsyncGenerator<Found> {
   const { region } = options;
   const sso = await access.clientFor(region);
   const counts = { region, instances: 0, permissionSets: 0, calls: 0 };
@@ -68,7 +82,12 @@ export async function* scanPermissionSets(access: IdentityCenterAccess, options:
       if (governed.length === 0) continue;
       const { name } = await counted(lookUpName(access, region, instanceArn, arn));
       for (const policyArn of governed) {
-        const attachment = sweptPermissionSetAttachment({ arn, name, instanceArn }, policyArn, { account: options.account, region }, options.now);
+        const attachment = sweptPermissionSetAttachment(
+          { arn, name, instanceArn },
+          policyArn,
+          { account: options.account, region },
+          options.now,
+        );
         const decision = decide(attachment, options.allowlist, { scope: options.scope, now: options.now });
         stats.attachments++;
         stats.verdicts[decision.verdict]++;
@@ -79,11 +98,21 @@ export async function* scanPermissionSets(access: IdentityCenterAccess, options:
 }
 
 // The sweep's reads fail one way: a failed name look-up stops it like a failed listing, with the call counted.
-async function lookUpName(access: IdentityCenterAccess, region: string, instanceArn: string, arn: string): Promise<{ name: string | null; calls: number }> {
+async function lookUpName(
+  access: IdentityCenterAccess,
+  region: string,
+  instanceArn: string,
+  arn: string,
+): Promise<{ name: string | null; calls: number }> {
   try {
     return await access.permissionSetName(region, instanceArn, arn);
   } catch (error) {
     const code = errorCode(error);
-    throw new IdentityCenterListError(`looking up the name of ${arn} failed: ${code}: ${(error as Error).message}`, code, 1, { cause: error });
+    throw new IdentityCenterListError(
+      `looking up the name of ${arn} failed: ${code}: ${(error as Error).message}`,
+      code,
+      1,
+      { cause: error },
+    );
   }
 }

@@ -14,7 +14,12 @@ import { governedAttached } from '../core/catalog.js';
 import { decide } from '../core/decide.js';
 import { foundBySweep } from '../core/attachment.js';
 import type { Attachment, Decision, Principal, Scope, Verdict } from '../core/types.js';
-import { listAttachedAwsPolicies, ListHoldersError, listPolicyHolders, type PolicyHolders } from '../aws/list-entities.js';
+import {
+  listAttachedAwsPolicies,
+  ListHoldersError,
+  listPolicyHolders,
+  type PolicyHolders,
+} from '../aws/list-entities.js';
 
 export interface ScanOptions {
   readonly allowlist: Allowlist;
@@ -29,7 +34,9 @@ export interface ScanOptions {
   readonly policiesPageSize?: number;
   /** Called before each policy is listed. */
   readonly onPolicy?: (policyArn: string, index: number, total: number) => void;
-  /** Called for each governed policy that IAM reported attached but no longer finds (deleted meanwhile; it is skipped). */
+  /**
+   * Called for each governed policy that IAM reported attached but no longer finds (deleted meanwhile; it is skipped).
+   */
   readonly onNotFound?: (policyArn: string) => void;
 }
 
@@ -71,7 +78,12 @@ export function emptyScanStats(): ScanStats {
 }
 
 /** The attachment of `policyArn` to `principal` as the sweep found it at `foundAt`. */
-export function sweptAttachment(principal: Principal, policyArn: string, account: string | null, foundAt: Date): Attachment {
+export function sweptAttachment(
+  principal: Principal,
+  policyArn: string,
+  account: string | null,
+  foundAt: Date,
+): Attachment {
   return foundBySweep({ account, region: null, principal, policyArn }, foundAt);
 }
 
@@ -84,7 +96,10 @@ export function sweptAttachment(principal: Principal, policyArn: string, account
 export async function* scanAttachments(iam: IAMClient, options: ScanOptions, stats: ScanStats): AsyncGenerator<Found> {
   let attached: Awaited<ReturnType<typeof listAttachedAwsPolicies>>;
   try {
-    attached = await listAttachedAwsPolicies(iam, options.policiesPageSize === undefined ? {} : { pageSize: options.policiesPageSize });
+    attached = await listAttachedAwsPolicies(
+      iam,
+      options.policiesPageSize === undefined ? {} : { pageSize: options.policiesPageSize },
+    );
   } catch (error) {
     if (error instanceof ListHoldersError) {
       stats.listCalls += error.calls;
@@ -101,7 +116,11 @@ export async function* scanAttachments(iam: IAMClient, options: ScanOptions, sta
     options.onPolicy?.(policyArn, index, arns.length);
     let holders: PolicyHolders;
     try {
-      holders = await listPolicyHolders(iam, policyArn, options.pageSize === undefined ? {} : { pageSize: options.pageSize });
+      holders = await listPolicyHolders(
+        iam,
+        policyArn,
+        options.pageSize === undefined ? {} : { pageSize: options.pageSize },
+      );
     } catch (error) {
       if (error instanceof ListHoldersError) stats.listCalls += error.calls;
       throw error;

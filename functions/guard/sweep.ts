@@ -98,13 +98,25 @@ export async function runSweep(target: SweepTarget, deps: GuardDeps, options: Sw
           error = { name: caught.code, message: caught.message };
         } else {
           error = { name: (caught as Error).name, message: (caught as Error).message };
-          logger.error('response failed', { principal: `${attachment.principal?.type}/${attachment.principal?.name}`, policyArn: attachment.policyArn, error: caught });
+          logger.error('response failed', {
+            principal: `${attachment.principal?.type}/${attachment.principal?.name}`,
+            policyArn: attachment.policyArn,
+            error: caught,
+          });
         }
       }
       const { principal, policyArn } = attachment;
       if (decision.verdict === 'violation' && principal && policyArn) {
-        const permissionSetName = principal.type === 'permission-set' ? { permissionSetName: attachment.permissionSetName ?? null } : {};
-        violations.push({ principal, policyArn, outcome, reason: decision.reason, ...permissionSetName, ...(error ? { error } : {}) });
+        const permissionSetName =
+          principal.type === 'permission-set' ? { permissionSetName: attachment.permissionSetName ?? null } : {};
+        violations.push({
+          principal,
+          policyArn,
+          outcome,
+          reason: decision.reason,
+          ...permissionSetName,
+          ...(error ? { error } : {}),
+        });
       }
     }
   } catch (caught) {
@@ -127,7 +139,9 @@ export async function runSweep(target: SweepTarget, deps: GuardDeps, options: Sw
       allowed: stats.verdicts.allowed,
     },
     violations,
-    ...(stoppedBy === undefined ? {} : { error: { name: (stoppedBy as Error).name, message: (stoppedBy as Error).message } }),
+    ...(stoppedBy === undefined
+      ? {}
+      : { error: { name: (stoppedBy as Error).name, message: (stoppedBy as Error).message } }),
     ...(stats.identityCenter ? { identityCenter: { ...stats.identityCenter } } : {}),
     ...(options.selfCheck ? { selfCheck: options.selfCheck } : {}),
   };
@@ -164,7 +178,11 @@ export async function runSweep(target: SweepTarget, deps: GuardDeps, options: Sw
       // As for an alert (respond.ts): the digest is out; a failed chat copy is logged and counted, not retried.
       await publishChat(deps.sns, config.chatTopicArn, renderChatDigest(digest)).catch((failure: Error) => {
         deps.metrics.addMetric('ChatFailures', 'Count', 1);
-        logger.error('chat not delivered', { kind: 'sweep-digest', account: target.account, error: { name: failure.name, message: failure.message } });
+        logger.error('chat not delivered', {
+          kind: 'sweep-digest',
+          account: target.account,
+          error: { name: failure.name, message: failure.message },
+        });
       });
     }
   }
@@ -178,7 +196,9 @@ export async function runSweep(target: SweepTarget, deps: GuardDeps, options: Sw
     throw new SweepError(`the sweep stopped ${where}`, { cause: stoppedBy });
   }
   if (failures.length > 0) {
-    throw new SweepError(`${failures.length} of ${counts.violations} responses failed`, { cause: failures.length === 1 ? failures[0] : new AggregateError(failures) });
+    throw new SweepError(`${failures.length} of ${counts.violations} responses failed`, {
+      cause: failures.length === 1 ? failures[0] : new AggregateError(failures),
+    });
   }
   return { stats, digest, published };
 }
@@ -188,7 +208,14 @@ export async function runSweep(target: SweepTarget, deps: GuardDeps, options: Sw
  * Identity Center is skipped with a log line; without an Identity Center client (member accounts: Identity Center is
  * swept once, from the function's own account), silently.
  */
-async function* thenPermissionSets(iamFound: AsyncGenerator<Found>, target: SweepTarget, deps: GuardDeps, now: Date, stats: ScanStats, options: SweepOptions): AsyncGenerator<Found> {
+async function* thenPermissionSets(
+  iamFound: AsyncGenerator<Found>,
+  target: SweepTarget,
+  deps: GuardDeps,
+  now: Date,
+  stats: ScanStats,
+  options: SweepOptions,
+): AsyncGenerator<Found> {
   yield* iamFound;
   const { config, identityCenter } = deps;
   if (!identityCenter) return;
@@ -197,7 +224,18 @@ async function* thenPermissionSets(iamFound: AsyncGenerator<Found>, target: Swee
     return;
   }
   const pageSize = options.identityCenterPageSize === undefined ? {} : { pageSize: options.identityCenterPageSize };
-  yield* scanPermissionSets(identityCenter, { allowlist: config.allowlist, scope: config.scope, account: target.account, now, region: config.identityCenterRegion, ...pageSize }, stats);
+  yield* scanPermissionSets(
+    identityCenter,
+    {
+      allowlist: config.allowlist,
+      scope: config.scope,
+      account: target.account,
+      now,
+      region: config.identityCenterRegion,
+      ...pageSize,
+    },
+    stats,
+  );
 }
 
 /** How long one account's sweep may take at most, kept free before the function's timeout. */
@@ -206,7 +244,9 @@ export const ACCOUNT_BUDGET_MS = 60_000;
 export interface AccountsOptions extends SweepOptions {
   /** Milliseconds left in the invocation (`context.getRemainingTimeInMillis`); unlimited when absent. */
   readonly remainingMs?: () => number;
-  /** Where in the member list this run starts (e.g. the hour), so that a list too long for one run is covered in turn. */
+  /**
+   * Where in the member list this run starts (e.g. the hour), so that a list too long for one run is covered in turn.
+   */
   readonly rotation?: number;
 }
 
@@ -216,7 +256,11 @@ export interface AccountsOptions extends SweepOptions {
  * Accounts that no longer fit in the invocation's time are left for the next run and named in a log line; a
  * SweepError at the end names the accounts that failed.
  */
-export async function sweepAccounts(home: SweepTarget, deps: GuardDeps, options: AccountsOptions = {}): Promise<(SweepResult & { account: string | null })[]> {
+export async function sweepAccounts(
+  home: SweepTarget,
+  deps: GuardDeps,
+  options: AccountsOptions = {},
+): Promise<(SweepResult & { account: string | null })[]> {
   const results: (SweepResult & { account: string | null })[] = [];
   const failed: string[] = [];
   const { selfCheck, ...memberOptions } = options;
@@ -231,17 +275,28 @@ export async function sweepAccounts(home: SweepTarget, deps: GuardDeps, options:
     }
     const target: SweepTarget = { account, partition: home.partition };
     try {
-      if (account !== home.account && !deps.accounts) throw new ConfigError(`no way to act in account ${account}: member accounts need MEMBER_ROLE_NAME`);
-      // Listing needs only the member's read-only role (every mode); a detach assumes the remediation role (remediate.ts).
+      if (account !== home.account && !deps.accounts)
+        throw new ConfigError(`no way to act in account ${account}: member accounts need MEMBER_ROLE_NAME`);
+      // Listing needs only the member's read-only role (every mode); a detach assumes the remediation role
+      // (remediate.ts).
       const iam = account === home.account ? deps.iam : await deps.accounts!.readIamFor(account);
       // Identity Center is organization-wide: the home account's sweep covers it, the members' do not repeat it.
       const inAccount = account === home.account ? { iam } : { iam, identityCenter: undefined };
-      results.push({ account, ...(await runSweep(target, { ...deps, ...inAccount }, account === home.account ? options : memberOptions)) });
+      results.push({
+        account,
+        ...(await runSweep(target, { ...deps, ...inAccount }, account === home.account ? options : memberOptions)),
+      });
     } catch (error) {
       failed.push(`${account ?? 'this account'}: ${(error as Error).message}`);
-      deps.logger.error('sweep of an account failed', { account, error: { name: (error as Error).name, message: (error as Error).message } });
+      deps.logger.error('sweep of an account failed', {
+        account,
+        error: { name: (error as Error).name, message: (error as Error).message },
+      });
     }
   }
-  if (failed.length > 0) throw new SweepError(`the sweep failed in ${failed.length} account${failed.length === 1 ? '' : 's'}: ${failed.join('; ')}`);
+  if (failed.length > 0)
+    throw new SweepError(
+      `the sweep failed in ${failed.length} account${failed.length === 1 ? '' : 's'}: ${failed.join('; ')}`,
+    );
   return results;
 }

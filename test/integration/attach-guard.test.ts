@@ -24,12 +24,29 @@ import { awsManagedPolicyArn } from '../../functions/core/arn.js';
 import type { Alert } from '../../functions/core/alert.js';
 import type { PrincipalType } from '../../functions/core/types.js';
 import { fixture, fresh } from '../support/fixtures.js';
-import { awsClientConfig, createSqsQueueSubscribedToTopic, describeWithEmulator, motoEndpoint, receiveAll, snsEnvelope, uniqueName } from './helpers/emulator.js';
+import {
+  awsClientConfig,
+  createSqsQueueSubscribedToTopic,
+  describeWithEmulator,
+  motoEndpoint,
+  receiveAll,
+  snsEnvelope,
+  uniqueName,
+} from './helpers/emulator.js';
 
 const SEED_ARNS = SEED_POLICIES.map((p) => awsManagedPolicyArn(p.path, p.name));
 const TYPES: Exclude<PrincipalType, 'permission-set'>[] = ['user', 'role', 'group'];
-const validateAlert = new Ajv2020({ allErrors: true }).compile(JSON.parse(readFileSync('infra/alert.schema.json', 'utf8')));
-const context = { functionName: 'attach-guard', awsRequestId: 'req-1', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:attach-guard', memoryLimitInMB: '256', functionVersion: '$LATEST', getRemainingTimeInMillis: () => 30_000 } as unknown as Context;
+const validateAlert = new Ajv2020({ allErrors: true }).compile(
+  JSON.parse(readFileSync('infra/alert.schema.json', 'utf8')),
+);
+const context = {
+  functionName: 'attach-guard',
+  awsRequestId: 'req-1',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:attach-guard',
+  memoryLimitInMB: '256',
+  functionVersion: '$LATEST',
+  getRemainingTimeInMillis: () => 30_000,
+} as unknown as Context;
 
 type Handler = (event: unknown, context: Context) => Promise<{ outcome: string | null }>;
 
@@ -50,12 +67,23 @@ describeWithEmulator('attach-guard against moto', () => {
     // Every "-ok" principal may hold any governed policy; every "-bad" one may hold none.
     const dir = mkdtempSync(join(tmpdir(), 'ipg-ag-'));
     const allowlist = join(dir, 'allowlist.yml');
-    writeFileSync(allowlist, `version: 1\nmode: remediate\nscope: seed\nallow:\n${TYPES.map((t) => `  - policy: "*"\n    principal: ${t}/${prefix}-${t}-ok\n    reason: integration test\n`).join('')}`);
+    writeFileSync(
+      allowlist,
+      'version: 1\nmode: remediate\nscope: seed\nallow:\n' +
+        TYPES.map((t) => `  - policy: "*"\n    principal: ${t}/${prefix}-${t}-ok\n    reason: integration test\n`).join(
+          '',
+        ),
+    );
 
     for (const kind of ['ok', 'bad'] as const) {
       await iam.send(new CreateUserCommand({ UserName: name('user', kind) }));
       await iam.send(new CreateGroupCommand({ GroupName: name('group', kind) }));
-      await iam.send(new CreateRoleCommand({ RoleName: name('role', kind), AssumeRolePolicyDocument: '{"Version":"2012-10-17","Statement":[]}' }));
+      await iam.send(
+        new CreateRoleCommand({
+          RoleName: name('role', kind),
+          AssumeRolePolicyDocument: '{"Version":"2012-10-17","Statement":[]}',
+        }),
+      );
       for (const arn of SEED_ARNS) {
         for (const type of ['user', 'group', 'role'] as const) await attach(iam, type, name(type, kind), arn);
       }
@@ -80,48 +108,70 @@ describeWithEmulator('attach-guard against moto', () => {
     process.env = saved;
   });
 
-  it('reverts every forbidden attachment of the ten seed policies, keeps the allowed ones, and alerts for each', async () => {
-    const outcomes: string[] = [];
-    for (const type of TYPES) {
-      for (const kind of ['ok', 'bad'] as const) {
-        for (const arn of SEED_ARNS) outcomes.push(`${kind}:${(await handler(attachEvent(type, name(type, kind), arn), context)).outcome}`);
+  it(
+    'reverts every forbidden attachment of the ten seed ' + 'policies, keeps the allowed ones, and alerts for each',
+    async () => {
+      const outcomes: string[] = [];
+      for (const type of TYPES) {
+        for (const kind of ['ok', 'bad'] as const) {
+          for (const arn of SEED_ARNS)
+            outcomes.push(`${kind}:${(await handler(attachEvent(type, name(type, kind), arn), context)).outcome}`);
+        }
       }
-    }
-    expect(outcomes.filter((o) => o === 'bad:reverted')).toHaveLength(30);
-    expect(outcomes.filter((o) => o === 'ok:null')).toHaveLength(30);
+      expect(outcomes.filter((o) => o === 'bad:reverted')).toHaveLength(30);
+      expect(outcomes.filter((o) => o === 'ok:null')).toHaveLength(30);
 
-    for (const type of TYPES) {
-      expect(await attached(iam, type, name(type, 'ok'))).toEqual([...SEED_ARNS].sort());
-      expect(await attached(iam, type, name(type, 'bad'))).toEqual([]);
-    }
+      for (const type of TYPES) {
+        expect(await attached(iam, type, name(type, 'ok'))).toEqual([...SEED_ARNS].sort());
+        expect(await attached(iam, type, name(type, 'bad'))).toEqual([]);
+      }
 
-    const messages = await receiveAll(queueUrl, { expect: 30, timeoutMs: 20_000 });
-    expect(messages).toHaveLength(30);
-    const seen = new Set<string>();
-    for (const message of messages) {
-      const envelope = snsEnvelope(message);
-      const alert = JSON.parse(envelope.Message) as Alert;
-      expect(validateAlert(alert), JSON.stringify(validateAlert.errors)).toBe(true);
-      expect(alert).toMatchObject({ verdict: 'violation', action: 'remediate', outcome: 'reverted', mode: 'remediate', account: '123456789012' });
-      expect(alert.principal.name).toBe(name(alert.principal.type, 'bad'));
-      // Long test names are shortened with an ellipsis to keep the subject under 100 characters.
-      const full = `IoT policy ${alert.policyName} on ${alert.principal.type}/${alert.principal.name} (123456789012): reverted`;
-      expect(envelope.Subject).toEqual(full.length < 100 ? full : expect.stringMatching(new RegExp(`^IoT policy ${alert.policyName} on ${alert.principal.type}/ag-.*… \\(123456789012\\): reverted$`)));
-      expect(envelope.Subject!.length).toBeLessThan(100);
-      expect(envelope.MessageAttributes).toMatchObject({
-        outcome: { Type: 'String', Value: 'reverted' },
-        policyName: { Type: 'String', Value: alert.policyName },
-        account: { Type: 'String', Value: '123456789012' },
-        severity: { Type: 'String', Value: /ReadOnly/.test(alert.policyName) ? 'low' : 'high' },
-      });
-      seen.add(`${alert.principal.type}/${alert.policyArn}`);
-    }
-    expect(seen.size).toBe(30);
-  });
+      const messages = await receiveAll(queueUrl, { expect: 30, timeoutMs: 20_000 });
+      expect(messages).toHaveLength(30);
+      const seen = new Set<string>();
+      for (const message of messages) {
+        const envelope = snsEnvelope(message);
+        const alert = JSON.parse(envelope.Message) as Alert;
+        expect(validateAlert(alert), JSON.stringify(validateAlert.errors)).toBe(true);
+        expect(alert).toMatchObject({
+          verdict: 'violation',
+          action: 'remediate',
+          outcome: 'reverted',
+          mode: 'remediate',
+          account: '123456789012',
+        });
+        expect(alert.principal.name).toBe(name(alert.principal.type, 'bad'));
+        // Long test names are shortened with an ellipsis to keep the subject under 100 characters.
+        const full =
+          `IoT policy ${alert.policyName} on ${alert.principal.type}/${alert.principal.name} ` +
+          `(123456789012): reverted`;
+        expect(envelope.Subject).toEqual(
+          full.length < 100
+            ? full
+            : expect.stringMatching(
+                new RegExp(
+                  `^IoT policy ${alert.policyName} on ${alert.principal.type}/ag-.*… \\(123456789012\\): reverted$`,
+                ),
+              ),
+        );
+        expect(envelope.Subject!.length).toBeLessThan(100);
+        expect(envelope.MessageAttributes).toMatchObject({
+          outcome: { Type: 'String', Value: 'reverted' },
+          policyName: { Type: 'String', Value: alert.policyName },
+          account: { Type: 'String', Value: '123456789012' },
+          severity: { Type: 'String', Value: /ReadOnly/.test(alert.policyName) ? 'low' : 'high' },
+        });
+        seen.add(`${alert.principal.type}/${alert.policyArn}`);
+      }
+      expect(seen.size).toBe(30);
+    },
+  );
 
   it('a duplicate delivery of the same event is "already-detached", not an error', async () => {
     const role = `${prefix}-dup`;
-    await iam.send(new CreateRoleCommand({ RoleName: role, AssumeRolePolicyDocument: '{"Version":"2012-10-17","Statement":[]}' }));
+    await iam.send(
+      new CreateRoleCommand({ RoleName: role, AssumeRolePolicyDocument: '{"Version":"2012-10-17","Statement":[]}' }),
+    );
     const arn = 'arn:aws:iam::aws:policy/AWSIoTFullAccess';
     await attach(iam, 'role', role, arn);
     const event = attachEvent('role', role, arn);
@@ -134,8 +184,12 @@ describeWithEmulator('attach-guard against moto', () => {
 
   it('a customer managed policy that shares an IoT name is left alone', async () => {
     const role = `${prefix}-cust`;
-    await iam.send(new CreateRoleCommand({ RoleName: role, AssumeRolePolicyDocument: '{"Version":"2012-10-17","Statement":[]}' }));
-    expect((await handler(attachEvent('role', role, 'arn:aws:iam::123456789012:policy/AWSIoTFullAccess'), context)).outcome).toBeNull();
+    await iam.send(
+      new CreateRoleCommand({ RoleName: role, AssumeRolePolicyDocument: '{"Version":"2012-10-17","Statement":[]}' }),
+    );
+    expect(
+      (await handler(attachEvent('role', role, 'arn:aws:iam::123456789012:policy/AWSIoTFullAccess'), context)).outcome,
+    ).toBeNull();
   });
 });
 

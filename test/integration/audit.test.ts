@@ -9,7 +9,19 @@ import { beforeAll, afterAll, expect, it } from 'vitest';
 import { runCli, type Io } from '../../functions/cli/main.js';
 import type { AuditRecord } from '../../functions/cli/audit.js';
 import { describeWithEmulator } from './helpers/emulator.js';
-import { accountEnv, attach, attachedPolicies, countingIamClient, createPrincipals, group, isolatedAccount, managed, role, user, type IsolatedAccount } from './sweep-account.js';
+import {
+  accountEnv,
+  attach,
+  attachedPolicies,
+  countingIamClient,
+  createPrincipals,
+  group,
+  isolatedAccount,
+  managed,
+  role,
+  user,
+  type IsolatedAccount,
+} from './sweep-account.js';
 
 function capture(): { io: Io; out: () => string; err: () => string } {
   const stdout = new PassThrough();
@@ -28,7 +40,13 @@ async function audit(args: string[]): Promise<{ status: number; out: string; err
   const c = capture();
   const status = await runCli(['audit', ...args], c.io);
   const out = c.out();
-  const records = args.includes('--json') ? out.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as AuditRecord) : [];
+  const records = args.includes('--json')
+    ? out
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as AuditRecord)
+    : [];
   return { status, out, err: c.err(), records };
 }
 
@@ -88,38 +106,72 @@ allow:
     ['user/contractor-1', managed('AWSIoTConfigAccess')],
   ];
 
-  it('read-only (the default): reports every attachment as NDJSON with evaluate\'s fields, exits 1, changes nothing', async () => {
-    const { status, records, err } = await audit(['--allowlist', allowlistPath, '--account', account.accountId, '--json']);
+  it(
+    'read-only (the default): reports every attachment as ' + "NDJSON with evaluate's fields, exits 1, changes nothing",
+    async () => {
+      const { status, records, err } = await audit([
+        '--allowlist',
+        allowlistPath,
+        '--account',
+        account.accountId,
+        '--json',
+      ]);
 
-    expect(status).toBe(1);
-    expect(records).toHaveLength(6);
-    for (const r of records) {
-      expect(Object.keys(r).sort()).toEqual(
-        ['eventId', 'eventTime', 'eventName', 'account', 'region', 'actor', 'principal', 'policyArn', 'verdict', 'action', 'rule', 'reason', 'outcome'].sort(),
+      expect(status).toBe(1);
+      expect(records).toHaveLength(6);
+      for (const r of records) {
+        expect(Object.keys(r).sort()).toEqual(
+          [
+            'eventId',
+            'eventTime',
+            'eventName',
+            'account',
+            'region',
+            'actor',
+            'principal',
+            'policyArn',
+            'verdict',
+            'action',
+            'rule',
+            'reason',
+            'outcome',
+          ].sort(),
+        );
+        expect(r).toMatchObject({
+          eventId: null,
+          eventTime: null,
+          actor: 'found by sweep',
+          account: account.accountId,
+          outcome: null,
+        });
+      }
+      const violations = records
+        .filter((r) => r.verdict === 'violation')
+        .map((r) => [`${r.principal?.type}/${r.principal?.name}`, r.policyArn]);
+      expect(violations.sort()).toEqual([...forbidden].sort());
+      expect(records.find((r) => r.principal?.name === 'contractor-1')?.reason).toContain('expired on 2026-06-30');
+      expect(records.filter((r) => r.verdict === 'allowed')).toHaveLength(3);
+      // One ListPolicies call, then the 5 governed policies someone holds; the 200 other roles and the 5 seed policies
+      // nobody holds cost nothing.
+      expect(err).toContain(
+        `5 AWS managed policies attached, 5 governed; 5 of 5 listed (scope seed, partition aws, account ` +
+          `${account.accountId}) in 6 IAM calls (ListPolicies 1, ListEntitiesForPolicy 5), 6 attachments`,
       );
-      expect(r).toMatchObject({ eventId: null, eventTime: null, actor: 'found by sweep', account: account.accountId, outcome: null });
-    }
-    const violations = records.filter((r) => r.verdict === 'violation').map((r) => [`${r.principal?.type}/${r.principal?.name}`, r.policyArn]);
-    expect(violations.sort()).toEqual([...forbidden].sort());
-    expect(records.find((r) => r.principal?.name === 'contractor-1')?.reason).toContain('expired on 2026-06-30');
-    expect(records.filter((r) => r.verdict === 'allowed')).toHaveLength(3);
-    // One ListPolicies call, then the 5 governed policies someone holds; the 200 other roles and the 5 seed policies
-    // nobody holds cost nothing.
-    expect(err).toContain(
-      `5 AWS managed policies attached, 5 governed; 5 of 5 listed (scope seed, partition aws, account ${account.accountId}) in 6 IAM calls (ListPolicies 1, ListEntitiesForPolicy 5), 6 attachments`,
-    );
-    expect(err).toContain('verdicts: 3 violation, 3 allowed, 0 not-governed, 0 failed-attempt');
-    expect(err).toContain('read-only: nothing was changed');
-    expect(await attachedPolicies(iam, role('app-42'))).toEqual([managed('AWSIoTFullAccess')]);
-    expect(await attachedPolicies(iam, group('devs'))).toEqual([managed('service-role/AWSIoTRuleActions')]);
-  });
+      expect(err).toContain('verdicts: 3 violation, 3 allowed, 0 not-governed, 0 failed-attempt');
+      expect(err).toContain('read-only: nothing was changed');
+      expect(await attachedPolicies(iam, role('app-42'))).toEqual([managed('AWSIoTFullAccess')]);
+      expect(await attachedPolicies(iam, group('devs'))).toEqual([managed('service-role/AWSIoTRuleActions')]);
+    },
+  );
 
   it('prints a table for people', async () => {
     const { status, out } = await audit(['--allowlist', allowlistPath, '--account', account.accountId]);
     expect(status).toBe(1);
     const lines = out.split('\n');
     expect(lines[0]).toMatch(/^TIME\s+ACCOUNT\s+PRINCIPAL\s+POLICY\s+ACTOR\s+VERDICT\s+DETAIL$/);
-    expect(lines.find((l) => l.includes('role/app-42'))).toMatch(/AWSIoTFullAccess\s+found by sweep\s+violation\s+alert: no allowlist entry matches/);
+    expect(lines.find((l) => l.includes('role/app-42'))).toMatch(
+      /AWSIoTFullAccess\s+found by sweep\s+violation\s+alert: no allowlist entry matches/,
+    );
     expect(out).toContain('verdicts: 3 violation, 3 allowed');
   });
 
@@ -128,7 +180,12 @@ allow:
     const { status, err, records } = await audit(['--allowlist', allowlistPath, '--json']);
     expect(status).toBe(1);
     expect(err).toContain(`auditing account ${account.accountId} (partition aws, scope seed, read-only)`);
-    expect(records.filter((r) => r.verdict === 'allowed').map((r) => r.principal?.name).sort()).toEqual(['auditors', 'iot-ingest-a', 'iot-ingest-b']);
+    expect(
+      records
+        .filter((r) => r.verdict === 'allowed')
+        .map((r) => r.principal?.name)
+        .sort(),
+    ).toEqual(['auditors', 'iot-ingest-a', 'iot-ingest-b']);
   });
 
   it('--remediate detaches exactly the violations, then a second audit finds the account compliant', async () => {
@@ -136,7 +193,11 @@ allow:
     try {
       const { status, records, err } = await audit(['--allowlist', allowlistPath, '--json', '--remediate']);
       expect(status).toBe(1);
-      expect(records.filter((r) => r.verdict === 'violation').map((r) => r.outcome)).toEqual(['reverted', 'reverted', 'reverted']);
+      expect(records.filter((r) => r.verdict === 'violation').map((r) => r.outcome)).toEqual([
+        'reverted',
+        'reverted',
+        'reverted',
+      ]);
       expect(records.filter((r) => r.verdict === 'allowed').map((r) => r.outcome)).toEqual([null, null, null]);
       expect(err).toContain('remediation: 3 reverted');
       expect(err).toContain(`auditing account ${account.accountId} (partition aws, scope seed, REMEDIATE`);
@@ -155,7 +216,7 @@ allow:
     }
   });
 
-  it('rejects an --account that is not the credentials\' account', async () => {
+  it("rejects an --account that is not the credentials' account", async () => {
     process.env.AWS_ACCOUNT_ID = account.accountId;
     try {
       const { status, err } = await audit(['--allowlist', allowlistPath, '--account', '111111111111']);

@@ -31,8 +31,20 @@ interface Case {
 }
 
 /** A CloudTrail record (bare, or the detail of an envelope) as EventBridge puts it on the default bus. */
-function cloudTrailEvent(id: string, detail: Json, { source = 'aws.sso', detailType = 'AWS API Call via CloudTrail' } = {}): Case {
-  return { id, entry: { Source: source, DetailType: detailType, Resources: [], Detail: JSON.stringify({ ...detail, eventID: id }) } };
+function cloudTrailEvent(
+  id: string,
+  detail: Json,
+  { source = 'aws.sso', detailType = 'AWS API Call via CloudTrail' } = {},
+): Case {
+  return {
+    id,
+    entry: {
+      Source: source,
+      DetailType: detailType,
+      Resources: [],
+      Detail: JSON.stringify({ ...detail, eventID: id }),
+    },
+  };
 }
 
 /** AttachManagedPolicyToPermissionSet of `policyArn` to the i-th permission set (instance and permission set vary). */
@@ -81,25 +93,43 @@ const MUST_ARRIVE: Case[] = [
   // Policies AWS adds later, recognised by their name.
   ...FUTURE_IOT_POLICIES.map((arn, i) => attach(`future ${name(arn)}`, arn, i)),
   // A failed call that still names its policy: the function decides what a failed attempt gets.
-  attach('failed call with parameters', GOVERNED, 1, { errorCode: 'ConflictException', errorMessage: 'The permission set is being provisioned.' }),
+  attach('failed call with parameters', GOVERNED, 1, {
+    errorCode: 'ConflictException',
+    errorMessage: 'The permission set is being provisioned.',
+  }),
   // Another Region and account than the fixture's (the event arrives where Identity Center is enabled).
   attach('other region and account', GOVERNED, 2, { awsRegion: 'ap-southeast-2', recipientAccountId: '444455556666' }),
   // The fixtures, as recorded.
   cloudTrailEvent('AttachManagedPolicyToPermissionSet.eventbridge-full-access', BASE_DETAIL),
-  cloudTrailEvent('AttachManagedPolicyToPermissionSet.record-console-service-role-path', fixture('AttachManagedPolicyToPermissionSet.record-console-service-role-path')),
+  cloudTrailEvent(
+    'AttachManagedPolicyToPermissionSet.record-console-service-role-path',
+    fixture('AttachManagedPolicyToPermissionSet.record-console-service-role-path'),
+  ),
 ];
 
 const MUST_NOT_ARRIVE: Case[] = [
   // Other policies, AWS managed or customer managed (whatever their names), and another partition.
   ...OTHER_POLICIES.map((arn, i) => attach(`other ${arn}`, arn, i)),
-  cloudTrailEvent('AttachManagedPolicyToPermissionSet.record-not-iot', fixture('AttachManagedPolicyToPermissionSet.record-not-iot')),
-  // A failed call CloudTrail recorded without parameters: nothing to decide on.
-  cloudTrailEvent('AttachManagedPolicyToPermissionSet.record-access-denied', fixture('AttachManagedPolicyToPermissionSet.record-access-denied')),
-  // Other Identity Center calls, also naming a governed policy (the guard's own detach among them).
-  cloudTrailEvent('DetachManagedPolicyFromPermissionSet.record', fixture('DetachManagedPolicyFromPermissionSet.record')),
-  ...['DetachManagedPolicyFromPermissionSet', 'AttachCustomerManagedPolicyReferenceToPermissionSet', 'ProvisionPermissionSet', 'CreatePermissionSet'].map((eventName) =>
-    attach(`call ${eventName}`, GOVERNED, 0, { eventName }),
+  cloudTrailEvent(
+    'AttachManagedPolicyToPermissionSet.record-not-iot',
+    fixture('AttachManagedPolicyToPermissionSet.record-not-iot'),
   ),
+  // A failed call CloudTrail recorded without parameters: nothing to decide on.
+  cloudTrailEvent(
+    'AttachManagedPolicyToPermissionSet.record-access-denied',
+    fixture('AttachManagedPolicyToPermissionSet.record-access-denied'),
+  ),
+  // Other Identity Center calls, also naming a governed policy (the guard's own detach among them).
+  cloudTrailEvent(
+    'DetachManagedPolicyFromPermissionSet.record',
+    fixture('DetachManagedPolicyFromPermissionSet.record'),
+  ),
+  ...[
+    'DetachManagedPolicyFromPermissionSet',
+    'AttachCustomerManagedPolicyReferenceToPermissionSet',
+    'ProvisionPermissionSet',
+    'CreatePermissionSet',
+  ].map((eventName) => attach(`call ${eventName}`, GOVERNED, 0, { eventName })),
   // The policy under IAM's field name instead of Identity Center's.
   cloudTrailEvent('policyArn instead of managedPolicyArn', {
     ...BASE_DETAIL,
@@ -107,7 +137,9 @@ const MUST_NOT_ARRIVE: Case[] = [
   }),
   // IAM's attach calls: the IAM rule's events, not this one's.
   cloudTrailEvent('AttachRolePolicy.eventbridge-full-access', IAM_DETAIL, { source: 'aws.iam' }),
-  cloudTrailEvent('AttachUserPolicy.record-eventversion-1.11', fixture('AttachUserPolicy.record-eventversion-1.11'), { source: 'aws.iam' }),
+  cloudTrailEvent('AttachUserPolicy.record-eventversion-1.11', fixture('AttachUserPolicy.record-eventversion-1.11'), {
+    source: 'aws.iam',
+  }),
   cloudTrailEvent('IAM attach under source aws.sso', IAM_DETAIL),
   cloudTrailEvent('permission-set attach under source aws.iam', BASE_DETAIL, { source: 'aws.iam' }),
   // Other sources: a look-alike eventSource, another service, another detail type.
@@ -128,7 +160,9 @@ describeWithEmulator('attach-guard IAM Identity Center event pattern (packaged t
     rmSync(packageDir, { recursive: true, force: true });
     // The rule exists: its condition is the parameter, set (osls has put the value in as a literal).
     expect(template.Conditions?.HasIdentityCenter).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['us-east-1', ''] }] });
-    const rules = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Events::Rule' && r.Condition === 'HasIdentityCenter');
+    const rules = Object.values(template.Resources).filter(
+      (r) => r.Type === 'AWS::Events::Rule' && r.Condition === 'HasIdentityCenter',
+    );
     expect(rules).toHaveLength(1);
     pattern = substitutePseudoParameters(rules[0]?.Properties?.EventPattern);
     expect(pattern).toMatchObject({ source: ['aws.sso'] });
@@ -141,12 +175,16 @@ describeWithEmulator('attach-guard IAM Identity Center event pattern (packaged t
   });
 
   it('has cases that agree with the catalog: governed policies arrive, others do not', () => {
-    const arnOf = (c: Case): unknown => (JSON.parse(c.entry.Detail ?? '{}') as { requestParameters?: { managedPolicyArn?: unknown } }).requestParameters?.managedPolicyArn;
+    const arnOf = (c: Case): unknown =>
+      (JSON.parse(c.entry.Detail ?? '{}') as { requestParameters?: { managedPolicyArn?: unknown } }).requestParameters
+        ?.managedPolicyArn;
     expect(SEED_POLICIES).toHaveLength(10);
     expect(MUST_ARRIVE.length).toBeGreaterThan(CATALOG.length + 30);
     for (const c of MUST_ARRIVE) expect(isGoverned(arnOf(c) as string, 'aws-iot'), c.id).toBe(true);
     for (const arn of OTHER_POLICIES) expect(isGoverned(arn, 'aws-iot') && arn.startsWith('arn:aws:'), arn).toBe(false);
-    expect(new Set([...MUST_ARRIVE, ...MUST_NOT_ARRIVE].map((c) => c.id)).size).toBe(MUST_ARRIVE.length + MUST_NOT_ARRIVE.length);
+    expect(new Set([...MUST_ARRIVE, ...MUST_NOT_ARRIVE].map((c) => c.id)).size).toBe(
+      MUST_ARRIVE.length + MUST_NOT_ARRIVE.length,
+    );
   });
 
   it('delivers every governed permission-set attach and nothing else', async () => {

@@ -30,12 +30,29 @@ interface Case {
 }
 
 /** A CloudTrail record (bare, or the detail of an envelope) as EventBridge puts it on the default bus. */
-function cloudTrailEvent(id: string, detail: Json, { source = 'aws.iam', detailType = 'AWS API Call via CloudTrail' } = {}): Case {
-  return { id, entry: { Source: source, DetailType: detailType, Resources: [], Detail: JSON.stringify({ ...detail, eventID: id }) } };
+function cloudTrailEvent(
+  id: string,
+  detail: Json,
+  { source = 'aws.iam', detailType = 'AWS API Call via CloudTrail' } = {},
+): Case {
+  return {
+    id,
+    entry: {
+      Source: source,
+      DetailType: detailType,
+      Resources: [],
+      Detail: JSON.stringify({ ...detail, eventID: id }),
+    },
+  };
 }
 
 function attach(id: string, type: PrincipalType, policyArn: string, extra: Json = {}): Case {
-  return cloudTrailEvent(id, { ...BASE_DETAIL, eventName: ATTACH[type], requestParameters: { [PRINCIPAL_FIELD[type]]: `guard-test-${type}`, policyArn }, ...extra });
+  return cloudTrailEvent(id, {
+    ...BASE_DETAIL,
+    eventName: ATTACH[type],
+    requestParameters: { [PRINCIPAL_FIELD[type]]: `guard-test-${type}`, policyArn },
+    ...extra,
+  });
 }
 
 const envelopeDetail = (name: string): Json => fixture(name).detail as Json;
@@ -71,24 +88,43 @@ const MUST_ARRIVE: Case[] = [
   // Policies AWS adds later, recognised by their name.
   ...FUTURE_IOT_POLICIES.map((arn, i) => attach(`future ${name(arn)}`, TYPES[i % 3]!, arn)),
   // A failed call that still names its policy: the function decides what a failed attempt gets.
-  attach('failed call with parameters', 'role', 'arn:aws:iam::aws:policy/AWSIoTFullAccess', { errorCode: 'NoSuchEntity', errorMessage: 'The role with name guard-test-role cannot be found.' }),
+  attach('failed call with parameters', 'role', 'arn:aws:iam::aws:policy/AWSIoTFullAccess', {
+    errorCode: 'NoSuchEntity',
+    errorMessage: 'The role with name guard-test-role cannot be found.',
+  }),
   // The fixtures, as recorded.
-  ...['AttachRolePolicy.eventbridge-full-access', 'AttachUserPolicy.eventbridge-assumed-role', 'AttachGroupPolicy.eventbridge-console', 'AttachRolePolicy.eventbridge-service-role-path', 'AttachRolePolicy.eventbridge-via-cloudformation'].map((f) =>
-    cloudTrailEvent(f, envelopeDetail(f)),
-  ),
-  ...['AttachGroupPolicy.record-redacted', 'AttachUserPolicy.record-eventversion-1.11', 'AttachRolePolicy.record-eventversion-1.0', 'AttachUserPolicy.record-response-none', 'AttachRolePolicy.record-wrong-path'].map((f) =>
-    cloudTrailEvent(f, fixture(f)),
-  ),
+  ...[
+    'AttachRolePolicy.eventbridge-full-access',
+    'AttachUserPolicy.eventbridge-assumed-role',
+    'AttachGroupPolicy.eventbridge-console',
+    'AttachRolePolicy.eventbridge-service-role-path',
+    'AttachRolePolicy.eventbridge-via-cloudformation',
+  ].map((f) => cloudTrailEvent(f, envelopeDetail(f))),
+  ...[
+    'AttachGroupPolicy.record-redacted',
+    'AttachUserPolicy.record-eventversion-1.11',
+    'AttachRolePolicy.record-eventversion-1.0',
+    'AttachUserPolicy.record-response-none',
+    'AttachRolePolicy.record-wrong-path',
+  ].map((f) => cloudTrailEvent(f, fixture(f))),
 ];
 
 const MUST_NOT_ARRIVE: Case[] = [
   // Other policies, AWS managed or customer managed (whatever their names), and another partition.
   ...OTHER_POLICIES.map((arn, i) => attach(`other ${arn}`, TYPES[i % 3]!, arn)),
-  ...['AttachRolePolicy.record-customer-policy-iot-name', 'AttachRolePolicy.record-lookalike', 'AttachRolePolicy.record-aws-cn'].map((f) => cloudTrailEvent(f, fixture(f))),
+  ...[
+    'AttachRolePolicy.record-customer-policy-iot-name',
+    'AttachRolePolicy.record-lookalike',
+    'AttachRolePolicy.record-aws-cn',
+  ].map((f) => cloudTrailEvent(f, fixture(f))),
   // Other calls, also on governed policies.
   cloudTrailEvent('DetachRolePolicy.record', fixture('DetachRolePolicy.record')),
   ...['DetachUserPolicy', 'DetachGroupPolicy', 'PutRolePolicy'].map((eventName) =>
-    cloudTrailEvent(`call ${eventName}`, { ...BASE_DETAIL, eventName, requestParameters: { roleName: 'guard-test-role', policyArn: 'arn:aws:iam::aws:policy/AWSIoTFullAccess' } }),
+    cloudTrailEvent(`call ${eventName}`, {
+      ...BASE_DETAIL,
+      eventName,
+      requestParameters: { roleName: 'guard-test-role', policyArn: 'arn:aws:iam::aws:policy/AWSIoTFullAccess' },
+    }),
   ),
   cloudTrailEvent('CreateRole.record', fixture('CreateRole.record')),
   // A failed call CloudTrail recorded without parameters: nothing to decide on.
@@ -112,7 +148,10 @@ describeWithEmulator('attach-guard event pattern (packaged template, moto EventB
     // exists only with identityCenterRegion (test/integration/event-pattern-identity-center.test.ts); the tamper rules
     // target the tamper topic (test/integration/tamper-routing.test.ts).
     const rules = Object.values(template.Resources).filter(
-      (r) => r.Type === 'AWS::Events::Rule' && r.Condition === undefined && JSON.stringify(r.Properties?.Targets).includes('LambdaFunction'),
+      (r) =>
+        r.Type === 'AWS::Events::Rule' &&
+        r.Condition === undefined &&
+        JSON.stringify(r.Properties?.Targets).includes('LambdaFunction'),
     );
     expect(rules).toHaveLength(1);
     pattern = substitutePseudoParameters(rules[0]?.Properties?.EventPattern);
@@ -126,12 +165,16 @@ describeWithEmulator('attach-guard event pattern (packaged template, moto EventB
   });
 
   it('has cases that agree with the catalog: governed policies arrive, others do not', () => {
-    const arnOf = (c: Case): unknown => (JSON.parse(c.entry.Detail ?? '{}') as { requestParameters?: { policyArn?: unknown } }).requestParameters?.policyArn;
+    const arnOf = (c: Case): unknown =>
+      (JSON.parse(c.entry.Detail ?? '{}') as { requestParameters?: { policyArn?: unknown } }).requestParameters
+        ?.policyArn;
     expect(SEED_POLICIES).toHaveLength(10);
     expect(MUST_ARRIVE.length).toBeGreaterThan(CATALOG.length + 30);
     for (const c of MUST_ARRIVE) expect(isGoverned(arnOf(c) as string, 'aws-iot'), c.id).toBe(true);
     for (const arn of OTHER_POLICIES) expect(isGoverned(arn, 'aws-iot') && arn.startsWith('arn:aws:'), arn).toBe(false);
-    expect(new Set([...MUST_ARRIVE, ...MUST_NOT_ARRIVE].map((c) => c.id)).size).toBe(MUST_ARRIVE.length + MUST_NOT_ARRIVE.length);
+    expect(new Set([...MUST_ARRIVE, ...MUST_NOT_ARRIVE].map((c) => c.id)).size).toBe(
+      MUST_ARRIVE.length + MUST_NOT_ARRIVE.length,
+    );
   });
 
   it('delivers every governed attach call and nothing else', async () => {

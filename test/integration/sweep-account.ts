@@ -35,9 +35,17 @@ export async function isolatedAccount(): Promise<IsolatedAccount> {
     method: 'POST',
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      authorization: `AWS4-HMAC-SHA256 Credential=${base.credentials.accessKeyId}/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=0`,
+      authorization:
+        `AWS4-HMAC-SHA256 ` +
+        `Credential=${base.credentials.accessKeyId}/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, ` +
+        `Signature=0`,
     },
-    body: new URLSearchParams({ Action: 'AssumeRole', Version: '2011-06-15', RoleArn: `arn:aws:iam::${accountId}:role/sweep-test`, RoleSessionName: 'sweep-test' }),
+    body: new URLSearchParams({
+      Action: 'AssumeRole',
+      Version: '2011-06-15',
+      RoleArn: `arn:aws:iam::${accountId}:role/sweep-test`,
+      RoleSessionName: 'sweep-test',
+    }),
   });
   const xml = await response.text();
   const field = (name: string): string => {
@@ -49,13 +57,21 @@ export async function isolatedAccount(): Promise<IsolatedAccount> {
     accountId,
     config: {
       ...base,
-      credentials: { accessKeyId: field('AccessKeyId'), secretAccessKey: field('SecretAccessKey'), sessionToken: field('SessionToken') },
+      credentials: {
+        accessKeyId: field('AccessKeyId'),
+        secretAccessKey: field('SecretAccessKey'),
+        sessionToken: field('SessionToken'),
+      },
     },
   };
 }
 
 /** An IAM client that counts the commands it sends, by name (retries of one command count once). */
-export function countingIamClient(config: IsolatedAccount['config']): { iam: IAMClient; calls: Map<string, number>; total: () => number } {
+export function countingIamClient(config: IsolatedAccount['config']): {
+  iam: IAMClient;
+  calls: Map<string, number>;
+  total: () => number;
+} {
   const iam = new IAMClient(config);
   const calls = new Map<string, number>();
   iam.middlewareStack.add(
@@ -75,7 +91,11 @@ const TRUST_POLICY = JSON.stringify({
 });
 
 /** Runs `work` over `items`, `concurrency` at a time. */
-export async function inBatches<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<unknown>): Promise<void> {
+export async function inBatches<T>(
+  items: readonly T[],
+  concurrency: number,
+  work: (item: T) => Promise<unknown>,
+): Promise<void> {
   for (let i = 0; i < items.length; i += concurrency) await Promise.all(items.slice(i, i + concurrency).map(work));
 }
 

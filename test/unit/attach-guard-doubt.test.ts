@@ -15,7 +15,9 @@ import { guardDeps } from '../support/guard.js';
 const iam = mockClient(IAMClient);
 const sns = mockClient(SNSClient);
 const sso = mockClient(SSOAdminClient);
-const validateAlert = new Ajv2020({ allErrors: true }).compile(JSON.parse(readFileSync('infra/alert.schema.json', 'utf8')));
+const validateAlert = new Ajv2020({ allErrors: true }).compile(
+  JSON.parse(readFileSync('infra/alert.schema.json', 'utf8')),
+);
 beforeEach(() => {
   iam.reset();
   sns.reset();
@@ -23,7 +25,8 @@ beforeEach(() => {
   iam.on(DetachRolePolicyCommand).resolves({});
   sns.on(PublishCommand).resolves({ MessageId: 'm-1' });
 });
-const alerts = (): Alert[] => sns.commandCalls(PublishCommand).map((c) => JSON.parse(JSON.parse(c.args[0].input.Message!).default) as Alert);
+const alerts = (): Alert[] =>
+  sns.commandCalls(PublishCommand).map((c) => JSON.parse(JSON.parse(c.args[0].input.Message!).default) as Alert);
 afterEach(() => {
   for (const alert of alerts()) expect(validateAlert(alert), JSON.stringify(validateAlert.errors)).toBe(true);
 });
@@ -38,7 +41,11 @@ const withPolicy = (policyArn: string): Envelope => {
 describe('attach-guard: events that look governed but cannot be read', () => {
   it.each([
     ['an empty path segment', 'arn:aws:iam::aws:policy//AWSIoTFullAccess', 'AWSIoTFullAccess'],
-    ['an empty segment under service-role', 'arn:aws:iam::aws:policy/service-role//AWSIoTLogging', 'service-role/AWSIoTLogging'],
+    [
+      'an empty segment under service-role',
+      'arn:aws:iam::aws:policy/service-role//AWSIoTLogging',
+      'service-role/AWSIoTLogging',
+    ],
     ['a trailing slash', 'arn:aws:iam::aws:policy/AWSIoTFullAccess/', 'AWSIoTFullAccess'],
     ['a trailing space', 'arn:aws:iam::aws:policy/AWSIoTFullAccess ', 'AWSIoTFullAccess'],
     ['a zero-width space', 'arn:aws:iam::aws:policy/AWSIoT\u200bFullAccess', 'AWSIoTFullAccess'],
@@ -47,7 +54,14 @@ describe('attach-guard: events that look governed but cannot be read', () => {
     const response = await handleAttachEvent(withPolicy(policyArn), deps);
     expect(response.outcome).toBe('unreadable');
     expect(iam.calls()).toHaveLength(0);
-    expect(alerts()).toEqual([expect.objectContaining({ outcome: 'unreadable', verdict: 'violation', action: null, principal: { type: 'role', name: 'iot-fleet-operator' } })]);
+    expect(alerts()).toEqual([
+      expect.objectContaining({
+        outcome: 'unreadable',
+        verdict: 'violation',
+        action: null,
+        principal: { type: 'role', name: 'iot-fleet-operator' },
+      }),
+    ]);
     expect(alerts()[0]!.reason).toContain(named);
     // Invisible characters are shown, not hidden, in the alert.
     expect(alerts()[0]!.reason).not.toMatch(/\u200b/);
@@ -57,7 +71,12 @@ describe('attach-guard: events that look governed but cannot be read', () => {
 
   it.each([
     ['no policyArn', (e: Envelope) => void delete e.detail.requestParameters.policyArn],
-    ['a principal name IAM would never accept', (e: Envelope) => void (e.detail.requestParameters.roleName = '../../etc')],
+    [
+      'a principal name IAM would never accept',
+      (e: Envelope) => {
+        e.detail.requestParameters.roleName = '../../etc';
+      },
+    ],
     ['no requestParameters', (e: Envelope) => void delete (e.detail as Record<string, unknown>).requestParameters],
   ])('a malformed successful call (%s) gets the same', async (_case, change) => {
     const event = fixture<Envelope>('AttachRolePolicy.eventbridge-full-access');
@@ -70,7 +89,9 @@ describe('attach-guard: events that look governed but cannot be read', () => {
   });
 
   it('a permission set whose managedPolicyArn has an empty segment gets the same', async () => {
-    const event = fixture<{ detail: { requestParameters: Record<string, unknown> } }>('AttachManagedPolicyToPermissionSet.eventbridge-full-access');
+    const event = fixture<{ detail: { requestParameters: Record<string, unknown> } }>(
+      'AttachManagedPolicyToPermissionSet.eventbridge-full-access',
+    );
     event.detail.requestParameters.managedPolicyArn = 'arn:aws:iam::aws:policy//AWSIoTFullAccess';
     expect((await handleAttachEvent(event, guardDeps())).outcome).toBe('unreadable');
     expect(sso.commandCalls(DetachManagedPolicyFromPermissionSetCommand)).toHaveLength(0);
@@ -101,7 +122,14 @@ describe('attach-guard: stale events are alerted, not acted on', () => {
     const response = await handleAttachEvent(at('2026-11-25T11:59:00Z'), deps);
     expect(response.outcome).toBe('stale');
     expect(iam.calls()).toHaveLength(0);
-    expect(alerts()).toEqual([expect.objectContaining({ outcome: 'stale', verdict: 'violation', action: 'remediate', eventTime: '2026-11-25T11:59:00Z' })]);
+    expect(alerts()).toEqual([
+      expect.objectContaining({
+        outcome: 'stale',
+        verdict: 'violation',
+        action: 'remediate',
+        eventTime: '2026-11-25T11:59:00Z',
+      }),
+    ]);
     expect(deps.metrics.counts).toEqual({ Violations: 1, StaleEvents: 1 });
   });
 

@@ -5,7 +5,7 @@ import {
   DetachRolePolicyCommand,
   DetachUserPolicyCommand,
   IAMClient,
-  IAMServiceException,
+  type IAMServiceException,
   NoSuchEntityException,
   UnmodifiableEntityException,
 } from '@aws-sdk/client-iam';
@@ -25,7 +25,9 @@ const sns = mockClient(SNSClient);
 const events = mockClient(EventBridgeClient);
 const sqs = mockClient(SQSClient);
 const QUEUE = 'https://sqs.us-east-1.amazonaws.com/123456789012/iot-policy-guard-dev-dead-letters';
-const validateAlert = new Ajv2020({ allErrors: true }).compile(JSON.parse(readFileSync('infra/alert.schema.json', 'utf8')));
+const validateAlert = new Ajv2020({ allErrors: true }).compile(
+  JSON.parse(readFileSync('infra/alert.schema.json', 'utf8')),
+);
 
 beforeEach(() => {
   iam.reset();
@@ -48,7 +50,8 @@ afterEach(() => {
 });
 
 const FULL_ACCESS = 'AttachRolePolicy.eventbridge-full-access'; // role/iot-fleet-operator gets AWSIoTFullAccess
-const publishedAlerts = (): Alert[] => sns.commandCalls(PublishCommand).map((c) => JSON.parse(JSON.parse(c.args[0].input.Message!).default) as Alert);
+const publishedAlerts = (): Alert[] =>
+  sns.commandCalls(PublishCommand).map((c) => JSON.parse(JSON.parse(c.args[0].input.Message!).default) as Alert);
 
 function nameError<T extends IAMServiceException>(Type: new (opts: never) => T, message = 'boom'): T {
   return new Type({ message, $metadata: {} } as never);
@@ -90,8 +93,16 @@ describe('attach-guard: violations with action remediate', () => {
   });
 
   it.each([
-    ['AttachUserPolicy.eventbridge-assumed-role', DetachUserPolicyCommand, { UserName: 'telemetry-publisher', PolicyArn: 'arn:aws:iam::aws:policy/AWSIoTDataAccess' }],
-    ['AttachGroupPolicy.record-redacted', DetachGroupPolicyCommand, { GroupName: 'iot-operators', PolicyArn: 'arn:aws:iam::aws:policy/AWSIoTConfigAccess' }],
+    [
+      'AttachUserPolicy.eventbridge-assumed-role',
+      DetachUserPolicyCommand,
+      { UserName: 'telemetry-publisher', PolicyArn: 'arn:aws:iam::aws:policy/AWSIoTDataAccess' },
+    ],
+    [
+      'AttachGroupPolicy.record-redacted',
+      DetachGroupPolicyCommand,
+      { GroupName: 'iot-operators', PolicyArn: 'arn:aws:iam::aws:policy/AWSIoTConfigAccess' },
+    ],
   ] as const)('%s: detaches with the call for its principal type', async (name, Command, input) => {
     iam.on(Command as unknown as typeof DetachRolePolicyCommand).resolves({});
     const event = name.includes('eventbridge') ? fixture(name) : delivered(fixture(name));
@@ -108,16 +119,27 @@ describe('attach-guard: violations with action remediate', () => {
   });
 
   it('UnmodifiableEntity (service-linked, Identity Center roles) is "not-remediable": alert, no retry', async () => {
-    iam.on(DetachRolePolicyCommand).rejects(nameError(UnmodifiableEntityException, 'Cannot perform the operation on the protected role'));
+    iam
+      .on(DetachRolePolicyCommand)
+      .rejects(nameError(UnmodifiableEntityException, 'Cannot perform the operation on the protected role'));
     const deps = guardDeps();
     const response = await handleAttachEvent(fixture(FULL_ACCESS), deps);
     expect(response.outcome).toBe('not-remediable');
-    expect(publishedAlerts()[0]).toMatchObject({ outcome: 'not-remediable', error: { name: 'UnmodifiableEntity', message: expect.stringContaining('protected role') } });
+    expect(publishedAlerts()[0]).toMatchObject({
+      outcome: 'not-remediable',
+      error: { name: 'UnmodifiableEntity', message: expect.stringContaining('protected role') },
+    });
     expect(deps.logs.find((l) => l.level === 'error')?.fields).toMatchObject({ outcome: 'not-remediable' });
   });
 
   it.each([
-    ['AccessDenied', Object.assign(new Error('User is not authorized to perform iam:DetachRolePolicy'), { name: 'AccessDenied', Code: 'AccessDenied' })],
+    [
+      'AccessDenied',
+      Object.assign(new Error('User is not authorized to perform iam:DetachRolePolicy'), {
+        name: 'AccessDenied',
+        Code: 'AccessDenied',
+      }),
+    ],
     ['Throttling', Object.assign(new Error('Rate exceeded'), { name: 'Throttling', Code: 'Throttling' })],
     ['a network error', Object.assign(new Error('socket hang up'), { name: 'TimeoutError' })],
   ])('%s: alerts "remediation-failed" with the error, then fails the invocation', async (_case, error) => {
@@ -125,7 +147,10 @@ describe('attach-guard: violations with action remediate', () => {
     const deps = guardDeps();
     await expect(handleAttachEvent(fixture(FULL_ACCESS), deps)).rejects.toBeInstanceOf(RemediationError);
     expect(publishedAlerts()).toHaveLength(1);
-    expect(publishedAlerts()[0]).toMatchObject({ outcome: 'remediation-failed', error: { name: expect.any(String), message: expect.stringContaining(error.message) } });
+    expect(publishedAlerts()[0]).toMatchObject({
+      outcome: 'remediation-failed',
+      error: { name: expect.any(String), message: expect.stringContaining(error.message) },
+    });
     expect(deps.metrics.counts).toEqual({ Violations: 1, RemediationFailures: 1 });
   });
 
@@ -135,23 +160,32 @@ describe('attach-guard: violations with action remediate', () => {
     await expect(handleAttachEvent(fixture(FULL_ACCESS), guardDeps())).rejects.toThrow('KMS key disabled');
   });
 
-  it('keeps the alert in the fallback queue when SNS refuses it after a detach: "reverted" is never only a log line', async () => {
-    iam.on(DetachRolePolicyCommand).resolves({});
-    sns.on(PublishCommand).rejects(Object.assign(new Error('KMS key disabled'), { name: 'KMSDisabled' }));
-    sqs.on(SendMessageCommand).resolves({ MessageId: 'q-1' });
-    const deps = guardDeps({ alertFallbackQueueUrl: QUEUE });
-    await expect(handleAttachEvent(fixture(FULL_ACCESS), deps)).rejects.toThrow('KMS key disabled');
-    const [send] = sqs.commandCalls(SendMessageCommand);
-    expect(send!.args[0].input).toMatchObject({
-      QueueUrl: QUEUE,
-      MessageAttributes: { kind: { DataType: 'String', StringValue: 'undelivered-alert' }, outcome: { DataType: 'String', StringValue: 'reverted' } },
-    });
-    const kept = JSON.parse(send!.args[0].input.MessageBody!) as Alert;
-    expect(validateAlert(kept), JSON.stringify(validateAlert.errors)).toBe(true);
-    expect(kept).toMatchObject({ outcome: 'reverted', principal: { type: 'role', name: 'iot-fleet-operator' } });
-    expect(deps.metrics.counts).toMatchObject({ Reverted: 1, UndeliveredAlerts: 1 });
-    expect(deps.logs.find((l) => l.message === 'alert kept in the fallback queue')?.fields).toMatchObject({ outcome: 'reverted' });
-  });
+  it(
+    'keeps the alert in the fallback queue when SNS refuses ' +
+      'it after a detach: "reverted" is never only a log line',
+    async () => {
+      iam.on(DetachRolePolicyCommand).resolves({});
+      sns.on(PublishCommand).rejects(Object.assign(new Error('KMS key disabled'), { name: 'KMSDisabled' }));
+      sqs.on(SendMessageCommand).resolves({ MessageId: 'q-1' });
+      const deps = guardDeps({ alertFallbackQueueUrl: QUEUE });
+      await expect(handleAttachEvent(fixture(FULL_ACCESS), deps)).rejects.toThrow('KMS key disabled');
+      const [send] = sqs.commandCalls(SendMessageCommand);
+      expect(send!.args[0].input).toMatchObject({
+        QueueUrl: QUEUE,
+        MessageAttributes: {
+          kind: { DataType: 'String', StringValue: 'undelivered-alert' },
+          outcome: { DataType: 'String', StringValue: 'reverted' },
+        },
+      });
+      const kept = JSON.parse(send!.args[0].input.MessageBody!) as Alert;
+      expect(validateAlert(kept), JSON.stringify(validateAlert.errors)).toBe(true);
+      expect(kept).toMatchObject({ outcome: 'reverted', principal: { type: 'role', name: 'iot-fleet-operator' } });
+      expect(deps.metrics.counts).toMatchObject({ Reverted: 1, UndeliveredAlerts: 1 });
+      expect(deps.logs.find((l) => l.message === 'alert kept in the fallback queue')?.fields).toMatchObject({
+        outcome: 'reverted',
+      });
+    },
+  );
 
   it('logs the alert itself at error level when the fallback queue refuses it too', async () => {
     iam.on(DetachRolePolicyCommand).resolves({});
@@ -159,7 +193,10 @@ describe('attach-guard: violations with action remediate', () => {
     sqs.on(SendMessageCommand).rejects(Object.assign(new Error('access denied'), { name: 'AccessDenied' }));
     const deps = guardDeps({ alertFallbackQueueUrl: QUEUE });
     await expect(handleAttachEvent(fixture(FULL_ACCESS), deps)).rejects.toThrow('KMS key disabled');
-    expect(deps.logs.find((l) => l.message === 'alert not kept')).toMatchObject({ level: 'error', fields: { alert: expect.objectContaining({ outcome: 'reverted' }) } });
+    expect(deps.logs.find((l) => l.message === 'alert not kept')).toMatchObject({
+      level: 'error',
+      fields: { alert: expect.objectContaining({ outcome: 'reverted' }) },
+    });
   });
 });
 
@@ -168,7 +205,12 @@ describe('attach-guard: other verdicts and modes', () => {
     const response = await handleAttachEvent(fixture('AttachGroupPolicy.eventbridge-console'), guardDeps());
     expect(response.outcome).toBe('alert-only');
     expect(iam.calls()).toHaveLength(0);
-    expect(publishedAlerts()[0]).toMatchObject({ action: 'alert', outcome: 'alert-only', severity: 'low', policyName: 'AWSIoTConfigReadOnlyAccess' });
+    expect(publishedAlerts()[0]).toMatchObject({
+      action: 'alert',
+      outcome: 'alert-only',
+      severity: 'low',
+      policyName: 'AWSIoTConfigReadOnlyAccess',
+    });
   });
 
   it('GUARD_MODE=alert never detaches, whatever the allowlist says', async () => {
@@ -193,7 +235,16 @@ describe('attach-guard: other verdicts and modes', () => {
     expect(response.outcome).toBeNull();
     expect(iam.calls().length + sns.calls().length).toBe(0);
     expect(deps.logs).toEqual([
-      { level: 'info', message: 'decision', fields: expect.objectContaining({ verdict: 'allowed', rule: 0, principal: 'role/iot-logging-role', eventId: expect.any(String) }) },
+      {
+        level: 'info',
+        message: 'decision',
+        fields: expect.objectContaining({
+          verdict: 'allowed',
+          rule: 0,
+          principal: 'role/iot-logging-role',
+          eventId: expect.any(String),
+        }),
+      },
     ]);
   });
 
@@ -215,8 +266,12 @@ describe('attach-guard: other verdicts and modes', () => {
     // With ALERT_ON_FAILED_ATTEMPTS=true and a governed policy: an alert, still no detach.
     await handleAttachEvent({ ...record, detail }, guardDeps({ alertOnFailedAttempts: true }));
     expect(iam.calls()).toHaveLength(0);
-    expect(publishedAlerts()).toEqual([expect.objectContaining({ verdict: 'failed-attempt', outcome: 'alert-only', action: null })]);
-    expect(sns.commandCalls(PublishCommand)[0]!.args[0].input.Subject).toMatch(/^failed attach of AWSIoTFullAccess on role\/iot-fleet-operator/);
+    expect(publishedAlerts()).toEqual([
+      expect.objectContaining({ verdict: 'failed-attempt', outcome: 'alert-only', action: null }),
+    ]);
+    expect(sns.commandCalls(PublishCommand)[0]!.args[0].input.Subject).toMatch(
+      /^failed attach of AWSIoTFullAccess on role\/iot-fleet-operator/,
+    );
   });
 
   it('failed-attempt without a policy (requestParameters null) never alerts', async () => {
@@ -249,20 +304,34 @@ describe('attach-guard: the finding event', () => {
     await handleAttachEvent(fixture(FULL_ACCESS), guardDeps({ findingsBusName: 'security-findings' }));
     const [put] = events.commandCalls(PutEventsCommand);
     expect(put!.args[0].input.Entries).toEqual([
-      { EventBusName: 'security-findings', Source: 'iot-policy-guard', DetailType: 'IoT Policy Violation', Detail: JSON.stringify(publishedAlerts()[0]) },
+      {
+        EventBusName: 'security-findings',
+        Source: 'iot-policy-guard',
+        DetailType: 'IoT Policy Violation',
+        Detail: JSON.stringify(publishedAlerts()[0]),
+      },
     ]);
   });
 
-  it('a findings-bus failure after the alert went out does not fail the invocation (a retry would alert twice): logged and counted', async () => {
-    iam.on(DetachRolePolicyCommand).resolves({});
-    events.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'oops' }] });
-    const deps = guardDeps({ findingsBusName: 'security-findings' });
-    const response = await handleAttachEvent(fixture(FULL_ACCESS), deps);
-    expect(response.outcome).toBe('reverted');
-    expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
-    expect(deps.metrics.counts).toMatchObject({ FindingFailures: 1 });
-    expect(deps.logs.find((l) => l.message === 'finding not put')).toMatchObject({ level: 'error', fields: { error: expect.objectContaining({ message: expect.stringMatching(/InternalFailure/) }) } });
-  });
+  it(
+    'a findings-bus failure after the alert went out does not fail the invocation (a retry would alert twice): ' +
+      'logged and counted',
+    async () => {
+      iam.on(DetachRolePolicyCommand).resolves({});
+      events
+        .on(PutEventsCommand)
+        .resolves({ FailedEntryCount: 1, Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'oops' }] });
+      const deps = guardDeps({ findingsBusName: 'security-findings' });
+      const response = await handleAttachEvent(fixture(FULL_ACCESS), deps);
+      expect(response.outcome).toBe('reverted');
+      expect(sns.commandCalls(PublishCommand)).toHaveLength(1);
+      expect(deps.metrics.counts).toMatchObject({ FindingFailures: 1 });
+      expect(deps.logs.find((l) => l.message === 'finding not put')).toMatchObject({
+        level: 'error',
+        fields: { error: expect.objectContaining({ message: expect.stringMatching(/InternalFailure/) }) },
+      });
+    },
+  );
 
   it('puts nothing without a bus', async () => {
     iam.on(DetachRolePolicyCommand).resolves({});

@@ -33,7 +33,11 @@ const stsMock = mockClient(STSClient);
 
 const dir = mkdtempSync(join(tmpdir(), 'audit-ic-'));
 const ALLOWLIST = join(dir, 'allowlist.yml');
-writeFileSync(ALLOWLIST, 'version: 1\nmode: remediate\nscope: seed\nallow:\n  - policy: AWSIoTDataAccess\n    principal: permission-set/IoTIngest\n    reason: ingest\n');
+writeFileSync(
+  ALLOWLIST,
+  'version: 1\nmode: remediate\nscope: seed\nallow:\n  - policy: AWSIoTDataAccess\n    principal: ' +
+    'permission-set/IoTIngest\n    reason: ingest\n',
+);
 
 async function audit(args: string[]) {
   const stdout = new PassThrough();
@@ -42,9 +46,23 @@ async function audit(args: string[]) {
   const err: Buffer[] = [];
   stdout.on('data', (c: Buffer) => out.push(c));
   stderr.on('data', (c: Buffer) => err.push(c));
-  const status = await runCli(['audit', '--allowlist', ALLOWLIST, ...args], { stdout, stderr, stdin: new PassThrough() });
+  const status = await runCli(['audit', '--allowlist', ALLOWLIST, ...args], {
+    stdout,
+    stderr,
+    stdin: new PassThrough(),
+  });
   const text = Buffer.concat(out).toString();
-  return { status, out: text, err: Buffer.concat(err).toString(), records: args.includes('--json') ? text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditRecord) : [] };
+  return {
+    status,
+    out: text,
+    err: Buffer.concat(err).toString(),
+    records: args.includes('--json')
+      ? text
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as AuditRecord)
+      : [],
+  };
 }
 
 const saved = { ...process.env };
@@ -52,7 +70,12 @@ afterAll(() => {
   process.env = saved;
 });
 beforeEach(() => {
-  Object.assign(process.env, { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_ACCOUNT_ID: ACCOUNT });
+  Object.assign(process.env, {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'secret',
+    AWS_ACCOUNT_ID: ACCOUNT,
+  });
   iamMock.reset();
   ssoMock.reset();
   holdIn(iamMock, {});
@@ -60,12 +83,22 @@ beforeEach(() => {
   stsMock.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT });
   ssoMock.on(ListInstancesCommand).resolves({ Instances: [{ InstanceArn: INSTANCE }] });
   ssoMock.on(ListPermissionSetsCommand).resolves({ PermissionSets: [ADMINS, INGEST] });
-  ssoMock.on(ListManagedPoliciesInPermissionSetCommand, { PermissionSetArn: ADMINS }).resolves({ AttachedManagedPolicies: [{ Arn: aws('AWSIoTFullAccess') }] });
-  ssoMock.on(ListManagedPoliciesInPermissionSetCommand, { PermissionSetArn: INGEST }).resolves({ AttachedManagedPolicies: [{ Arn: aws('AWSIoTDataAccess') }] });
-  ssoMock.on(DescribePermissionSetCommand, { PermissionSetArn: ADMINS }).resolves({ PermissionSet: { Name: 'IoTAdmins' } });
-  ssoMock.on(DescribePermissionSetCommand, { PermissionSetArn: INGEST }).resolves({ PermissionSet: { Name: 'IoTIngest' } });
+  ssoMock
+    .on(ListManagedPoliciesInPermissionSetCommand, { PermissionSetArn: ADMINS })
+    .resolves({ AttachedManagedPolicies: [{ Arn: aws('AWSIoTFullAccess') }] });
+  ssoMock
+    .on(ListManagedPoliciesInPermissionSetCommand, { PermissionSetArn: INGEST })
+    .resolves({ AttachedManagedPolicies: [{ Arn: aws('AWSIoTDataAccess') }] });
+  ssoMock
+    .on(DescribePermissionSetCommand, { PermissionSetArn: ADMINS })
+    .resolves({ PermissionSet: { Name: 'IoTAdmins' } });
+  ssoMock
+    .on(DescribePermissionSetCommand, { PermissionSetArn: INGEST })
+    .resolves({ PermissionSet: { Name: 'IoTIngest' } });
   ssoMock.on(DetachManagedPolicyFromPermissionSetCommand).resolves({});
-  ssoMock.on(ProvisionPermissionSetCommand).resolves({ PermissionSetProvisioningStatus: { Status: 'IN_PROGRESS', RequestId: 'r' } });
+  ssoMock
+    .on(ProvisionPermissionSetCommand)
+    .resolves({ PermissionSetProvisioningStatus: { Status: 'IN_PROGRESS', RequestId: 'r' } });
 });
 
 describe('audit --identity-center-region', () => {
@@ -76,10 +109,21 @@ describe('audit --identity-center-region', () => {
       ['IoTAdmins', 'violation', null],
       ['IoTIngest', 'allowed', null],
     ]);
-    expect(run.records[0]).toMatchObject({ eventName: 'AttachManagedPolicyToPermissionSet', region: 'eu-west-1', instanceArn: INSTANCE, principal: { type: 'permission-set', name: ADMINS } });
-    for (const call of ssoMock.calls()) expect(await (call.thisValue as SSOAdminClient).config.region()).toBe('eu-west-1');
-    expect(ssoMock.commandCalls(DetachManagedPolicyFromPermissionSetCommand).length + ssoMock.commandCalls(ProvisionPermissionSetCommand).length).toBe(0);
-    expect(run.err).toMatch(/IAM Identity Center \(eu-west-1\): 2 permission sets of 1 instance checked in 6 SSO admin calls/);
+    expect(run.records[0]).toMatchObject({
+      eventName: 'AttachManagedPolicyToPermissionSet',
+      region: 'eu-west-1',
+      instanceArn: INSTANCE,
+      principal: { type: 'permission-set', name: ADMINS },
+    });
+    for (const call of ssoMock.calls())
+      expect(await (call.thisValue as SSOAdminClient).config.region()).toBe('eu-west-1');
+    expect(
+      ssoMock.commandCalls(DetachManagedPolicyFromPermissionSetCommand).length +
+        ssoMock.commandCalls(ProvisionPermissionSetCommand).length,
+    ).toBe(0);
+    expect(run.err).toMatch(
+      /IAM Identity Center \(eu-west-1\): 2 permission sets of 1 instance checked in 6 SSO admin calls/,
+    );
   });
 
   it('--remediate detaches from the permission set and provisions it', async () => {
@@ -99,10 +143,17 @@ describe('audit --identity-center-region', () => {
   });
 
   it('a bad Region or a refused listing is a one-line error, exit 2', async () => {
-    expect(await audit(['--identity-center-region', 'Europe'])).toMatchObject({ status: 2, err: expect.stringMatching(/--identity-center-region "Europe" is not an AWS Region/) });
-    ssoMock.on(ListInstancesCommand).rejects(new AccessDeniedException({ message: 'not authorized to perform sso:ListInstances', $metadata: {} }));
+    expect(await audit(['--identity-center-region', 'Europe'])).toMatchObject({
+      status: 2,
+      err: expect.stringMatching(/--identity-center-region "Europe" is not an AWS Region/),
+    });
+    ssoMock
+      .on(ListInstancesCommand)
+      .rejects(new AccessDeniedException({ message: 'not authorized to perform sso:ListInstances', $metadata: {} }));
     const run = await audit(['--identity-center-region', 'eu-west-1']);
     expect(run.status).toBe(2);
-    expect(run.err).toMatch(/the audit stopped while listing IAM Identity Center in eu-west-1.*access denied.*sso:ListInstances/);
+    expect(run.err).toMatch(
+      /the audit stopped while listing IAM Identity Center in eu-west-1.*access denied.*sso:ListInstances/,
+    );
   });
 });

@@ -21,31 +21,61 @@ const permissionSetEvent = {
   instanceArn: null,
   errorCode: null,
   errorMessage: null,
-  principal: { type: 'permission-set' as const, name: 'arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef' },
+  principal: {
+    type: 'permission-set' as const,
+    name: 'arn:aws:sso:::permissionSet/ssoins-1234567890abcdef/ps-1234567890abcdef',
+  },
   policyArn: 'arn:aws:iam::aws:policy/AWSIoTFullAccess',
   actor: { type: null, arn: null, issuerArn: null, invokedBy: null, sourceIp: null, userAgent: null },
 };
 
 describe('remediate', () => {
-  it('never guesses: no principal, or a permission set without Region, instance or Identity Center, is not-remediable', async () => {
-    const { iam } = guardDeps();
-    expect(await remediate({ ...permissionSetEvent, principal: null }, { iam })).toMatchObject({ result: 'not-remediable', error: { name: 'IncompleteEvent' } });
-    expect(await remediate(permissionSetEvent, { iam })).toMatchObject({ result: 'not-remediable', error: { name: 'IdentityCenterUnavailable' } });
-  });
+  it(
+    'never guesses: no principal, or a permission set without ' +
+      'Region, instance or Identity Center, is not-remediable',
+    async () => {
+      const { iam } = guardDeps();
+      expect(await remediate({ ...permissionSetEvent, principal: null }, { iam })).toMatchObject({
+        result: 'not-remediable',
+        error: { name: 'IncompleteEvent' },
+      });
+      expect(await remediate(permissionSetEvent, { iam })).toMatchObject({
+        result: 'not-remediable',
+        error: { name: 'IdentityCenterUnavailable' },
+      });
+    },
+  );
 
-  it('the sweep leaves a standing not-remediable permission set to its digest, whatever the principal type', async () => {
-    const deps = guardDeps();
-    const decision = { verdict: 'violation' as const, action: 'remediate' as const, rule: null, reason: 'no allowlist entry matches' };
-    const swept = await respond(
-      foundBySweep({ account: permissionSetEvent.account, region: null, principal: permissionSetEvent.principal, policyArn: permissionSetEvent.policyArn, instanceArn: null }, new Date('2026-11-26T12:00:00Z')),
-      decision,
-      deps,
-      { alerts: 'remediations' },
-    );
-    expect(swept).toEqual({ outcome: 'not-remediable', alert: null });
-    expect(sns.calls()).toHaveLength(0);
-    const event = await respond(attachmentOf(permissionSetEvent), decision, deps);
-    expect(event.outcome).toBe('not-remediable');
-    expect(sns.calls()).toHaveLength(1);
-  });
+  it(
+    'the sweep leaves a standing not-remediable permission ' + 'set to its digest, whatever the principal type',
+    async () => {
+      const deps = guardDeps();
+      const decision = {
+        verdict: 'violation' as const,
+        action: 'remediate' as const,
+        rule: null,
+        reason: 'no allowlist entry matches',
+      };
+      const swept = await respond(
+        foundBySweep(
+          {
+            account: permissionSetEvent.account,
+            region: null,
+            principal: permissionSetEvent.principal,
+            policyArn: permissionSetEvent.policyArn,
+            instanceArn: null,
+          },
+          new Date('2026-11-26T12:00:00Z'),
+        ),
+        decision,
+        deps,
+        { alerts: 'remediations' },
+      );
+      expect(swept).toEqual({ outcome: 'not-remediable', alert: null });
+      expect(sns.calls()).toHaveLength(0);
+      const event = await respond(attachmentOf(permissionSetEvent), decision, deps);
+      expect(event.outcome).toBe('not-remediable');
+      expect(sns.calls()).toHaveLength(1);
+    },
+  );
 });

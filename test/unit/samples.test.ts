@@ -13,15 +13,25 @@ describe('samples in docs/alerts.md', () => {
     expect(withSamples(doc, renderSamples())).toBe(doc);
   });
 
-  it('show an alert-only violation of a stack deployed with mode=alert: links, the command, why, and a valid chat card', () => {
-    const alert = sampleAlert();
-    expect(alert).toMatchObject({ outcome: 'alert-only', actionSource: 'deploy-mode', remediationCommand: expect.stringMatching(/^aws iam detach-role-policy /) });
-    expect(doc).toContain(alert.remediationCommand!);
-    expect(doc).toContain(alert.links!.principal!);
-    expect(doc).toContain("Action from: the deploy's mode is alert");
-    const validate = new Ajv2020({ strict: true }).compile(JSON.parse(readFileSync('infra/chat-notification.schema.json', 'utf8')));
-    expect(validate(renderChatAlert(alert))).toBe(true);
-  });
+  it(
+    'show an alert-only violation of a stack deployed with mode=alert: links, the command, why, and a valid chat ' +
+      'card',
+    () => {
+      const alert = sampleAlert();
+      expect(alert).toMatchObject({
+        outcome: 'alert-only',
+        actionSource: 'deploy-mode',
+        remediationCommand: expect.stringMatching(/^aws iam detach-role-policy /),
+      });
+      expect(doc).toContain(alert.remediationCommand!);
+      expect(doc).toContain(alert.links!.principal!);
+      expect(doc).toContain("Action from: the deploy's mode is alert");
+      const validate = new Ajv2020({ strict: true }).compile(
+        JSON.parse(readFileSync('infra/chat-notification.schema.json', 'utf8')),
+      );
+      expect(validate(renderChatAlert(alert))).toBe(true);
+    },
+  );
 
   it('are found by their markers, or the writer says they are missing', () => {
     expect(() => withSamples('# no markers\n', renderSamples())).toThrow(/docs\/alerts\.md has no/);

@@ -6,9 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { SCHEMA_FILES, renderSchema } from '../../functions/core/schemas.js';
 
 describe('published JSON Schemas', () => {
-  it.each(Object.entries(SCHEMA_FILES))('%s is what the zod schema generates (run `npm run schemas`)', (path, schema) => {
-    expect(readFileSync(path, 'utf8')).toBe(renderSchema(schema));
-  });
+  it.each(Object.entries(SCHEMA_FILES))(
+    '%s is what the zod schema generates (run `npm run schemas`)',
+    (path, schema) => {
+      expect(readFileSync(path, 'utf8')).toBe(renderSchema(schema));
+    },
+  );
 
   it('the allowlist schema accepts the example allowlist and rejects a typo', () => {
     const ajv = new Ajv2020({ allErrors: true });

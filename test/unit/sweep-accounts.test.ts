@@ -22,8 +22,14 @@ function deps() {
   const asked: (string | null)[] = [];
   const remediationAsked: (string | null)[] = [];
   const accounts = {
-    iamFor: async (account: string | null) => (remediationAsked.push(account), base.iam),
-    readIamFor: async (account: string | null) => (asked.push(account), base.iam),
+    iamFor: async (account: string | null) => {
+      remediationAsked.push(account);
+      return base.iam;
+    },
+    readIamFor: async (account: string | null) => {
+      asked.push(account);
+      return base.iam;
+    },
   };
   return { deps: { ...base, accounts }, asked, remediationAsked, logs: base.logs };
 }
@@ -52,19 +58,25 @@ describe('sweepAccounts', () => {
       return d.iam;
     };
     const failing = { ...d, accounts: { ...d.accounts, readIamFor } };
-    await expect(sweepAccounts(HOME, failing)).rejects.toThrow(/the sweep failed in 1 account: 333333333333: role missing/);
+    await expect(sweepAccounts(HOME, failing)).rejects.toThrow(
+      /the sweep failed in 1 account: 333333333333: role missing/,
+    );
     // Home and two members: one ListPolicies pass and one listing of the one governed policy attached, each.
     expect(iam.commandCalls(ListPoliciesCommand).length).toBe(3);
     expect(iam.commandCalls(ListEntitiesForPolicyCommand).length).toBe(3);
   });
 
-  it('lists the member accounts through their read-only role, in every mode, and never assumes the remediation role to list', async () => {
-    for (const mode of ['alert', 'remediate'] as const) {
-      const { deps: d, asked, remediationAsked } = deps();
-      await sweepAccounts(HOME, { ...d, config: { ...d.config, mode } });
-      expect(asked, mode).toEqual(MEMBERS);
-      // Nothing is attached in this account, so nothing is detached: the remediation role is never needed.
-      expect(remediationAsked, mode).toEqual([]);
-    }
-  });
+  it(
+    'lists the member accounts through their read-only role, in every mode, and never assumes the remediation role ' +
+      'to list',
+    async () => {
+      for (const mode of ['alert', 'remediate'] as const) {
+        const { deps: d, asked, remediationAsked } = deps();
+        await sweepAccounts(HOME, { ...d, config: { ...d.config, mode } });
+        expect(asked, mode).toEqual(MEMBERS);
+        // Nothing is attached in this account, so nothing is detached: the remediation role is never needed.
+        expect(remediationAsked, mode).toEqual([]);
+      }
+    },
+  );
 });

@@ -12,7 +12,10 @@ async function audit(args: string[] = []): Promise<{ status: number; out: string
   let err = '';
   stdout.on('data', (c: Buffer) => (out += c.toString()));
   stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const status = await runCli(['audit', '--allowlist', 'infra/allowlist.example.yml', '--account', '123456789012', ...args], { stdout, stderr, stdin: new PassThrough() });
+  const status = await runCli(
+    ['audit', '--allowlist', 'infra/allowlist.example.yml', '--account', '123456789012', ...args],
+    { stdout, stderr, stdin: new PassThrough() },
+  );
   return { status, out, err };
 }
 
@@ -30,7 +33,11 @@ const saved = { ...process.env };
 beforeEach(() => {
   for (const key of Object.keys(process.env)) if (AWS_VARIABLES.test(key)) delete process.env[key];
   // No shared files, no instance metadata: only what each test sets.
-  Object.assign(process.env, { AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials', AWS_CONFIG_FILE: '/nonexistent/config', AWS_EC2_METADATA_DISABLED: 'true' });
+  Object.assign(process.env, {
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+    AWS_CONFIG_FILE: '/nonexistent/config',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  });
 });
 afterEach(() => {
   for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
@@ -56,7 +63,12 @@ describe('audit without a usable AWS setup', () => {
 
   it('an endpoint that does not answer', async () => {
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
-    Object.assign(process.env, { AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_ENDPOINT_URL: endpoint });
+    Object.assign(process.env, {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      AWS_ENDPOINT_URL: endpoint,
+    });
     const { status, err } = await audit(['--json']);
     expect(status).toBe(2);
     expect(err).toContain(`iot-policy-guard: cannot reach IAM at ${endpoint} (ECONNREFUSED`);

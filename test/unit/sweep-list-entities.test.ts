@@ -1,7 +1,18 @@
-import { IAMClient, ListEntitiesForPolicyCommand, ListPoliciesCommand, NoSuchEntityException, ServiceFailureException } from '@aws-sdk/client-iam';
+import {
+  IAMClient,
+  ListEntitiesForPolicyCommand,
+  ListPoliciesCommand,
+  NoSuchEntityException,
+  ServiceFailureException,
+} from '@aws-sdk/client-iam';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listAttachedAwsPolicies, ListHoldersError, listPolicyHolders, MAX_PAGE_SIZE } from '../../functions/aws/list-entities.js';
+import {
+  listAttachedAwsPolicies,
+  ListHoldersError,
+  listPolicyHolders,
+  MAX_PAGE_SIZE,
+} from '../../functions/aws/list-entities.js';
 
 const ARN = 'arn:aws:iam::aws:policy/AWSIoTFullAccess';
 const iamMock = mockClient(IAMClient);
@@ -12,7 +23,12 @@ afterEach(() => iamMock.reset());
 describe('listPolicyHolders', () => {
   it('follows Marker over every page and collects users, roles and groups', async () => {
     const pages = [
-      { PolicyRoles: [{ RoleName: 'r1', RoleId: 'AROA1' }], PolicyUsers: [{ UserName: 'u1', UserId: 'AIDA1' }], IsTruncated: true, Marker: 'm1' },
+      {
+        PolicyRoles: [{ RoleName: 'r1', RoleId: 'AROA1' }],
+        PolicyUsers: [{ UserName: 'u1', UserId: 'AIDA1' }],
+        IsTruncated: true,
+        Marker: 'm1',
+      },
       { PolicyGroups: [{ GroupName: 'g1', GroupId: 'AGPA1' }], IsTruncated: true, Marker: 'm2' },
       { PolicyRoles: [{ RoleName: 'r2', RoleId: 'AROA2' }], IsTruncated: false },
     ];
@@ -37,7 +53,8 @@ describe('listPolicyHolders', () => {
     });
     expect(inputs.map((i) => i.Marker)).toEqual([undefined, 'm1', 'm2']);
     // Permissions boundaries are not attachments the guard may detach.
-    for (const input of inputs) expect(input).toMatchObject({ PolicyArn: ARN, PolicyUsageFilter: 'PermissionsPolicy', MaxItems: 2 });
+    for (const input of inputs)
+      expect(input).toMatchObject({ PolicyArn: ARN, PolicyUsageFilter: 'PermissionsPolicy', MaxItems: 2 });
   });
 
   it("asks for IAM's largest page by default", async () => {
@@ -47,7 +64,9 @@ describe('listPolicyHolders', () => {
   });
 
   it('reports a policy that does not exist in the partition as not found, after one call', async () => {
-    iamMock.on(ListEntitiesForPolicyCommand).rejects(new NoSuchEntityException({ message: 'Policy arn:aws-cn:... was not found.', $metadata: {} }));
+    iamMock
+      .on(ListEntitiesForPolicyCommand)
+      .rejects(new NoSuchEntityException({ message: 'Policy arn:aws-cn:... was not found.', $metadata: {} }));
     expect(await listPolicyHolders(iam, ARN)).toEqual({ found: false, calls: 1 });
   });
 
@@ -76,28 +95,38 @@ describe('listPolicyHolders', () => {
 });
 
 describe('listAttachedAwsPolicies', () => {
-  it('asks for attached AWS managed policies (permissions policies), follows Marker, and keeps each AttachmentCount', async () => {
-    const pages = [
-      { Policies: [{ Arn: ARN, AttachmentCount: 3 }, { PolicyName: 'no ARN' }], IsTruncated: true, Marker: 'm1' },
-      { Policies: [{ Arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }], IsTruncated: false },
-    ];
-    const inputs: Record<string, unknown>[] = [];
-    iamMock.on(ListPoliciesCommand).callsFake((input: Record<string, unknown>) => {
-      inputs.push({ ...input });
-      return pages.shift();
-    });
-    expect(await listAttachedAwsPolicies(iam)).toEqual({
-      calls: 2,
-      policies: [
-        { arn: ARN, attachmentCount: 3 },
-        { arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess', attachmentCount: undefined },
-      ],
-    });
-    expect(inputs).toEqual([
-      { Scope: 'AWS', OnlyAttached: true, PolicyUsageFilter: 'PermissionsPolicy', MaxItems: MAX_PAGE_SIZE },
-      { Scope: 'AWS', OnlyAttached: true, PolicyUsageFilter: 'PermissionsPolicy', MaxItems: MAX_PAGE_SIZE, Marker: 'm1' },
-    ]);
-  });
+  it(
+    'asks for attached AWS managed policies (permissions ' +
+      'policies), follows Marker, and keeps each AttachmentCount',
+    async () => {
+      const pages = [
+        { Policies: [{ Arn: ARN, AttachmentCount: 3 }, { PolicyName: 'no ARN' }], IsTruncated: true, Marker: 'm1' },
+        { Policies: [{ Arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess' }], IsTruncated: false },
+      ];
+      const inputs: Record<string, unknown>[] = [];
+      iamMock.on(ListPoliciesCommand).callsFake((input: Record<string, unknown>) => {
+        inputs.push({ ...input });
+        return pages.shift();
+      });
+      expect(await listAttachedAwsPolicies(iam)).toEqual({
+        calls: 2,
+        policies: [
+          { arn: ARN, attachmentCount: 3 },
+          { arn: 'arn:aws:iam::aws:policy/ReadOnlyAccess', attachmentCount: undefined },
+        ],
+      });
+      expect(inputs).toEqual([
+        { Scope: 'AWS', OnlyAttached: true, PolicyUsageFilter: 'PermissionsPolicy', MaxItems: MAX_PAGE_SIZE },
+        {
+          Scope: 'AWS',
+          OnlyAttached: true,
+          PolicyUsageFilter: 'PermissionsPolicy',
+          MaxItems: MAX_PAGE_SIZE,
+          Marker: 'm1',
+        },
+      ]);
+    },
+  );
 
   it('throws ListHoldersError without a policy ARN, counting the failed call', async () => {
     const cause = new ServiceFailureException({ message: 'boom', $metadata: {} });
