@@ -8,7 +8,9 @@ import { dirname, isAbsolute, normalize, resolve, sep } from 'node:path';
 import { loadAllowlistDocument } from '../functions/config/allowlist-file.js';
 import { DEFAULT_STALE_AFTER, parseStaleAfter } from '../functions/config/guard-config.js';
 import type { AllowlistDocument } from '../functions/core/allowlist.js';
+import { renderShippedAllowlist } from '../functions/core/allowlist-shipped.js';
 import { GUARD_MODES, type GuardMode } from '../functions/core/alert.js';
+import { EXTERNAL_ID_RULE, isAccountId, isExternalId, isRegion, isRoleName, ROLE_NAME_MAX } from '../functions/core/aws-names.js';
 import { MEMBER_READ_ROLE_SUFFIX } from '../functions/config/guard-config.js';
 
 /** A stage parameter has a value the deploy cannot use; the message names the parameter. */
@@ -176,16 +178,17 @@ export function checkAllowlistPath(value: unknown, serviceDir: string): string {
   return readAllowlistParam(value, serviceDir).path;
 }
 
-/** Where the deploy writes the allowlist compiled to JSON: `.build/` + the file's path, with `.json` for its extension. */
+/** Where the deploy writes the compiled allowlist: `.build/` + the file's path, with `.json` for its extension. */
 export function shippedAllowlistPath(allowlistPath: string): string {
   return `.build/${allowlistPath.replace(/\.[^./]*$/, '')}.json`;
 }
 
 /**
  * `allowlist` at package time: checks the file as checkAllowlistPath does and writes what that one parse validated
- * (the strict YAML reader's result, defaults filled in) as JSON to shippedAllowlistPath, relative to the service
- * directory (git-ignored `.build/`), and returns that path: serverless.yml packages it with each function and sets
- * ALLOWLIST_PATH to it, so that the functions read JSON and parse no YAML at cold start. The YAML file itself is not
+ * (the strict YAML reader's result, defaults filled in) as a compiled allowlist (functions/core/allowlist-shipped.ts:
+ * format version and checksum) to shippedAllowlistPath, relative to the service directory (git-ignored `.build/`), and
+ * returns that path: serverless.yml packages it with each function and sets ALLOWLIST_PATH to it, so that the functions
+ * read it with JSON.parse, and load neither a YAML reader nor the schema at cold start. The YAML file itself is not
  * shipped: the functions could not read it (their bundles have no YAML reader).
  */
 export function writeShippedAllowlist(value: unknown, serviceDir: string): string {
@@ -195,7 +198,7 @@ export function writeShippedAllowlist(value: unknown, serviceDir: string): strin
   mkdirSync(dirname(target), { recursive: true });
   // Written whole, then renamed: a packaging never zips a half-written file.
   const partial = `${target}.${process.pid}.tmp`;
-  writeFileSync(partial, `${JSON.stringify(document, null, 2)}\n`);
+  writeFileSync(partial, renderShippedAllowlist(document, path));
   renameSync(partial, target);
   return shipped;
 }
@@ -234,9 +237,9 @@ export function checkOrganizationId(value: unknown, roleName: unknown = ''): str
  */
 export function checkMemberRoleName(value: unknown): string {
   const text = String(value ?? '').trim();
-  if (text === '' || new RegExp(`^[\\w+=,.@-]{1,${64 - MEMBER_READ_ROLE_SUFFIX.length}}$`).test(text)) return text;
+  if (text === '' || isRoleName(text, ROLE_NAME_MAX - MEMBER_READ_ROLE_SUFFIX.length)) return text;
   throw new StageParamError(
-    `--param="memberRoleName=..." must be an IAM role name of at most ${64 - MEMBER_READ_ROLE_SUFFIX.length} characters (the read-only role is named <name>${MEMBER_READ_ROLE_SUFFIX}), or empty; got ${JSON.stringify(value)}`,
+    `--param="memberRoleName=..." must be an IAM role name of at most ${ROLE_NAME_MAX - MEMBER_READ_ROLE_SUFFIX.length} characters (the read-only role is named <name>${MEMBER_READ_ROLE_SUFFIX}), or empty; got ${JSON.stringify(value)}`,
   );
 }
 
@@ -252,22 +255,18 @@ export function checkMemberExternalId(value: unknown, roleName: unknown): string
   const role = String(roleName ?? '').trim();
   if (role === '' && text === '') return '';
   if (role === '') throw new StageParamError('--param="memberExternalId=..." needs --param="memberRoleName=..."');
-  if (/^[\w+=,.@:/-]{2,1224}$/.test(text)) return text;
-  throw new StageParamError('--param="memberExternalId=..." is required with memberRoleName: 2 to 1224 characters of letters, digits and +=,.@:/-');
+  if (isExternalId(text)) return text;
+  throw new StageParamError(`--param="memberExternalId=..." is required with memberRoleName: ${EXTERNAL_ID_RULE}`);
 }
 
 /** `sweepAccounts`: member account ids the sweep covers besides its own, comma-separated; needs memberRoleName. */
 export function checkSweepAccounts(value: unknown, roleName: unknown): string {
   const accounts = String(value ?? '').split(',').map((a) => a.trim()).filter((a) => a !== '');
-  const bad = accounts.find((a) => !/^\d{12}$/.test(a));
+  const bad = accounts.find((a) => !isAccountId(a));
   if (bad !== undefined) throw new StageParamError(`--param="sweepAccounts=..." must be 12-digit account ids separated by commas; got ${JSON.stringify(bad)}`);
   if (accounts.length > 0 && String(roleName ?? '').trim() === '') throw new StageParamError('--param="sweepAccounts=..." needs --param="memberRoleName=..."');
   return accounts.join(',');
 }
-
-// The Region names the functions accept as IDENTITY_CENTER_REGION (functions/config/guard-config.ts): eu-west-1,
-// us-gov-west-1, cn-north-1.
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 /**
  * `identityCenterRegion`: empty (no IAM Identity Center), or the Region where Identity Center is enabled. It switches
@@ -275,7 +274,8 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
  */
 export function checkIdentityCenterRegion(value: unknown): string {
   const text = String(value ?? '').trim();
-  if (text === '' || REGION.test(text)) return text;
+  // The Region names the functions accept as IDENTITY_CENTER_REGION (functions/config/guard-config.ts).
+  if (text === '' || isRegion(text)) return text;
   throw new StageParamError(
     `--param="identityCenterRegion=..." must be the Region where IAM Identity Center is enabled, such as eu-west-1 (or empty); got ${JSON.stringify(value)}`,
   );

@@ -5,7 +5,8 @@ import middy from '@middy/core';
 import { handleAttachEvent } from '../guard/attach-event.js';
 import { createRuntime } from '../guard/runtime.js';
 
-const { logger, metrics, deps } = createRuntime('attach-guard');
+// Top-level await: the cold start ends once the configuration is read (or fails with it).
+const { logger, metrics, deps } = await createRuntime('attach-guard');
 
 export const handler = middy(async (event: unknown) => {
   const { outcome } = await handleAttachEvent(event, deps);

@@ -5,6 +5,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { renderSnsMessage, type Alert } from '../core/alert.js';
 import type { ChatNotification } from '../core/chat.js';
 import { renderDigestMessage, type Digest } from '../core/digest.js';
+import { messageAttributes } from '../core/sns-envelope.js';
 
 export const FINDING_SOURCE = 'iot-policy-guard';
 export const FINDING_DETAIL_TYPE = 'IoT Policy Violation';
@@ -59,12 +60,11 @@ export function createAlertKeeper(queueUrl: string, client: () => Promise<SQSCli
   return {
     async keep(alert, failure) {
       const { SendMessageCommand } = await import('@aws-sdk/client-sqs');
-      const attribute = (value: string) => ({ DataType: 'String' as const, StringValue: value.slice(0, 256) || '-' });
       await (await client()).send(
         new SendMessageCommand({
           QueueUrl: queueUrl,
           MessageBody: JSON.stringify(alert),
-          MessageAttributes: { kind: attribute('undelivered-alert'), outcome: attribute(alert.outcome), error: attribute(`${failure.name}: ${failure.message}`) },
+          MessageAttributes: messageAttributes({ kind: 'undelivered-alert', outcome: alert.outcome, error: `${failure.name}: ${failure.message}` }),
         }),
       );
     },

@@ -6,9 +6,10 @@ import { isAbsolute, resolve } from 'node:path';
 import { resolveMode, type ModeSource } from '../core/action.js';
 import { GUARD_MODES, type GuardMode } from '../core/alert.js';
 import { AllowlistError, type Allowlist } from '../core/allowlist.js';
+import { EXTERNAL_ID_RULE, isAccountId, isExternalId, isRegion, isRoleName } from '../core/aws-names.js';
 import { SCOPES, type Scope } from '../core/types.js';
 import { YamlUnavailableError } from '../core/yaml-library.js';
-import { loadFunctionAllowlist } from './allowlist-file.js';
+import { loadFunctionAllowlist } from './function-allowlist.js';
 
 export interface GuardConfig {
   readonly alertTopicArn: string;
@@ -69,10 +70,6 @@ const BUS_NAME = /^(arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/)?[\w.\-/
 /** The member template names the read-only role after the remediation role: `<MEMBER_ROLE_NAME>-read`. */
 export const MEMBER_READ_ROLE_SUFFIX = '-read';
 
-const ACCOUNT = /^\d{12}$/;
-const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
-const EXTERNAL_ID = /^[\w+=,.@:\/-]{2,1224}$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 // https://sqs.REGION.amazonaws.com/ACCOUNT/NAME, or an emulator's http://HOST:PORT/ACCOUNT/NAME.
 const QUEUE_URL = /^https?:\/\/[\w.:-]+\/\d{12}\/[\w-]{1,80}(\.fifo)?$/;
 
@@ -92,8 +89,11 @@ export function parseStaleAfter(text: string): number | null {
   return ms >= MIN_STALE_AFTER_MS ? ms : null;
 }
 
-/** Reads the guard's configuration from the environment. */
-export function loadGuardConfig(env: Env = process.env): GuardConfig {
+/**
+ * Reads the guard's configuration from the environment. Asynchronous only for a local run's YAML allowlist, whose
+ * reader is loaded on first use (function-allowlist.ts).
+ */
+export async function loadGuardConfig(env: Env = process.env): Promise<GuardConfig> {
   const alertTopicArn = required(env, 'ALERT_TOPIC_ARN');
   if (!SNS_TOPIC_ARN.test(alertTopicArn)) {
     throw new ConfigError(`ALERT_TOPIC_ARN must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME), got "${alertTopicArn}"`);
@@ -110,22 +110,22 @@ export function loadGuardConfig(env: Env = process.env): GuardConfig {
   oneOf(env, 'LOG_LEVEL', ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL', 'TRACE', 'debug', 'info', 'warn', 'error', 'silent', 'critical', 'trace'] as const);
   // The alert topic lives in the function's own account, so its ARN names the home account when HOME_ACCOUNT_ID does not.
   const homeAccount = env.HOME_ACCOUNT_ID?.trim() || (alertTopicArn.split(':')[4] ?? null);
-  if (homeAccount !== null && !ACCOUNT.test(homeAccount)) throw new ConfigError(`HOME_ACCOUNT_ID must be a 12-digit account id, got "${homeAccount}"`);
+  if (homeAccount !== null && !isAccountId(homeAccount)) throw new ConfigError(`HOME_ACCOUNT_ID must be a 12-digit account id, got "${homeAccount}"`);
   const roleName = env.MEMBER_ROLE_NAME?.trim() || null;
   const externalId = env.MEMBER_EXTERNAL_ID?.trim() || null;
   if ((roleName === null) !== (externalId === null)) throw new ConfigError('MEMBER_ROLE_NAME and MEMBER_EXTERNAL_ID go together: set both or neither');
-  if (roleName !== null && !ROLE_NAME.test(roleName)) throw new ConfigError(`MEMBER_ROLE_NAME must be an IAM role name, got "${roleName}"`);
-  if (externalId !== null && !EXTERNAL_ID.test(externalId)) throw new ConfigError('MEMBER_EXTERNAL_ID must be 2 to 1224 characters of letters, digits and +=,.@:/-');
+  if (roleName !== null && !isRoleName(roleName)) throw new ConfigError(`MEMBER_ROLE_NAME must be an IAM role name, got "${roleName}"`);
+  if (externalId !== null && !isExternalId(externalId)) throw new ConfigError(`MEMBER_EXTERNAL_ID must be ${EXTERNAL_ID_RULE}`);
   const readRoleName = env.MEMBER_READ_ROLE_NAME?.trim() || (roleName === null ? null : `${roleName}${MEMBER_READ_ROLE_SUFFIX}`);
-  if (readRoleName !== null && !ROLE_NAME.test(readRoleName)) throw new ConfigError(`MEMBER_READ_ROLE_NAME must be an IAM role name, got "${readRoleName}"`);
+  if (readRoleName !== null && !isRoleName(readRoleName)) throw new ConfigError(`MEMBER_READ_ROLE_NAME must be an IAM role name, got "${readRoleName}"`);
   if (readRoleName !== null && roleName === null) throw new ConfigError('MEMBER_READ_ROLE_NAME needs MEMBER_ROLE_NAME and MEMBER_EXTERNAL_ID');
   if (roleName !== null && homeAccount === null) throw new ConfigError('MEMBER_ROLE_NAME needs HOME_ACCOUNT_ID, to tell member accounts from this one');
   const sweepAccounts = (env.SWEEP_ACCOUNTS ?? '').split(',').map((a) => a.trim()).filter((a) => a !== '');
-  const badAccount = sweepAccounts.find((a) => !ACCOUNT.test(a));
+  const badAccount = sweepAccounts.find((a) => !isAccountId(a));
   if (badAccount !== undefined) throw new ConfigError(`SWEEP_ACCOUNTS must be 12-digit account ids separated by commas, got "${badAccount}"`);
   if (sweepAccounts.length > 0 && roleName === null) throw new ConfigError('SWEEP_ACCOUNTS needs MEMBER_ROLE_NAME and MEMBER_EXTERNAL_ID');
   const identityCenterRegion = env.IDENTITY_CENTER_REGION?.trim() || null;
-  if (identityCenterRegion !== null && !REGION.test(identityCenterRegion)) {
+  if (identityCenterRegion !== null && !isRegion(identityCenterRegion)) {
     throw new ConfigError(`IDENTITY_CENTER_REGION must be an AWS Region such as eu-west-1 (where IAM Identity Center is enabled), got "${identityCenterRegion}"`);
   }
   const staleAfter = env.STALE_AFTER?.trim() || DEFAULT_STALE_AFTER;
@@ -140,8 +140,8 @@ export function loadGuardConfig(env: Env = process.env): GuardConfig {
   const path = env.ALLOWLIST_PATH?.trim() || DEFAULT_ALLOWLIST;
   let allowlist: Allowlist;
   try {
-    // A .json file (what the deploy ships) is read without any YAML code: no YAML parser at cold start.
-    allowlist = loadFunctionAllowlist(isAbsolute(path) ? path : resolve(root, path));
+    // A .json file (what the deploy ships) is read without any YAML or schema code: neither loads at cold start.
+    allowlist = await loadFunctionAllowlist(isAbsolute(path) ? path : resolve(root, path));
   } catch (error) {
     if (error instanceof AllowlistError) throw new ConfigError(`ALLOWLIST_PATH: ${error.message}`, { cause: error });
     if (error instanceof YamlUnavailableError) {

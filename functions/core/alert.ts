@@ -1,9 +1,9 @@
 /**
  * The alert: a versioned JSON contract (schemaVersion 1), built by a pure function, and the SNS message rendered
  * from it (a JSON body for machines, readable text for email, attributes for subscription filter policies).
- * `infra/alert.schema.json` is generated from `alertSchema`; a test keeps the two in step.
+ * Its schema is in alert-schema.ts, which the functions never load; `infra/alert.schema.json` is generated from it.
  */
-import * as z from 'zod/mini';
+import type { Alert, Provisioning } from './alert-schema.js';
 import { PLACEHOLDER_REASON } from './allowlist.js';
 import { parsePolicyArn, qualifiedName } from './arn.js';
 import { riskOf } from './catalog.js';
@@ -12,8 +12,10 @@ import { describeActor } from './cloudtrail.js';
 import { consoleLinks } from './console-links.js';
 import { permissionSetLabel, permissionSetOfReservedRole } from './identity-center.js';
 import { remediationCommand } from './remediation-command.js';
+import { clip, clipOrNull, fitSnsMessage, messageAttributes, principalNameLimit, subjectLine, type SnsMessage } from './sns-envelope.js';
 import type { Attachment, Decision } from './types.js';
-import { described } from './zod.js';
+
+export type { Alert, Provisioning };
 
 export const OUTCOMES = ['reverted', 'already-detached', 'not-remediable', 'remediation-failed', 'alert-only', 'dry-run', 'stale', 'unreadable'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
@@ -31,82 +33,6 @@ export type ActionSource = (typeof ACTION_SOURCES)[number];
  */
 export const LEFT_IN_PLACE: ReadonlySet<Outcome> = new Set<Outcome>(['alert-only', 'dry-run', 'not-remediable', 'remediation-failed']);
 
-/** SNS allows 256 KiB for the whole message; the JSON travels in up to five copies, so each field is capped. */
-export const MAX_FIELD_CHARS = 1024;
-export const SNS_MAX_BYTES = 262_144;
-
-// A pure call, so that esbuild leaves it out of the functions' bundles: they need the type, not the schema (built
-// at every cold start it cost load time); schemas.ts and the tests build it.
-const nullableString = /* @__PURE__ */ (() => z.nullable(z.string()))();
-export const alertSchema = /* @__PURE__ */ (() =>
-  described(
-    z.strictObject({
-      schemaVersion: z.literal(1),
-      source: described(z.enum(['event', 'sweep']), 'event: an attach call seen through CloudTrail; sweep: found by the scheduled sweep.'),
-      eventId: described(nullableString, 'CloudTrail eventID; null for the sweep.'),
-      eventTime: described(nullableString, 'When the policy was attached (CloudTrail eventTime); null for the sweep.'),
-      account: nullableString,
-      region: nullableString,
-      actor: described(z.string(), 'Who attached it: userIdentity.arn, else the session issuer, invokedBy or type; "found by sweep" for the sweep.'),
-      sourceIp: nullableString,
-      userAgent: nullableString,
-      principal: described(
-        z.strictObject({ type: z.enum(['user', 'role', 'group', 'permission-set']), name: z.string() }),
-        'The IAM user, role or group by name, or the IAM Identity Center permission set by ARN (its name is in permissionSet).',
-      ),
-      policyArn: z.string(),
-      policyName: described(z.string(), 'Path-qualified name, e.g. service-role/AWSIoTLogging.'),
-      severity: described(z.enum(['high', 'low']), 'high for write or full access, low for read-only.'),
-      verdict: z.enum(['violation', 'failed-attempt']),
-      action: described(z.nullable(z.enum(['alert', 'remediate'])), 'What the allowlist asks for; null for failed attempts.'),
-      actionSource: described(
-        z.optional(z.nullable(z.enum(ACTION_SOURCES))),
-        'Where the action came from: deploy-mode (the deploy\'s mode parameter, GUARD_MODE), allowlist-modes (the ' +
-          'allowlist\'s modes entry for this policy), allowlist-mode (its top-level mode, GUARD_MODE unset) or dry-run; ' +
-          'null for failed attempts.',
-      ),
-      outcome: z.enum(OUTCOMES),
-      mode: described(z.enum(GUARD_MODES), 'The mode the guard ran in.'),
-      reason: z.string(),
-      error: described(z.optional(z.strictObject({ name: z.string(), message: z.string() })), 'Why remediation failed or was impossible.'),
-      suggestedAllowlistEntry: described(
-        z.string(),
-        'The allowlist entry (YAML) that would allow this attachment, if it was legitimate. Its reason is a placeholder ' +
-          'that the allowlist refuses until someone writes why.',
-      ),
-      links: described(
-        z.optional(z.strictObject({ principal: nullableString, event: nullableString })),
-        'AWS console links (in the partition\'s console domain): the principal (IAM console; IAM Identity Center\'s for a ' +
-          'permission set) and the event in CloudTrail\'s event history (null for the sweep).',
-      ),
-      remediationCommand: described(
-        z.optional(nullableString),
-        'For a violation left attached (alert-only, dry-run, not-remediable, remediation-failed): the AWS CLI command that ' +
-          'detaches it, values quoted for a POSIX shell (for a permission set: detach, then provision). null otherwise, ' +
-          'or when the event lacks a value the command needs.',
-      ),
-      handledAt: described(z.string(), 'When the guard handled it (ISO 8601).'),
-      foundAt: described(
-        z.optional(z.string()),
-        'The sweep only: when its run found the attachment (ISO 8601). ' +
-          'No CloudTrail event says who attached it, or when.',
-      ),
-      permissionSet: described(
-        z.optional(z.strictObject({ arn: nullableString, name: nullableString, instanceArn: nullableString })),
-        'The IAM Identity Center permission set involved: the principal itself (type permission-set), or the one an ' +
-          'AWSReservedSSO_* role was provisioned from (name only): the policy has to come off that permission set.',
-      ),
-      provisioning: described(
-        z.optional(z.strictObject({ status: z.string(), requestId: nullableString, failureReason: nullableString })),
-        'After detaching from a permission set: ProvisionPermissionSet to all provisioned accounts, as it answered ' +
-          '(status IN_PROGRESS, SUCCEEDED or FAILED; IN_PROGRESS finishes asynchronously).',
-      ),
-    }),
-    'iot-policy-guard alert, schemaVersion 1',
-  ))();
-
-export type Alert = z.infer<typeof alertSchema>;
-export type Provisioning = NonNullable<Alert['provisioning']>;
 
 export interface AlertInput {
   /** The attachment, and its source: the attach call, or the sweep's finding (no event, no actor). */
@@ -121,9 +47,6 @@ export interface AlertInput {
   readonly provisioning?: Provisioning;
   readonly handledAt: Date;
 }
-
-const clip = (s: string, max = MAX_FIELD_CHARS): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
-const clipOrNull = (s: string | null): string | null => (s === null ? null : clip(s));
 
 /** Builds the alert of an acted-on attachment. The attachment must name a principal and a policy. */
 export function buildAlert(input: AlertInput): Alert {
@@ -144,7 +67,7 @@ export function buildAlert(input: AlertInput): Alert {
     actor: clip(call === null ? FOUND_BY_SWEEP : describeActor(call.actor)),
     sourceIp: clipOrNull(call?.actor.sourceIp ?? null),
     userAgent: clipOrNull(call?.actor.userAgent ?? null),
-    principal: { type: principal.type, name: clip(principal.name, principal.type === 'permission-set' ? MAX_FIELD_CHARS : 128) },
+    principal: { type: principal.type, name: clip(principal.name, principalNameLimit(principal.type)) },
     policyArn: clip(policyArn),
     policyName: clip(policyName),
     severity: arn && riskOf(arn) === 'read-only' ? 'low' : 'high',
@@ -194,7 +117,7 @@ function leftInPlace(input: AlertInput): boolean {
   const { principal, policyArn } = input.attachment;
   if (input.decision.verdict !== 'violation' || !LEFT_IN_PLACE.has(input.outcome) || principal === null || policyArn === null) return false;
   if (input.error?.name === 'UnmodifiableEntity' || permissionSetOfReservedRole(principal.name) !== null) return false;
-  return principal.name.length <= (principal.type === 'permission-set' ? MAX_FIELD_CHARS : 128);
+  return principal.name.length <= principalNameLimit(principal.type);
 }
 
 /** How people read the principal: `role/NAME`, or `permission-set/NAME` (the ARN's ps- id when the name is unknown). */
@@ -204,7 +127,7 @@ function principalLabel(alert: Alert): string {
 }
 
 function suggestEntry(principal: { type: string; name: string }, policy: string, account: string | null): string {
-  const entry: Record<string, string> = { policy, principal: `${principal.type}/${clip(principal.name, principal.type === 'permission-set' ? MAX_FIELD_CHARS : 128)}` };
+  const entry: Record<string, string> = { policy, principal: `${principal.type}/${clip(principal.name, principalNameLimit(principal.type))}` };
   if (account !== null && /^\d{12}$/.test(account)) entry.account = account;
   entry.reason = PLACEHOLDER_REASON;
   // A JSON string is a valid YAML double-quoted scalar, so this needs no YAML library on the alert path.
@@ -251,14 +174,13 @@ export function actionSourceText(alert: Pick<Alert, 'action' | 'actionSource'>):
 
 /** One line for the SNS Subject: under 100 characters, no line breaks or control characters. */
 export function renderSubject(alert: Alert): string {
-  const scrub = (s: string) => s.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, ' ');
   const what = alert.verdict === 'failed-attempt' ? 'failed attach of' : 'IoT policy';
   const tail = `${alert.account ? ` (${alert.account})` : ''}: ${alert.outcome}`;
   const head = `${what} ${alert.policyName} on `;
   const room = 99 - head.length - tail.length;
   const principal = principalLabel(alert);
   const subject = `${head}${principal.length > room ? `${principal.slice(0, Math.max(room - 1, 0))}…` : principal}${tail}`;
-  return scrub(subject.length > 99 ? `${subject.slice(0, 98)}…` : subject);
+  return subjectLine(subject);
 }
 
 /** The readable text for email subscriptions, rendered from the same data as the JSON. */
@@ -336,32 +258,22 @@ function identityCenterLines(alert: Alert): string[] {
   return lines;
 }
 
-export interface SnsAlertMessage {
-  readonly Subject: string;
-  readonly Message: string;
-  readonly MessageStructure: 'json';
-  readonly MessageAttributes: Record<string, { DataType: 'String'; StringValue: string }>;
+/** The SNS Publish input (without the topic): JSON for machine protocols, text for email; always under 256 KiB. */
+export function renderSnsMessage(alert: Alert): SnsMessage {
+  const { message } = fitSnsMessage(shrinking(alert), (fitted) => ({ json: JSON.stringify(fitted), email: renderText(fitted) }));
+  return {
+    Subject: renderSubject(alert),
+    Message: message,
+    MessageStructure: 'json',
+    MessageAttributes: messageAttributes({ outcome: alert.outcome, policyName: alert.policyName, account: alert.account ?? 'unknown', severity: alert.severity }),
+  };
 }
 
-/** The SNS Publish input (without the topic): JSON for machine protocols, text for email; always under 256 KiB. */
-export function renderSnsMessage(alert: Alert): SnsAlertMessage {
-  const attribute = (value: string) => ({ DataType: 'String' as const, StringValue: value.slice(0, 256) || '-' });
-  const MessageAttributes = {
-    outcome: attribute(alert.outcome),
-    policyName: attribute(alert.policyName),
-    account: attribute(alert.account ?? 'unknown'),
-    severity: attribute(alert.severity),
-  };
-  const Subject = renderSubject(alert);
-  // Escaping can multiply hostile input several times over: shrink the fields until the whole message fits.
-  const budget = SNS_MAX_BYTES - 4096;
-  for (const max of [MAX_FIELD_CHARS, 256, 64]) {
-    const fitted = max === MAX_FIELD_CHARS ? alert : clipAlert(alert, max);
-    const json = JSON.stringify(fitted);
-    const Message = JSON.stringify({ default: json, sqs: json, lambda: json, https: json, email: renderText(fitted) });
-    if (Buffer.byteLength(Message) <= budget || max === 64) return { Subject, Message, MessageStructure: 'json', MessageAttributes };
-  }
-  throw new Error('unreachable');
+// The alert with ever shorter fields, for fitSnsMessage: made only when the one before did not fit.
+function* shrinking(alert: Alert): Generator<Alert> {
+  yield alert;
+  yield clipAlert(alert, 256);
+  yield clipAlert(alert, 64);
 }
 
 // A cut link or command would lead somewhere else, or detach from someone else: drop them instead.

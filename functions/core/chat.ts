@@ -8,6 +8,7 @@
 import { actionSourceText, outcomeText, renderSubject, type Alert } from './alert.js';
 import { digestSeverity, renderDigestSubject, type Digest } from './digest.js';
 import { permissionSetLabel } from './identity-center.js';
+import { clip } from './sns-envelope.js';
 
 export interface ChatNotification {
   readonly version: '1.0';
@@ -48,8 +49,6 @@ const EMOJI: Record<Alert['outcome'], string> = {
 
 // A sweep finding has no event: nobody can say who attached it.
 const SWEEP_UNKNOWN = 'no CloudTrail event says who attached it, or when.';
-
-const clip = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 
 /**
  * Text from the event, made inert for chat: no line breaks or invisible characters, no backtick to close the code

@@ -2,74 +2,22 @@
  * The sweep's digest: one message per sweep that found something (a violation, or a failure). Like the alert it is a
  * versioned JSON contract (`kind: sweep-digest`, schemaVersion 1) built by a pure function, and the text for email is
  * rendered from the same data. Subscribers tell it from an alert by `kind` (in the JSON and as a message attribute).
+ * Its schema is in digest-schema.ts, which the functions never load.
  */
-import * as z from 'zod/mini';
-import { GUARD_MODES, MAX_FIELD_CHARS, OUTCOMES, SNS_MAX_BYTES, type GuardMode, type Outcome, type SnsAlertMessage } from './alert.js';
+import { OUTCOMES, type GuardMode, type Outcome } from './alert.js';
 import { parsePolicyArn, qualifiedName } from './arn.js';
 import { riskOf } from './catalog.js';
 import { permissionSetLabel } from './identity-center.js';
-import { selfCheckSummarySchema, type SelfCheckSummary } from './self-check.js';
+import { clip, fitSnsMessage, messageAttributes, principalNameLimit, subjectLine, type SnsMessage } from './sns-envelope.js';
 import type { Principal, Scope } from './types.js';
-import { described } from './zod.js';
+import type { Digest, DigestViolation, SelfCheckSummary } from './digest-schema.js';
+
+export type { Digest, DigestViolation };
 
 export const DIGEST_KIND = 'sweep-digest';
 /** The text lists at most this many violations; the JSON lists as many as fit in one SNS message. */
 export const DIGEST_TEXT_LINES = 100;
 
-const count = z.int().check(z.nonnegative());
-const errorSchema = z.strictObject({ name: z.string(), message: z.string() });
-
-export const digestViolationSchema = z.strictObject({
-  principal: z.strictObject({ type: z.enum(['user', 'role', 'group', 'permission-set']), name: z.string() }),
-  permissionSetName: described(z.optional(z.nullable(z.string())), 'For a permission set (named by ARN in principal): its name.'),
-  policyArn: z.string(),
-  policyName: described(z.string(), 'Path-qualified name, e.g. service-role/AWSIoTLogging.'),
-  severity: z.enum(['high', 'low']),
-  outcome: described(z.nullable(z.enum(OUTCOMES)), 'What was done; null when responding failed before an outcome was known (see error).'),
-  reason: z.string(),
-  error: z.optional(errorSchema),
-});
-
-export const digestSchema = described(
-  z.strictObject({
-    schemaVersion: z.literal(1),
-    kind: z.literal(DIGEST_KIND),
-    account: z.nullable(z.string()),
-    partition: z.string(),
-    scope: z.enum(['aws-iot', 'seed']),
-    mode: described(z.enum(GUARD_MODES), 'The mode the guard ran in.'),
-    startedAt: z.string(),
-    finishedAt: z.string(),
-    complete: described(z.boolean(), 'false when the sweep stopped early (see error): attachments may have been missed.'),
-    counts: z.strictObject({
-      governedPolicies: described(count, 'Governed policies IAM reported attached in the account (ListPolicies): those whose holders the sweep set out to list.'),
-      policiesNotFound: described(count, 'Of those, policies IAM no longer found when their holders were listed (skipped).'),
-      listCalls: described(count, 'IAM list calls made (pages): one ListPolicies pass plus ListEntitiesForPolicy for each governed policy attached.'),
-      attachments: count,
-      allowed: count,
-      violations: count,
-      outcomes: z.record(z.enum(OUTCOMES), count),
-      failures: described(count, 'Violations whose response failed (remediation-failed, or an error before any outcome).'),
-    }),
-    violations: described(z.array(digestViolationSchema), 'Worst first: failures, then what is still attached, then what was reverted.'),
-    omitted: described(count, 'Violations left out of `violations` to keep the message within the SNS size limit.'),
-    error: described(z.optional(errorSchema), 'Why the sweep stopped early.'),
-    identityCenter: described(
-      z.optional(z.strictObject({ region: z.string(), instances: count, permissionSets: count, calls: count })),
-      'The IAM Identity Center part of the sweep (absent when no Identity Center Region is configured): permission sets ' +
-        'checked and the SSO admin calls made. Their attachments are counted in counts.',
-    ),
-    selfCheck: described(
-      z.optional(selfCheckSummarySchema),
-      "The self-check of the guard's own resources (docs/self-check.md), in the function's own account's digest; absent " +
-        'when the sweep ran without one (member accounts, runs outside the deployed stack).',
-    ),
-  }),
-  'iot-policy-guard sweep digest, schemaVersion 1',
-);
-
-export type Digest = z.infer<typeof digestSchema>;
-export type DigestViolation = z.infer<typeof digestViolationSchema>;
 
 export interface DigestViolationInput {
   readonly principal: Principal;
@@ -109,8 +57,6 @@ const URGENCY: Record<Outcome | 'failed', number> = {
   reverted: 3,
   'already-detached': 3,
 };
-
-const clip = (s: string, max = MAX_FIELD_CHARS): string => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 
 /** Whether a sweep's findings warrant a digest: anything that is not compliant, a sweep that did not finish, or drift. */
 export function needsDigest(input: Pick<DigestInput, 'violations' | 'error' | 'selfCheck'>): boolean {
@@ -155,7 +101,7 @@ export function buildDigest(input: DigestInput): Digest {
 function toDigestViolation(v: DigestViolationInput): DigestViolation {
   const arn = parsePolicyArn(v.policyArn);
   const entry: DigestViolation = {
-    principal: { type: v.principal.type, name: clip(v.principal.name, v.principal.type === 'permission-set' ? MAX_FIELD_CHARS : 128) },
+    principal: { type: v.principal.type, name: clip(v.principal.name, principalNameLimit(v.principal.type)) },
     ...(v.permissionSetName === undefined ? {} : { permissionSetName: v.permissionSetName === null ? null : clip(v.permissionSetName, 128) }),
     policyArn: clip(v.policyArn),
     policyName: clip(arn ? qualifiedName(arn) : v.policyArn),
@@ -186,7 +132,7 @@ export function renderDigestSubject(digest: Digest): string {
   const done = OUTCOMES.filter((o) => c.outcomes[o] > 0 && o !== 'remediation-failed').map((o) => `${c.outcomes[o]} ${o}`);
   const head = `IoT policy sweep${digest.account ? ` (${digest.account})` : ''}${digest.complete ? '' : ' INCOMPLETE'}: `;
   const subject = `${head}${parts.join(', ')}${done.length > 0 ? ` (${done.join(', ')})` : ''}`;
-  return (subject.length > 99 ? `${subject.slice(0, 98)}…` : subject).replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, ' ');
+  return subjectLine(subject);
 }
 
 /** The readable text for email subscriptions, rendered from the same data as the JSON. */
@@ -244,27 +190,20 @@ export function renderDigestText(digest: Digest): string {
 }
 
 /** The SNS Publish input (without the topic): JSON for machine protocols, text for email; always under 256 KiB. */
-export function renderDigestMessage(digest: Digest): SnsAlertMessage {
-  const attribute = (value: string) => ({ DataType: 'String' as const, StringValue: value.slice(0, 256) || '-' });
-  const budget = SNS_MAX_BYTES - 4096;
-  // Five copies of the JSON travel in one message: list fewer violations until it fits, and say how many were left out.
-  let listed = digest.violations.length;
-  for (;;) {
-    const fitted: Digest = { ...digest, violations: digest.violations.slice(0, listed), omitted: digest.omitted + digest.violations.length - listed };
-    const json = JSON.stringify(fitted);
-    const Message = JSON.stringify({ default: json, sqs: json, lambda: json, https: json, email: renderDigestText(fitted) });
-    if (Buffer.byteLength(Message) <= budget || listed === 0) {
-      return {
-        Subject: renderDigestSubject(fitted),
-        Message,
-        MessageStructure: 'json',
-        MessageAttributes: {
-          kind: attribute(DIGEST_KIND),
-          account: attribute(fitted.account ?? 'unknown'),
-          severity: attribute(digestSeverity(fitted)),
-        },
-      };
-    }
-    listed = Math.floor(listed / 2);
+export function renderDigestMessage(digest: Digest): SnsMessage {
+  const { fitted, message } = fitSnsMessage(listing(digest), (d) => ({ json: JSON.stringify(d), email: renderDigestText(d) }));
+  return {
+    Subject: renderDigestSubject(fitted),
+    Message: message,
+    MessageStructure: 'json',
+    MessageAttributes: messageAttributes({ kind: DIGEST_KIND, account: fitted.account ?? 'unknown', severity: digestSeverity(fitted) }),
+  };
+}
+
+// The digest listing ever fewer violations (half as many each time, down to none), saying how many were left out.
+function* listing(digest: Digest): Generator<Digest> {
+  for (let listed = digest.violations.length; ; listed = Math.floor(listed / 2)) {
+    yield { ...digest, violations: digest.violations.slice(0, listed), omitted: digest.omitted + digest.violations.length - listed };
+    if (listed === 0) return;
   }
 }

@@ -1,8 +1,8 @@
 /** The JSON Schemas published in infra/, generated from the zod schemas that validate and type the same data. */
 import { z } from 'zod';
-import { alertSchema } from './alert.js';
-import { allowlistSchema } from './allowlist.js';
-import { digestSchema } from './digest.js';
+import { alertSchema } from './alert-schema.js';
+import { allowlistSchema } from './allowlist-schema.js';
+import { digestSchema } from './digest-schema.js';
 
 export const SCHEMA_FILES = {
   'infra/allowlist.schema.json': allowlistSchema,

@@ -3,8 +3,7 @@
  * stack's own resources; findDrift decides, from what they read, what has drifted. Each observation carries what it
  * should be (the target, the event sources), so the checks are data and the decision is one pure function.
  */
-import * as z from 'zod/mini';
-import { described } from './zod.js';
+import type { DriftFinding, SelfCheckSummary } from './digest-schema.js';
 
 export const SELF_CHECKS = ['attach-rule', 'sweep-schedule', 'alert-subscription', 'trail', 'alert-key'] as const;
 export type SelfCheckName = (typeof SELF_CHECKS)[number];
@@ -12,19 +11,7 @@ export type SelfCheckName = (typeof SELF_CHECKS)[number];
 /** The metric the sweep emits every run: the number of drift findings, 0 when clean. */
 export const SELF_CHECK_METRIC = 'SelfCheckDrift';
 
-export const driftFindingSchema = z.strictObject({
-  check: z.enum(SELF_CHECKS),
-  resource: described(z.string(), 'Name or ARN of the resource checked.'),
-  problem: z.string(),
-});
-
-export const selfCheckSummarySchema = z.strictObject({
-  checks: described(z.int().check(z.nonnegative()), 'Resources checked.'),
-  drift: described(z.array(driftFindingSchema), 'What is not as the stack deployed it; empty when clean.'),
-});
-
-export type DriftFinding = z.infer<typeof driftFindingSchema>;
-export type SelfCheckSummary = z.infer<typeof selfCheckSummarySchema>;
+export type { DriftFinding, SelfCheckSummary };
 
 /** A read that failed for a reason other than "it does not exist" (AccessDenied, throttling after retries, ...). */
 export interface ReadFailure {

@@ -21,12 +21,12 @@ export interface Runtime {
 }
 
 /**
- * Reads the configuration (throwing on a bad value, which stops the cold start) and builds the clients: IAM and SNS
+ * Reads the configuration (rejecting a bad value, which stops the cold start) and builds the clients: IAM and SNS
  * now, STS, EventBridge, SQS and SSO admin (SDK modules included) on first use (aws/lazy.ts).
  */
-export function createRuntime(functionName: string, env: NodeJS.ProcessEnv = process.env, iamConfig: IAMClientConfig = {}): Runtime {
+export async function createRuntime(functionName: string, env: NodeJS.ProcessEnv = process.env, iamConfig: IAMClientConfig = {}): Promise<Runtime> {
   const logger = new Logger({ serviceName: SERVICE_NAME, logLevel: (env.LOG_LEVEL?.toUpperCase() as 'INFO' | undefined) ?? 'INFO', persistentKeys: { function: functionName } });
-  const config = loadGuardConfig(env);
+  const config = await loadGuardConfig(env);
   const metrics = new Metrics({ namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName: SERVICE_NAME, logger: metricsLogger(logger) });
   // The SDK reads AWS_ENDPOINT_URL itself, so the same code runs against an emulator.
   const iam = new IAMClient(iamConfig);

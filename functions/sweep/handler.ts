@@ -10,7 +10,7 @@ import { sweepAccounts, targetOfFunction } from '../guard/sweep.js';
 
 // A batch of IAM reads shares the account's IAM request quota with everyone else: ride out throttling with more,
 // client-side rate-limited retries than the default three attempts.
-const { logger, metrics, deps } = createRuntime('sweep', process.env, { maxAttempts: 8, retryMode: 'adaptive' });
+const { logger, metrics, deps } = await createRuntime('sweep', process.env, { maxAttempts: 8, retryMode: 'adaptive' });
 // The guard's own resources, checked every run (docs/self-check.md); only the sweep builds these clients.
 const selfCheck = createSelfCheck(process.env, deps);
 

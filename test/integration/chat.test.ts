@@ -10,7 +10,7 @@ import type { Context } from 'aws-lambda';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { Alert } from '../../functions/core/alert.js';
-import { parseAllowlist } from '../../functions/core/allowlist.js';
+import { parseAllowlist } from '../../functions/core/allowlist-read.js';
 import type { ChatNotification } from '../../functions/core/chat.js';
 import { runSweep } from '../../functions/guard/sweep.js';
 import { fixture, fresh } from '../support/fixtures.js';

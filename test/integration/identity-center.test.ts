@@ -17,7 +17,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Alert } from '../../functions/core/alert.js';
-import { digestSchema } from '../../functions/core/digest.js';
+import { digestSchema } from '../../functions/core/digest-schema.js';
 import { fixture, fresh } from '../support/fixtures.js';
 import {
   awsClientConfig,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { DisableRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { expect, it, vi } from 'vitest';
-import { digestSchema } from '../../functions/core/digest.js';
+import { digestSchema } from '../../functions/core/digest-schema.js';
 import { awsClientConfig, describeWithEmulator, motoEndpoint, receiveAll, snsEnvelope } from './helpers/emulator.js';
 import { createSelfCheckedResources } from './helpers/self-checked-resources.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { CreateTopicCommand, DeleteTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { expect, it } from 'vitest';
-import { digestSchema } from '../../functions/core/digest.js';
+import { digestSchema } from '../../functions/core/digest-schema.js';
 import { awsClientConfig, createSqsQueueSubscribedToTopic, describeWithEmulator, receiveAll, snsEnvelope, uniqueName } from './helpers/emulator.js';
 import { accountEnv, attach, attachedPolicies, countingIamClient, createPrincipals, isolatedAccount, managed, role, user } from './sweep-account.js';
 

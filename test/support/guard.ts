@@ -3,7 +3,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { parseAllowlist } from '../../functions/core/allowlist.js';
+import { parseAllowlist } from '../../functions/core/allowlist-read.js';
 import type { GuardConfig } from '../../functions/config/guard-config.js';
 import { createAlertKeeper } from '../../functions/aws/notify.js';
 import { createIdentityCenterAccess } from '../../functions/aws/sso.js';

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { alertsAfterDetach, planResponse, resolveMode, type ResponseCircumstances, type ResponsePlan, type ResponseSettings } from '../../functions/core/action.js';
 import type { ActionSource, GuardMode, Outcome } from '../../functions/core/alert.js';
-import { parseAllowlist } from '../../functions/core/allowlist.js';
+import { parseAllowlist } from '../../functions/core/allowlist-read.js';
 import type { AttachmentSource, Decision, Mode } from '../../functions/core/types.js';
 
 const allowlist = parseAllowlist(

@@ -5,7 +5,7 @@ import { DetachRolePolicyCommand, UnmodifiableEntityException } from '@aws-sdk/c
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { describe, expect, it } from 'vitest';
 import { renderSnsMessage, renderText, type Alert } from '../../functions/core/alert.js';
-import { parseAllowlist } from '../../functions/core/allowlist.js';
+import { parseAllowlist } from '../../functions/core/allowlist-read.js';
 import { attachmentOf } from '../../functions/core/attachment.js';
 import { consoleLinks } from '../../functions/core/console-links.js';
 import { remediationCommand, shellQuote } from '../../functions/core/remediation-command.js';

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { alertSchema, buildAlert, renderSnsMessage, renderSubject, type AlertInput } from '../../functions/core/alert.js';
-import { parseAllowlist, PLACEHOLDER_REASON } from '../../functions/core/allowlist.js';
+import { buildAlert, renderSnsMessage, renderSubject, type AlertInput } from '../../functions/core/alert.js';
+import { alertSchema } from '../../functions/core/alert-schema.js';
+import { PLACEHOLDER_REASON } from '../../functions/core/allowlist.js';
+import { parseAllowlist } from '../../functions/core/allowlist-read.js';
 import { attachmentOf, foundBySweep } from '../../functions/core/attachment.js';
 import { renderChatAlert } from '../../functions/core/chat.js';
 import type { AttachEvent } from '../../functions/core/types.js';

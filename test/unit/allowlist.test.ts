@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildAlert } from '../../functions/core/alert.js';
 import { attachmentOf } from '../../functions/core/attachment.js';
-import { AllowlistError, parseAllowlist, parseAllowlistDocument, parseAllowlistJson, PLACEHOLDER_REASON, type Allowlist } from '../../functions/core/allowlist.js';
+import { AllowlistError, PLACEHOLDER_REASON, type Allowlist } from '../../functions/core/allowlist.js';
+import { parseAllowlist, parseAllowlistDocument, parseAllowlistJson } from '../../functions/core/allowlist-read.js';
 
 function problemsOf(text: string): string {
   try {

@@ -16,7 +16,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../functions/core/alert.js';
-import { parseAllowlist } from '../../functions/core/allowlist.js';
+import { parseAllowlist } from '../../functions/core/allowlist-read.js';
 import { RemediationError } from '../../functions/aws/iam.js';
 import { handleAttachEvent } from '../../functions/guard/attach-event.js';
 import { delivered, fixture } from '../support/fixtures.js';

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildAlert, OUTCOMES, type Alert, type AlertInput } from '../../functions/core/alert.js';
 import { inert, renderChatAlert, renderChatDigest, type ChatNotification } from '../../functions/core/chat.js';
 import { buildDigest, renderDigestSubject, type DigestViolationInput } from '../../functions/core/digest.js';
-import { parseAllowlist } from '../../functions/core/allowlist.js';
+import { parseAllowlist } from '../../functions/core/allowlist-read.js';
 import { handleAttachEvent } from '../../functions/guard/attach-event.js';
 import { attachmentOf } from '../../functions/core/attachment.js';
 import { runSweep } from '../../functions/guard/sweep.js';

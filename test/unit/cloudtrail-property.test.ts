@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseAllowlist } from '../../functions/core/allowlist.js';
+import { parseAllowlist } from '../../functions/core/allowlist-read.js';
 import { readAttachEvent, recordsIn } from '../../functions/core/cloudtrail.js';
 import { decide } from '../../functions/core/decide.js';
 

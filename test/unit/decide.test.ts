@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAllowlist } from '../../functions/core/allowlist.js';
+import { parseAllowlist } from '../../functions/core/allowlist-read.js';
 import { decide, type AttachCall as Attachment } from '../../functions/core/decide.js';
 import type { Principal } from '../../functions/core/types.js';
 

@@ -4,7 +4,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AllowlistError, parseAllowlist, parseAllowlistJson } from '../../functions/core/allowlist.js';
+import { AllowlistError } from '../../functions/core/allowlist.js';
+import { parseAllowlist, parseAllowlistJson } from '../../functions/core/allowlist-read.js';
 import { cli, jsonLines } from '../support/cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'ipg-bombs-'));

@@ -1,7 +1,8 @@
 // Policy names are compared case-insensitively everywhere (issue 11, point 4): `awsiotfullaccess` is the policy it
 // names. Partition, account and path stay exact.
 import { describe, expect, it } from 'vitest';
-import { AllowlistError, parseAllowlist } from '../../functions/core/allowlist.js';
+import { AllowlistError } from '../../functions/core/allowlist.js';
+import { parseAllowlist } from '../../functions/core/allowlist-read.js';
 import { isGoverned } from '../../functions/core/catalog.js';
 import { decide, type AttachCall as Attachment } from '../../functions/core/decide.js';
 

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SNS_MAX_BYTES } from '../../functions/core/alert.js';
-import {
-  buildDigest,
-  digestSchema,
-  needsDigest,
-  renderDigestMessage,
-  renderDigestSubject,
-  renderDigestText,
-  type DigestInput,
-  type DigestViolationInput,
-} from '../../functions/core/digest.js';
+import { SNS_MAX_BYTES } from '../../functions/core/sns-envelope.js';
+import { buildDigest, needsDigest, renderDigestMessage, renderDigestSubject, renderDigestText, type DigestInput, type DigestViolationInput } from '../../functions/core/digest.js';
+import { digestSchema } from '../../functions/core/digest-schema.js';
 
 const iot = (name: string) => `arn:aws:iam::aws:policy/${name}`;
 

@@ -15,9 +15,11 @@ import {
 } from '@aws-sdk/client-sso-admin';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { alertSchema, type Alert, type GuardMode } from '../../functions/core/alert.js';
-import { parseAllowlist } from '../../functions/core/allowlist.js';
-import { digestSchema, type Digest } from '../../functions/core/digest.js';
+import { type Alert, type GuardMode } from '../../functions/core/alert.js';
+import { alertSchema } from '../../functions/core/alert-schema.js';
+import { parseAllowlist } from '../../functions/core/allowlist-read.js';
+import { type Digest } from '../../functions/core/digest.js';
+import { digestSchema } from '../../functions/core/digest-schema.js';
 import { createIdentityCenterAccess } from '../../functions/aws/sso.js';
 import type { GuardConfig } from '../../functions/config/guard-config.js';
 import type { GuardDeps } from '../../functions/guard/respond.js';

@@ -2,9 +2,12 @@ import { DetachGroupPolicyCommand, DetachRolePolicyCommand, DetachUserPolicyComm
 import { PublishCommand, SNSClient, type PublishCommandInput } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { alertSchema, GUARD_MODES, type GuardMode } from '../../functions/core/alert.js';
-import { parseAllowlist, type Allowlist } from '../../functions/core/allowlist.js';
-import { digestSchema, type Digest } from '../../functions/core/digest.js';
+import { GUARD_MODES, type GuardMode } from '../../functions/core/alert.js';
+import { alertSchema } from '../../functions/core/alert-schema.js';
+import { type Allowlist } from '../../functions/core/allowlist.js';
+import { parseAllowlist } from '../../functions/core/allowlist-read.js';
+import { type Digest } from '../../functions/core/digest.js';
+import { digestSchema } from '../../functions/core/digest-schema.js';
 import { ConfigError, type GuardConfig } from '../../functions/config/guard-config.js';
 import { respond, type GuardDeps } from '../../functions/guard/respond.js';
 import { decide } from '../../functions/core/decide.js';

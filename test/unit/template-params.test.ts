@@ -25,6 +25,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAllowlistDocument } from '../../functions/config/allowlist-file.js';
+import { readShippedAllowlist } from '../../functions/core/allowlist-shipped.js';
 import { REPO_ROOT, runOsls, withServiceDirectory } from '../../scripts/package-stack.js';
 
 describe('stage parameters', () => {
@@ -168,13 +169,20 @@ describe('stage parameters', () => {
         '.build/infra/allowlist.example.json',
       );
       const shipped = readFileSync(join(service, '.build/infra/allowlist.example.json'), 'utf8');
-      expect(JSON.parse(shipped)).toEqual(loadAllowlistDocument(join(service, 'infra/allowlist.example.yml')).document);
+      const source = loadAllowlistDocument(join(service, 'infra/allowlist.example.yml'));
       expect(JSON.parse(shipped)).toMatchObject({
+        format: 'iot-policy-guard/compiled-allowlist',
+        formatVersion: 1,
+        compiledFrom: 'infra/allowlist.example.yml',
+      });
+      expect(JSON.parse(shipped).document).toEqual(source.document);
+      expect(JSON.parse(shipped).document).toMatchObject({
         version: 1,
         mode: 'alert',
         scope: 'aws-iot',
         modes: expect.any(Object),
       });
+      expect(readShippedAllowlist(shipped, 'shipped.json').allow.length).toBe(source.allowlist.allow.length);
     });
 
     it('is not compiled when invalid: a key written twice stops packaging, as every other problem does', () => {

@@ -12,7 +12,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllowlistDocument, loadAllowlistFile } from '../../functions/config/allowlist-file.js';
 import { DEFAULT_ALLOWLIST } from '../../functions/config/guard-config.js';
-import { parseAllowlistJson, type Allowlist } from '../../functions/core/allowlist.js';
+import { type Allowlist } from '../../functions/core/allowlist.js';
+import { readShippedAllowlist } from '../../functions/core/allowlist-shipped.js';
 import { CATALOG, SEED_POLICIES, governedArns, isGoverned } from '../../functions/core/catalog.js';
 import {
   attachEventPattern,
@@ -208,7 +209,7 @@ describe('attach-guard function', () => {
       ]);
       const shipped = files.get(SHIPPED_ALLOWLIST)?.toString('utf8') ?? '';
       expectCompiledFrom(shipped, SOURCE_ALLOWLIST);
-      expect(parseAllowlistJson(shipped, SHIPPED_ALLOWLIST)).toMatchObject({
+      expect(readShippedAllowlist(shipped, SHIPPED_ALLOWLIST)).toMatchObject({
         version: 1,
         mode: 'alert',
         scope: 'aws-iot',
@@ -1566,15 +1567,21 @@ function patternValueMatches(value: PatternValue, text: string): boolean {
 }
 
 /**
- * A shipped allowlist is the YAML file's validated content, defaults filled in, as JSON: it compiles, without YAML, to
- * the same allowlist as the YAML file.
+ * A shipped allowlist is the YAML file's validated content, defaults filled in, compiled (format version, checksum,
+ * the file it came from): it reads, without YAML or the schema, to the same allowlist as the YAML file.
  */
 function expectCompiledFrom(shipped: string, source: string): void {
   const yaml = loadAllowlistDocument(join(REPO_ROOT, source));
-  expect(JSON.parse(shipped)).toEqual(yaml.document);
+  expect(JSON.parse(shipped)).toEqual({
+    format: 'iot-policy-guard/compiled-allowlist',
+    formatVersion: 1,
+    compiledFrom: source,
+    sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    document: yaml.document,
+  });
   // functions drop out
   const data = (list: Allowlist): unknown => JSON.parse(JSON.stringify({ ...list, source: null }));
-  const fromJson = parseAllowlistJson(shipped, 'shipped.json');
+  const fromJson = readShippedAllowlist(shipped, 'shipped.json');
   expect(data(fromJson)).toEqual(data(yaml.allowlist));
   expect(fromJson.allow.map((e) => e.expiresAt)).toEqual(yaml.allowlist.allow.map((e) => e.expiresAt));
 }
