@@ -1,6 +1,7 @@
 /** Reading an allowlist file a person wrote: the one place the CLI and the package step turn a path into an Allowlist. */
 import type { Allowlist, AllowlistDocument } from '../core/allowlist.js';
 import { parseAllowlistDocument } from '../core/allowlist-read.js';
+import { looksShipped, readShippedAllowlistDocument } from '../core/allowlist-shipped.js';
 import { readAllowlistText } from './function-allowlist.js';
 
 /**
@@ -12,7 +13,11 @@ export function loadAllowlistFile(path: string): Allowlist {
   return loadAllowlistDocument(path).allowlist;
 }
 
-/** loadAllowlistFile, also returning the validated document (what the deploy ships). */
+/**
+ * loadAllowlistFile, also returning the validated document (what the deploy ships). A compiled allowlist the deploy
+ * wrote (`.build/…json`) reads as the functions read it: what they run with can be checked and evaluated as well.
+ */
 export function loadAllowlistDocument(path: string): { allowlist: Allowlist; document: AllowlistDocument } {
-  return parseAllowlistDocument(readAllowlistText(path), path);
+  const text = readAllowlistText(path);
+  return /\.json$/i.test(path) && looksShipped(text) ? readShippedAllowlistDocument(text, path) : parseAllowlistDocument(text, path);
 }

@@ -54,8 +54,18 @@ export function renderShippedAllowlist(document: AllowlistDocument, compiledFrom
   return `${JSON.stringify(shipped, null, 2)}\n`;
 }
 
+/** Whether `text` says it is a shipped allowlist (renderShippedAllowlist writes `format` first): cheap, no parse. */
+export function looksShipped(text: string): boolean {
+  return text.trimStart().startsWith(`{\n  "format": ${JSON.stringify(SHIPPED_ALLOWLIST_FORMAT)}`);
+}
+
 /** Reads a shipped allowlist (`file` names it in every problem); throws AllowlistError for anything but one. */
 export function readShippedAllowlist(text: string, file: string): Allowlist {
+  return readShippedAllowlistDocument(text, file).allowlist;
+}
+
+/** readShippedAllowlist, also returning the document. */
+export function readShippedAllowlistDocument(text: string, file: string): { allowlist: Allowlist; document: AllowlistDocument } {
   let shipped: unknown;
   try {
     shipped = JSON.parse(text);
@@ -78,7 +88,7 @@ export function readShippedAllowlist(text: string, file: string): Allowlist {
   }
   const wrong = documentProblem(document);
   if (wrong !== null) throw fileProblem(file, `not a compiled allowlist: ${wrong}; ${REPACKAGE}`);
-  return compileAllowlist(document as AllowlistDocument, file);
+  return { allowlist: compileAllowlist(document as AllowlistDocument, file), document: document as AllowlistDocument };
 }
 
 /** What keeps `value` from being an AllowlistDocument, or null: the shape only; compiling checks the values. */

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadAllowlistFile } from '../../functions/config/allowlist-file.js';
 import { AllowlistError, type Allowlist } from '../../functions/core/allowlist.js';
 import { parseAllowlistDocument } from '../../functions/core/allowlist-read.js';
 import { readShippedAllowlist, renderShippedAllowlist } from '../../functions/core/allowlist-shipped.js';
@@ -60,5 +63,18 @@ describe('the shipped (compiled) allowlist', () => {
   it('still compiles what it reads: a policy name the catalog does not know is refused, never matched by nothing', () => {
     const message = problemOf(forged((d) => { (d.allow as Record<string, unknown>[])[0]!.policy = 'AWSIoTNoSuchPolicy'; }));
     expect(message).toMatch(/allow\[0\] \(.*\) field "policy": unknown policy "AWSIoTNoSuchPolicy"/);
+  });
+});
+
+describe('the CLI and the package step on a compiled allowlist', () => {
+  it('read it as the functions do, to the same allowlist; a tampered one is refused the same way', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ipg-shipped-'));
+    writeFileSync(join(dir, 'allowlist.json'), shipped);
+    expect(data(loadAllowlistFile(join(dir, 'allowlist.json')))).toEqual(data(example.allowlist));
+    writeFileSync(join(dir, 'edited.json'), shipped.replace('"reason": "', '"reason": "x'));
+    expect(() => loadAllowlistFile(join(dir, 'edited.json'))).toThrow(/edited\.json: invalid allowlist \(1 problem\)\n  - file: the compiled allowlist was changed after packaging/);
+    // A plain JSON allowlist is still validated as one.
+    writeFileSync(join(dir, 'plain.json'), JSON.stringify(example.document));
+    expect(data(loadAllowlistFile(join(dir, 'plain.json')))).toEqual(data(example.allowlist));
   });
 });
