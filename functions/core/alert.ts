@@ -33,7 +33,6 @@ export type ActionSource = (typeof ACTION_SOURCES)[number];
  */
 export const LEFT_IN_PLACE: ReadonlySet<Outcome> = new Set<Outcome>(['alert-only', 'dry-run', 'not-remediable', 'remediation-failed']);
 
-
 export interface AlertInput {
   /** The attachment, and its source: the attach call, or the sweep's finding (no event, no actor). */
   readonly attachment: Attachment;

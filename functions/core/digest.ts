@@ -7,17 +7,16 @@
 import { OUTCOMES, type GuardMode, type Outcome } from './alert.js';
 import { parsePolicyArn, qualifiedName } from './arn.js';
 import { riskOf } from './catalog.js';
+import type { Digest, DigestViolation, SelfCheckSummary } from './digest-schema.js';
 import { permissionSetLabel } from './identity-center.js';
 import { clip, fitSnsMessage, messageAttributes, principalNameLimit, subjectLine, type SnsMessage } from './sns-envelope.js';
 import type { Principal, Scope } from './types.js';
-import type { Digest, DigestViolation, SelfCheckSummary } from './digest-schema.js';
 
 export type { Digest, DigestViolation };
 
 export const DIGEST_KIND = 'sweep-digest';
 /** The text lists at most this many violations; the JSON lists as many as fit in one SNS message. */
 export const DIGEST_TEXT_LINES = 100;
-
 
 export interface DigestViolationInput {
   readonly principal: Principal;
