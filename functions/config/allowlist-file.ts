@@ -1,4 +1,4 @@
-/** Reading an allowlist file a person wrote: the one place the CLI and the package step turn a path into an Allowlist. */
+/** Reading an allowlist file a person wrote: where the CLI and the package step turn a path into an Allowlist. */
 import type { Allowlist, AllowlistDocument } from '../core/allowlist.js';
 import { parseAllowlistDocument } from '../core/allowlist-read.js';
 import { looksShipped, readShippedAllowlistDocument } from '../core/allowlist-shipped.js';

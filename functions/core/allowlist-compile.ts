@@ -25,7 +25,7 @@ import type { PrincipalType } from './types.js';
 const DAY_MS = 86_400_000;
 const PERMISSION_SET_ARN_GLOB = /^arn:[a-z*?-]*:sso:::/;
 
-/** Compiles a validated document; throws AllowlistError naming every problem (with its line, where lineOfPath knows it). */
+/** Compiles a validated document; throws AllowlistError naming every problem (with its line where lineOfPath knows). */
 export function compileAllowlist(document: AllowlistDocument, source: string, lineOfPath: LineOfPath = () => null): Allowlist {
   const problems: AllowlistProblem[] = [];
   const problem = (path: AllowlistPath, message: string): void => {

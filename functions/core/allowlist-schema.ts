@@ -1,7 +1,8 @@
 /**
  * The allowlist file format as a zod schema, and the validation of a parsed file against it with messages people can
  * act on (hints for a mistyped principal, date or account). Used where a person's file is read: the CLI and the
- * package step. The deployed functions never load it: they read the document the deploy validated (allowlist-shipped.ts).
+ * package step. The deployed functions never load it: they read the document the deploy validated
+ * (allowlist-shipped.ts).
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
