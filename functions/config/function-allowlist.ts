@@ -1,8 +1,8 @@
 /**
  * How the functions read their allowlist: the file the deploy compiled and shipped in the zip (a `.json`
  * ALLOWLIST_PATH) with JSON.parse and a structural check, no schema library and no YAML reader; any other file, in
- * local runs only, with the full reader (allowlist-file.ts), loaded by import() on first use so that it stays out of the cold start
- * (a chunk of its own in the bundle).
+ * local runs only, with the full reader (allowlist-file.ts), loaded by import() on first use so that it stays out of
+ * the cold start (a chunk of its own in the bundle).
  */
 import { readFileSync } from 'node:fs';
 import { fileProblem, type Allowlist } from '../core/allowlist.js';
