@@ -10,7 +10,14 @@ import { DEFAULT_STALE_AFTER, parseStaleAfter } from '../functions/config/guard-
 import type { AllowlistDocument } from '../functions/core/allowlist.js';
 import { renderShippedAllowlist } from '../functions/core/allowlist-shipped.js';
 import { GUARD_MODES, type GuardMode } from '../functions/core/alert.js';
-import { EXTERNAL_ID_RULE, isAccountId, isExternalId, isRegion, isRoleName, ROLE_NAME_MAX } from '../functions/core/aws-names.js';
+import {
+  EXTERNAL_ID_RULE,
+  isAccountId,
+  isExternalId,
+  isRegion,
+  isRoleName,
+  ROLE_NAME_MAX,
+} from '../functions/core/aws-names.js';
 import { MEMBER_READ_ROLE_SUFFIX } from '../functions/config/guard-config.js';
 
 /** A stage parameter has a value the deploy cannot use; the message names the parameter. */
@@ -21,7 +28,9 @@ export class StageParamError extends Error {
 /** `mode`: alert, dry-run or remediate. */
 export function checkMode(value: unknown): GuardMode {
   if (typeof value === 'string' && (GUARD_MODES as readonly string[]).includes(value)) return value as GuardMode;
-  throw new StageParamError(`--param="mode=..." must be one of ${GUARD_MODES.join(', ')}; got ${JSON.stringify(value)}`);
+  throw new StageParamError(
+    `--param="mode=..." must be one of ${GUARD_MODES.join(', ')}; got ${JSON.stringify(value)}`,
+  );
 }
 
 /** `createTrail`: true or false, as text or as a YAML boolean. */
@@ -31,7 +40,10 @@ export function checkCreateTrail(value: unknown): 'true' | 'false' {
   throw new StageParamError(`--param="createTrail=..." must be true or false; got ${JSON.stringify(value)}`);
 }
 
-/** `chatTopic`: true or false. true creates the chat topic (infra/alerts.yml) that Slack and Teams channels subscribe to. */
+/**
+ * `chatTopic`: true or false. true creates the chat topic (infra/alerts.yml) that Slack and Teams channels subscribe
+ * to.
+ */
 export function checkChatTopic(value: unknown): 'true' | 'false' {
   const text = String(value);
   if (text === 'true' || text === 'false') return text;
@@ -50,17 +62,34 @@ export function checkAlertEmail(value: unknown, command = 'deploy'): string {
   if (text === '') {
     throw new StageParamError(
       '--param="alertEmail=..." is required: the address that receives the alerts (confirm the mail AWS sends it). ' +
-        'Give alertEmail=none to deploy without an e-mail subscription. Left out, a deploy would delete the subscription an earlier deploy made; keep the value in a `params` block for the stage (serverless.yml).',
+        'Give alertEmail=none to deploy without an e-mail subscription. Left out, a deploy would delete the ' +
+        'subscription an earlier deploy made; keep the value in a `params` block for the stage (serverless.yml).',
     );
   }
   if (/^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$/.test(text)) return text;
-  throw new StageParamError(`--param="alertEmail=..." must be one e-mail address, or none; got ${JSON.stringify(value)}`);
+  throw new StageParamError(
+    `--param="alertEmail=..." must be one e-mail address, or none; got ${JSON.stringify(value)}`,
+  );
 }
 
 /** osls options that take the next argument as their value. */
-const VALUED_OPTIONS = new Set(['--stage', '-s', '--region', '-r', '--param', '--package', '-p', '--config', '-c', '--aws-profile']);
+const VALUED_OPTIONS = new Set([
+  '--stage',
+  '-s',
+  '--region',
+  '-r',
+  '--param',
+  '--package',
+  '-p',
+  '--config',
+  '-c',
+  '--aws-profile',
+]);
 
-/** The osls command of this process (`package`, `deploy`, `remove`, ...): its first argument that is no option or option value. */
+/**
+ * The osls command of this process (`package`, `deploy`, `remove`, ...): its first argument that is no option or option
+ * value.
+ */
 export function oslsCommand(argv: readonly string[]): string {
   const args = argv.slice(2);
   return args.find((arg, i) => !arg.startsWith('-') && !VALUED_OPTIONS.has(args[i - 1] ?? '')) ?? '';
@@ -71,7 +100,8 @@ export function checkFindingsBus(value: unknown): string {
   const text = String(value ?? '').trim();
   if (text === '' || /^[\w.\-/]{1,256}$/.test(text)) return text;
   throw new StageParamError(
-    `--param="findingsBus=..." must be the name of an event bus in this account and Region (to reach another account, add a rule there that forwards to it); got ${JSON.stringify(value)}`,
+    `--param="findingsBus=..." must be the name of an event bus in this account and Region (to reach another ` +
+      `account, add a rule there that forwards to it); got ${JSON.stringify(value)}`,
   );
 }
 
@@ -93,14 +123,21 @@ export function checkSweepSchedule(value: unknown): string {
     const count = Number(rate[1]);
     const unit = rate[2] ?? '';
     const singular = unit.replace(/s$/, '');
-    if (count >= 1 && String(count) === rate[1] && (count === 1) === (unit === singular) && count * (UNIT_MINUTES[singular] ?? 0) >= SWEEP_MIN_INTERVAL_MINUTES) {
+    if (
+      count >= 1 &&
+      String(count) === rate[1] &&
+      (count === 1) === (unit === singular) &&
+      count * (UNIT_MINUTES[singular] ?? 0) >= SWEEP_MIN_INTERVAL_MINUTES
+    ) {
       return text;
     }
   } else if (CRON.test(text) && cronMinutesApart(text) >= SWEEP_MIN_INTERVAL_MINUTES) {
     return text;
   }
   throw new StageParamError(
-    `--param="sweepSchedule=..." must be rate(N minutes|hours|days) of at least ${SWEEP_MIN_INTERVAL_MINUTES} minutes (rate(1 hour), rate(6 hours), rate(1 day)) or cron(minutes hours day-of-month month day-of-week year), e.g. cron(15 * * * ? *); got ${JSON.stringify(value)}`,
+    `--param="sweepSchedule=..." must be rate(N minutes|hours|days) of at least ${SWEEP_MIN_INTERVAL_MINUTES} ` +
+      `minutes (rate(1 hour), rate(6 hours), rate(1 day)) or cron(minutes hours day-of-month month day-of-week ` +
+      `year), e.g. cron(15 * * * ? *); got ${JSON.stringify(value)}`,
   );
 }
 
@@ -128,21 +165,42 @@ function cronMinutesApart(expression: string): number {
 
 /** The stack's parameters (serverless.yml `params.default`); a test keeps the two lists equal. */
 export const PARAM_NAMES = [
-  'alertEmail', 'mode', 'allowlist', 'createTrail', 'findingsBus', 'logLevel', 'sweepSchedule', 'chatTopic',
-  'organizationId', 'memberRoleName', 'memberExternalId', 'sweepAccounts', 'identityCenterRegion', 'staleAfter', 'watchTrail',
-  'deployerRoleArn', 'operatorRoleArns',
+  'alertEmail',
+  'mode',
+  'allowlist',
+  'createTrail',
+  'findingsBus',
+  'logLevel',
+  'sweepSchedule',
+  'chatTopic',
+  'organizationId',
+  'memberRoleName',
+  'memberExternalId',
+  'sweepAccounts',
+  'identityCenterRegion',
+  'staleAfter',
+  'watchTrail',
+  'deployerRoleArn',
+  'operatorRoleArns',
 ] as const;
 
 /** Every `--param` on the command line names a parameter of this stack: a misspelt one would be ignored silently. */
 export function checkParamNames(argv: readonly string[]): void {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
-    const value = arg.startsWith('--param=') ? arg.slice('--param='.length) : arg === '--param' ? (argv[i + 1] ?? '') : null;
+    const value = arg.startsWith('--param=')
+      ? arg.slice('--param='.length)
+      : arg === '--param'
+        ? (argv[i + 1] ?? '')
+        : null;
     if (value === null) continue;
     const name = value.split('=')[0] ?? '';
     if ((PARAM_NAMES as readonly string[]).includes(name)) continue;
     const near = PARAM_NAMES.find((known) => known.toLowerCase() === name.toLowerCase());
-    throw new StageParamError(`--param="${name}=..." is not a parameter of this stack${near ? ` (did you mean ${near}?)` : ''}; the parameters are ${PARAM_NAMES.join(', ')}`);
+    throw new StageParamError(
+      `--param="${name}=..." is not a parameter of this stack${near ? ` (did you mean ${near}?)` : ''}; the ` +
+        `parameters are ${PARAM_NAMES.join(', ')}`,
+    );
   }
 }
 
@@ -150,14 +208,20 @@ export function checkParamNames(argv: readonly string[]): void {
 export function checkStage(value: unknown): string {
   const text = String(value ?? '');
   if (/^[a-zA-Z0-9-]{1,20}$/.test(text)) return text;
-  throw new StageParamError(`--stage must be 1 to 20 letters, digits or hyphens (it is part of the functions' role names, which IAM limits to 64 characters); got ${JSON.stringify(value)}`);
+  throw new StageParamError(
+    `--stage must be 1 to 20 letters, digits or hyphens (it is part of the functions' role names, which IAM limits ` +
+      `to 64 characters); got ${JSON.stringify(value)}`,
+  );
 }
 
 /** `staleAfter`: STALE_AFTER, the age beyond which attach-guard alerts on an event instead of acting on it. */
 export function checkStaleAfter(value: unknown): string {
   const text = String(value ?? '').trim() || DEFAULT_STALE_AFTER;
   if (parseStaleAfter(text) !== null) return text;
-  throw new StageParamError(`--param="staleAfter=..." must be a duration of at least 1 hour such as 24h (the default), 90m or 7d; got ${JSON.stringify(value)}`);
+  throw new StageParamError(
+    `--param="staleAfter=..." must be a duration of at least 1 hour such as 24h (the default), 90m or 7d; got ` +
+      `${JSON.stringify(value)}`,
+  );
 }
 
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
@@ -166,7 +230,9 @@ const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 export function checkLogLevel(value: unknown): (typeof LOG_LEVELS)[number] {
   const text = String(value ?? '').toUpperCase();
   if ((LOG_LEVELS as readonly string[]).includes(text)) return text as (typeof LOG_LEVELS)[number];
-  throw new StageParamError(`--param="logLevel=..." must be one of ${LOG_LEVELS.join(', ')}; got ${JSON.stringify(value)}`);
+  throw new StageParamError(
+    `--param="logLevel=..." must be one of ${LOG_LEVELS.join(', ')}; got ${JSON.stringify(value)}`,
+  );
 }
 
 /**
@@ -209,7 +275,10 @@ function readAllowlistParam(value: unknown, serviceDir: string): { path: string;
   }
   const path = normalize(value.trim()).split(sep).join('/');
   if (isAbsolute(path) || path === '..' || path.startsWith('../')) {
-    throw new StageParamError(`--param="allowlist=${value}" must be a path inside ${serviceDir}, relative to it: the file is packaged with the function`);
+    throw new StageParamError(
+      `--param="allowlist=${value}" must be a path inside ${serviceDir}, relative to it: the file is packaged with ` +
+        `the function`,
+    );
   }
   try {
     return { path, document: loadAllowlistDocument(resolve(serviceDir, path)).document };
@@ -225,10 +294,16 @@ function readAllowlistParam(value: unknown, serviceDir: string): { path: string;
 export function checkOrganizationId(value: unknown, roleName: unknown = ''): string {
   const text = String(value ?? '').trim();
   if (text === '' && String(roleName ?? '').trim() !== '') {
-    throw new StageParamError('--param="organizationId=..." is required with memberRoleName: it confines the assume-role permission to the organization\'s accounts');
+    throw new StageParamError(
+      '--param="organizationId=..." is required with memberRoleName: it confines the assume-role permission to the ' +
+        "organization's accounts",
+    );
   }
   if (text === '' || /^o-[a-z0-9]{10,32}$/.test(text)) return text;
-  throw new StageParamError(`--param="organizationId=..." must be an organization id such as o-a1b2c3d4e5 (or empty); got ${JSON.stringify(value)}`);
+  throw new StageParamError(
+    `--param="organizationId=..." must be an organization id such as o-a1b2c3d4e5 (or empty); got ` +
+      `${JSON.stringify(value)}`,
+  );
 }
 
 /**
@@ -239,7 +314,9 @@ export function checkMemberRoleName(value: unknown): string {
   const text = String(value ?? '').trim();
   if (text === '' || isRoleName(text, ROLE_NAME_MAX - MEMBER_READ_ROLE_SUFFIX.length)) return text;
   throw new StageParamError(
-    `--param="memberRoleName=..." must be an IAM role name of at most ${ROLE_NAME_MAX - MEMBER_READ_ROLE_SUFFIX.length} characters (the read-only role is named <name>${MEMBER_READ_ROLE_SUFFIX}), or empty; got ${JSON.stringify(value)}`,
+    `--param="memberRoleName=..." must be an IAM role name of at most ` +
+      `${ROLE_NAME_MAX - MEMBER_READ_ROLE_SUFFIX.length} characters (the read-only role is named ` +
+      `<name>${MEMBER_READ_ROLE_SUFFIX}), or empty; got ${JSON.stringify(value)}`,
   );
 }
 
@@ -261,10 +338,17 @@ export function checkMemberExternalId(value: unknown, roleName: unknown): string
 
 /** `sweepAccounts`: member account ids the sweep covers besides its own, comma-separated; needs memberRoleName. */
 export function checkSweepAccounts(value: unknown, roleName: unknown): string {
-  const accounts = String(value ?? '').split(',').map((a) => a.trim()).filter((a) => a !== '');
+  const accounts = String(value ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
   const bad = accounts.find((a) => !isAccountId(a));
-  if (bad !== undefined) throw new StageParamError(`--param="sweepAccounts=..." must be 12-digit account ids separated by commas; got ${JSON.stringify(bad)}`);
-  if (accounts.length > 0 && String(roleName ?? '').trim() === '') throw new StageParamError('--param="sweepAccounts=..." needs --param="memberRoleName=..."');
+  if (bad !== undefined)
+    throw new StageParamError(
+      `--param="sweepAccounts=..." must be 12-digit account ids separated by commas; got ${JSON.stringify(bad)}`,
+    );
+  if (accounts.length > 0 && String(roleName ?? '').trim() === '')
+    throw new StageParamError('--param="sweepAccounts=..." needs --param="memberRoleName=..."');
   return accounts.join(',');
 }
 
@@ -277,7 +361,8 @@ export function checkIdentityCenterRegion(value: unknown): string {
   // The Region names the functions accept as IDENTITY_CENTER_REGION (functions/config/guard-config.ts).
   if (text === '' || isRegion(text)) return text;
   throw new StageParamError(
-    `--param="identityCenterRegion=..." must be the Region where IAM Identity Center is enabled, such as eu-west-1 (or empty); got ${JSON.stringify(value)}`,
+    `--param="identityCenterRegion=..." must be the Region where IAM Identity Center is enabled, such as eu-west-1 ` +
+      `(or empty); got ${JSON.stringify(value)}`,
   );
 }
 
@@ -292,15 +377,21 @@ export function checkWatchTrail(value: unknown, createTrail: unknown): string {
   const text = String(value ?? '').trim();
   if (text === '') return '';
   if (checkCreateTrail(createTrail) === 'true') {
-    throw new StageParamError('--param="watchTrail=..." cannot go with createTrail=true: the self-check watches the trail the stack creates');
+    throw new StageParamError(
+      '--param="watchTrail=..." cannot go with createTrail=true: the self-check watches the trail the stack creates',
+    );
   }
   if ((TRAIL_NAME.test(text) && !/[._-]{2}/.test(text)) || TRAIL_ARN.test(text)) return text;
   throw new StageParamError(
-    `--param="watchTrail=..." must be a CloudTrail trail name (3 to 128 letters, digits, periods, underscores or hyphens, starting and ending with a letter or digit) or a trail ARN; got ${JSON.stringify(value)}`,
+    `--param="watchTrail=..." must be a CloudTrail trail name (3 to 128 letters, digits, periods, underscores or ` +
+      `hyphens, starting and ending with a letter or digit) or a trail ARN; got ${JSON.stringify(value)}`,
   );
 }
 
-/** The trail the self-check watches (SELF_CHECK_TRAIL): the stack's own with createTrail=true, else watchTrail's, else "". */
+/**
+ * The trail the self-check watches (SELF_CHECK_TRAIL): the stack's own with createTrail=true, else watchTrail's, else
+ * "".
+ */
 export function watchedTrail(watchTrail: unknown, createTrail: unknown, ownTrailName: string): string {
   const watched = checkWatchTrail(watchTrail, createTrail);
   return checkCreateTrail(createTrail) === 'true' ? ownTrailName : watched;
@@ -317,28 +408,47 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 
 /**
  * `deployerRoleArn`: empty, or the role that deploys the stack (and so the role CloudFormation acts as). With it, the
- * alert and tamper topics' subscriptions, the dead-letter queue's purge and deletion, and the alert key's administration
+ * alert and tamper topics' subscriptions, the dead-letter queue's purge and deletion, and the alert key's
+ * administration
  * are denied to every principal but it and the operator roles.
  */
 export function checkDeployerRoleArn(value: unknown): string {
   const text = String(value ?? '').trim();
   if (text === '' || ROLE_ARN.test(text)) return text;
-  throw new StageParamError(`--param="deployerRoleArn=..." must be an IAM role ARN such as arn:aws:iam::111122223333:role/deployer (or empty); got ${JSON.stringify(value)}`);
+  throw new StageParamError(
+    `--param="deployerRoleArn=..." must be an IAM role ARN such as arn:aws:iam::111122223333:role/deployer (or ` +
+      `empty); got ${JSON.stringify(value)}`,
+  );
 }
 
 /** `operatorRoleArns`: role ARNs, comma-separated, allowed what deployerRoleArn is allowed; needs deployerRoleArn. */
 export function checkOperatorRoleArns(value: unknown, deployer: unknown): string {
-  const arns = String(value ?? '').split(',').map((a) => a.trim()).filter((a) => a !== '');
+  const arns = String(value ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
   const bad = arns.find((a) => !ROLE_ARN.test(a));
-  if (bad !== undefined) throw new StageParamError(`--param="operatorRoleArns=..." must be IAM role ARNs separated by commas; got ${JSON.stringify(bad)}`);
+  if (bad !== undefined)
+    throw new StageParamError(
+      `--param="operatorRoleArns=..." must be IAM role ARNs separated by commas; got ${JSON.stringify(bad)}`,
+    );
   if (arns.length > 0 && checkDeployerRoleArn(deployer) === '') {
-    throw new StageParamError('--param="operatorRoleArns=..." needs --param="deployerRoleArn=...": without it CloudFormation itself could no longer change the topics, the queue and the key');
+    throw new StageParamError(
+      '--param="operatorRoleArns=..." needs --param="deployerRoleArn=...": without it CloudFormation itself could no ' +
+        'longer change the topics, the queue and the key',
+    );
   }
   return [...new Set(arns)].join(',');
 }
 
-/** The principals allowed the guarded administration: the deployer, then the operators (comma-separated; empty: nobody is singled out). */
+/**
+ * The principals allowed the guarded administration: the deployer, then the operators (comma-separated; empty: nobody
+ * is singled out).
+ */
 export function adminPrincipalArns(deployer: unknown, operators: unknown): string {
   const first = checkDeployerRoleArn(deployer);
-  return [first, ...checkOperatorRoleArns(operators, deployer).split(',')].filter((a) => a !== '').filter((a, i, all) => all.indexOf(a) === i).join(',');
+  return [first, ...checkOperatorRoleArns(operators, deployer).split(',')]
+    .filter((a) => a !== '')
+    .filter((a, i, all) => all.indexOf(a) === i)
+    .join(',');
 }

@@ -26,7 +26,11 @@ export async function publishDigest(sns: SNSClient, topicArn: string, digest: Di
  * Publishes one chat notification (the custom-notification JSON as the raw message, which is what Amazon Q Developer
  * in chat applications reads) to the chat topic; returns the SNS message id.
  */
-export async function publishChat(sns: SNSClient, topicArn: string, notification: ChatNotification): Promise<string | undefined> {
+export async function publishChat(
+  sns: SNSClient,
+  topicArn: string,
+  notification: ChatNotification,
+): Promise<string | undefined> {
   const out = await sns.send(new PublishCommand({ TopicArn: topicArn, Message: JSON.stringify(notification) }));
   return out.MessageId;
 }
@@ -37,7 +41,14 @@ export async function putFinding(events: EventBridgeClient, busName: string, ale
   const { PutEventsCommand } = await import('@aws-sdk/client-eventbridge');
   const out = await events.send(
     new PutEventsCommand({
-      Entries: [{ EventBusName: busName, Source: FINDING_SOURCE, DetailType: FINDING_DETAIL_TYPE, Detail: JSON.stringify(alert) }],
+      Entries: [
+        {
+          EventBusName: busName,
+          Source: FINDING_SOURCE,
+          DetailType: FINDING_DETAIL_TYPE,
+          Detail: JSON.stringify(alert),
+        },
+      ],
     }),
   );
   const failed = out.Entries?.find((e) => e.ErrorCode);
@@ -64,7 +75,11 @@ export function createAlertKeeper(queueUrl: string, client: () => Promise<SQSCli
         new SendMessageCommand({
           QueueUrl: queueUrl,
           MessageBody: JSON.stringify(alert),
-          MessageAttributes: messageAttributes({ kind: 'undelivered-alert', outcome: alert.outcome, error: `${failure.name}: ${failure.message}` }),
+          MessageAttributes: messageAttributes({
+            kind: 'undelivered-alert',
+            outcome: alert.outcome,
+            error: `${failure.name}: ${failure.message}`,
+          }),
         }),
       );
     },

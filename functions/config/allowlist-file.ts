@@ -19,5 +19,7 @@ export function loadAllowlistFile(path: string): Allowlist {
  */
 export function loadAllowlistDocument(path: string): { allowlist: Allowlist; document: AllowlistDocument } {
   const text = readAllowlistText(path);
-  return /\.json$/i.test(path) && looksShipped(text) ? readShippedAllowlistDocument(text, path) : parseAllowlistDocument(text, path);
+  return /\.json$/i.test(path) && looksShipped(text)
+    ? readShippedAllowlistDocument(text, path)
+    : parseAllowlistDocument(text, path);
 }

@@ -18,9 +18,15 @@ export interface GuardConfig {
    * Developer in chat applications (formerly AWS Chatbot) custom notification. Absent or null: no chat.
    */
   readonly chatTopicArn?: string | null;
-  /** alert: never detach; remediate: detach where the allowlist's modes say so; dry-run: detach nothing, say what would be done. */
+  /**
+   * alert: never detach; remediate: detach where the allowlist's modes say so; dry-run: detach nothing, say what would
+   * be done.
+   */
   readonly mode: GuardMode;
-  /** Where `mode` came from: GUARD_MODE (the deploy's mode parameter; the default when absent), or the allowlist's `mode`. */
+  /**
+   * Where `mode` came from: GUARD_MODE (the deploy's mode parameter; the default when absent), or the allowlist's
+   * `mode`.
+   */
   readonly modeSource?: ModeSource;
   /** The allowlist, with its top-level mode replaced by GUARD_MODE=remediate when set. */
   readonly allowlist: Allowlist;
@@ -96,44 +102,87 @@ export function parseStaleAfter(text: string): number | null {
 export async function loadGuardConfig(env: Env = process.env): Promise<GuardConfig> {
   const alertTopicArn = required(env, 'ALERT_TOPIC_ARN');
   if (!SNS_TOPIC_ARN.test(alertTopicArn)) {
-    throw new ConfigError(`ALERT_TOPIC_ARN must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME), got "${alertTopicArn}"`);
+    throw new ConfigError(
+      `ALERT_TOPIC_ARN must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME), got "${alertTopicArn}"`,
+    );
   }
   const chatTopicArn = env.CHAT_TOPIC_ARN?.trim() || null;
   if (chatTopicArn !== null && !SNS_TOPIC_ARN.test(chatTopicArn)) {
-    throw new ConfigError(`CHAT_TOPIC_ARN must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME) or empty, got "${chatTopicArn}"`);
+    throw new ConfigError(
+      `CHAT_TOPIC_ARN must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME) or empty, got "${chatTopicArn}"`,
+    );
   }
   const guardMode = oneOf(env, 'GUARD_MODE', GUARD_MODES);
   const governedScope = oneOf(env, 'GOVERNED_SCOPE', SCOPES);
   const bus = env.FINDINGS_BUS_NAME?.trim() || null;
-  if (bus !== null && !BUS_NAME.test(bus)) throw new ConfigError(`FINDINGS_BUS_NAME must be an event bus name or ARN, got "${bus}"`);
+  if (bus !== null && !BUS_NAME.test(bus))
+    throw new ConfigError(`FINDINGS_BUS_NAME must be an event bus name or ARN, got "${bus}"`);
   const failed = oneOf(env, 'ALERT_ON_FAILED_ATTEMPTS', ['true', 'false'] as const) ?? 'false';
-  oneOf(env, 'LOG_LEVEL', ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT', 'CRITICAL', 'TRACE', 'debug', 'info', 'warn', 'error', 'silent', 'critical', 'trace'] as const);
-  // The alert topic lives in the function's own account, so its ARN names the home account when HOME_ACCOUNT_ID does not.
+  oneOf(env, 'LOG_LEVEL', [
+    'DEBUG',
+    'INFO',
+    'WARN',
+    'ERROR',
+    'SILENT',
+    'CRITICAL',
+    'TRACE',
+    'debug',
+    'info',
+    'warn',
+    'error',
+    'silent',
+    'critical',
+    'trace',
+  ] as const);
+  // The alert topic lives in the function's own account, so its ARN names the home account when HOME_ACCOUNT_ID does
+  // not.
   const homeAccount = env.HOME_ACCOUNT_ID?.trim() || (alertTopicArn.split(':')[4] ?? null);
-  if (homeAccount !== null && !isAccountId(homeAccount)) throw new ConfigError(`HOME_ACCOUNT_ID must be a 12-digit account id, got "${homeAccount}"`);
+  if (homeAccount !== null && !isAccountId(homeAccount))
+    throw new ConfigError(`HOME_ACCOUNT_ID must be a 12-digit account id, got "${homeAccount}"`);
   const roleName = env.MEMBER_ROLE_NAME?.trim() || null;
   const externalId = env.MEMBER_EXTERNAL_ID?.trim() || null;
-  if ((roleName === null) !== (externalId === null)) throw new ConfigError('MEMBER_ROLE_NAME and MEMBER_EXTERNAL_ID go together: set both or neither');
-  if (roleName !== null && !isRoleName(roleName)) throw new ConfigError(`MEMBER_ROLE_NAME must be an IAM role name, got "${roleName}"`);
-  if (externalId !== null && !isExternalId(externalId)) throw new ConfigError(`MEMBER_EXTERNAL_ID must be ${EXTERNAL_ID_RULE}`);
-  const readRoleName = env.MEMBER_READ_ROLE_NAME?.trim() || (roleName === null ? null : `${roleName}${MEMBER_READ_ROLE_SUFFIX}`);
-  if (readRoleName !== null && !isRoleName(readRoleName)) throw new ConfigError(`MEMBER_READ_ROLE_NAME must be an IAM role name, got "${readRoleName}"`);
-  if (readRoleName !== null && roleName === null) throw new ConfigError('MEMBER_READ_ROLE_NAME needs MEMBER_ROLE_NAME and MEMBER_EXTERNAL_ID');
-  if (roleName !== null && homeAccount === null) throw new ConfigError('MEMBER_ROLE_NAME needs HOME_ACCOUNT_ID, to tell member accounts from this one');
-  const sweepAccounts = (env.SWEEP_ACCOUNTS ?? '').split(',').map((a) => a.trim()).filter((a) => a !== '');
+  if ((roleName === null) !== (externalId === null))
+    throw new ConfigError('MEMBER_ROLE_NAME and MEMBER_EXTERNAL_ID go together: set both or neither');
+  if (roleName !== null && !isRoleName(roleName))
+    throw new ConfigError(`MEMBER_ROLE_NAME must be an IAM role name, got "${roleName}"`);
+  if (externalId !== null && !isExternalId(externalId))
+    throw new ConfigError(`MEMBER_EXTERNAL_ID must be ${EXTERNAL_ID_RULE}`);
+  const readRoleName =
+    env.MEMBER_READ_ROLE_NAME?.trim() || (roleName === null ? null : `${roleName}${MEMBER_READ_ROLE_SUFFIX}`);
+  if (readRoleName !== null && !isRoleName(readRoleName))
+    throw new ConfigError(`MEMBER_READ_ROLE_NAME must be an IAM role name, got "${readRoleName}"`);
+  if (readRoleName !== null && roleName === null)
+    throw new ConfigError('MEMBER_READ_ROLE_NAME needs MEMBER_ROLE_NAME and MEMBER_EXTERNAL_ID');
+  if (roleName !== null && homeAccount === null)
+    throw new ConfigError('MEMBER_ROLE_NAME needs HOME_ACCOUNT_ID, to tell member accounts from this one');
+  const sweepAccounts = (env.SWEEP_ACCOUNTS ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
   const badAccount = sweepAccounts.find((a) => !isAccountId(a));
-  if (badAccount !== undefined) throw new ConfigError(`SWEEP_ACCOUNTS must be 12-digit account ids separated by commas, got "${badAccount}"`);
-  if (sweepAccounts.length > 0 && roleName === null) throw new ConfigError('SWEEP_ACCOUNTS needs MEMBER_ROLE_NAME and MEMBER_EXTERNAL_ID');
+  if (badAccount !== undefined)
+    throw new ConfigError(`SWEEP_ACCOUNTS must be 12-digit account ids separated by commas, got "${badAccount}"`);
+  if (sweepAccounts.length > 0 && roleName === null)
+    throw new ConfigError('SWEEP_ACCOUNTS needs MEMBER_ROLE_NAME and MEMBER_EXTERNAL_ID');
   const identityCenterRegion = env.IDENTITY_CENTER_REGION?.trim() || null;
   if (identityCenterRegion !== null && !isRegion(identityCenterRegion)) {
-    throw new ConfigError(`IDENTITY_CENTER_REGION must be an AWS Region such as eu-west-1 (where IAM Identity Center is enabled), got "${identityCenterRegion}"`);
+    throw new ConfigError(
+      `IDENTITY_CENTER_REGION must be an AWS Region such as eu-west-1 (where IAM Identity Center is enabled), got ` +
+        `"${identityCenterRegion}"`,
+    );
   }
   const staleAfter = env.STALE_AFTER?.trim() || DEFAULT_STALE_AFTER;
   const staleAfterMs = parseStaleAfter(staleAfter);
-  if (staleAfterMs === null) throw new ConfigError(`STALE_AFTER must be a duration of at least 1 hour such as 24h, 90m or 7d; got "${staleAfter}"`);
+  if (staleAfterMs === null)
+    throw new ConfigError(
+      `STALE_AFTER must be a duration of at least 1 hour such as 24h, 90m or 7d; got "${staleAfter}"`,
+    );
   const alertFallbackQueueUrl = env.ALERT_FALLBACK_QUEUE_URL?.trim() || null;
   if (alertFallbackQueueUrl !== null && !QUEUE_URL.test(alertFallbackQueueUrl)) {
-    throw new ConfigError(`ALERT_FALLBACK_QUEUE_URL must be an SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME), got "${alertFallbackQueueUrl}"`);
+    throw new ConfigError(
+      `ALERT_FALLBACK_QUEUE_URL must be an SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME), got ` +
+        `"${alertFallbackQueueUrl}"`,
+    );
   }
   // The allowlist last: every variable above is checked even when the file is the problem.
   const root = env.LAMBDA_TASK_ROOT ?? process.cwd();
@@ -146,8 +195,9 @@ export async function loadGuardConfig(env: Env = process.env): Promise<GuardConf
     if (error instanceof AllowlistError) throw new ConfigError(`ALLOWLIST_PATH: ${error.message}`, { cause: error });
     if (error instanceof YamlUnavailableError) {
       throw new ConfigError(
-        `ALLOWLIST_PATH: ${path} is not a .json file, and this function cannot read YAML (its bundle leaves the yaml package out): ` +
-          'the deploy compiles the allowlist to JSON and ships that (.build/…json in the zip); point ALLOWLIST_PATH at a .json allowlist',
+        `ALLOWLIST_PATH: ${path} is not a .json file, and this function cannot read YAML (its bundle leaves the ` +
+          'yaml package out): the deploy compiles the allowlist to JSON and ships that (.build/…json in the zip); ' +
+          'point ALLOWLIST_PATH at a .json allowlist',
         { cause: error },
       );
     }
@@ -162,7 +212,10 @@ export async function loadGuardConfig(env: Env = process.env): Promise<GuardConf
     findingsBusName: bus,
     alertOnFailedAttempts: failed === 'true',
     homeAccount,
-    memberRole: roleName !== null && externalId !== null && readRoleName !== null ? Object.freeze({ roleName, readRoleName, externalId }) : null,
+    memberRole:
+      roleName !== null && externalId !== null && readRoleName !== null
+        ? Object.freeze({ roleName, readRoleName, externalId })
+        : null,
     sweepAccounts: Object.freeze([...new Set(sweepAccounts)]),
     identityCenterRegion,
     staleAfterMs,
@@ -180,7 +233,9 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[]):
   const value = env[name]?.trim();
   if (value === undefined || value === '') return undefined;
   if (!(allowed as readonly string[]).includes(value)) {
-    throw new ConfigError(`${name} must be one of ${[...new Set(allowed.map((a) => a.toLowerCase()))].join(', ')}; got "${value}"`);
+    throw new ConfigError(
+      `${name} must be one of ${[...new Set(allowed.map((a) => a.toLowerCase()))].join(', ')}; got "${value}"`,
+    );
   }
   return value as T;
 }

@@ -12,48 +12,61 @@ const nullableString = z.nullable(z.string());
 export const alertSchema = described(
   z.strictObject({
     schemaVersion: z.literal(1),
-    source: described(z.enum(['event', 'sweep']), 'event: an attach call seen through CloudTrail; sweep: found by the scheduled sweep.'),
+    source: described(
+      z.enum(['event', 'sweep']),
+      'event: an attach call seen through CloudTrail; sweep: found by the scheduled sweep.',
+    ),
     eventId: described(nullableString, 'CloudTrail eventID; null for the sweep.'),
     eventTime: described(nullableString, 'When the policy was attached (CloudTrail eventTime); null for the sweep.'),
     account: nullableString,
     region: nullableString,
-    actor: described(z.string(), 'Who attached it: userIdentity.arn, else the session issuer, invokedBy or type; "found by sweep" for the sweep.'),
+    actor: described(
+      z.string(),
+      'Who attached it: userIdentity.arn, else the session issuer, invokedBy or type; "found by sweep" for the sweep.',
+    ),
     sourceIp: nullableString,
     userAgent: nullableString,
     principal: described(
       z.strictObject({ type: z.enum(['user', 'role', 'group', 'permission-set']), name: z.string() }),
-      'The IAM user, role or group by name, or the IAM Identity Center permission set by ARN (its name is in permissionSet).',
+      'The IAM user, role or group by name, or the IAM Identity Center permission set by ARN (its name is in ' +
+        'permissionSet).',
     ),
     policyArn: z.string(),
     policyName: described(z.string(), 'Path-qualified name, e.g. service-role/AWSIoTLogging.'),
     severity: described(z.enum(['high', 'low']), 'high for write or full access, low for read-only.'),
     verdict: z.enum(['violation', 'failed-attempt']),
-    action: described(z.nullable(z.enum(['alert', 'remediate'])), 'What the allowlist asks for; null for failed attempts.'),
+    action: described(
+      z.nullable(z.enum(['alert', 'remediate'])),
+      'What the allowlist asks for; null for failed attempts.',
+    ),
     actionSource: described(
       z.optional(z.nullable(z.enum(ACTION_SOURCES))),
-      'Where the action came from: deploy-mode (the deploy\'s mode parameter, GUARD_MODE), allowlist-modes (the ' +
-        'allowlist\'s modes entry for this policy), allowlist-mode (its top-level mode, GUARD_MODE unset) or dry-run; ' +
+      "Where the action came from: deploy-mode (the deploy's mode parameter, GUARD_MODE), allowlist-modes (the " +
+        "allowlist's modes entry for this policy), allowlist-mode (its top-level mode, GUARD_MODE unset) or dry-run; " +
         'null for failed attempts.',
     ),
     outcome: z.enum(OUTCOMES),
     mode: described(z.enum(GUARD_MODES), 'The mode the guard ran in.'),
     reason: z.string(),
-    error: described(z.optional(z.strictObject({ name: z.string(), message: z.string() })), 'Why remediation failed or was impossible.'),
+    error: described(
+      z.optional(z.strictObject({ name: z.string(), message: z.string() })),
+      'Why remediation failed or was impossible.',
+    ),
     suggestedAllowlistEntry: described(
       z.string(),
-      'The allowlist entry (YAML) that would allow this attachment, if it was legitimate. Its reason is a placeholder ' +
-        'that the allowlist refuses until someone writes why.',
+      'The allowlist entry (YAML) that would allow this attachment, if it was legitimate. Its reason is a ' +
+        'placeholder that the allowlist refuses until someone writes why.',
     ),
     links: described(
       z.optional(z.strictObject({ principal: nullableString, event: nullableString })),
-      'AWS console links (in the partition\'s console domain): the principal (IAM console; IAM Identity Center\'s for a ' +
-        'permission set) and the event in CloudTrail\'s event history (null for the sweep).',
+      "AWS console links (in the partition's console domain): the principal (IAM console; IAM Identity Center's " +
+        "for a permission set) and the event in CloudTrail's event history (null for the sweep).",
     ),
     remediationCommand: described(
       z.optional(nullableString),
-      'For a violation left attached (alert-only, dry-run, not-remediable, remediation-failed): the AWS CLI command that ' +
-        'detaches it, values quoted for a POSIX shell (for a permission set: detach, then provision). null otherwise, ' +
-        'or when the event lacks a value the command needs.',
+      'For a violation left attached (alert-only, dry-run, not-remediable, remediation-failed): the AWS CLI command ' +
+        'that detaches it, values quoted for a POSIX shell (for a permission set: detach, then provision). null ' +
+        'otherwise, or when the event lacks a value the command needs.',
     ),
     handledAt: described(z.string(), 'When the guard handled it (ISO 8601).'),
     foundAt: described(

@@ -12,12 +12,29 @@ import { describeActor } from './cloudtrail.js';
 import { consoleLinks } from './console-links.js';
 import { permissionSetLabel, permissionSetOfReservedRole } from './identity-center.js';
 import { remediationCommand } from './remediation-command.js';
-import { clip, clipOrNull, fitSnsMessage, messageAttributes, principalNameLimit, subjectLine, type SnsMessage } from './sns-envelope.js';
+import {
+  clip,
+  clipOrNull,
+  fitSnsMessage,
+  messageAttributes,
+  principalNameLimit,
+  subjectLine,
+  type SnsMessage,
+} from './sns-envelope.js';
 import type { Attachment, Decision } from './types.js';
 
 export type { Alert, Provisioning };
 
-export const OUTCOMES = ['reverted', 'already-detached', 'not-remediable', 'remediation-failed', 'alert-only', 'dry-run', 'stale', 'unreadable'] as const;
+export const OUTCOMES = [
+  'reverted',
+  'already-detached',
+  'not-remediable',
+  'remediation-failed',
+  'alert-only',
+  'dry-run',
+  'stale',
+  'unreadable',
+] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 export const GUARD_MODES = ['alert', 'remediate', 'dry-run'] as const;
 export type GuardMode = (typeof GUARD_MODES)[number];
@@ -31,7 +48,12 @@ export type ActionSource = (typeof ACTION_SOURCES)[number];
  * Outcomes that leave the policy attached: the alert carries the command that removes it. Not `stale` (the attachment
  * may have changed since: check it first) nor `unreadable` (nothing read from such an event is trusted).
  */
-export const LEFT_IN_PLACE: ReadonlySet<Outcome> = new Set<Outcome>(['alert-only', 'dry-run', 'not-remediable', 'remediation-failed']);
+export const LEFT_IN_PLACE: ReadonlySet<Outcome> = new Set<Outcome>([
+  'alert-only',
+  'dry-run',
+  'not-remediable',
+  'remediation-failed',
+]);
 
 export interface AlertInput {
   /** The attachment, and its source: the attach call, or the sweep's finding (no event, no actor). */
@@ -78,25 +100,37 @@ export function buildAlert(input: AlertInput): Alert {
     mode: input.mode,
     reason: clip(decision.reason),
     suggestedAllowlistEntry: suggestEntry(
-      principal.type === 'permission-set' && event.permissionSetName ? { type: principal.type, name: event.permissionSetName } : principal,
+      principal.type === 'permission-set' && event.permissionSetName
+        ? { type: principal.type, name: event.permissionSetName }
+        : principal,
       arn ? (arn.account === 'aws' ? qualifiedName(arn) : policyArn) : policyArn,
       event.account,
     ),
     links: linksOf(input, policyArn),
-    remediationCommand: leftInPlace(input) ? remediationCommand({ principal, policyArn, region: event.region, instanceArn: event.instanceArn ?? null }) : null,
+    remediationCommand: leftInPlace(input)
+      ? remediationCommand({ principal, policyArn, region: event.region, instanceArn: event.instanceArn ?? null })
+      : null,
     handledAt: input.handledAt.toISOString(),
   };
   if (source.kind === 'sweep') alert.foundAt = source.foundAt;
   if (input.error) alert.error = { name: clip(input.error.name, 128), message: clip(input.error.message) };
   if (principal.type === 'permission-set') {
-    alert.permissionSet = { arn: clip(principal.name), name: clipOrNull(event.permissionSetName ?? null), instanceArn: clipOrNull(event.instanceArn ?? null) };
+    alert.permissionSet = {
+      arn: clip(principal.name),
+      name: clipOrNull(event.permissionSetName ?? null),
+      instanceArn: clipOrNull(event.instanceArn ?? null),
+    };
   } else if (principal.type === 'role') {
     const fromPermissionSet = permissionSetOfReservedRole(principal.name);
     if (fromPermissionSet !== null) alert.permissionSet = { arn: null, name: fromPermissionSet, instanceArn: null };
   }
   if (input.provisioning) {
     const { status, requestId, failureReason } = input.provisioning;
-    alert.provisioning = { status: clip(status, 64), requestId: clipOrNull(requestId), failureReason: clipOrNull(failureReason) };
+    alert.provisioning = {
+      status: clip(status, 64),
+      requestId: clipOrNull(requestId),
+      failureReason: clipOrNull(failureReason),
+    };
   }
   return alert;
 }
@@ -111,22 +145,33 @@ function linksOf(input: AlertInput, policyArn: string): NonNullable<Alert['links
 }
 
 // A command for what is still attached, when it can work: IAM refuses any change to the principal (service-linked and
-// Identity Center roles, whose fix is their permission set), and a name longer than the alert keeps is not the real one.
+// Identity Center roles, whose fix is their permission set), and a name longer than the alert keeps is not the real
+// one.
 function leftInPlace(input: AlertInput): boolean {
   const { principal, policyArn } = input.attachment;
-  if (input.decision.verdict !== 'violation' || !LEFT_IN_PLACE.has(input.outcome) || principal === null || policyArn === null) return false;
+  if (
+    input.decision.verdict !== 'violation' ||
+    !LEFT_IN_PLACE.has(input.outcome) ||
+    principal === null ||
+    policyArn === null
+  )
+    return false;
   if (input.error?.name === 'UnmodifiableEntity' || permissionSetOfReservedRole(principal.name) !== null) return false;
   return principal.name.length <= principalNameLimit(principal.type);
 }
 
 /** How people read the principal: `role/NAME`, or `permission-set/NAME` (the ARN's ps- id when the name is unknown). */
 function principalLabel(alert: Alert): string {
-  if (alert.principal.type === 'permission-set') return permissionSetLabel(alert.principal.name, alert.permissionSet?.name);
+  if (alert.principal.type === 'permission-set')
+    return permissionSetLabel(alert.principal.name, alert.permissionSet?.name);
   return `${alert.principal.type}/${alert.principal.name}`;
 }
 
 function suggestEntry(principal: { type: string; name: string }, policy: string, account: string | null): string {
-  const entry: Record<string, string> = { policy, principal: `${principal.type}/${clip(principal.name, principalNameLimit(principal.type))}` };
+  const entry: Record<string, string> = {
+    policy,
+    principal: `${principal.type}/${clip(principal.name, principalNameLimit(principal.type))}`,
+  };
   if (account !== null && /^\d{12}$/.test(account)) entry.account = account;
   entry.reason = PLACEHOLDER_REASON;
   // A JSON string is a valid YAML double-quoted scalar, so this needs no YAML library on the alert path.
@@ -138,13 +183,17 @@ function suggestEntry(principal: { type: string; name: string }, policy: string,
 
 const OUTCOME_TEXT: Record<Outcome, string> = {
   reverted: 'The policy was detached (reverted).',
-  'already-detached': 'The policy was already detached when the guard tried to detach it (a retry, or someone was faster).',
+  'already-detached':
+    'The policy was already detached when the guard tried to detach it (a retry, or someone was faster).',
   'not-remediable': 'The guard could not detach it (see Error). Fix it at its source.',
   'remediation-failed': 'DETACHING FAILED: the policy is probably still attached. The guard will retry; act now.',
   'alert-only': 'Nothing was changed: the guard only alerts on this one (see "Action from").',
   'dry-run': 'Nothing was changed: the guard runs in dry-run mode.',
-  stale: 'Nothing was changed: the event is older than STALE_AFTER, and the attachment may have changed since. Check who holds the policy now (audit).',
-  unreadable: 'Nothing was changed: the event cannot be read safely (see Why). Check the principal and its policies by hand.',
+  stale:
+    'Nothing was changed: the event is older than STALE_AFTER, and the attachment may have changed since. Check who ' +
+    'holds the policy now (audit).',
+  unreadable:
+    'Nothing was changed: the event cannot be read safely (see Why). Check the principal and its policies by hand.',
 };
 
 /** What was done, in one sentence: what the outcome means. */
@@ -158,14 +207,18 @@ export function actionSourceText(alert: Pick<Alert, 'action' | 'actionSource'>):
   switch (alert.actionSource) {
     case 'deploy-mode':
       return alert.action === 'remediate'
-        ? 'the deploy\'s mode is remediate (stage parameter mode=remediate), and no `modes` entry of the allowlist keeps this policy at alert.'
-        : 'the deploy\'s mode is alert (stage parameter mode=alert): the guard never detaches.';
+        ? "the deploy's mode is remediate (stage parameter mode=remediate), and no `modes` entry of the allowlist " +
+            'keeps this policy at alert.'
+        : "the deploy's mode is alert (stage parameter mode=alert): the guard never detaches.";
     case 'allowlist-modes':
-      return `the allowlist's \`modes\` entry for this policy asks for ${alert.action === 'remediate' ? 'remediation' : 'an alert only'}.`;
+      return (
+        `the allowlist's \`modes\` entry for this policy asks for ` +
+        `${alert.action === 'remediate' ? 'remediation' : 'an alert only'}.`
+      );
     case 'allowlist-mode':
       return `the allowlist's top-level mode is ${alert.action ?? 'alert'} (GUARD_MODE is not set).`;
     case 'dry-run':
-      return 'the deploy\'s mode is dry-run (stage parameter mode=dry-run): the guard changes nothing.';
+      return "the deploy's mode is dry-run (stage parameter mode=dry-run): the guard changes nothing.";
     default:
       return null;
   }
@@ -178,7 +231,8 @@ export function renderSubject(alert: Alert): string {
   const head = `${what} ${alert.policyName} on `;
   const room = 99 - head.length - tail.length;
   const principal = principalLabel(alert);
-  const subject = `${head}${principal.length > room ? `${principal.slice(0, Math.max(room - 1, 0))}…` : principal}${tail}`;
+  const shown = principal.length > room ? `${principal.slice(0, Math.max(room - 1, 0))}…` : principal;
+  const subject = `${head}${shown}${tail}`;
   return subjectLine(subject);
 }
 
@@ -186,20 +240,32 @@ export function renderSubject(alert: Alert): string {
 export function renderText(alert: Alert): string {
   const lines = [
     alert.outcome === 'unreadable'
-      ? `An attach call that looks like the AWS IoT managed policy ${alert.policyName} to ${principalLabel(alert).replace('/', ' ')} could not be read safely.`
+      ? `An attach call that looks like the AWS IoT managed policy ${alert.policyName} to ` +
+        `${principalLabel(alert).replace('/', ' ')} could not be read safely.`
       : alert.verdict === 'failed-attempt'
-      ? `Someone tried, and failed, to attach the AWS IoT managed policy ${alert.policyName} to ${principalLabel(alert).replace('/', ' ')}.`
-      : `The AWS IoT managed policy ${alert.policyName} was attached to ${principalLabel(alert).replace('/', ' ')}, and no allowlist entry allows it.`,
+        ? `Someone tried, and failed, to attach the AWS IoT managed policy ${alert.policyName} to ` +
+          `${principalLabel(alert).replace('/', ' ')}.`
+        : `The AWS IoT managed policy ${alert.policyName} was attached to ` +
+          `${principalLabel(alert).replace('/', ' ')}, and no allowlist entry allows it.`,
     '',
     `What was done: ${outcomeText(alert)}`,
   ];
   const why = actionSourceText(alert);
   if (why !== null) lines.push(`Action from: ${why}`);
-  if (alert.outcome === 'dry-run') lines.push(`In ${alert.action ?? 'alert'} mode the guard would have ${alert.action === 'remediate' ? 'detached the policy' : 'only alerted'}.`);
+  if (alert.outcome === 'dry-run')
+    lines.push(
+      `In ${alert.action ?? 'alert'} mode the guard would have ` +
+        `${alert.action === 'remediate' ? 'detached the policy' : 'only alerted'}.`,
+    );
   if (alert.error) lines.push(`Error: ${alert.error.name}: ${alert.error.message}`);
   lines.push(...identityCenterLines(alert));
   if (alert.remediationCommand) {
-    lines.push('', `To detach it now, run this with credentials for account ${alert.account ?? '(unknown)'}:`, '', `  ${alert.remediationCommand}`);
+    lines.push(
+      '',
+      `To detach it now, run this with credentials for account ${alert.account ?? '(unknown)'}:`,
+      '',
+      `  ${alert.remediationCommand}`,
+    );
   }
   lines.push(
     '',
@@ -240,18 +306,25 @@ function identityCenterLines(alert: Alert): string[] {
   if (alert.principal.type === 'role') {
     return [
       '',
-      `This role belongs to IAM Identity Center: it was provisioned from the permission set "${set.name}", and IAM does not let anyone change it.`,
-      `Fix it there: detach ${alert.policyName} from permission set "${set.name}" (Identity Center console, or aws sso-admin ` +
-        'detach-managed-policy-from-permission-set), then provision the permission set to all its accounts.',
+      `This role belongs to IAM Identity Center: it was provisioned from the permission set "${set.name}", and IAM ` +
+        `does not let anyone change it.`,
+      `Fix it there: detach ${alert.policyName} from permission set "${set.name}" (Identity Center console, or ` +
+        'aws sso-admin detach-managed-policy-from-permission-set), then provision the permission set to all its ' +
+        'accounts.',
     ];
   }
   const lines = [
     '',
-    `The permission set gives the policy to every account it is provisioned to. Instance: ${set.instanceArn ?? 'unknown'}.`,
+    `The permission set gives the policy to every account it is provisioned to. Instance: ` +
+      `${set.instanceArn ?? 'unknown'}.`,
   ];
   const p = alert.provisioning;
   if (p) {
-    const detail = p.failureReason ? `: ${p.failureReason}` : p.status === 'IN_PROGRESS' ? ' (Identity Center updates the accounts asynchronously)' : '';
+    const detail = p.failureReason
+      ? `: ${p.failureReason}`
+      : p.status === 'IN_PROGRESS'
+        ? ' (Identity Center updates the accounts asynchronously)'
+        : '';
     lines.push(`Provisioning to all provisioned accounts: ${p.status}${detail}; request ${p.requestId ?? 'unknown'}.`);
   }
   return lines;
@@ -259,12 +332,20 @@ function identityCenterLines(alert: Alert): string[] {
 
 /** The SNS Publish input (without the topic): JSON for machine protocols, text for email; always under 256 KiB. */
 export function renderSnsMessage(alert: Alert): SnsMessage {
-  const { message } = fitSnsMessage(shrinking(alert), (fitted) => ({ json: JSON.stringify(fitted), email: renderText(fitted) }));
+  const { message } = fitSnsMessage(shrinking(alert), (fitted) => ({
+    json: JSON.stringify(fitted),
+    email: renderText(fitted),
+  }));
   return {
     Subject: renderSubject(alert),
     Message: message,
     MessageStructure: 'json',
-    MessageAttributes: messageAttributes({ outcome: alert.outcome, policyName: alert.policyName, account: alert.account ?? 'unknown', severity: alert.severity }),
+    MessageAttributes: messageAttributes({
+      outcome: alert.outcome,
+      policyName: alert.policyName,
+      account: alert.account ?? 'unknown',
+      severity: alert.severity,
+    }),
   };
 }
 
@@ -277,7 +358,8 @@ function* shrinking(alert: Alert): Generator<Alert> {
 
 // A cut link or command would lead somewhere else, or detach from someone else: drop them instead.
 function clipAlert(alert: Alert, max: number): Alert {
-  const whole = (s: string | null | undefined): string | null => (s !== null && s !== undefined && s.length <= max ? s : null);
+  const whole = (s: string | null | undefined): string | null =>
+    s !== null && s !== undefined && s.length <= max ? s : null;
   const clipped = clipAll(alert, max);
   if (alert.links) clipped.links = { principal: whole(alert.links.principal), event: whole(alert.links.event) };
   if (alert.remediationCommand !== undefined) clipped.remediationCommand = whole(alert.remediationCommand);

@@ -26,7 +26,11 @@ const DAY_MS = 86_400_000;
 const PERMISSION_SET_ARN_GLOB = /^arn:[a-z*?-]*:sso:::/;
 
 /** Compiles a validated document; throws AllowlistError naming every problem (with its line where lineOfPath knows). */
-export function compileAllowlist(document: AllowlistDocument, source: string, lineOfPath: LineOfPath = () => null): Allowlist {
+export function compileAllowlist(
+  document: AllowlistDocument,
+  source: string,
+  lineOfPath: LineOfPath = () => null,
+): Allowlist {
   const problems: AllowlistProblem[] = [];
   const problem = (path: AllowlistPath, message: string): void => {
     problems.push({ ...describePath(path, document), line: lineOfPath(path), message });
@@ -76,7 +80,10 @@ export function compileAllowlist(document: AllowlistDocument, source: string, li
 }
 
 // Two keys for the same policy with different modes would leave the file order to decide: refuse.
-function reportModeConflicts(modes: readonly ModeOverride[], problem: (path: AllowlistPath, message: string) => void): void {
+function reportModeConflicts(
+  modes: readonly ModeOverride[],
+  problem: (path: AllowlistPath, message: string) => void,
+): void {
   const conflicts = new Set<string>();
   for (const p of CATALOG) {
     for (const partition of ['aws', 'aws-cn', 'aws-us-gov'] as const) {
@@ -86,7 +93,10 @@ function reportModeConflicts(modes: readonly ModeOverride[], problem: (path: All
         const pair = `${keys[0]?.key}\u0000${keys[1]?.key}`;
         if (new Set(keys.map((m) => m.mode)).size > 1 && !conflicts.has(pair)) {
           conflicts.add(pair);
-          problem(['modes', keys[1]!.key], `conflicts with "${keys[0]!.key}": both name ${qualifiedName(arn)} with different modes`);
+          problem(
+            ['modes', keys[1]!.key],
+            `conflicts with "${keys[0]!.key}": both name ${qualifiedName(arn)} with different modes`,
+          );
         }
       }
     }
@@ -104,6 +114,8 @@ export function checkReason(reason: string, report: (message: string) => void): 
 export function checkPermissionSetArn(principal: string, report: (message: string) => void): void {
   const name = principal.slice(principal.indexOf('/') + 1);
   if (principal.startsWith('permission-set/arn:') && !PERMISSION_SET_ARN_GLOB.test(name)) {
-    report(`"${name}" is not a permission set ARN glob (arn:PARTITION:sso:::permissionSet/ssoins-ID/ps-ID, * and ? allowed)`);
+    report(
+      `"${name}" is not a permission set ARN glob (arn:PARTITION:sso:::permissionSet/ssoins-ID/ps-ID, * and ? allowed)`,
+    );
   }
 }

@@ -35,7 +35,9 @@ function arnMatcher(policy: string, report: (message: string) => void): PolicyMa
     return null;
   }
   if (wanted.account !== 'aws') {
-    report(`"${policy}" is a customer managed policy; only AWS managed IoT policies are governed, so this can never match`);
+    report(
+      `"${policy}" is a customer managed policy; only AWS managed IoT policies are governed, so this can never match`,
+    );
     return null;
   }
   if (!hasIotPrefix(wanted.name) && catalogPoliciesNamed(wanted.name).length === 0) {
@@ -50,7 +52,10 @@ function arnMatcher(policy: string, report: (message: string) => void): PolicyMa
     return null;
   }
   return (arn) =>
-    arn.partition === wanted.partition && arn.account === 'aws' && arn.path === wanted.path && sameName(arn.name, wanted.name);
+    arn.partition === wanted.partition &&
+    arn.account === 'aws' &&
+    arn.path === wanted.path &&
+    sameName(arn.name, wanted.name);
 }
 
 function closestPolicyName(wanted: string): string | null {

@@ -4,7 +4,14 @@
  * the deploy wrote from it (allowlist-shipped.ts) and never load this file, the schema or the YAML reader.
  */
 import type { Document, LineCounter } from 'yaml';
-import { AllowlistError, describePath, fileProblem, type Allowlist, type AllowlistDocument, type AllowlistPath } from './allowlist.js';
+import {
+  AllowlistError,
+  describePath,
+  fileProblem,
+  type Allowlist,
+  type AllowlistDocument,
+  type AllowlistPath,
+} from './allowlist.js';
 import { compileAllowlist } from './allowlist-compile.js';
 import { validateAllowlist } from './allowlist-schema.js';
 import { jsonPathKey, jsonSyntaxError, scanJson } from './json-scan.js';
@@ -20,7 +27,10 @@ export function parseAllowlist(text: string, source: string): Allowlist {
 }
 
 /** parseAllowlist, also returning the validated document (what the deploy ships). */
-export function parseAllowlistDocument(text: string, source: string): { allowlist: Allowlist; document: AllowlistDocument } {
+export function parseAllowlistDocument(
+  text: string,
+  source: string,
+): { allowlist: Allowlist; document: AllowlistDocument } {
   const { LineCounter, parseDocument } = yamlLibrary();
   const lineCounter = new LineCounter();
   const body = text.replace(/^\uFEFF/, '');
@@ -31,8 +41,15 @@ export function parseAllowlistDocument(text: string, source: string): { allowlis
       doc.errors.map((e) => {
         const line = e.linePos?.[0]?.line ?? null;
         // The yaml library does not say which key: the line it points at does.
-        const key = e.message.startsWith('Map keys must be unique') && line !== null ? /^\s*(?:-\s+)?["']?([^"':]+)["']?\s*:/.exec(body.split('\n')[line - 1] ?? '')?.[1] : undefined;
-        const reason = key ? `duplicate key "${key.trim()}" in one mapping (only one value can count)` : (e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '').replace('; please use YAML.parseAllDocuments()', ' (an allowlist is one document)');
+        const key =
+          e.message.startsWith('Map keys must be unique') && line !== null
+            ? /^\s*(?:-\s+)?["']?([^"':]+)["']?\s*:/.exec(body.split('\n')[line - 1] ?? '')?.[1]
+            : undefined;
+        const reason = key
+          ? `duplicate key "${key.trim()}" in one mapping (only one value can count)`
+          : (e.message.split('\n')[0] ?? '')
+              .replace(/ at line \d+, column \d+:?$/, '')
+              .replace('; please use YAML.parseAllDocuments()', ' (an allowlist is one document)');
         return { where: 'file', field: null, line, message: `not valid YAML or JSON: ${reason}` };
       }),
     );
@@ -85,7 +102,11 @@ export function parseAllowlistJson(text: string, source: string): Allowlist {
 }
 
 /** Validates an already-parsed allowlist file and compiles it. */
-function readAllowlistObject(raw: unknown, source: string, lineOfPath: (path: AllowlistPath) => number | null): { allowlist: Allowlist; document: AllowlistDocument } {
+function readAllowlistObject(
+  raw: unknown,
+  source: string,
+  lineOfPath: (path: AllowlistPath) => number | null,
+): { allowlist: Allowlist; document: AllowlistDocument } {
   const document = validateAllowlist(raw, source, lineOfPath);
   return { allowlist: compileAllowlist(document, source, lineOfPath), document };
 }

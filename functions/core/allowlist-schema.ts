@@ -6,7 +6,14 @@
  */
 import * as z from 'zod/mini';
 import { en } from 'zod/locales';
-import { AllowlistError, describePath, type AllowlistDocument, type AllowlistPath, type AllowlistProblem, type LineOfPath } from './allowlist.js';
+import {
+  AllowlistError,
+  describePath,
+  type AllowlistDocument,
+  type AllowlistPath,
+  type AllowlistProblem,
+  type LineOfPath,
+} from './allowlist.js';
 import { checkPermissionSetArn, checkReason } from './allowlist-compile.js';
 import { policyMatcher } from './allowlist-policy.js';
 import { described } from './zod.js';
@@ -18,7 +25,8 @@ z.config({ ...en(), jitless: true });
 
 // IAM user, role and group names: letters, digits and +=,.@_- ; the allowlist adds the globs * and ?. A permission
 // set is named by a glob over its name (same characters) or, starting with `arn:`, over its ARN.
-const PRINCIPAL = /^(?:(?:user|role|group)\/[\w+=,.@*?-]{1,128}|permission-set\/(?:arn:[\w+=,.@:/*?-]{1,1224}|[\w+=,.@*?-]{1,128}))$/;
+const PRINCIPAL =
+  /^(?:(?:user|role|group)\/[\w+=,.@*?-]{1,128}|permission-set\/(?:arn:[\w+=,.@:/*?-]{1,1224}|[\w+=,.@*?-]{1,128}))$/;
 
 const modeSchema = z.enum(['alert', 'remediate']);
 
@@ -26,23 +34,40 @@ const entrySchema = described(
   z.strictObject({
     policy: described(
       z.string().check(z.minLength(1)),
-      'Policy name (any partition, e.g. AWSIoTDataAccess or service-role/AWSIoTLogging), full policy ARN, or "*" for any governed policy.',
+      'Policy name (any partition, e.g. AWSIoTDataAccess or service-role/AWSIoTLogging), full policy ARN, or "*" for ' +
+        'any governed policy.',
     ),
     principal: described(
-      z.string().check(z.regex(PRINCIPAL, 'expected user/NAME, role/NAME, group/NAME or permission-set/NAME-or-ARN (NAME may use * and ?)')),
-      'user/NAME, role/NAME, group/NAME or permission-set/NAME; NAME may use * (any run, also empty) and ? (one character). ' +
+      z
+        .string()
+        .check(
+          z.regex(
+            PRINCIPAL,
+            'expected user/NAME, role/NAME, group/NAME or permission-set/NAME-or-ARN (NAME may use * and ?)',
+          ),
+        ),
+      'user/NAME, role/NAME, group/NAME or permission-set/NAME; NAME may use * (any run, also empty) and ? (one ' +
+        'character). ' +
         'An IAM Identity Center permission set: permission-set/NAME matches its name, permission-set/arn:... its ARN.',
     ),
     account: described(
-      z.optional(z.string().check(z.regex(/^\d{12}$/, 'expected a 12-digit account id in quotes, e.g. "123456789012"'))),
+      z.optional(
+        z.string().check(z.regex(/^\d{12}$/, 'expected a 12-digit account id in quotes, e.g. "123456789012"')),
+      ),
       'Only in this AWS account (12 digits, quoted).',
     ),
     attachedBy: described(
       z.optional(z.string().check(z.minLength(1))),
       'Glob matched against the caller: userIdentity.arn or sessionContext.sessionIssuer.arn.',
     ),
-    expires: described(z.optional(z.iso.date('expected a date YYYY-MM-DD')), 'Allows through the end of this day, UTC (YYYY-MM-DD).'),
-    reason: described(z.string().check(z.trim(), z.minLength(1, 'a reason is required')), 'Why this attachment is approved.'),
+    expires: described(
+      z.optional(z.iso.date('expected a date YYYY-MM-DD')),
+      'Allows through the end of this day, UTC (YYYY-MM-DD).',
+    ),
+    reason: described(
+      z.string().check(z.trim(), z.minLength(1, 'a reason is required')),
+      'Why this attachment is approved.',
+    ),
     ticket: described(z.optional(z.string().check(z.minLength(1))), 'Change or approval ticket, e.g. SEC-123.'),
   }),
   'One approved (principal, policy) pair.',
@@ -52,7 +77,10 @@ const entrySchema = described(
 export const allowlistSchema = described(
   z.strictObject({
     version: described(z.literal(1), 'Format version; always 1.'),
-    mode: described(z._default(modeSchema, 'alert'), 'What a violation gets: alert (default) or remediate (detach, then alert).'),
+    mode: described(
+      z._default(modeSchema, 'alert'),
+      'What a violation gets: alert (default) or remediate (detach, then alert).',
+    ),
     scope: described(
       z._default(z.enum(['aws-iot', 'seed']), 'aws-iot'),
       'aws-iot (default): every AWS IoT managed policy; seed: exactly the ten of the AWS IoT developer guide.',
@@ -61,7 +89,10 @@ export const allowlistSchema = described(
       z._default(z.record(z.string().check(z.minLength(1)), modeSchema), {}),
       'Per-policy override of mode; key = policy name or full ARN.',
     ),
-    allow: described(z._default(z.array(entrySchema), []), 'Approved attachments. Anything governed and not listed is a violation.'),
+    allow: described(
+      z._default(z.array(entrySchema), []),
+      'Approved attachments. Anything governed and not listed is a violation.',
+    ),
   }),
   'iot-policy-guard allowlist',
 );
@@ -72,7 +103,10 @@ export type AllowlistInput = z.input<typeof allowlistSchema>;
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Output = z.output<typeof allowlistSchema>;
 type Entry = AllowlistDocument['allow'][number];
-const documentIsTheSchemasOutput: [Same<Output, Omit<AllowlistDocument, 'allow'> & { allow: Entry[] }>, Same<keyof Output['allow'][number], keyof Entry>] = [true, true];
+const documentIsTheSchemasOutput: [
+  Same<Output, Omit<AllowlistDocument, 'allow'> & { allow: Entry[] }>,
+  Same<keyof Output['allow'][number], keyof Entry>,
+] = [true, true];
 void documentIsTheSchemasOutput;
 
 /**
@@ -91,7 +125,10 @@ export function validateAllowlist(raw: unknown, source: string, lineOfPath: Line
   };
   // Refused before anything reads the file: such a key is dropped or misread by the code below (zod, Object.entries).
   for (const path of prototypeKeys(raw)) {
-    problem(path, `key "${String(path[path.length - 1])}" is not allowed: it names a property of every JavaScript object`);
+    problem(
+      path,
+      `key "${String(path[path.length - 1])}" is not allowed: it names a property of every JavaScript object`,
+    );
   }
   if (problems.length > 0) throw new AllowlistError(source, problems);
 
@@ -104,10 +141,16 @@ export function validateAllowlist(raw: unknown, source: string, lineOfPath: Line
   const rawList = raw as { allow?: unknown; modes?: unknown };
   if (Array.isArray(rawList.allow)) {
     rawList.allow.forEach((entry: unknown, index) => {
-      const { policy, principal, reason } = (entry ?? {}) as { policy?: unknown; principal?: unknown; reason?: unknown };
-      if (typeof policy === 'string' && policy !== '') policyMatcher(policy, (m) => problem(['allow', index, 'policy'], m));
+      const { policy, principal, reason } = (entry ?? {}) as {
+        policy?: unknown;
+        principal?: unknown;
+        reason?: unknown;
+      };
+      if (typeof policy === 'string' && policy !== '')
+        policyMatcher(policy, (m) => problem(['allow', index, 'policy'], m));
       if (typeof reason === 'string') checkReason(reason, (m) => problem(['allow', index, 'reason'], m));
-      if (typeof principal === 'string' && PRINCIPAL.test(principal)) checkPermissionSetArn(principal, (m) => problem(['allow', index, 'principal'], m));
+      if (typeof principal === 'string' && PRINCIPAL.test(principal))
+        checkPermissionSetArn(principal, (m) => problem(['allow', index, 'principal'], m));
     });
   }
   if (rawList.modes !== null && typeof rawList.modes === 'object') {
@@ -126,7 +169,7 @@ function prototypeKeys(raw: unknown): PropertyKey[][] {
     const { value, path } = item;
     if (value === null || typeof value !== 'object') continue;
     if (Array.isArray(value)) {
-      value.forEach((child, index) => stack.push({ value: child, path: [...path, index] }));
+      for (const [index, child] of value.entries()) stack.push({ value: child, path: [...path, index] });
       continue;
     }
     for (const key of Object.getOwnPropertyNames(value)) {
@@ -158,9 +201,11 @@ function entryHint(issue: z.core.$ZodIssue, raw: unknown): string | null {
   if (field === 'principal') {
     const arn = IAM_PRINCIPAL_ARN.exec(value);
     if (arn) return `${issue.message}; did you mean "${arn[2]}/${arn[3]}" with account: "${arn[1]}"?`;
-    if (/^[\w+=,.@*?-]+$/.test(value)) return `${issue.message}; did you mean "role/${value}", "user/${value}" or "group/${value}"?`;
+    if (/^[\w+=,.@*?-]+$/.test(value))
+      return `${issue.message}; did you mean "role/${value}", "user/${value}" or "group/${value}"?`;
   }
-  if (field === 'expires' && /^\d{4}-\d{2}-\d{2}$/.test(value)) return `no such date: ${value} (expected a real date YYYY-MM-DD)`;
+  if (field === 'expires' && /^\d{4}-\d{2}-\d{2}$/.test(value))
+    return `no such date: ${value} (expected a real date YYYY-MM-DD)`;
   return null;
 }
 
@@ -168,5 +213,7 @@ function entryHint(issue: z.core.$ZodIssue, raw: unknown): string | null {
 function accountHint(path: AllowlistPath, raw: unknown): string | null {
   if (path.length !== 3 || path[0] !== 'allow' || path[2] !== 'account') return null;
   const value = (raw as { allow: Record<string, unknown>[] }).allow[path[1] as number]?.account;
-  return typeof value === 'number' ? 'account ids must be quoted strings, e.g. "012345678901" (unquoted, YAML reads a number and drops leading zeros)' : null;
+  return typeof value === 'number'
+    ? 'account ids must be quoted strings, e.g. "012345678901" (unquoted, YAML reads a number and drops leading zeros)'
+    : null;
 }

@@ -65,13 +65,20 @@ export function readShippedAllowlist(text: string, file: string): Allowlist {
 }
 
 /** readShippedAllowlist, also returning the document. */
-export function readShippedAllowlistDocument(text: string, file: string): { allowlist: Allowlist; document: AllowlistDocument } {
+export function readShippedAllowlistDocument(
+  text: string,
+  file: string,
+): { allowlist: Allowlist; document: AllowlistDocument } {
   let shipped: unknown;
   try {
     shipped = JSON.parse(text);
   } catch (error) {
     const { reason, line } = jsonSyntaxError(error, text);
-    throw fileProblem(file, `not a compiled allowlist: not valid JSON (${reason}), truncated or edited? ${REPACKAGE}`, line);
+    throw fileProblem(
+      file,
+      `not a compiled allowlist: not valid JSON (${reason}), truncated or edited? ${REPACKAGE}`,
+      line,
+    );
   }
   if (!isRecord(shipped) || shipped.format !== SHIPPED_ALLOWLIST_FORMAT) {
     throw fileProblem(file, `not a compiled allowlist: no "format": "${SHIPPED_ALLOWLIST_FORMAT}"; ${REPACKAGE}`);
@@ -79,12 +86,16 @@ export function readShippedAllowlistDocument(text: string, file: string): { allo
   if (shipped.formatVersion !== SHIPPED_ALLOWLIST_VERSION) {
     throw fileProblem(
       file,
-      `a compiled allowlist of format version ${JSON.stringify(shipped.formatVersion)}, but this code reads version ${SHIPPED_ALLOWLIST_VERSION}; ${REPACKAGE}`,
+      `a compiled allowlist of format version ${JSON.stringify(shipped.formatVersion)}, but this code reads version ` +
+        `${SHIPPED_ALLOWLIST_VERSION}; ${REPACKAGE}`,
     );
   }
   const { document } = shipped;
   if (typeof shipped.sha256 !== 'string' || sha256(JSON.stringify(document) ?? '') !== shipped.sha256) {
-    throw fileProblem(file, `the compiled allowlist was changed after packaging (its document does not match its sha256); ${REPACKAGE}`);
+    throw fileProblem(
+      file,
+      `the compiled allowlist was changed after packaging (its document does not match its sha256); ${REPACKAGE}`,
+    );
   }
   const wrong = documentProblem(document);
   if (wrong !== null) throw fileProblem(file, `not a compiled allowlist: ${wrong}; ${REPACKAGE}`);
@@ -98,15 +109,19 @@ function documentProblem(value: unknown): string | null {
   if (extra !== undefined) return `document.${extra}: not a field of an allowlist`;
   if (value.version !== 1) return 'document.version: expected 1';
   if (!MODES.includes(value.mode as string)) return `document.mode: expected one of ${MODES.join(', ')}`;
-  if (!(SCOPES as readonly unknown[]).includes(value.scope)) return `document.scope: expected one of ${SCOPES.join(', ')}`;
+  if (!(SCOPES as readonly unknown[]).includes(value.scope))
+    return `document.scope: expected one of ${SCOPES.join(', ')}`;
   if (!isRecord(value.modes)) return 'document.modes: expected an object';
-  const badMode = Object.keys(value.modes).find((k) => !MODES.includes((value.modes as Record<string, unknown>)[k] as string));
+  const badMode = Object.keys(value.modes).find(
+    (k) => !MODES.includes((value.modes as Record<string, unknown>)[k] as string),
+  );
   if (badMode !== undefined) return `document.modes.${badMode}: expected one of ${MODES.join(', ')}`;
   if (!Array.isArray(value.allow)) return 'document.allow: expected an array';
   for (const [index, entry] of value.allow.entries()) {
     if (!isRecord(entry)) return `document.allow[${index}]: expected an object`;
     for (const [field, need] of Object.entries(ENTRY_FIELDS)) {
-      if (typeof entry[field] !== 'string' && (need === 'required' || entry[field] !== undefined)) return `document.allow[${index}].${field}: expected a string`;
+      if (typeof entry[field] !== 'string' && (need === 'required' || entry[field] !== undefined))
+        return `document.allow[${index}].${field}: expected a string`;
     }
     const extraField = Object.keys(entry).find((k) => !Object.hasOwn(ENTRY_FIELDS, k));
     if (extraField !== undefined) return `document.allow[${index}].${extraField}: not a field of an allowlist entry`;

@@ -133,5 +133,12 @@ export function describePath(path: AllowlistPath, raw: unknown): { where: string
 
 /** An allowlist with no entries: every governed attachment is a violation. */
 export function emptyAllowlist(source = '(no allowlist)'): Allowlist {
-  return Object.freeze({ source, version: 1, mode: 'alert', scope: 'aws-iot', modes: Object.freeze([]), allow: Object.freeze([]) });
+  return Object.freeze({
+    source,
+    version: 1,
+    mode: 'alert',
+    scope: 'aws-iot',
+    modes: Object.freeze([]),
+    allow: Object.freeze([]),
+  });
 }

@@ -55,14 +55,21 @@ const SWEEP_UNKNOWN = 'no CloudTrail event says who attached it, or when.';
  * span it is shown in, no angle brackets (Slack's <!channel> and <@user> mentions, <url|text> links).
  */
 export function inert(text: string): string {
-  return text.replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, ' ').replaceAll('`', "'").replaceAll('<', '‹').replaceAll('>', '›');
+  return text
+    .replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, ' ')
+    .replaceAll('`', "'")
+    .replaceAll('<', '‹')
+    .replaceAll('>', '›');
 }
 
 const code = (text: string): string => `\`${inert(text)}\``;
 
 /** The chat notification of one alert. */
 export function renderChatAlert(alert: Alert): ChatNotification {
-  const principal = alert.principal.type === 'permission-set' ? permissionSetLabel(alert.principal.name, alert.permissionSet?.name) : `${alert.principal.type}/${alert.principal.name}`;
+  const principal =
+    alert.principal.type === 'permission-set'
+      ? permissionSetLabel(alert.principal.name, alert.permissionSet?.name)
+      : `${alert.principal.type}/${alert.principal.name}`;
   const why = actionSourceText(alert);
   const lines = [
     outcomeText(alert),
@@ -72,7 +79,10 @@ export function renderChatAlert(alert: Alert): ChatNotification {
     `Principal: ${code(principal)} in account ${code(alert.account ?? 'unknown')}`,
     ...(alert.source === 'sweep'
       ? [`Found by the scheduled sweep at ${code(alert.foundAt ?? alert.handledAt)}: ${SWEEP_UNKNOWN}`]
-      : [`Attached by: ${code(alert.actor)} from ${code(alert.sourceIp ?? 'unknown')}`, `When: ${code(alert.eventTime ?? alert.handledAt)}`]),
+      : [
+          `Attached by: ${code(alert.actor)} from ${code(alert.sourceIp ?? 'unknown')}`,
+          `When: ${code(alert.eventTime ?? alert.handledAt)}`,
+        ]),
     `Why: ${code(alert.reason)}`,
   ];
   const steps: string[] = [];
@@ -87,7 +97,10 @@ export function renderChatAlert(alert: Alert): ChatNotification {
   if (alert.links?.principal) steps.push(`Principal in the console: ${alert.links.principal}`);
   if (alert.links?.event) steps.push(`Event in CloudTrail: ${alert.links.event}`);
   if (alert.verdict === 'violation' && alert.outcome !== 'already-detached' && alert.outcome !== 'unreadable') {
-    steps.push('If it is legitimate: add the allowlist entry from the e-mail (suggestedAllowlistEntry), write its reason, and redeploy.');
+    steps.push(
+      'If it is legitimate: add the allowlist entry from the e-mail (suggestedAllowlistEntry), write its reason, and ' +
+        'redeploy.',
+    );
   }
   return {
     version: '1.0',
@@ -101,11 +114,22 @@ export function renderChatAlert(alert: Alert): ChatNotification {
     },
     metadata: {
       // One thread per attachment: a retry's or the sweep's later alert about it follows the first.
-      threadId: clip(inert(`iot-policy-guard/${alert.account ?? 'unknown'}/${alert.principal.type}/${alert.principal.name}/${alert.policyName}`), 256),
+      threadId: clip(
+        inert(
+          `iot-policy-guard/${alert.account ?? 'unknown'}/${alert.principal.type}/` +
+            `${alert.principal.name}/${alert.policyName}`,
+        ),
+        256,
+      ),
       summary: clip(inert(renderSubject(alert)), CHAT_TITLE_CHARS),
       eventType: alert.verdict === 'failed-attempt' ? 'IoTPolicyFailedAttach' : 'IoTPolicyViolation',
       relatedResources: [alert.policyArn],
-      additionalContext: { outcome: alert.outcome, severity: alert.severity, account: alert.account ?? 'unknown', mode: alert.mode },
+      additionalContext: {
+        outcome: alert.outcome,
+        severity: alert.severity,
+        account: alert.account ?? 'unknown',
+        mode: alert.mode,
+      },
     },
   };
 }
@@ -115,12 +139,24 @@ export function renderChatDigest(digest: Digest): ChatNotification {
   const c = digest.counts;
   const severity = digestSeverity(digest);
   const lines = [
-    `Checked ${c.attachments} attachments of ${c.governedPolicies} governed policies: ${c.allowed} allowed, ${c.violations} violations.`,
+    `Checked ${c.attachments} attachments of ${c.governedPolicies} governed policies: ${c.allowed} allowed, ` +
+      `${c.violations} violations.`,
   ];
-  if (c.failures > 0) lines.push(`:rotating_light: ${c.failures} response${c.failures === 1 ? '' : 's'} failed: those policies are probably still attached. Act now.`);
-  if (digest.error) lines.push(`The sweep stopped early: ${code(`${digest.error.name}: ${digest.error.message}`)}; attachments may have been missed.`);
+  if (c.failures > 0)
+    lines.push(
+      `:rotating_light: ${c.failures} response${c.failures === 1 ? '' : 's'} failed: those policies are probably ` +
+        `still attached. Act now.`,
+    );
+  if (digest.error)
+    lines.push(
+      `The sweep stopped early: ${code(`${digest.error.name}: ${digest.error.message}`)}; attachments may have been ` +
+        `missed.`,
+    );
   for (const v of digest.violations.slice(0, CHAT_DIGEST_LINES)) {
-    const who = v.principal.type === 'permission-set' ? permissionSetLabel(v.principal.name, v.permissionSetName) : `${v.principal.type}/${v.principal.name}`;
+    const who =
+      v.principal.type === 'permission-set'
+        ? permissionSetLabel(v.principal.name, v.permissionSetName)
+        : `${v.principal.type}/${v.principal.name}`;
     lines.push(`• ${code(who)} ${code(v.policyName)} ${v.outcome ?? 'failed'}`);
   }
   const more = digest.violations.length - Math.min(digest.violations.length, CHAT_DIGEST_LINES) + digest.omitted;
@@ -130,7 +166,10 @@ export function renderChatDigest(digest: Digest): ChatNotification {
     source: 'custom',
     content: {
       textType: 'client-markdown',
-      title: clip(`${c.failures > 0 || !digest.complete ? ':rotating_light:' : ':mag:'} ${inert(renderDigestSubject(digest))}`, CHAT_TITLE_CHARS),
+      title: clip(
+        `${c.failures > 0 || !digest.complete ? ':rotating_light:' : ':mag:'} ${inert(renderDigestSubject(digest))}`,
+        CHAT_TITLE_CHARS,
+      ),
       description: clip(lines.join('\n'), CHAT_DESCRIPTION_CHARS),
       nextSteps: [
         'Every detach the sweep made, tried or could not make was also sent as its own alert.',
@@ -142,7 +181,12 @@ export function renderChatDigest(digest: Digest): ChatNotification {
       threadId: `iot-policy-guard/${digest.account ?? 'unknown'}/sweep`,
       summary: clip(inert(renderDigestSubject(digest)), CHAT_TITLE_CHARS),
       eventType: 'IoTPolicySweepDigest',
-      additionalContext: { account: digest.account ?? 'unknown', severity, complete: String(digest.complete), mode: digest.mode },
+      additionalContext: {
+        account: digest.account ?? 'unknown',
+        severity,
+        complete: String(digest.complete),
+        mode: digest.mode,
+      },
     },
   };
 }

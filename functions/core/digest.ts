@@ -9,7 +9,14 @@ import { parsePolicyArn, qualifiedName } from './arn.js';
 import { riskOf } from './catalog.js';
 import type { Digest, DigestViolation, SelfCheckSummary } from './digest-schema.js';
 import { permissionSetLabel } from './identity-center.js';
-import { clip, fitSnsMessage, messageAttributes, principalNameLimit, subjectLine, type SnsMessage } from './sns-envelope.js';
+import {
+  clip,
+  fitSnsMessage,
+  messageAttributes,
+  principalNameLimit,
+  subjectLine,
+  type SnsMessage,
+} from './sns-envelope.js';
 import type { Principal, Scope } from './types.js';
 
 export type { Digest, DigestViolation };
@@ -34,7 +41,10 @@ export interface DigestInput {
   readonly mode: GuardMode;
   readonly startedAt: Date;
   readonly finishedAt: Date;
-  readonly counts: Pick<Digest['counts'], 'governedPolicies' | 'policiesNotFound' | 'listCalls' | 'attachments' | 'allowed'>;
+  readonly counts: Pick<
+    Digest['counts'],
+    'governedPolicies' | 'policiesNotFound' | 'listCalls' | 'attachments' | 'allowed'
+  >;
   readonly violations: readonly DigestViolationInput[];
   /** Set when the sweep stopped early. */
   readonly error?: { readonly name: string; readonly message: string };
@@ -57,7 +67,9 @@ const URGENCY: Record<Outcome | 'failed', number> = {
   'already-detached': 3,
 };
 
-/** Whether a sweep's findings warrant a digest: anything that is not compliant, a sweep that did not finish, or drift. */
+/**
+ * Whether a sweep's findings warrant a digest: anything that is not compliant, a sweep that did not finish, or drift.
+ */
 export function needsDigest(input: Pick<DigestInput, 'violations' | 'error' | 'selfCheck'>): boolean {
   return input.violations.length > 0 || input.error !== undefined || (input.selfCheck?.drift.length ?? 0) > 0;
 }
@@ -91,7 +103,11 @@ export function buildDigest(input: DigestInput): Digest {
   if (input.error) digest.error = { name: clip(input.error.name, 128), message: clip(input.error.message) };
   if (input.identityCenter) digest.identityCenter = { ...input.identityCenter };
   if (input.selfCheck) {
-    const drift = input.selfCheck.drift.map((d) => ({ check: d.check, resource: clip(d.resource), problem: clip(d.problem) }));
+    const drift = input.selfCheck.drift.map((d) => ({
+      check: d.check,
+      resource: clip(d.resource),
+      problem: clip(d.problem),
+    }));
     digest.selfCheck = { checks: input.selfCheck.checks, drift };
   }
   return digest;
@@ -101,7 +117,9 @@ function toDigestViolation(v: DigestViolationInput): DigestViolation {
   const arn = parsePolicyArn(v.policyArn);
   const entry: DigestViolation = {
     principal: { type: v.principal.type, name: clip(v.principal.name, principalNameLimit(v.principal.type)) },
-    ...(v.permissionSetName === undefined ? {} : { permissionSetName: v.permissionSetName === null ? null : clip(v.permissionSetName, 128) }),
+    ...(v.permissionSetName === undefined
+      ? {}
+      : { permissionSetName: v.permissionSetName === null ? null : clip(v.permissionSetName, 128) }),
     policyArn: clip(v.policyArn),
     policyName: clip(arn ? qualifiedName(arn) : v.policyArn),
     severity: arn && riskOf(arn) === 'read-only' ? 'low' : 'high',
@@ -114,7 +132,10 @@ function toDigestViolation(v: DigestViolationInput): DigestViolation {
 
 const driftOf = (digest: Digest): number => digest.selfCheck?.drift.length ?? 0;
 
-/** high when something is still wrong and serious: a failure, an incomplete sweep, drift, or a write/full-access violation. */
+/**
+ * high when something is still wrong and serious: a failure, an incomplete sweep, drift, or a write/full-access
+ * violation.
+ */
 export function digestSeverity(digest: Digest): 'high' | 'low' {
   if (!digest.complete || digest.counts.failures > 0 || driftOf(digest) > 0) return 'high';
   return digest.violations.some((v) => v.severity === 'high') || digest.omitted > 0 ? 'high' : 'low';
@@ -128,8 +149,11 @@ export function renderDigestSubject(digest: Digest): string {
   if (driftOf(digest) > 0) parts.push(`${driftOf(digest)} DRIFT`);
   parts.push(`${c.violations} violation${c.violations === 1 ? '' : 's'}`);
   // Failed remediations already lead as FAILED.
-  const done = OUTCOMES.filter((o) => c.outcomes[o] > 0 && o !== 'remediation-failed').map((o) => `${c.outcomes[o]} ${o}`);
-  const head = `IoT policy sweep${digest.account ? ` (${digest.account})` : ''}${digest.complete ? '' : ' INCOMPLETE'}: `;
+  const done = OUTCOMES.filter((o) => c.outcomes[o] > 0 && o !== 'remediation-failed').map(
+    (o) => `${c.outcomes[o]} ${o}`,
+  );
+  const account = digest.account ? ` (${digest.account})` : '';
+  const head = `IoT policy sweep${account}${digest.complete ? '' : ' INCOMPLETE'}: `;
   const subject = `${head}${parts.join(', ')}${done.length > 0 ? ` (${done.join(', ')})` : ''}`;
   return subjectLine(subject);
 }
@@ -140,28 +164,42 @@ export function renderDigestText(digest: Digest): string {
   const where = `account ${digest.account ?? '(unknown)'}`;
   const lines: string[] = [
     c.violations > 0
-      ? `The iot-policy-guard sweep of ${where} found ${c.violations} attachment${c.violations === 1 ? '' : 's'} of AWS IoT managed policies that no allowlist entry allows.`
+      ? `The iot-policy-guard sweep of ${where} found ${c.violations} attachment${c.violations === 1 ? '' : 's'} of ` +
+        `AWS IoT managed policies that no allowlist entry allows.`
       : digest.complete
         ? `The iot-policy-guard sweep of ${where} found no violation.`
         : `The iot-policy-guard sweep of ${where} found no violation so far, but it did not finish.`,
   ];
   if (digest.selfCheck && digest.selfCheck.drift.length > 0) {
-    lines.push('', `ATTENTION: the guard's own resources have drifted (${digest.selfCheck.drift.length} of ${digest.selfCheck.checks} checks); the guard may not see or report attachments until this is fixed:`);
+    lines.push(
+      '',
+      `ATTENTION: the guard's own resources have drifted (${digest.selfCheck.drift.length} of ` +
+        `${digest.selfCheck.checks} checks); the guard may not see or report attachments until this is fixed:`,
+    );
     for (const d of digest.selfCheck.drift) lines.push(`  ${d.check}  ${d.resource}: ${d.problem}`);
   }
   const done = OUTCOMES.filter((o) => c.outcomes[o] > 0).map((o) => `${c.outcomes[o]} ${o}`);
   if (done.length > 0) lines.push('', `Outcomes: ${done.join(', ')}.`);
   if (c.failures > 0) {
-    lines.push(`ATTENTION: ${c.failures} response${c.failures === 1 ? '' : 's'} failed; those policies are probably still attached. Act now.`);
+    lines.push(
+      `ATTENTION: ${c.failures} response${c.failures === 1 ? '' : 's'} failed; those policies are probably still ` +
+        `attached. Act now.`,
+    );
   }
   if (digest.error) {
-    lines.push('', `The sweep stopped early (${digest.error.name}: ${digest.error.message}); attachments may have been missed.`);
+    lines.push(
+      '',
+      `The sweep stopped early (${digest.error.name}: ${digest.error.message}); attachments may have been missed.`,
+    );
   }
   if (digest.violations.length > 0) {
     lines.push('', 'Violations (worst first):');
     for (const v of digest.violations.slice(0, DIGEST_TEXT_LINES)) {
       const error = v.error ? ` [${v.error.name}: ${v.error.message}]` : '';
-      const who = v.principal.type === 'permission-set' ? permissionSetLabel(v.principal.name, v.permissionSetName) : `${v.principal.type}/${v.principal.name}`;
+      const who =
+        v.principal.type === 'permission-set'
+          ? permissionSetLabel(v.principal.name, v.permissionSetName)
+          : `${v.principal.type}/${v.principal.name}`;
       lines.push(`  ${who}  ${v.policyName}  ${v.outcome ?? 'failed'}: ${v.reason}${error}`);
     }
     const more = digest.violations.length - Math.min(digest.violations.length, DIGEST_TEXT_LINES) + digest.omitted;
@@ -170,12 +208,13 @@ export function renderDigestText(digest: Digest): string {
   lines.push(
     '',
     `Checked: ${c.governedPolicies} governed policies attached (scope ${digest.scope}, partition ${digest.partition}` +
-      `${c.policiesNotFound > 0 ? `, ${c.policiesNotFound} not found any more` : ''}) in ${c.listCalls} IAM list calls: ` +
-      `${c.attachments} attachments, ${c.allowed} allowed, ${c.violations} violations.`,
+      `${c.policiesNotFound > 0 ? `, ${c.policiesNotFound} not found any more` : ''}) in ${c.listCalls} IAM list ` +
+      `calls: ${c.attachments} attachments, ${c.allowed} allowed, ${c.violations} violations.`,
     ...(digest.identityCenter
       ? [
-          `IAM Identity Center (${digest.identityCenter.region}): ${digest.identityCenter.permissionSets} permission sets of ` +
-            `${digest.identityCenter.instances} instance${digest.identityCenter.instances === 1 ? '' : 's'} checked in ${digest.identityCenter.calls} SSO admin calls (their attachments are counted above).`,
+          `IAM Identity Center (${digest.identityCenter.region}): ${digest.identityCenter.permissionSets} permission ` +
+            `sets of ${digest.identityCenter.instances} instance${digest.identityCenter.instances === 1 ? '' : 's'} ` +
+            `checked in ${digest.identityCenter.calls} SSO admin calls (their attachments are counted above).`,
         ]
       : []),
     `Swept from ${digest.startedAt} to ${digest.finishedAt}.`,
@@ -190,19 +229,30 @@ export function renderDigestText(digest: Digest): string {
 
 /** The SNS Publish input (without the topic): JSON for machine protocols, text for email; always under 256 KiB. */
 export function renderDigestMessage(digest: Digest): SnsMessage {
-  const { fitted, message } = fitSnsMessage(listing(digest), (d) => ({ json: JSON.stringify(d), email: renderDigestText(d) }));
+  const { fitted, message } = fitSnsMessage(listing(digest), (d) => ({
+    json: JSON.stringify(d),
+    email: renderDigestText(d),
+  }));
   return {
     Subject: renderDigestSubject(fitted),
     Message: message,
     MessageStructure: 'json',
-    MessageAttributes: messageAttributes({ kind: DIGEST_KIND, account: fitted.account ?? 'unknown', severity: digestSeverity(fitted) }),
+    MessageAttributes: messageAttributes({
+      kind: DIGEST_KIND,
+      account: fitted.account ?? 'unknown',
+      severity: digestSeverity(fitted),
+    }),
   };
 }
 
 // The digest listing ever fewer violations (half as many each time, down to none), saying how many were left out.
 function* listing(digest: Digest): Generator<Digest> {
   for (let listed = digest.violations.length; ; listed = Math.floor(listed / 2)) {
-    yield { ...digest, violations: digest.violations.slice(0, listed), omitted: digest.omitted + digest.violations.length - listed };
+    yield {
+      ...digest,
+      violations: digest.violations.slice(0, listed),
+      omitted: digest.omitted + digest.violations.length - listed,
+    };
     if (listed === 0) return;
   }
 }

@@ -14,7 +14,8 @@ export interface JsonScan {
 }
 
 /** The key of a path in JsonScan.lines. */
-export const jsonPathKey = (path: readonly PropertyKey[]): string => JSON.stringify(path.map((p) => (typeof p === 'number' ? p : String(p))));
+export const jsonPathKey = (path: readonly PropertyKey[]): string =>
+  JSON.stringify(path.map((p) => (typeof p === 'number' ? p : String(p))));
 
 /** Scans JSON text that JSON.parse has accepted; `recordLines` also records the line of every value. */
 export function scanJson(text: string, recordLines: boolean): JsonScan {
@@ -45,7 +46,8 @@ export function scanJson(text: string, recordLines: boolean): JsonScan {
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
     if (c === '\n') line++;
-    else if (c === '{' || c === '[') stack.push({ path: startValue(), keys: c === '{' ? new Set() : null, index: 0, key: null });
+    else if (c === '{' || c === '[')
+      stack.push({ path: startValue(), keys: c === '{' ? new Set() : null, index: 0, key: null });
     else if (c === '}' || c === ']') stack.pop();
     else if (c === ',') {
       const top = stack[stack.length - 1];
@@ -79,7 +81,10 @@ export function jsonSyntaxError(error: unknown, text: string): { reason: string;
   const at = /at position (\d+)/.exec(message);
   const line = at ? lineAt(text, Number(at[1])) : null;
   // V8 names a position (Node 22 adds line and column), or quotes a snippet of the text, which may span lines.
-  const reason = message.replace(/ in JSON at position \d+.*$/s, '').replace(/ after JSON at position \d+.*$/s, ' after the end').replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, '');
+  const reason = message
+    .replace(/ in JSON at position \d+.*$/s, '')
+    .replace(/ after JSON at position \d+.*$/s, ' after the end')
+    .replace(/, (?:\.\.\.)?".*" is not valid JSON$/s, '');
   return { reason, line };
 }
 

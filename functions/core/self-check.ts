@@ -20,7 +20,9 @@ export interface ReadFailure {
 }
 
 /** What a read found: `null` when the resource does not exist. */
-export type Read<T> = { readonly ok: true; readonly value: T | null } | { readonly ok: false; readonly failure: ReadFailure };
+export type Read<T> =
+  | { readonly ok: true; readonly value: T | null }
+  | { readonly ok: false; readonly failure: ReadFailure };
 
 /** A basic event selector, as GetEventSelectors returns it (absent fields take CloudTrail's defaults). */
 export interface BasicSelector {
@@ -48,12 +50,30 @@ export interface TrailState {
 }
 
 export type Observation =
-  | { readonly check: 'attach-rule'; readonly resource: string; readonly target: string; readonly read: Read<{ readonly state: string; readonly targetArns: readonly string[] }> }
+  | {
+      readonly check: 'attach-rule';
+      readonly resource: string;
+      readonly target: string;
+      readonly read: Read<{ readonly state: string; readonly targetArns: readonly string[] }>;
+    }
   | { readonly check: 'sweep-schedule'; readonly resource: string; readonly read: Read<{ readonly state: string }> }
-  | { readonly check: 'alert-subscription'; readonly resource: string; readonly read: Read<{ readonly subscriptionArns: readonly string[] }> }
+  | {
+      readonly check: 'alert-subscription';
+      readonly resource: string;
+      readonly read: Read<{ readonly subscriptionArns: readonly string[] }>;
+    }
   /** `sources`: the event sources whose write management events the guard needs the trail to record. */
-  | { readonly check: 'trail'; readonly resource: string; readonly sources: readonly string[]; readonly read: Read<TrailState> }
-  | { readonly check: 'alert-key'; readonly resource: string; readonly read: Read<{ readonly keyState: string; readonly deletionDate: string | null }> };
+  | {
+      readonly check: 'trail';
+      readonly resource: string;
+      readonly sources: readonly string[];
+      readonly read: Read<TrailState>;
+    }
+  | {
+      readonly check: 'alert-key';
+      readonly resource: string;
+      readonly read: Read<{ readonly keyState: string; readonly deletionDate: string | null }>;
+    };
 
 const NOT_FOUND: Record<SelfCheckName, string> = {
   'attach-rule': 'the rule does not exist: no attach event reaches attach-guard',
@@ -86,7 +106,10 @@ function problemsOf(o: Observation): string[] {
       const { state, targetArns } = readValue(o.read);
       // ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS also delivers read-only events: still enabled.
       if (!state.startsWith('ENABLED')) problems.push(`the rule is ${state}: no attach event reaches attach-guard`);
-      if (!targetArns.includes(o.target)) problems.push(`the rule does not target attach-guard (${o.target}); its targets: ${targetArns.join(', ') || 'none'}`);
+      if (!targetArns.includes(o.target))
+        problems.push(
+          `the rule does not target attach-guard (${o.target}); its targets: ${targetArns.join(', ') || 'none'}`,
+        );
       break;
     }
     case 'sweep-schedule': {
@@ -102,7 +125,8 @@ function problemsOf(o: Observation): string[] {
         problems.push(
           pending === 0
             ? 'the alert topic has no subscription: alerts and digests reach nobody'
-            : `the alert topic has no confirmed subscription (${pending} pending confirmation): alerts and digests reach nobody`,
+            : `the alert topic has no confirmed subscription (${pending} pending confirmation): alerts and digests ` +
+                `reach nobody`,
         );
       }
       break;
@@ -111,12 +135,17 @@ function problemsOf(o: Observation): string[] {
       const trail = readValue(o.read);
       if (!trail.isLogging) problems.push('the trail is not logging: no CloudTrail event reaches the guard');
       const missed = o.sources.filter((source) => !recordsWriteManagementEvents(trail, source));
-      if (missed.length > 0) problems.push(`the trail's event selectors do not record write management events of ${missed.join(', ')}`);
+      if (missed.length > 0)
+        problems.push(`the trail's event selectors do not record write management events of ${missed.join(', ')}`);
       break;
     }
     case 'alert-key': {
       const { keyState, deletionDate } = readValue(o.read);
-      if (keyState !== 'Enabled') problems.push(`the key is ${keyState}${deletionDate ? ` (deletion scheduled for ${deletionDate})` : ''}: alerts, alarm notifications and the dead-letter queue fail`);
+      if (keyState !== 'Enabled')
+        problems.push(
+          `the key is ${keyState}${deletionDate ? ` (deletion scheduled for ${deletionDate})` : ''}: alerts, alarm ` +
+            `notifications and the dead-letter queue fail`,
+        );
       else if (deletionDate) problems.push(`the key's deletion is scheduled for ${deletionDate}`);
       break;
     }
@@ -130,7 +159,10 @@ function problemsOf(o: Observation): string[] {
  * exclude the source. Advanced selectors: any selector whose every field condition holds for such an event (selectors
  * are ORed, their fields ANDed; a field the event does not have, such as resources.type, never holds).
  */
-export function recordsWriteManagementEvents(trail: Pick<TrailState, 'eventSelectors' | 'advancedEventSelectors'>, eventSource: string): boolean {
+export function recordsWriteManagementEvents(
+  trail: Pick<TrailState, 'eventSelectors' | 'advancedEventSelectors'>,
+  eventSource: string,
+): boolean {
   if (trail.advancedEventSelectors.length > 0) {
     const event: Record<string, string> = { eventCategory: 'Management', readOnly: 'false', eventSource };
     return trail.advancedEventSelectors.some((fields) => fields.every((f) => fieldHolds(f, event[f.field])));
@@ -145,8 +177,10 @@ export function recordsWriteManagementEvents(trail: Pick<TrailState, 'eventSelec
 
 function fieldHolds(f: FieldSelector, value: string | undefined): boolean {
   if (value === undefined) return false;
-  const any = (list: readonly string[] | undefined, test: (v: string) => boolean) => list === undefined || list.some(test);
-  const none = (list: readonly string[] | undefined, test: (v: string) => boolean) => list === undefined || !list.some(test);
+  const any = (list: readonly string[] | undefined, test: (v: string) => boolean) =>
+    list === undefined || list.some(test);
+  const none = (list: readonly string[] | undefined, test: (v: string) => boolean) =>
+    list === undefined || !list.some(test);
   return (
     any(f.equals, (v) => value === v) &&
     none(f.notEquals, (v) => value === v) &&

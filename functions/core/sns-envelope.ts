@@ -21,7 +21,8 @@ export interface SnsMessage {
 }
 
 /** `text` cut to at most `max` characters, an ellipsis marking the cut. */
-export const clip = (text: string, max = MAX_FIELD_CHARS): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+export const clip = (text: string, max = MAX_FIELD_CHARS): string =>
+  text.length > max ? `${text.slice(0, max - 1)}…` : text;
 
 /**
  * The most characters of a principal's name an alert or digest keeps: an IAM name has at most 128, a permission set is
@@ -41,7 +42,10 @@ export function subjectLine(text: string): string {
 /** String message attributes (SNS, and SQS alike): each value capped, never empty (both refuse an empty one). */
 export function messageAttributes(values: Readonly<Record<string, string>>): SnsMessage['MessageAttributes'] {
   return Object.fromEntries(
-    Object.entries(values).map(([name, value]) => [name, { DataType: 'String' as const, StringValue: value.slice(0, ATTRIBUTE_MAX_CHARS) || '-' }]),
+    Object.entries(values).map(([name, value]) => [
+      name,
+      { DataType: 'String' as const, StringValue: value.slice(0, ATTRIBUTE_MAX_CHARS) || '-' },
+    ]),
   );
 }
 
@@ -50,7 +54,10 @@ export function messageAttributes(values: Readonly<Record<string, string>>): Sns
  * JSON for every machine protocol and its text for email (MessageStructure json). The last candidate is taken whatever
  * its size. Escaping can multiply hostile input several times over, so the size is only known once rendered.
  */
-export function fitSnsMessage<T>(candidates: Iterable<T>, render: (candidate: T) => { json: string; email: string }): { fitted: T; message: string } {
+export function fitSnsMessage<T>(
+  candidates: Iterable<T>,
+  render: (candidate: T) => { json: string; email: string },
+): { fitted: T; message: string } {
   let last: { fitted: T; message: string } | undefined;
   for (const fitted of candidates) {
     const { json, email } = render(fitted);

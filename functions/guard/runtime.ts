@@ -24,10 +24,22 @@ export interface Runtime {
  * Reads the configuration (rejecting a bad value, which stops the cold start) and builds the clients: IAM and SNS
  * now, STS, EventBridge, SQS and SSO admin (SDK modules included) on first use (aws/lazy.ts).
  */
-export async function createRuntime(functionName: string, env: NodeJS.ProcessEnv = process.env, iamConfig: IAMClientConfig = {}): Promise<Runtime> {
-  const logger = new Logger({ serviceName: SERVICE_NAME, logLevel: (env.LOG_LEVEL?.toUpperCase() as 'INFO' | undefined) ?? 'INFO', persistentKeys: { function: functionName } });
+export async function createRuntime(
+  functionName: string,
+  env: NodeJS.ProcessEnv = process.env,
+  iamConfig: IAMClientConfig = {},
+): Promise<Runtime> {
+  const logger = new Logger({
+    serviceName: SERVICE_NAME,
+    logLevel: (env.LOG_LEVEL?.toUpperCase() as 'INFO' | undefined) ?? 'INFO',
+    persistentKeys: { function: functionName },
+  });
   const config = await loadGuardConfig(env);
-  const metrics = new Metrics({ namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName: SERVICE_NAME, logger: metricsLogger(logger) });
+  const metrics = new Metrics({
+    namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
+    serviceName: SERVICE_NAME,
+    logger: metricsLogger(logger),
+  });
   // The SDK reads AWS_ENDPOINT_URL itself, so the same code runs against an emulator.
   const iam = new IAMClient(iamConfig);
   const deps: GuardDeps = {
@@ -44,9 +56,16 @@ export async function createRuntime(functionName: string, env: NodeJS.ProcessEnv
     // One SSO admin client per Region an event comes from, built on first use (Identity Center is regional).
     identityCenter: lazyIdentityCenterAccess(),
     sns: new SNSClient({}),
-    events: config.findingsBusName ? onFirstUse(async () => new (await import('@aws-sdk/client-eventbridge')).EventBridgeClient({})) : null,
+    events: config.findingsBusName
+      ? onFirstUse(async () => new (await import('@aws-sdk/client-eventbridge')).EventBridgeClient({}))
+      : null,
     // Built on first use: only an alert SNS refused needs SQS.
-    undelivered: config.alertFallbackQueueUrl ? createAlertKeeper(config.alertFallbackQueueUrl, onFirstUse(async () => new (await import('@aws-sdk/client-sqs')).SQSClient({}))) : null,
+    undelivered: config.alertFallbackQueueUrl
+      ? createAlertKeeper(
+          config.alertFallbackQueueUrl,
+          onFirstUse(async () => new (await import('@aws-sdk/client-sqs')).SQSClient({})),
+        )
+      : null,
     logger,
     metrics: { addMetric: (name, _unit, value) => metrics.addMetric(name, MetricUnit.Count, value) },
     now: () => new Date(),
@@ -77,14 +96,17 @@ const NO_METRICS = 'No application metrics to publish';
  * empty flush at debug level. The metrics themselves never go through it (EMF goes straight to stdout).
  */
 function metricsLogger(logger: Logger): NonNullable<MetricsOptions['logger']> {
-  const forward = (log: (message: string, ...extra: { detail: unknown }[]) => void) => (...content: unknown[]) =>
-    log.call(logger, String(content[0] ?? ''), ...content.slice(1).map((detail) => ({ detail })));
+  const forward =
+    (log: (message: string, ...extra: { detail: unknown }[]) => void) =>
+    (...content: unknown[]) =>
+      log.call(logger, String(content[0] ?? ''), ...content.slice(1).map((detail) => ({ detail })));
   const warn = forward(logger.warn);
   return {
     trace: forward(logger.debug),
     debug: forward(logger.debug),
     info: forward(logger.info),
-    warn: (...content: unknown[]) => (String(content[0] ?? '').startsWith(NO_METRICS) ? logger.debug(String(content[0])) : warn(...content)),
+    warn: (...content: unknown[]) =>
+      String(content[0] ?? '').startsWith(NO_METRICS) ? logger.debug(String(content[0])) : warn(...content),
     error: forward(logger.error),
   };
 }

@@ -1,4 +1,6 @@
-/** sweep: on a schedule, find governed policy attachments the events missed and respond to them as attach-guard does. */
+/**
+ * sweep: on a schedule, find governed policy attachments the events missed and respond to them as attach-guard does.
+ */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -16,7 +18,8 @@ const selfCheck = createSelfCheck(process.env, deps);
 
 export const handler = middy(async (_event: unknown, context: Context) => {
   const checked = await selfCheck?.run(emitDriftMetric(metrics, context.functionName));
-  // Start each run at another member account (by the hour), so that an organization too large for one run is covered in turn.
+  // Start each run at another member account (by the hour), so that an organization too large for one run is covered in
+  // turn.
   const rotation = Math.floor(deps.now().getTime() / 3_600_000);
   const results = await sweepAccounts(targetOfFunction(context.invokedFunctionArn), deps, {
     remainingMs: () => context.getRemainingTimeInMillis(),
@@ -25,7 +28,10 @@ export const handler = middy(async (_event: unknown, context: Context) => {
   });
   // The heartbeat (infra/tamper.yml): a run that swept every account. Its own dimension, the function, so that two
   // stages in one account do not stand in for each other; sent at once, whatever happens after.
-  metrics.singleMetric().addDimension('function', context.functionName).addMetric('SweepCompleted', MetricUnit.Count, 1);
+  metrics
+    .singleMetric()
+    .addDimension('function', context.functionName)
+    .addMetric('SweepCompleted', MetricUnit.Count, 1);
   return results.map(({ account, digest, published }) => {
     const { attachments, violations, outcomes, listCalls } = digest.counts;
     return { account, attachments, violations, outcomes, listCalls, digest: published };

@@ -53,7 +53,11 @@ describeWithEmulator('sweep handler with the self-check', () => {
     expect(home).toMatchObject({ account: ACCOUNT, digest: true });
     expect(home?.listCalls).toBeGreaterThan(0);
     const drift = emf.find((line) => 'SelfCheckDrift' in line);
-    expect(drift).toMatchObject({ SelfCheckDrift: 1, FunctionName: 'iot-policy-guard-dev-sweep', service: 'iot-policy-guard' });
+    expect(drift).toMatchObject({
+      SelfCheckDrift: 1,
+      FunctionName: 'iot-policy-guard-dev-sweep',
+      service: 'iot-policy-guard',
+    });
 
     const messages = await receiveAll(stack.queueUrl, { expect: 1, timeoutMs: 10_000 });
     const digests = messages.filter((m) => snsEnvelope(m).MessageAttributes?.kind?.Value === 'sweep-digest');
@@ -61,7 +65,13 @@ describeWithEmulator('sweep handler with the self-check', () => {
     const digest = digestSchema.parse(JSON.parse(snsEnvelope(digests[0]!).Message));
     expect(digest.selfCheck).toEqual({
       checks: 5,
-      drift: [{ check: 'attach-rule', resource: stack.rule, problem: 'the rule is DISABLED: no attach event reaches attach-guard' }],
+      drift: [
+        {
+          check: 'attach-rule',
+          resource: stack.rule,
+          problem: 'the rule is DISABLED: no attach event reaches attach-guard',
+        },
+      ],
     });
     expect(snsEnvelope(digests[0]!).Subject).toMatch(new RegExp(`^IoT policy sweep \\(${ACCOUNT}\\): 1 DRIFT, `));
     expect(snsEnvelope(digests[0]!).MessageAttributes?.severity?.Value).toBe('high');

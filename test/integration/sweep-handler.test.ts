@@ -7,8 +7,25 @@ import { CreateTopicCommand, DeleteTopicCommand, SNSClient } from '@aws-sdk/clie
 import type { Context } from 'aws-lambda';
 import { expect, it } from 'vitest';
 import { digestSchema } from '../../functions/core/digest-schema.js';
-import { awsClientConfig, createSqsQueueSubscribedToTopic, describeWithEmulator, receiveAll, snsEnvelope, uniqueName } from './helpers/emulator.js';
-import { accountEnv, attach, attachedPolicies, countingIamClient, createPrincipals, isolatedAccount, managed, role, user } from './sweep-account.js';
+import {
+  awsClientConfig,
+  createSqsQueueSubscribedToTopic,
+  describeWithEmulator,
+  receiveAll,
+  snsEnvelope,
+  uniqueName,
+} from './helpers/emulator.js';
+import {
+  accountEnv,
+  attach,
+  attachedPolicies,
+  countingIamClient,
+  createPrincipals,
+  isolatedAccount,
+  managed,
+  role,
+  user,
+} from './sweep-account.js';
 
 // An EventBridge schedule delivers this; the sweep does not read it.
 const SCHEDULED_EVENT = {
@@ -31,7 +48,12 @@ describeWithEmulator('sweep handler module', () => {
     const { TopicArn = '' } = await sns.send(new CreateTopicCommand({ Name: uniqueName('sweep-handler') }));
     const { queueUrl } = await createSqsQueueSubscribedToTopic(TopicArn);
     try {
-      await createPrincipals(iam, [role('iot-ingest-1'), role('intruder'), user('contractor-9'), ...Array.from({ length: 50 }, (_, i) => role(`filler-${i}`))]);
+      await createPrincipals(iam, [
+        role('iot-ingest-1'),
+        role('intruder'),
+        user('contractor-9'),
+        ...Array.from({ length: 50 }, (_, i) => role(`filler-${i}`)),
+      ]);
       await attach(iam, role('iot-ingest-1'), managed('AWSIoTDataAccess'));
       await attach(iam, role('intruder'), managed('AWSIoTFullAccess'));
       await attach(iam, user('contractor-9'), managed('AWSIoTConfigAccess'));
@@ -79,7 +101,16 @@ allow:
 
       const result = await handler(structuredClone(SCHEDULED_EVENT), context);
 
-      expect(result).toEqual([expect.objectContaining({ account: account.accountId, attachments: 3, violations: 2, listCalls: 4, digest: true, outcomes: expect.objectContaining({ reverted: 2 }) })]);
+      expect(result).toEqual([
+        expect.objectContaining({
+          account: account.accountId,
+          attachments: 3,
+          violations: 2,
+          listCalls: 4,
+          digest: true,
+          outcomes: expect.objectContaining({ reverted: 2 }),
+        }),
+      ]);
       expect(await attachedPolicies(iam, role('intruder'))).toEqual([]);
       expect(await attachedPolicies(iam, user('contractor-9'))).toEqual([]);
       expect(await attachedPolicies(iam, role('iot-ingest-1'))).toEqual([managed('AWSIoTDataAccess')]);
@@ -89,8 +120,15 @@ allow:
       const digests = messages.filter((m) => snsEnvelope(m).MessageAttributes?.kind?.Value === 'sweep-digest');
       expect(digests).toHaveLength(1);
       const digest = digestSchema.parse(JSON.parse(snsEnvelope(digests[0]!).Message));
-      expect(digest).toMatchObject({ account: account.accountId, mode: 'remediate', scope: 'seed', counts: { violations: 2, allowed: 1 } });
-      expect(snsEnvelope(digests[0]!).Subject).toBe(`IoT policy sweep (${account.accountId}): 2 violations (2 reverted)`);
+      expect(digest).toMatchObject({
+        account: account.accountId,
+        mode: 'remediate',
+        scope: 'seed',
+        counts: { violations: 2, allowed: 1 },
+      });
+      expect(snsEnvelope(digests[0]!).Subject).toBe(
+        `IoT policy sweep (${account.accountId}): 2 violations (2 reverted)`,
+      );
     } finally {
       await sns.send(new DeleteTopicCommand({ TopicArn }));
       sns.destroy();

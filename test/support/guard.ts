@@ -31,9 +31,12 @@ allow:
   'test-allowlist.yml',
 );
 
-export function guardDeps(config: Partial<GuardConfig> = {}): GuardDeps & { logs: LogLine[]; metrics: GuardDeps['metrics'] & { counts: Record<string, number> } } {
+export function guardDeps(
+  config: Partial<GuardConfig> = {},
+): GuardDeps & { logs: LogLine[]; metrics: GuardDeps['metrics'] & { counts: Record<string, number> } } {
   const logs: LogLine[] = [];
-  const log = (level: LogLine['level']) => (message: string, fields: Record<string, unknown>) => void logs.push({ level, message, fields });
+  const log = (level: LogLine['level']) => (message: string, fields: Record<string, unknown>) =>
+    void logs.push({ level, message, fields });
   const counts: Record<string, number> = {};
   const fullConfig: GuardConfig = {
     alertTopicArn: TOPIC,
@@ -57,7 +60,12 @@ export function guardDeps(config: Partial<GuardConfig> = {}): GuardDeps & { logs
     identityCenter: createIdentityCenterAccess({ credentials, maxAttempts: 1 }),
     sns: new SNSClient({ region: 'us-east-1', credentials, maxAttempts: 1 }),
     events: fullConfig.findingsBusName ? async () => events : null,
-    undelivered: fullConfig.alertFallbackQueueUrl ? createAlertKeeper(fullConfig.alertFallbackQueueUrl, async () => new SQSClient({ region: 'us-east-1', credentials, maxAttempts: 1 })) : null,
+    undelivered: fullConfig.alertFallbackQueueUrl
+      ? createAlertKeeper(
+          fullConfig.alertFallbackQueueUrl,
+          async () => new SQSClient({ region: 'us-east-1', credentials, maxAttempts: 1 }),
+        )
+      : null,
     logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
     metrics: {
       counts,

@@ -8,7 +8,10 @@ import { AllowlistError, type Allowlist } from '../../functions/core/allowlist.j
 import { parseAllowlistDocument } from '../../functions/core/allowlist-read.js';
 import { readShippedAllowlist, renderShippedAllowlist } from '../../functions/core/allowlist-shipped.js';
 
-const example = parseAllowlistDocument(readFileSync('infra/allowlist.example.yml', 'utf8'), 'infra/allowlist.example.yml');
+const example = parseAllowlistDocument(
+  readFileSync('infra/allowlist.example.yml', 'utf8'),
+  'infra/allowlist.example.yml',
+);
 const shipped = renderShippedAllowlist(example.document, 'infra/allowlist.example.yml');
 // What compiles from it, matchers left out.
 const data = (list: Allowlist): unknown => JSON.parse(JSON.stringify({ ...list, source: null }));
@@ -38,32 +41,86 @@ describe('the shipped (compiled) allowlist', () => {
     expect(read.allow.map((e) => e.expiresAt)).toEqual(example.allowlist.allow.map((e) => e.expiresAt));
     expect(read.source).toBe('shipped.json');
     const arn = { partition: 'aws' as const, account: 'aws', path: '/', name: 'AWSIoTDataAccess' };
-    expect(read.allow.map((e) => e.matchesPolicy(arn))).toEqual(example.allowlist.allow.map((e) => e.matchesPolicy(arn)));
+    expect(read.allow.map((e) => e.matchesPolicy(arn))).toEqual(
+      example.allowlist.allow.map((e) => e.matchesPolicy(arn)),
+    );
   });
 
   it('carries its format, format version, source file and the SHA-256 of its document', () => {
     const file = JSON.parse(shipped) as Record<string, unknown>;
-    expect(file).toMatchObject({ format: 'iot-policy-guard/compiled-allowlist', formatVersion: 1, compiledFrom: 'infra/allowlist.example.yml', document: example.document });
+    expect(file).toMatchObject({
+      format: 'iot-policy-guard/compiled-allowlist',
+      formatVersion: 1,
+      compiledFrom: 'infra/allowlist.example.yml',
+      document: example.document,
+    });
     expect(file.sha256).toBe(createHash('sha256').update(JSON.stringify(example.document)).digest('hex'));
   });
 
   it.each([
-    ['a document that is no allowlist', (d: Record<string, unknown>) => { d.allow = 'everyone'; }, 'document.allow: expected an array'],
-    ['an entry without a principal', (d: Record<string, unknown>) => { delete (d.allow as Record<string, unknown>[])[0]!.principal; }, 'document.allow[0].principal: expected a string'],
-    ['an entry with a field of another version', (d: Record<string, unknown>) => { (d.allow as Record<string, unknown>[])[0]!.priority = 1; }, 'document.allow[0].priority: not a field of an allowlist entry'],
-    ['an unknown mode', (d: Record<string, unknown>) => { d.mode = 'detach'; }, 'document.mode: expected one of alert, remediate'],
-    ['a bad per-policy mode', (d: Record<string, unknown>) => { d.modes = { AWSIoTDataAccess: 'off' }; }, 'document.modes.AWSIoTDataAccess: expected one of alert, remediate'],
-    ['a field of another version', (d: Record<string, unknown>) => { d.owners = []; }, 'document.owners: not a field of an allowlist'],
+    [
+      'a document that is no allowlist',
+      (d: Record<string, unknown>) => {
+        d.allow = 'everyone';
+      },
+      'document.allow: expected an array',
+    ],
+    [
+      'an entry without a principal',
+      (d: Record<string, unknown>) => {
+        delete (d.allow as Record<string, unknown>[])[0]!.principal;
+      },
+      'document.allow[0].principal: expected a string',
+    ],
+    [
+      'an entry with a field of another version',
+      (d: Record<string, unknown>) => {
+        (d.allow as Record<string, unknown>[])[0]!.priority = 1;
+      },
+      'document.allow[0].priority: not a field of an allowlist entry',
+    ],
+    [
+      'an unknown mode',
+      (d: Record<string, unknown>) => {
+        d.mode = 'detach';
+      },
+      'document.mode: expected one of alert, remediate',
+    ],
+    [
+      'a bad per-policy mode',
+      (d: Record<string, unknown>) => {
+        d.modes = { AWSIoTDataAccess: 'off' };
+      },
+      'document.modes.AWSIoTDataAccess: expected one of alert, remediate',
+    ],
+    [
+      'a field of another version',
+      (d: Record<string, unknown>) => {
+        d.owners = [];
+      },
+      'document.owners: not a field of an allowlist',
+    ],
   ])('refuses, even with a matching checksum, %s', (_, change, problem) => {
     expect(problemOf(forged(change))).toBe(
-      `.build/infra/allowlist.json: invalid allowlist (1 problem)\n  - file: not a compiled allowlist: ${problem}; the deploy writes this file from the allowlist: change that and package again, never this file`,
+      `.build/infra/allowlist.json: invalid allowlist (1 problem)\n  - file: not a compiled allowlist: ${problem}; ` +
+        `the deploy writes this file from the allowlist: change that and package again, never this file`,
     );
   });
 
-  it('still compiles what it reads: a policy name the catalog does not know is refused, never matched by nothing', () => {
-    const message = problemOf(forged((d) => { (d.allow as Record<string, unknown>[])[0]!.policy = 'AWSIoTNoSuchPolicy'; }));
-    expect(message).toMatch(/allow\[0\] \(.*\) field "policy": unknown policy "AWSIoTNoSuchPolicy"/);
-  });
+  it(
+    'still compiles what it reads: ' +
+      'a policy name the catalog ' +
+      'does not know is refused, never matched by ' +
+      'nothing',
+    () => {
+      const message = problemOf(
+        forged((d) => {
+          (d.allow as Record<string, unknown>[])[0]!.policy = 'AWSIoTNoSuchPolicy';
+        }),
+      );
+      expect(message).toMatch(/allow\[0\] \(.*\) field "policy": unknown policy "AWSIoTNoSuchPolicy"/);
+    },
+  );
 });
 
 describe('the CLI and the package step on a compiled allowlist', () => {
@@ -72,7 +129,9 @@ describe('the CLI and the package step on a compiled allowlist', () => {
     writeFileSync(join(dir, 'allowlist.json'), shipped);
     expect(data(loadAllowlistFile(join(dir, 'allowlist.json')))).toEqual(data(example.allowlist));
     writeFileSync(join(dir, 'edited.json'), shipped.replace('"reason": "', '"reason": "x'));
-    expect(() => loadAllowlistFile(join(dir, 'edited.json'))).toThrow(/edited\.json: invalid allowlist \(1 problem\)\n  - file: the compiled allowlist was changed after packaging/);
+    expect(() => loadAllowlistFile(join(dir, 'edited.json'))).toThrow(
+      /edited\.json: invalid allowlist \(1 problem\)\n {2}- file: the compiled allowlist was changed after packaging/,
+    );
     // A plain JSON allowlist is still validated as one.
     writeFileSync(join(dir, 'plain.json'), JSON.stringify(example.document));
     expect(data(loadAllowlistFile(join(dir, 'plain.json')))).toEqual(data(example.allowlist));

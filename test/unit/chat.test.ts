@@ -1,7 +1,12 @@
 // Chat notifications: every one the guard renders honours the custom-notification format (the JSON Schema written
 // from AWS's documentation), and each alert is published to the chat topic exactly once.
 import { readFileSync } from 'node:fs';
-import { DetachRolePolicyCommand, ListEntitiesForPolicyCommand, ListPoliciesCommand, UnmodifiableEntityException } from '@aws-sdk/client-iam';
+import {
+  DetachRolePolicyCommand,
+  ListEntitiesForPolicyCommand,
+  ListPoliciesCommand,
+  UnmodifiableEntityException,
+} from '@aws-sdk/client-iam';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import fc from 'fast-check';
@@ -18,7 +23,9 @@ import { fixture } from '../support/fixtures.js';
 import { guardDeps, TOPIC } from '../support/guard.js';
 
 const CHAT_TOPIC = 'arn:aws:sns:us-east-1:123456789012:iot-policy-guard-chat';
-const validate = new Ajv2020({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync('infra/chat-notification.schema.json', 'utf8')));
+const validate = new Ajv2020({ allErrors: true, strict: true }).compile(
+  JSON.parse(readFileSync('infra/chat-notification.schema.json', 'utf8')),
+);
 const rendered: ChatNotification[] = [];
 /** Renders and keeps the message, so that afterEach validates every one a test made. */
 const chatOf = (alert: Alert): ChatNotification => {
@@ -33,7 +40,10 @@ beforeEach(() => {
 });
 afterEach(() => {
   const published = sns.commandCalls(PublishCommand).filter((c) => c.args[0].input.TopicArn === CHAT_TOPIC);
-  for (const message of [...rendered, ...published.map((c) => JSON.parse(c.args[0].input.Message!) as ChatNotification)]) {
+  for (const message of [
+    ...rendered,
+    ...published.map((c) => JSON.parse(c.args[0].input.Message!) as ChatNotification),
+  ]) {
     expect(validate(message), JSON.stringify(validate.errors)).toBe(true);
   }
 });
@@ -51,10 +61,18 @@ const base: AlertInput = {
 
 describe('the chat notification of an alert', () => {
   it.each(OUTCOMES)('%s: valid, titled like the e-mail subject, with what was done and the way to act', (outcome) => {
-    const alert = buildAlert({ ...base, outcome, ...(outcome === 'not-remediable' || outcome === 'remediation-failed' ? { error: { name: 'AccessDenied', message: 'no' } } : {}) });
+    const alert = buildAlert({
+      ...base,
+      outcome,
+      ...(outcome === 'not-remediable' || outcome === 'remediation-failed'
+        ? { error: { name: 'AccessDenied', message: 'no' } }
+        : {}),
+    });
     const chat = chatOf(alert);
     expect(chat).toMatchObject({ version: '1.0', source: 'custom', content: { textType: 'client-markdown' } });
-    expect(chat.content.title).toContain(`IoT policy AWSIoTFullAccess on role/iot-fleet-operator (123456789012): ${outcome}`);
+    expect(chat.content.title).toContain(
+      `IoT policy AWSIoTFullAccess on role/iot-fleet-operator (123456789012): ${outcome}`,
+    );
     expect(chat.content.keywords).toEqual(['iot-policy-guard', outcome, 'severity-high']);
     // An unreadable event's principal is not trusted enough to link to; its event is worth reading.
     if (outcome === 'unreadable') expect(alert.links!.principal).toBeNull();
@@ -66,62 +84,112 @@ describe('the chat notification of an alert', () => {
   });
 
   it('says where the action came from, as the e-mail does', () => {
-    expect(chatOf(buildAlert(base)).content.description).toContain("Action from: the deploy's mode is alert (stage parameter mode=alert): the guard never detaches.");
-    expect(chatOf(buildAlert({ ...base, actionSource: 'allowlist-modes' })).content.description).toContain("Action from: the allowlist's `modes` entry for this policy asks for an alert only.");
+    expect(chatOf(buildAlert(base)).content.description).toContain(
+      "Action from: the deploy's mode is alert (stage parameter mode=alert): the guard never detaches.",
+    );
+    expect(chatOf(buildAlert({ ...base, actionSource: 'allowlist-modes' })).content.description).toContain(
+      "Action from: the allowlist's `modes` entry for this policy asks for an alert only.",
+    );
   });
 
   it('a permission set: its name, and the sso-admin command', () => {
     const PS = 'arn:aws:sso:::permissionSet/ssoins-6804a1b2c3d4e5f6/ps-3a7c9e1f5b2d4a6c';
     const alert = buildAlert({
       ...base,
-      attachment: attachmentOf({ ...event, region: 'eu-west-1', principal: { type: 'permission-set', name: PS }, instanceArn: 'arn:aws:sso:::instance/ssoins-6804a1b2c3d4e5f6', permissionSetName: 'IoTOperators' }),
+      attachment: attachmentOf({
+        ...event,
+        region: 'eu-west-1',
+        principal: { type: 'permission-set', name: PS },
+        instanceArn: 'arn:aws:sso:::instance/ssoins-6804a1b2c3d4e5f6',
+        permissionSetName: 'IoTOperators',
+      }),
     });
     const chat = chatOf(alert);
     expect(chat.content.description).toContain('Principal: `permission-set/IoTOperators`');
-    expect(chat.content.nextSteps?.[0]).toMatch(/^Detach it now: `aws sso-admin detach-managed-policy-from-permission-set .* && aws sso-admin provision-permission-set /);
+    expect(chat.content.nextSteps?.[0]).toMatch(
+      new RegExp(
+        '^Detach it now: `aws sso-admin detach-managed-policy-from-permission-set .* ' +
+          '&& aws sso-admin provision-permission-set ',
+      ),
+    );
   });
 
   it('renders hostile text inert: no mention, no link, no escape from its code span, one line', () => {
     const name = 'x`<!channel> <https://evil.example|click>\n*bold*\u202E';
-    const alert = buildAlert({ ...base, attachment: attachmentOf({ ...event, principal: { type: 'role', name }, actor: { ...event.actor, userAgent: name } }) });
+    const alert = buildAlert({
+      ...base,
+      attachment: attachmentOf({
+        ...event,
+        principal: { type: 'role', name },
+        actor: { ...event.actor, userAgent: name },
+      }),
+    });
     const chat = chatOf(alert);
     for (const text of [chat.content.title, chat.content.description, ...(chat.content.nextSteps ?? [])]) {
       expect(text).not.toMatch(/[<>\u202E]/u);
     }
-    expect(chat.content.description).toContain("Principal: `role/x'‹!channel› ‹https://evil.example|click› *bold* ` in account");
+    expect(chat.content.description).toContain(
+      "Principal: `role/x'‹!channel› ‹https://evil.example|click› *bold* ` in account",
+    );
     // The command quotes the name for the shell; with a line break in it there is none (see remediation-command.ts).
     expect(alert.remediationCommand).toBeNull();
   });
 
   it('leaves a command with a backtick to the e-mail rather than break its markdown', () => {
-    const alert = buildAlert({ ...base, attachment: attachmentOf({ ...event, principal: { type: 'role', name: 'a`b' } }) });
-    expect(alert.remediationCommand).toBe("aws iam detach-role-policy --role-name 'a`b' --policy-arn arn:aws:iam::aws:policy/AWSIoTFullAccess");
-    expect(chatOf(alert).content.nextSteps?.[0]).toBe('Detach it now: the command is in the e-mail and in the alert JSON (remediationCommand).');
+    const alert = buildAlert({
+      ...base,
+      attachment: attachmentOf({ ...event, principal: { type: 'role', name: 'a`b' } }),
+    });
+    expect(alert.remediationCommand).toBe(
+      "aws iam detach-role-policy --role-name 'a`b' --policy-arn arn:aws:iam::aws:policy/AWSIoTFullAccess",
+    );
+    expect(chatOf(alert).content.nextSteps?.[0]).toBe(
+      'Detach it now: the command is in the e-mail and in the alert JSON (remediationCommand).',
+    );
   });
 
   it('is valid whatever the event says', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 3000 }), fc.constantFrom(...OUTCOMES), (name, text, outcome) => {
-        const alert = buildAlert({ ...base, outcome, attachment: attachmentOf({ ...event, principal: { type: 'user', name }, actor: { ...event.actor, arn: text, userAgent: text } }), decision: { ...base.decision, reason: text } });
-        const chat = renderChatAlert(alert);
-        expect(validate(chat), JSON.stringify(validate.errors)).toBe(true);
-        expect(chat.content.description.length).toBeLessThanOrEqual(3500);
-        expect(chat.content.title).not.toMatch(/[<>\p{Cc}]/u);
-        expect(chat.content.description).not.toMatch(/[<>]/);
-      }),
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 300 }),
+        fc.string({ unit: 'binary', maxLength: 3000 }),
+        fc.constantFrom(...OUTCOMES),
+        (name, text, outcome) => {
+          const alert = buildAlert({
+            ...base,
+            outcome,
+            attachment: attachmentOf({
+              ...event,
+              principal: { type: 'user', name },
+              actor: { ...event.actor, arn: text, userAgent: text },
+            }),
+            decision: { ...base.decision, reason: text },
+          });
+          const chat = renderChatAlert(alert);
+          expect(validate(chat), JSON.stringify(validate.errors)).toBe(true);
+          expect(chat.content.description.length).toBeLessThanOrEqual(3500);
+          expect(chat.content.title).not.toMatch(/[<>\p{Cc}]/u);
+          expect(chat.content.description).not.toMatch(/[<>]/);
+        },
+      ),
       { numRuns: 200 },
     );
   });
 
-  it('the schema refuses what the service would not take: another version or source, no description, a stray field', () => {
-    const good = renderChatAlert(buildAlert(base));
-    expect(validate(good)).toBe(true);
-    expect(validate({ ...good, version: '2.0' })).toBe(false);
-    expect(validate({ ...good, source: 'aws.iam' })).toBe(false);
-    expect(validate({ ...good, content: { ...good.content, textType: 'markdown' } })).toBe(false);
-    expect(validate({ ...good, content: { title: good.content.title } })).toBe(false);
-    expect(validate({ ...good, content: { ...good.content, nextstep: ['x'] } })).toBe(false);
-  });
+  it(
+    'the schema refuses what the service would not take: ' +
+      'another version or source, no description, a stray ' +
+      'field',
+    () => {
+      const good = renderChatAlert(buildAlert(base));
+      expect(validate(good)).toBe(true);
+      expect(validate({ ...good, version: '2.0' })).toBe(false);
+      expect(validate({ ...good, source: 'aws.iam' })).toBe(false);
+      expect(validate({ ...good, content: { ...good.content, textType: 'markdown' } })).toBe(false);
+      expect(validate({ ...good, content: { title: good.content.title } })).toBe(false);
+      expect(validate({ ...good, content: { ...good.content, nextstep: ['x'] } })).toBe(false);
+    },
+  );
 
   it('inert() keeps ordinary names as they are', () => {
     expect(inert('alice@example.com')).toBe('alice@example.com');
@@ -169,7 +237,10 @@ describe('publishing to the chat topic', () => {
     ['remediate', { mode: 'remediate' as const }, 'reverted'],
   ])('%s: the alert, then exactly one chat message about it', async (_, config, outcome) => {
     iam.on(DetachRolePolicyCommand).resolves({});
-    const { outcome: got } = await handleAttachEvent(fixture(FULL_ACCESS), guardDeps({ ...config, chatTopicArn: CHAT_TOPIC }));
+    const { outcome: got } = await handleAttachEvent(
+      fixture(FULL_ACCESS),
+      guardDeps({ ...config, chatTopicArn: CHAT_TOPIC }),
+    );
     expect(got).toBe(outcome);
     expect(topics()).toEqual([TOPIC, CHAT_TOPIC]);
     const chat = JSON.parse(sns.commandCalls(PublishCommand)[1]!.args[0].input.Message!) as ChatNotification;
@@ -187,24 +258,42 @@ describe('publishing to the chat topic', () => {
     expect(topics()).toEqual([TOPIC]);
   });
 
-  it('a chat topic that refuses the message: logged and counted, not retried (the alert is out; a retry would repeat it)', async () => {
-    sns.on(PublishCommand, { TopicArn: CHAT_TOPIC }).rejects(new Error('KMS key disabled'));
-    const deps = guardDeps({ mode: 'alert', chatTopicArn: CHAT_TOPIC });
-    await expect(handleAttachEvent(fixture(FULL_ACCESS), deps)).resolves.toMatchObject({ outcome: 'alert-only' });
-    expect(topics()).toEqual([TOPIC, CHAT_TOPIC]);
-    expect(deps.logs.find((l) => l.message === 'chat not delivered')).toMatchObject({ level: 'error', fields: { outcome: 'alert-only', error: { message: 'KMS key disabled' } } });
-    expect(deps.metrics.counts.ChatFailures).toBe(1);
-  });
+  it(
+    'a chat topic that refuses the message: logged and counted, not retried (the alert is out; a retry would repeat ' +
+      'it)',
+    async () => {
+      sns.on(PublishCommand, { TopicArn: CHAT_TOPIC }).rejects(new Error('KMS key disabled'));
+      const deps = guardDeps({ mode: 'alert', chatTopicArn: CHAT_TOPIC });
+      await expect(handleAttachEvent(fixture(FULL_ACCESS), deps)).resolves.toMatchObject({ outcome: 'alert-only' });
+      expect(topics()).toEqual([TOPIC, CHAT_TOPIC]);
+      expect(deps.logs.find((l) => l.message === 'chat not delivered')).toMatchObject({
+        level: 'error',
+        fields: { outcome: 'alert-only', error: { message: 'KMS key disabled' } },
+      });
+      expect(deps.metrics.counts.ChatFailures).toBe(1);
+    },
+  );
 });
 
 describe('the sweep on the chat topic', () => {
   // role/intruder holds AWSIoTFullAccess; alert mode: a standing violation, reported in the digest only.
   const sweep = async (chat: 'accepts' | 'refuses') => {
-    iam.on(ListPoliciesCommand).resolves({ Policies: [{ Arn: 'arn:aws:iam::aws:policy/AWSIoTFullAccess', AttachmentCount: 1 }], IsTruncated: false });
+    iam.on(ListPoliciesCommand).resolves({
+      Policies: [{ Arn: 'arn:aws:iam::aws:policy/AWSIoTFullAccess', AttachmentCount: 1 }],
+      IsTruncated: false,
+    });
     iam.on(ListEntitiesForPolicyCommand).resolves({ PolicyRoles: [{ RoleName: 'intruder' }], IsTruncated: false });
     if (chat === 'refuses') sns.on(PublishCommand, { TopicArn: CHAT_TOPIC }).rejects(new Error('AuthorizationError'));
-    const deps = guardDeps({ mode: 'alert', allowlist: parseAllowlist('version: 1\n', 'empty.yml'), scope: 'seed', chatTopicArn: CHAT_TOPIC });
-    const result = await runSweep({ account: '123456789012', partition: 'aws' }, { ...deps, identityCenter: undefined });
+    const deps = guardDeps({
+      mode: 'alert',
+      allowlist: parseAllowlist('version: 1\n', 'empty.yml'),
+      scope: 'seed',
+      chatTopicArn: CHAT_TOPIC,
+    });
+    const result = await runSweep(
+      { account: '123456789012', partition: 'aws' },
+      { ...deps, identityCenter: undefined },
+    );
     return { deps, result };
   };
 
@@ -219,7 +308,10 @@ describe('the sweep on the chat topic', () => {
   it('a refused chat copy of the digest is logged and counted; the sweep still succeeds', async () => {
     const { deps, result } = await sweep('refuses');
     expect(result.published).toBe(true);
-    expect(deps.logs.find((l) => l.message === 'chat not delivered')).toMatchObject({ level: 'error', fields: { kind: 'sweep-digest' } });
+    expect(deps.logs.find((l) => l.message === 'chat not delivered')).toMatchObject({
+      level: 'error',
+      fields: { kind: 'sweep-digest' },
+    });
     expect(deps.metrics.counts.ChatFailures).toBe(1);
   });
 });

@@ -20,13 +20,24 @@ function verdictsOf(doc: unknown): string[] {
 }
 
 const attachName = fc.constantFrom('AttachUserPolicy', 'AttachRolePolicy', 'AttachGroupPolicy');
-const messyValue = fc.oneof(fc.constant(null), fc.constant('None'), fc.constant('true'), fc.constant('HIDDEN_DUE_TO_SECURITY_REASONS'), fc.jsonValue());
+const messyValue = fc.oneof(
+  fc.constant(null),
+  fc.constant('None'),
+  fc.constant('true'),
+  fc.constant('HIDDEN_DUE_TO_SECURITY_REASONS'),
+  fc.jsonValue(),
+);
 
 describe('reading CloudTrail never throws and never invents a violation', () => {
   it('on any JSON value, in any container', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
-        for (const doc of [value, { Records: [value] }, { 'detail-type': 'x', detail: value }, { Events: [{ CloudTrailEvent: JSON.stringify(value) }] }]) {
+        for (const doc of [
+          value,
+          { Records: [value] },
+          { 'detail-type': 'x', detail: value },
+          { Events: [{ CloudTrailEvent: JSON.stringify(value) }] },
+        ]) {
           expect(() => verdictsOf(doc)).not.toThrow();
         }
       }),
@@ -43,14 +54,33 @@ describe('reading CloudTrail never throws and never invents a violation', () => 
   });
 
   it('yields no violation from a record that is not an IAM attach call', () => {
-    const record = fc.record(
-      {
-        eventSource: fc.oneof(fc.string(), fc.constantFrom('iam.amazonaws.com.evil', 'sts.amazonaws.com', 'IAM.amazonaws.com', 's3.amazonaws.com')),
-        eventName: fc.oneof(fc.string(), fc.constantFrom('DetachRolePolicy', 'CreateRole', 'attachrolepolicy', 'AttachRolePolicy ')),
-        requestParameters: fc.record({ roleName: fc.string(), userName: fc.string(), groupName: fc.string(), policyArn: fc.constant('arn:aws:iam::aws:policy/AWSIoTFullAccess') }),
-      },
-      { requiredKeys: [] },
-    ).filter((r) => !(r.eventSource === 'iam.amazonaws.com' && ['AttachUserPolicy', 'AttachRolePolicy', 'AttachGroupPolicy'].includes(r.eventName as string)));
+    const record = fc
+      .record(
+        {
+          eventSource: fc.oneof(
+            fc.string(),
+            fc.constantFrom('iam.amazonaws.com.evil', 'sts.amazonaws.com', 'IAM.amazonaws.com', 's3.amazonaws.com'),
+          ),
+          eventName: fc.oneof(
+            fc.string(),
+            fc.constantFrom('DetachRolePolicy', 'CreateRole', 'attachrolepolicy', 'AttachRolePolicy '),
+          ),
+          requestParameters: fc.record({
+            roleName: fc.string(),
+            userName: fc.string(),
+            groupName: fc.string(),
+            policyArn: fc.constant('arn:aws:iam::aws:policy/AWSIoTFullAccess'),
+          }),
+        },
+        { requiredKeys: [] },
+      )
+      .filter(
+        (r) =>
+          !(
+            r.eventSource === 'iam.amazonaws.com' &&
+            ['AttachUserPolicy', 'AttachRolePolicy', 'AttachGroupPolicy'].includes(r.eventName as string)
+          ),
+      );
     fc.assert(
       fc.property(record, (r) => {
         expect(verdictsOf({ Records: [r] })).toEqual([]);
@@ -65,7 +95,10 @@ describe('reading CloudTrail never throws and never invents a violation', () => 
       errorCode: fc.option(fc.constantFrom('AccessDenied', 'NoSuchEntity', 'LimitExceeded'), { nil: undefined }),
       requestParameters: fc.oneof(
         messyValue,
-        fc.record({ roleName: messyValue, userName: messyValue, groupName: messyValue, policyArn: messyValue }, { requiredKeys: [] }),
+        fc.record(
+          { roleName: messyValue, userName: messyValue, groupName: messyValue, policyArn: messyValue },
+          { requiredKeys: [] },
+        ),
       ),
       responseElements: messyValue,
       userIdentity: messyValue,
@@ -74,7 +107,12 @@ describe('reading CloudTrail never throws and never invents a violation', () => 
       fc.property(record, (r) => {
         const params = r.requestParameters as Record<string, unknown> | null;
         const arn = params && typeof params === 'object' ? params.policyArn : undefined;
-        const named = params && typeof params === 'object' && ['roleName', 'userName', 'groupName'].some((k) => typeof params[k] === 'string' && /^[\w+=,.@-]{1,128}$/.test(params[k] as string));
+        const named =
+          params &&
+          typeof params === 'object' &&
+          ['roleName', 'userName', 'groupName'].some(
+            (k) => typeof params[k] === 'string' && /^[\w+=,.@-]{1,128}$/.test(params[k] as string),
+          );
         const wellFormed = r.errorCode === undefined && named && typeof arn === 'string' && arn.startsWith('arn:');
         fc.pre(!wellFormed);
         expect(verdictsOf(r)).not.toContain('violation');
@@ -86,7 +124,9 @@ describe('reading CloudTrail never throws and never invents a violation', () => 
   it('does find the violation in a well-formed attach call, however messy the rest', () => {
     fc.assert(
       fc.property(attachName, messyValue, messyValue, (eventName, responseElements, userIdentity) => {
-        const field = { AttachUserPolicy: 'userName', AttachRolePolicy: 'roleName', AttachGroupPolicy: 'groupName' }[eventName];
+        const field = { AttachUserPolicy: 'userName', AttachRolePolicy: 'roleName', AttachGroupPolicy: 'groupName' }[
+          eventName
+        ];
         const record = {
           eventSource: 'iam.amazonaws.com',
           eventName,

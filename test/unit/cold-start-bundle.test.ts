@@ -36,10 +36,14 @@ describe.each([
     expect(inputs.atStart.filter(isZod)).toEqual([]);
   });
 
-  it('reads the shipped allowlist at cold start, and loads the full reader (schema, zod) only for a local YAML allowlist', () => {
-    expect(inputs.atStart).toContain('functions/core/allowlist-shipped.ts');
-    expect(inputs.atStart.filter((i) => FULL_READER.includes(i) || i.endsWith('-schema.ts'))).toEqual([]);
-    expect(inputs.onFirstUse).toEqual(expect.arrayContaining(FULL_READER));
-    expect(inputs.onFirstUse.some(isZod)).toBe(true);
-  });
+  it(
+    'reads the shipped allowlist at cold start, and loads the full reader (schema, zod) only for a local YAML ' +
+      'allowlist',
+    () => {
+      expect(inputs.atStart).toContain('functions/core/allowlist-shipped.ts');
+      expect(inputs.atStart.filter((i) => FULL_READER.includes(i) || i.endsWith('-schema.ts'))).toEqual([]);
+      expect(inputs.onFirstUse).toEqual(expect.arrayContaining(FULL_READER));
+      expect(inputs.onFirstUse.some(isZod)).toBe(true);
+    },
+  );
 });

@@ -12,7 +12,14 @@ const attachment = (policyArn: string, principal = 'ingest'): Attachment => ({
   principal: { type: 'role', name: principal },
   policyArn,
   account: '123456789012',
-  actor: { type: 'IAMUser', arn: 'arn:aws:iam::123456789012:user/alice', issuerArn: null, invokedBy: null, sourceIp: null, userAgent: null },
+  actor: {
+    type: 'IAMUser',
+    arn: 'arn:aws:iam::123456789012:user/alice',
+    issuerArn: null,
+    invokedBy: null,
+    sourceIp: null,
+    userAgent: null,
+  },
   errorCode: null,
 });
 
@@ -55,16 +62,27 @@ allow:
 
   it('is allowed by the entry for the policy it names, by name or by ARN', () => {
     expect(decide(attachment(iot('awsiotfullaccess')), list, { now: NOW }).verdict).toBe('allowed');
-    expect(decide(attachment(iot('service-role/awsIoTLogging'), 'logging'), list, { now: NOW }).verdict).toBe('allowed');
+    expect(decide(attachment(iot('service-role/awsIoTLogging'), 'logging'), list, { now: NOW }).verdict).toBe(
+      'allowed',
+    );
     // ARN entries stay exact in partition and path.
-    expect(decide(attachment(iot('service-role/awsIoTLogging', 'aws-cn'), 'logging'), list, { now: NOW }).verdict).toBe('violation');
+    expect(decide(attachment(iot('service-role/awsIoTLogging', 'aws-cn'), 'logging'), list, { now: NOW }).verdict).toBe(
+      'violation',
+    );
     expect(decide(attachment(iot('awsIoTLogging'), 'logging'), list, { now: NOW }).verdict).toBe('violation');
   });
 
   it('in the allowlist too: a name in any case is that policy, and two spellings with different modes conflict', () => {
-    const lower = parseAllowlist('version: 1\nallow:\n  - policy: awsiotfullaccess\n    principal: role/ingest\n    reason: test\n', 'lower.yml');
+    const lower = parseAllowlist(
+      'version: 1\nallow:\n  - policy: awsiotfullaccess\n    principal: role/ingest\n    reason: test\n',
+      'lower.yml',
+    );
     expect(decide(attachment(iot('AWSIoTFullAccess')), lower, { now: NOW }).verdict).toBe('allowed');
-    expect(() => parseAllowlist('version: 1\nmodes:\n  AWSIoTFullAccess: alert\n  awsiotfullaccess: remediate\n', 'conflict.yml')).toThrow(AllowlistError);
-    expect(() => parseAllowlist('version: 1\nmodes:\n  AWSIoTFullAccess: alert\n  awsiotfullaccess: remediate\n', 'conflict.yml')).toThrow(/conflicts with "AWSIoTFullAccess"/);
+    expect(() =>
+      parseAllowlist('version: 1\nmodes:\n  AWSIoTFullAccess: alert\n  awsiotfullaccess: remediate\n', 'conflict.yml'),
+    ).toThrow(AllowlistError);
+    expect(() =>
+      parseAllowlist('version: 1\nmodes:\n  AWSIoTFullAccess: alert\n  awsiotfullaccess: remediate\n', 'conflict.yml'),
+    ).toThrow(/conflicts with "AWSIoTFullAccess"/);
   });
 });

@@ -6,7 +6,15 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { mockClient } from 'aws-sdk-client-mock';
 import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { buildDigest, digestSeverity, needsDigest, renderDigestMessage, renderDigestSubject, renderDigestText, type DigestInput } from '../../functions/core/digest.js';
+import {
+  buildDigest,
+  digestSeverity,
+  needsDigest,
+  renderDigestMessage,
+  renderDigestSubject,
+  renderDigestText,
+  type DigestInput,
+} from '../../functions/core/digest.js';
 import { digestSchema } from '../../functions/core/digest-schema.js';
 import type { SelfCheckSummary } from '../../functions/core/self-check.js';
 import { runSweep, sweepAccounts } from '../../functions/guard/sweep.js';
@@ -18,7 +26,11 @@ const DRIFT: SelfCheckSummary = {
   checks: 5,
   drift: [
     { check: 'attach-rule', resource: RULE, problem: 'the rule is DISABLED: no attach event reaches attach-guard' },
-    { check: 'alert-subscription', resource: 'arn:aws:sns:us-east-1:123456789012:alerts', problem: 'the alert topic has no subscription: alerts and digests reach nobody' },
+    {
+      check: 'alert-subscription',
+      resource: 'arn:aws:sns:us-east-1:123456789012:alerts',
+      problem: 'the alert topic has no subscription: alerts and digests reach nobody',
+    },
   ],
 };
 const CLEAN: SelfCheckSummary = { checks: 5, drift: [] };
@@ -53,13 +65,18 @@ describe('digest with a self-check', () => {
   });
 
   it('validates against the zod schema and the published JSON Schema; a digest without it still does', () => {
-    const validate = new Ajv2020({ strict: false }).compile(JSON.parse(readFileSync('infra/digest.schema.json', 'utf8')));
+    const validate = new Ajv2020({ strict: false }).compile(
+      JSON.parse(readFileSync('infra/digest.schema.json', 'utf8')),
+    );
     for (const selfCheck of [DRIFT, CLEAN, undefined]) {
       const digest = buildDigest(input(selfCheck));
       expect(digestSchema.parse(JSON.parse(JSON.stringify(digest)))).toEqual(digest);
       expect(validate(JSON.parse(JSON.stringify(digest))), JSON.stringify(validate.errors)).toBe(true);
     }
-    const bad = { ...buildDigest(input(DRIFT)), selfCheck: { checks: 5, drift: [{ check: 'mood', resource: 'x', problem: 'y' }] } };
+    const bad = {
+      ...buildDigest(input(DRIFT)),
+      selfCheck: { checks: 5, drift: [{ check: 'mood', resource: 'x', problem: 'y' }] },
+    };
     expect(validate(bad)).toBe(false);
   });
 });
@@ -80,13 +97,17 @@ describe('the sweep with a self-check', () => {
     const result = await runSweep({ account: '123456789012', partition: 'aws' }, deps, { selfCheck: DRIFT });
     expect(result.published).toBe(true);
     expect(result.digest.selfCheck).toEqual(DRIFT);
-    const published = JSON.parse(JSON.parse(sns.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? '{}').default);
+    const published = JSON.parse(
+      JSON.parse(sns.commandCalls(PublishCommand)[0]?.args[0].input.Message ?? '{}').default,
+    );
     expect(published.selfCheck).toEqual(DRIFT);
     expect(deps.logs.find((l) => l.message === 'sweep summary')?.fields.selfCheckDrift).toBe(2);
   });
 
   it('sends nothing for a clean self-check and no violation', async () => {
-    const result = await runSweep({ account: '123456789012', partition: 'aws' }, guardDeps({ scope: 'seed' }), { selfCheck: CLEAN });
+    const result = await runSweep({ account: '123456789012', partition: 'aws' }, guardDeps({ scope: 'seed' }), {
+      selfCheck: CLEAN,
+    });
     expect(result).toMatchObject({ published: false, digest: { selfCheck: CLEAN } });
     expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
   });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { clip, fitSnsMessage, messageAttributes, SNS_MAX_BYTES, subjectLine } from '../../functions/core/sns-envelope.js';
+import {
+  clip,
+  fitSnsMessage,
+  messageAttributes,
+  SNS_MAX_BYTES,
+  subjectLine,
+} from '../../functions/core/sns-envelope.js';
 
 describe('the SNS envelope of alerts and digests', () => {
   it('clips a field with an ellipsis inside its limit', () => {

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAllowlistDocument, loadAllowlistFile } from '../../functions/config/allowlist-file.js';
 import { DEFAULT_ALLOWLIST } from '../../functions/config/guard-config.js';
-import { type Allowlist } from '../../functions/core/allowlist.js';
+import type { Allowlist } from '../../functions/core/allowlist.js';
 import { readShippedAllowlist } from '../../functions/core/allowlist-shipped.js';
 import { CATALOG, SEED_POLICIES, governedArns, isGoverned } from '../../functions/core/catalog.js';
 import {
