@@ -17,6 +17,10 @@ export interface BundleStyle {
   readonly mainFields: string[] | undefined;
   /** `custom.esbuild.splitting`: each dynamic import() a chunk of its own, loaded on first use (ESM only). */
   readonly splitting: boolean;
+  /** `custom.esbuild.sourcemap`: a .map beside every file. */
+  readonly sourcemap: boolean;
+  /** attach-guard's NODE_OPTIONS in serverless.yml (`--enable-source-maps`: Node reads the maps as modules load). */
+  readonly nodeOptions: string | undefined;
   /** Where the style came from, for the report. */
   readonly source: string;
 }
@@ -32,16 +36,27 @@ export function deployedBundleStyle(): BundleStyle {
       banner: undefined,
       mainFields: undefined,
       splitting: false,
+      sourcemap: false,
+      nodeOptions: undefined,
       source: 'serverless-esbuild default (no serverless.yml yet)',
     };
   // CloudFormation tags (!Sub, !Ref, ...) are unknown to a plain YAML reader: they only warn, and we read
   // custom.esbuild.
   const doc = parseDocument(readFileSync('serverless.yml', 'utf8'), { logLevel: 'silent' });
-  const esbuild = (
-    doc.toJS({ maxAliasCount: -1 }) as {
-      custom?: { esbuild?: { format?: unknown; banner?: { js?: unknown }; mainFields?: unknown; splitting?: unknown } };
-    } | null
-  )?.custom?.esbuild;
+  const yml = doc.toJS({ maxAliasCount: -1 }) as {
+    custom?: {
+      esbuild?: {
+        format?: unknown;
+        banner?: { js?: unknown };
+        mainFields?: unknown;
+        splitting?: unknown;
+        sourcemap?: unknown;
+      };
+    };
+    functions?: { attachGuard?: { environment?: { NODE_OPTIONS?: unknown } } };
+  } | null;
+  const esbuild = yml?.custom?.esbuild;
+  const nodeOptions = yml?.functions?.attachGuard?.environment?.NODE_OPTIONS;
   const format = esbuild?.format === 'esm' ? 'esm' : 'cjs';
   const banner =
     typeof esbuild?.banner?.js === 'string' ? esbuild.banner.js : format === 'esm' ? REQUIRE_BANNER : undefined;
@@ -52,6 +67,8 @@ export function deployedBundleStyle(): BundleStyle {
     banner,
     mainFields,
     splitting,
+    sourcemap: esbuild?.sourcemap === true,
+    nodeOptions: typeof nodeOptions === 'string' ? nodeOptions : undefined,
     source:
       'serverless.yml custom.esbuild (format ' +
       `${format}${mainFields ? `, mainFields ${mainFields.join(',')}` : ''}${splitting ? ', splitting' : ''})`,
@@ -69,7 +86,13 @@ export interface Bundle {
 }
 
 /** Bundles one entry point: minified, platform node, target node20, the SDK bundled in (as the deploy pins it). */
-export async function bundle(entry: string, outDir: string, name: string, style: BundleStyle): Promise<Bundle> {
+export async function bundle(
+  entry: string,
+  outDir: string,
+  name: string,
+  style: BundleStyle,
+  options: { readonly sourcemap?: boolean } = {},
+): Promise<Bundle> {
   const ext = style.format === 'esm' ? 'mjs' : 'cjs';
   // With splitting, the entry and its chunks get a directory of their own, as in the function's zip.
   const path = style.splitting ? join(outDir, name, `${name}.${ext}`) : join(outDir, `${name}.${ext}`);
@@ -87,6 +110,8 @@ export async function bundle(entry: string, outDir: string, name: string, style:
     legalComments: 'none',
     logLevel: 'error',
     metafile: true,
+    // As the deploy writes them (sourcesContent: false); sizes are counted without the .map files.
+    ...(options.sourcemap ? { sourcemap: true, sourcesContent: false } : {}),
     ...(style.banner ? { banner: { js: style.banner } } : {}),
     ...(style.mainFields ? { mainFields: style.mainFields } : {}),
   });
@@ -95,7 +120,10 @@ export async function bundle(entry: string, outDir: string, name: string, style:
   return {
     path,
     bytes: sum(loadedAtStart(outputs, key), outputs),
-    totalBytes: sum(Object.keys(outputs), outputs),
+    totalBytes: sum(
+      Object.keys(outputs).filter((file) => !file.endsWith('.map')),
+      outputs,
+    ),
     metafile: result.metafile,
   };
 }
