@@ -63,7 +63,11 @@ export interface AlertInput {
   readonly mode: GuardMode;
   /** Where a violation's action came from (null or absent for failed attempts). */
   readonly actionSource?: ActionSource | null;
-  readonly error?: { readonly name: string; readonly message: string };
+  /**
+   * Why the detach failed or was not made; `kind` (from remediate()) says whether IAM refuses any change to the
+   * principal (`refused`) or this guard could not act there (`out-of-reach`). The alert shows name and message.
+   */
+  readonly error?: { readonly name: string; readonly message: string; readonly kind?: 'refused' | 'out-of-reach' };
   /** Permission sets: what ProvisionPermissionSet answered after the detach. */
   readonly provisioning?: Provisioning;
   readonly handledAt: Date;
@@ -156,7 +160,7 @@ function leftInPlace(input: AlertInput): boolean {
     policyArn === null
   )
     return false;
-  if (input.error?.name === 'UnmodifiableEntity' || permissionSetOfReservedRole(principal.name) !== null) return false;
+  if (input.error?.kind === 'refused' || permissionSetOfReservedRole(principal.name) !== null) return false;
   return principal.name.length <= principalNameLimit(principal.type);
 }
 

@@ -137,7 +137,7 @@ async function detach(
     if (result === 'reverted') deps.metrics.addMetric('Reverted', 'Count', 1);
     const done = provisioning ? { ...subject, provisioning } : subject;
     const logged = provisioning ? { ...fields, provisioning: provisioning.status } : fields;
-    const refused = error ? { name: error.name, message: error.message } : undefined;
+    const refused = error ? { name: error.name, message: error.message, kind: error.kind } : undefined;
     return await finish(
       done,
       decision,
@@ -210,7 +210,7 @@ async function finish(
   actionSource: ActionSource | null,
   deps: GuardDeps,
   fields: Record<string, unknown>,
-  error?: { name: string; message: string },
+  error?: { name: string; message: string; kind?: 'refused' | 'out-of-reach' },
   quiet = false,
 ): Promise<Response> {
   const log = ERROR_OUTCOMES.has(outcome) ? deps.logger.error : deps.logger.warn;
@@ -231,7 +231,7 @@ async function notify(
   outcome: Outcome,
   actionSource: ActionSource | null,
   deps: GuardDeps,
-  error?: { name: string; message: string },
+  error?: { name: string; message: string; kind?: 'refused' | 'out-of-reach' },
 ): Promise<Response> {
   const { config } = deps;
   const alert = buildAlert({

@@ -251,8 +251,10 @@ describe('remediationCommand', () => {
       expect(alertOf(event, { outcome }).remediationCommand, outcome).toBeNull();
     // IAM refuses any change to the principal (service-linked roles); a failed attempt attached nothing.
     expect(
-      alertOf(event, { outcome: 'not-remediable', error: { name: 'UnmodifiableEntity', message: 'protected' } })
-        .remediationCommand,
+      alertOf(event, {
+        outcome: 'not-remediable',
+        error: { name: 'UnmodifiableEntity', message: 'protected', kind: 'refused' },
+      }).remediationCommand,
     ).toBeNull();
     expect(
       alertOf(event, {
