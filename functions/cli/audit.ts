@@ -9,6 +9,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { planResponse, resolveMode, type ResponseSettings } from '../core/action.js';
 import type { Outcome } from '../core/alert.js';
 import { parsePolicyArn, qualifiedName, type Partition } from '../core/arn.js';
+import { isAccountId, isRegion } from '../core/aws-names.js';
 import { toReportRecord, type ReportRecord } from '../core/report.js';
 import { callerAccount } from '../aws/accounts.js';
 import { awsFailureOf } from '../aws/failure.js';
@@ -32,8 +33,6 @@ export interface AuditRecord extends ReportRecord {
    */
   readonly outcome: Outcome | null;
 }
-
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 /** Runs one audit with clients of its own (the default credentials and Region), destroyed when it ends. */
 export async function auditWithClients(opts: AuditOptions, context: AuditContext): Promise<number> {
@@ -61,7 +60,7 @@ export async function runAudit(
 ): Promise<number> {
   const { io } = context;
   const icRegion = opts.identityCenterRegion;
-  if (icRegion !== undefined && !REGION.test(icRegion))
+  if (icRegion !== undefined && !isRegion(icRegion))
     throw new UsageError(`--identity-center-region "${icRegion}" is not an AWS Region such as eu-west-1`);
   const say = (line: string): void => void io.stderr.write(`${line}\n`);
   // --remediate is GUARD_MODE=remediate for one run: the top-level mode becomes remediate, per-policy overrides stay.
@@ -172,7 +171,7 @@ async function resolveTarget(
   allowlist: Allowlist,
   say: (line: string) => void,
 ): Promise<{ account: string | null; partition: Partition }> {
-  if (wanted !== undefined && !/^\d{12}$/.test(wanted))
+  if (wanted !== undefined && !isAccountId(wanted))
     throw new UsageError(`--account "${wanted}" is not a 12-digit AWS account id`);
   let region: string;
   try {
