@@ -13,7 +13,6 @@ import {
   type ResponseSettings,
 } from '../core/action.js';
 import { buildAlert, type ActionSource, type Alert, type AlertInput, type Outcome } from '../core/alert.js';
-import { renderChatAlert } from '../core/chat.js';
 import type { Attachment, Decision } from '../core/types.js';
 import type { AccountAccess } from '../aws/accounts.js';
 import { RemediationError } from '../aws/iam.js';
@@ -272,9 +271,11 @@ async function notify(
 }
 
 // Likewise for the chat copy: the alert is out, so a refused chat message is logged and counted (ChatFailures), not
-// retried; a retry would repeat the alert and the chat message.
+// retried; a retry would repeat the alert and the chat message. The chat rendering is loaded on first use: a stack
+// without a chat topic never needs it (docs/cold-start.md).
 async function notifyChat(alert: Alert, chatTopicArn: string, deps: GuardDeps): Promise<void> {
   try {
+    const { renderChatAlert } = await import('../core/chat.js');
     await publishChat(deps.sns, chatTopicArn, renderChatAlert(alert));
   } catch (failure) {
     deps.metrics.addMetric('ChatFailures', 'Count', 1);
