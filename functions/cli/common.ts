@@ -3,10 +3,13 @@ import { existsSync } from 'node:fs';
 import { emptyAllowlist, type Allowlist } from '../core/allowlist.js';
 import type { Verdict } from '../core/types.js';
 import { loadAllowlistFile } from '../config/allowlist-file.js';
+import { DEFAULT_ALLOWLIST } from '../config/guard-config.js';
 import { count } from './format.js';
 
+// The CLI's default allowlist is the one the functions read when ALLOWLIST_PATH is not set.
+export { DEFAULT_ALLOWLIST };
+
 export const EXIT = { ok: 0, violation: 1, error: 2, unresolved: 3 } as const;
-export const DEFAULT_ALLOWLIST = 'infra/allowlist.yml';
 
 /** A user error: printed as one message, never as a stack trace. */
 export class UsageError extends Error {

@@ -16,7 +16,7 @@ import { defaultIo, EXIT, parseNow, resolveAllowlist, UsageError, type Io } from
 import { registerEvaluate } from './evaluate-command.js';
 import { count } from './format.js';
 
-export { DEFAULT_ALLOWLIST, EXIT, UsageError, type Io } from './common.js';
+export type { Io } from './common.js';
 
 /** Runs the CLI with argv (without `node` and the script) and resolves to the exit status. */
 export async function runCli(argv: readonly string[], io: Io = defaultIo): Promise<number> {

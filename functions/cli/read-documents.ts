@@ -63,17 +63,26 @@ export function* attachEventsIn(doc: unknown, source: string, tally: Tally): Gen
       tally.problems.push({ source, message: found.problem });
       continue;
     }
-    tally.records++;
-    const result = readAttachEvent(found.record, found.envelopeAccount);
-    if (result.kind === 'other') {
-      tally.otherRecords++;
-    } else if (result.kind === 'malformed') {
-      tally.problems.push({ source, message: malformedMessage(result) });
-    } else {
-      yield result.event;
-    }
+    const event = readRecord(found.record, found.envelopeAccount, source, tally);
+    if (event) yield event;
   }
 }
 
-export const malformedMessage = (result: { readonly eventId: string | null; readonly problem: string }): string =>
-  `attach event ${result.eventId ?? '(no eventID)'} cannot be evaluated: ${result.problem}`;
+/** One CloudTrail record: its attach call, or null with the record counted as other or reported as malformed. */
+export function readRecord(
+  record: unknown,
+  envelopeAccount: string | null,
+  source: string,
+  tally: Tally,
+): AttachEvent | null {
+  tally.records++;
+  const result = readAttachEvent(record, envelopeAccount);
+  if (result.kind === 'attach') return result.event;
+  if (result.kind === 'other') tally.otherRecords++;
+  else
+    tally.problems.push({
+      source,
+      message: `attach event ${result.eventId ?? '(no eventID)'} cannot be evaluated: ${result.problem}`,
+    });
+  return null;
+}

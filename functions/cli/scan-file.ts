@@ -6,10 +6,9 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
-import { readAttachEvent } from '../core/cloudtrail.js';
 import { quickScan } from '../core/quick-scan.js';
 import type { AttachEvent } from '../core/types.js';
-import { attachEventsIn, emptyTally, malformedMessage, type Tally } from './read-documents.js';
+import { attachEventsIn, emptyTally, readRecord, type Tally } from './read-documents.js';
 import { describeFsError, readStream, readText, type SourceItem } from './json-stream.js';
 
 export interface FileScan {
@@ -47,6 +46,8 @@ function quickRead(path: string, bytes: Buffer): FileScan | null {
   const quick = quickScan(bytes);
   if (quick.kind === 'parse') return null;
   const tally = emptyTally();
+  // The records not named cannot be attach calls: counted as the full reader would count them, as other records.
+  tally.records = tally.otherRecords = quick.records - quick.candidates.length;
   const attach: { event: AttachEvent; source: string }[] = [];
   for (const [start, end] of quick.candidates) {
     let record: unknown;
@@ -55,12 +56,9 @@ function quickRead(path: string, bytes: Buffer): FileScan | null {
     } catch {
       return null;
     }
-    const result = readAttachEvent(record);
-    if (result.kind === 'attach') attach.push({ event: result.event, source: path });
-    else if (result.kind === 'malformed') tally.problems.push({ source: path, message: malformedMessage(result) });
+    const event = readRecord(record, null, path, tally);
+    if (event) attach.push({ event, source: path });
   }
-  tally.records = quick.records;
-  tally.otherRecords = quick.records - attach.length - tally.problems.length;
   return { file: { bytes: bytes.length, quick: true }, tally, attach };
 }
 

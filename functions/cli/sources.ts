@@ -62,7 +62,7 @@ async function* walk(
     try {
       info = await stat(path);
     } catch (error) {
-      yield now({ kind: 'error', source: path, message: describeFsError(error) });
+      yield settled({ kind: 'error', source: path, message: describeFsError(error) });
       continue;
     }
     if (info.isDirectory()) yield* walkDirectory(path, reader);
@@ -75,7 +75,7 @@ async function* walkDirectory(dir: string, reader: FileReader): AsyncGenerator<W
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (error) {
-    yield now({ kind: 'error', source: dir, message: describeFsError(error) });
+    yield settled({ kind: 'error', source: dir, message: describeFsError(error) });
     return;
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -83,11 +83,11 @@ async function* walkDirectory(dir: string, reader: FileReader): AsyncGenerator<W
     const path = join(dir, entry.name);
     if (entry.isDirectory()) yield* walkDirectory(path, reader);
     else if (entry.isFile() && DATA_FILE.test(entry.name)) yield scanned(path, reader);
-    else yield now({ kind: 'skipped', source: path });
+    else yield settled({ kind: 'skipped', source: path });
   }
 }
 
-const now = (item: SourceItem): Walked => ({ item: Promise.resolve(item) });
+const settled = (item: SourceItem): Walked => ({ item: Promise.resolve(item) });
 
 function scanned(path: string, reader: FileReader): Walked {
   const item = reader.scan(path).then((scan): SourceItem => ({ kind: 'scanned', source: path, scan }));
