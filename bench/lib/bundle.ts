@@ -2,8 +2,9 @@
  * Bundling functions the way the deploy does (serverless-esbuild), so that sizes and load times are the deployed ones.
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { build, type Metafile } from 'esbuild';
+import { build, type Metafile, type Plugin } from 'esbuild';
 import { parseDocument } from 'yaml';
 import { writeShippedAllowlist } from '../../infra/stage-params.js';
 
@@ -19,6 +20,8 @@ export interface BundleStyle {
   readonly splitting: boolean;
   /** `custom.esbuild.sourcemap`: a .map beside every file. */
   readonly sourcemap: boolean;
+  /** `custom.esbuild.plugins`: the plugins file's list (serverless-esbuild requires the file). */
+  readonly plugins: Plugin[];
   /** attach-guard's NODE_OPTIONS in serverless.yml (`--enable-source-maps`: Node reads the maps as modules load). */
   readonly nodeOptions: string | undefined;
   /** Where the style came from, for the report. */
@@ -37,6 +40,7 @@ export function deployedBundleStyle(): BundleStyle {
       mainFields: undefined,
       splitting: false,
       sourcemap: false,
+      plugins: [],
       nodeOptions: undefined,
       source: 'serverless-esbuild default (no serverless.yml yet)',
     };
@@ -51,6 +55,7 @@ export function deployedBundleStyle(): BundleStyle {
         mainFields?: unknown;
         splitting?: unknown;
         sourcemap?: unknown;
+        plugins?: unknown;
       };
     };
     functions?: { attachGuard?: { environment?: { NODE_OPTIONS?: unknown } } };
@@ -62,16 +67,20 @@ export function deployedBundleStyle(): BundleStyle {
     typeof esbuild?.banner?.js === 'string' ? esbuild.banner.js : format === 'esm' ? REQUIRE_BANNER : undefined;
   const mainFields = Array.isArray(esbuild?.mainFields) ? esbuild.mainFields.map(String) : undefined;
   const splitting = format === 'esm' && esbuild?.splitting === true;
+  const plugins =
+    typeof esbuild?.plugins === 'string' ? (createRequire(import.meta.url)(resolve(esbuild.plugins)) as Plugin[]) : [];
   return {
     format,
     banner,
     mainFields,
     splitting,
     sourcemap: esbuild?.sourcemap === true,
+    plugins,
     nodeOptions: typeof nodeOptions === 'string' ? nodeOptions : undefined,
     source:
       'serverless.yml custom.esbuild (format ' +
-      `${format}${mainFields ? `, mainFields ${mainFields.join(',')}` : ''}${splitting ? ', splitting' : ''})`,
+      `${format}${mainFields ? `, mainFields ${mainFields.join(',')}` : ''}${splitting ? ', splitting' : ''}` +
+      `${plugins.length > 0 ? `, plugins ${plugins.map((p) => p.name).join(',')}` : ''})`,
   };
 }
 
@@ -114,6 +123,7 @@ export async function bundle(
     ...(options.sourcemap ? { sourcemap: true, sourcesContent: false } : {}),
     ...(style.banner ? { banner: { js: style.banner } } : {}),
     ...(style.mainFields ? { mainFields: style.mainFields } : {}),
+    plugins: style.plugins,
   });
   const outputs = result.metafile.outputs;
   const key = Object.keys(outputs).find((file) => resolve(file) === resolve(path)) ?? path;

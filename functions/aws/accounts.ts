@@ -8,7 +8,7 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { Partition } from '../core/arn.js';
-import { errorCode, RemediationError } from './iam.js';
+import { errorCode, RemediationError } from './failure.js';
 
 /** STS answers that mean the member role will not be assumed by us, however often we try. */
 const REFUSED = new Set(['AccessDenied', 'InvalidIdentityToken', 'RegionDisabled', 'MalformedPolicyDocument']);

@@ -7,7 +7,7 @@ import {
   type QueryExecutionState,
 } from '@aws-sdk/client-athena';
 import type { ResultRow } from '../core/athena-rows.js';
-import { errorCode } from './iam.js';
+import { errorCode } from './failure.js';
 
 /** Athena refused the query, or it failed or was cancelled; `code` is the API error or the final state. */
 export class AthenaQueryError extends Error {

@@ -2,7 +2,6 @@
  * What kind of failure an AWS SDK call ended in, told apart here by the SDK's own marks (error codes, the credential
  * provider's error, the service's response metadata), so that callers branch on a kind rather than on SDK names.
  */
-import { errorCode } from './iam.js';
 
 /**
  * `network`: the endpoint could not be reached; `no-credentials`: none could be found; `rejected-credentials`: the
@@ -57,4 +56,24 @@ function kindOf(code: string, e: { name?: unknown; $metadata?: unknown }): AwsFa
   if (REJECTED_CREDENTIALS.has(code)) return 'rejected-credentials';
   if (code === 'AccessDenied') return 'access-denied';
   return e.$metadata !== undefined ? 'service' : 'other';
+}
+
+/** The IAM error code of an SDK error (`NoSuchEntity`, not `NoSuchEntityException`). */
+export function errorCode(error: unknown): string {
+  const e = error as { Code?: unknown; name?: unknown };
+  if (typeof e?.Code === 'string') return e.Code;
+  if (typeof e?.name === 'string') return e.name.replace(/Exception$/, '');
+  return 'UnknownError';
+}
+
+/** IAM refused or failed the detach for a reason a retry may fix (AccessDenied, throttling, ...). */
+export class RemediationError extends Error {
+  override readonly name = 'RemediationError';
+  constructor(
+    message: string,
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }

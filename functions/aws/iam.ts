@@ -6,20 +6,9 @@ import {
   type IAMClient,
 } from '@aws-sdk/client-iam';
 import type { Principal } from '../core/types.js';
+import { errorCode, RemediationError } from './failure.js';
 
 export type DetachResult = 'reverted' | 'already-detached' | 'not-remediable';
-
-/** IAM refused or failed the detach for a reason a retry may fix (AccessDenied, throttling, ...). */
-export class RemediationError extends Error {
-  override readonly name = 'RemediationError';
-  constructor(
-    message: string,
-    readonly code: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
 
 /**
  * Detaches `policyArn` from `principal`. NoSuchEntity (a retry, a duplicate delivery, someone was faster) is success;
@@ -56,12 +45,4 @@ export async function detachPolicy(
       { cause: error },
     );
   }
-}
-
-/** The IAM error code of an SDK error (`NoSuchEntity`, not `NoSuchEntityException`). */
-export function errorCode(error: unknown): string {
-  const e = error as { Code?: unknown; name?: unknown };
-  if (typeof e?.Code === 'string') return e.Code;
-  if (typeof e?.name === 'string') return e.name.replace(/Exception$/, '');
-  return 'UnknownError';
 }

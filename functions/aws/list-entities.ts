@@ -5,7 +5,7 @@
 import { paginateListEntitiesForPolicy, paginateListPolicies, type IAMClient } from '@aws-sdk/client-iam';
 import type { AttachedPolicy } from '../core/catalog.js';
 import type { Principal } from '../core/types.js';
-import { errorCode } from './iam.js';
+import { errorCode } from './failure.js';
 
 /** IAM's largest page for both listings: the fewer pages, the fewer calls against the account's IAM quota. */
 export const MAX_PAGE_SIZE = 1000;

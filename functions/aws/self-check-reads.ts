@@ -9,7 +9,7 @@ import { DescribeKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { GetScheduleCommand, type SchedulerClient } from '@aws-sdk/client-scheduler';
 import { paginateListSubscriptionsByTopic, type SNSClient } from '@aws-sdk/client-sns';
 import type { Read, TrailState } from '../core/self-check.js';
-import { errorCode } from './iam.js';
+import { errorCode } from './failure.js';
 
 /** Error codes (as errorCode() gives them) that mean the resource does not exist. */
 const NOT_FOUND = new Set(['ResourceNotFound', 'NotFound', 'TrailNotFound']);

@@ -15,7 +15,7 @@ import {
   type SSOAdminClientConfig,
 } from '@aws-sdk/client-sso-admin';
 import type { Provisioning } from '../core/alert.js';
-import { errorCode, RemediationError } from './iam.js';
+import { errorCode, RemediationError } from './failure.js';
 
 export interface IdentityCenterAccess {
   /**

@@ -84,6 +84,8 @@ function reportModeConflicts(
   modes: readonly ModeOverride[],
   problem: (path: AllowlistPath, message: string) => void,
 ): void {
+  // A conflict takes two keys of one kind (ARN or name): with fewer, the catalog need not be walked (a cold start).
+  if (![true, false].some((specific) => modes.filter((m) => m.specific === specific).length > 1)) return;
   const conflicts = new Set<string>();
   for (const p of CATALOG) {
     for (const partition of ['aws', 'aws-cn', 'aws-us-gov'] as const) {

@@ -4,7 +4,7 @@ import { readAttachEvent } from '../core/cloudtrail.js';
 import { readDelivery } from '../core/delivery.js';
 import { decide } from '../core/decide.js';
 import type { AttachEvent, Decision } from '../core/types.js';
-import { errorCode } from '../aws/iam.js';
+import { errorCode } from '../aws/failure.js';
 import { DEFAULT_STALE_AFTER_MS } from '../config/guard-config.js';
 import { alertUnreadable, respond, type GuardDeps, type Response } from './respond.js';
 

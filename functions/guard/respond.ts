@@ -15,7 +15,7 @@ import {
 import { buildAlert, type ActionSource, type Alert, type AlertInput, type Outcome } from '../core/alert.js';
 import type { Attachment, Decision } from '../core/types.js';
 import type { AccountAccess } from '../aws/accounts.js';
-import { RemediationError } from '../aws/iam.js';
+import { RemediationError } from '../aws/failure.js';
 import { publishAlert, publishChat, putFinding, type AlertKeeper } from '../aws/notify.js';
 import type { IdentityCenterAccess } from '../aws/sso.js';
 import type { GuardConfig } from '../config/guard-config.js';

@@ -14,7 +14,7 @@ import { isGoverned } from '../core/catalog.js';
 import { decide } from '../core/decide.js';
 import { foundBySweep } from '../core/attachment.js';
 import type { Attachment } from '../core/types.js';
-import { errorCode } from '../aws/iam.js';
+import { errorCode } from '../aws/failure.js';
 import {
   IdentityCenterListError,
   listInstanceArns,

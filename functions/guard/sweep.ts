@@ -8,7 +8,7 @@ import { PARTITIONS, type Partition } from '../core/arn.js';
 import type { Outcome } from '../core/alert.js';
 import type { SelfCheckSummary } from '../core/self-check.js';
 import { ConfigError } from '../config/guard-config.js';
-import { RemediationError } from '../aws/iam.js';
+import { RemediationError } from '../aws/failure.js';
 import { renderChatDigest } from '../core/chat.js';
 import { ListHoldersError } from '../aws/list-entities.js';
 import { publishChat, publishDigest } from '../aws/notify.js';

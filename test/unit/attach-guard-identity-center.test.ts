@@ -17,7 +17,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../functions/core/alert.js';
 import { parseAllowlist } from '../../functions/core/allowlist-read.js';
-import { RemediationError } from '../../functions/aws/iam.js';
+import { RemediationError } from '../../functions/aws/failure.js';
 import { handleAttachEvent } from '../../functions/guard/attach-event.js';
 import { delivered, fixture } from '../support/fixtures.js';
 import { guardDeps } from '../support/guard.js';

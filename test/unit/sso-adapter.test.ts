@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-sso-admin';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { RemediationError } from '../../functions/aws/iam.js';
+import { RemediationError } from '../../functions/aws/failure.js';
 import {
   createIdentityCenterAccess,
   detachFromPermissionSet,
