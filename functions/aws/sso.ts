@@ -3,19 +3,16 @@
  * accounts, looking up a permission set's name, and the sweep's listings. Identity Center is regional: every call goes
  * to the Region where it is enabled, which is the `awsRegion` of its CloudTrail events.
  */
-import {
-  DescribePermissionSetCommand,
-  DetachManagedPolicyFromPermissionSetCommand,
-  paginateListInstances,
-  paginateListManagedPoliciesInPermissionSet,
-  paginateListPermissionSets,
-  ProvisionPermissionSetCommand,
-  SSOAdminClient,
-  type PermissionSetProvisioningStatus,
-  type SSOAdminClientConfig,
-} from '@aws-sdk/client-sso-admin';
+import type { PermissionSetProvisioningStatus, SSOAdminClient, SSOAdminClientConfig } from '@aws-sdk/client-sso-admin';
 import type { Provisioning } from '../core/alert.js';
 import { errorCode, RemediationError } from './failure.js';
+import { onFirstUse } from './lazy.js';
+
+/**
+ * The SSO admin SDK, loaded by the first call that needs it: a guard that never sees a permission set, and a sweep
+ * without IDENTITY_CENTER_REGION, never load it (docs/cold-start.md).
+ */
+const ssoAdmin = onFirstUse(() => import('@aws-sdk/client-sso-admin'));
 
 export interface IdentityCenterAccess {
   /**
@@ -40,23 +37,30 @@ export interface IdentityCenterAccess {
 /** Builds the per-Region clients and the name cache; `config` is merged into every client's configuration. */
 export function createIdentityCenterAccess(
   config: SSOAdminClientConfig = {},
-  makeClient = (c: SSOAdminClientConfig) => new SSOAdminClient(c),
+  makeClient: (c: SSOAdminClientConfig) => SSOAdminClient | Promise<SSOAdminClient> = async (c) =>
+    new (await ssoAdmin()).SSOAdminClient(c),
 ): IdentityCenterAccess {
   const clients = new Map<string, SSOAdminClient>();
   const names = new Map<string, string>();
-  const clientFor = (region: string): SSOAdminClient => {
+  const clientFor = async (region: string): Promise<SSOAdminClient> => {
     const known = clients.get(region);
     if (known) return known;
-    const client = makeClient({ ...config, region });
+    const client = await makeClient({ ...config, region });
+    // Two first calls for one Region at once: the first client built is kept, the other closed.
+    const kept = clients.get(region);
+    if (kept) {
+      client.destroy();
+      return kept;
+    }
     clients.set(region, client);
     return client;
   };
   return {
-    clientFor: async (region) => clientFor(region),
+    clientFor,
     async permissionSetName(region, instanceArn, permissionSetArn) {
       const cached = names.get(permissionSetArn);
       if (cached !== undefined) return { name: cached, calls: 0 };
-      const name = await describePermissionSetName(clientFor(region), instanceArn, permissionSetArn);
+      const name = await describePermissionSetName(await clientFor(region), instanceArn, permissionSetArn);
       if (name !== null) names.set(permissionSetArn, name);
       return { name, calls: 1 };
     },
@@ -73,6 +77,7 @@ export async function describePermissionSetName(
   instanceArn: string,
   permissionSetArn: string,
 ): Promise<string | null> {
+  const { DescribePermissionSetCommand } = await ssoAdmin();
   try {
     const out = await sso.send(
       new DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: permissionSetArn }),
@@ -103,6 +108,7 @@ export async function detachFromPermissionSet(
   sso: SSOAdminClient,
   target: { readonly instanceArn: string; readonly permissionSetArn: string; readonly policyArn: string },
 ): Promise<PermissionSetRemediation> {
+  const { DetachManagedPolicyFromPermissionSetCommand, ProvisionPermissionSetCommand } = await ssoAdmin();
   const { instanceArn, permissionSetArn, policyArn } = target;
   const what = `${policyArn} from permission set ${permissionSetArn}`;
   let result: PermissionSetRemediation['result'] = 'reverted';
@@ -194,18 +200,20 @@ async function collect<P, T>(
 }
 
 /** The ARNs of the Region's Identity Center instances (one per organization, or per account). */
-export function listInstanceArns(sso: SSOAdminClient): Promise<Listing<string>> {
+export async function listInstanceArns(sso: SSOAdminClient): Promise<Listing<string>> {
+  const { paginateListInstances } = await ssoAdmin();
   return collect('Identity Center instances', paginateListInstances({ client: sso }, {}), (p) =>
     p.Instances?.flatMap((i) => (i.InstanceArn ? [i.InstanceArn] : [])),
   );
 }
 
 /** Every permission set ARN of an instance, over all pages. */
-export function listPermissionSetArns(
+export async function listPermissionSetArns(
   sso: SSOAdminClient,
   instanceArn: string,
   pageSize = 100,
 ): Promise<Listing<string>> {
+  const { paginateListPermissionSets } = await ssoAdmin();
   return collect(
     `the permission sets of ${instanceArn}`,
     paginateListPermissionSets({ client: sso, pageSize }, { InstanceArn: instanceArn }),
@@ -220,6 +228,7 @@ export async function listManagedPolicyArns(
   permissionSetArn: string,
   pageSize = 100,
 ): Promise<Listing<string> | { readonly items: null; readonly calls: number }> {
+  const { paginateListManagedPoliciesInPermissionSet } = await ssoAdmin();
   const pages = paginateListManagedPoliciesInPermissionSet(
     { client: sso, pageSize },
     { InstanceArn: instanceArn, PermissionSetArn: permissionSetArn },

@@ -8,7 +8,7 @@ import type { Provisioning } from '../core/alert.js';
 import type { AttachEvent } from '../core/types.js';
 import { AccountAccessError, type AccountAccess } from '../aws/accounts.js';
 import { detachPolicy, type DetachResult } from '../aws/iam.js';
-import type { IdentityCenterAccess } from '../aws/sso.js';
+import { detachFromPermissionSet, type IdentityCenterAccess } from '../aws/sso.js';
 
 /**
  * Why nothing could be detached: `refused` — IAM does not allow changes to this principal (service-linked and Identity
@@ -60,8 +60,6 @@ export async function remediate(target: Target, clients: RemediationClients): Pr
         : 'this guard has no IAM Identity Center client';
       return { result: 'not-remediable', error: { kind: 'out-of-reach', name: 'IdentityCenterUnavailable', message } };
     }
-    // Loaded on first use: the SSO admin SDK stays out of the cold start of a guard that never sees a permission set.
-    const { detachFromPermissionSet } = await import('../aws/sso.js');
     const { result, provisioning } = await detachFromPermissionSet(await clients.identityCenter.clientFor(region), {
       instanceArn: target.instanceArn,
       permissionSetArn: principal.name,

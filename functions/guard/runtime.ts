@@ -7,7 +7,8 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { PARTITIONS, type Partition } from '../core/arn.js';
 import { createAccountAccess } from '../aws/accounts.js';
 import { createAlertKeeper } from '../aws/notify.js';
-import { lazyIdentityCenterAccess, onFirstUse } from '../aws/lazy.js';
+import { onFirstUse } from '../aws/lazy.js';
+import { createIdentityCenterAccess } from '../aws/sso.js';
 import { loadGuardConfig } from '../config/guard-config.js';
 import type { GuardDeps } from './respond.js';
 
@@ -54,7 +55,7 @@ export async function createRuntime(
       sts: onFirstUse(async () => new (await import('@aws-sdk/client-sts')).STSClient({})),
     }),
     // One SSO admin client per Region an event comes from, built on first use (Identity Center is regional).
-    identityCenter: lazyIdentityCenterAccess(),
+    identityCenter: createIdentityCenterAccess(),
     sns: new SNSClient({}),
     events: config.findingsBusName
       ? onFirstUse(async () => new (await import('@aws-sdk/client-eventbridge')).EventBridgeClient({}))

@@ -1,13 +1,15 @@
 /**
  * esbuild plugins for the functions' bundles: serverless.yml `custom.esbuild.plugins` names this file, and
- * bench/lib/bundle.ts (the benchmark, the bundle tests) applies the same list.
+ * bench/lib/bundle.ts (the benchmark, the bundle tests) applies the same list. Both keep work out of the cold start
+ * (docs/cold-start.md).
  *
  * - middy-lazy-web-streams: @middy/core's `import { ReadableStream } from 'node:stream/web'` gets
  *   lazy-readable-stream.ts, so a cold start does not load Node's web streams for a check only a response-streaming
  *   handler makes. Only middy's import is changed; test/unit/esbuild-plugins.test.ts fails if middy starts using
  *   ReadableStream for anything but `instanceof`.
  */
-const { join } = require('node:path');
+const { readFile } = require('node:fs/promises');
+const { dirname, extname, join, relative, resolve } = require('node:path');
 
 const MIDDY_CORE = /[\\/]node_modules[\\/]@middy[\\/]core[\\/]/;
 
@@ -21,4 +23,62 @@ const middyLazyWebStreams = {
   },
 };
 
-module.exports = [middyLazyWebStreams];
+/**
+ * What the functions import with `import()` on first use: the SDK clients of guard/runtime.ts and aws/sso.ts, and the
+ * chat rendering (guard/respond.ts, only for a stack with a chat topic).
+ */
+const ISOLATED_PACKAGE = /^@aws-sdk\/client-(sts|eventbridge|sqs|sso-admin)$/;
+const ISOLATED_FILES = ['functions/core/chat.ts'];
+const ISOLATED = 'isolated-lazy-import';
+
+/**
+ * - isolate-lazy-imports: each of those imports, with everything it imports in turn, is bundled as modules of its
+ *   own, a copy not shared with what the cold start loads. With code splitting, a module that both the handler and a
+ *   lazy import reach goes to a chunk the cold start loads: the shared modules split the cold-start code into more
+ *   files, and modules only the lazy clients use (the JSON protocols, MD5 with its start-up probe, ...) came to the
+ *   cold start through the SDK's index modules. The price: a lazy import's chunks hold their own copies (the SDK core
+ *   for a client, the alert rendering for chat), loaded on first use, and a second copy is in memory once loaded.
+ *   So a client and the commands it sends must come from one import (each `import()` of a package gets the same
+ *   copy), and nothing a copy throws or returns may be checked with `instanceof` against the cold start's classes
+ *   (the chat rendering returns plain data).
+ */
+const isolateLazyImports = {
+  name: 'isolate-lazy-imports',
+  setup(build) {
+    const root = process.cwd();
+    build.onResolve({ filter: /.*/ }, async (args) => {
+      if (args.pluginData?.isolating) return undefined;
+      const lazy = args.kind === 'dynamic-import' && args.namespace === 'file';
+      if (!lazy && args.namespace !== ISOLATED) return undefined;
+      const found = await build.resolve(args.path, {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        importer: args.namespace === ISOLATED ? resolve(root, args.importer) : args.importer,
+        pluginData: { isolating: true },
+      });
+      if (found.errors.length > 0) return { errors: found.errors };
+      if (found.external || found.namespace !== 'file') {
+        return {
+          path: found.path,
+          external: found.external,
+          namespace: found.namespace,
+          sideEffects: found.sideEffects,
+        };
+      }
+      // Relative, so that source maps name node_modules/…, not the machine the bundle was built on.
+      const path = relative(root, found.path);
+      if (lazy && !ISOLATED_PACKAGE.test(args.path) && !ISOLATED_FILES.includes(path)) return undefined;
+      return { path, namespace: ISOLATED, sideEffects: found.sideEffects };
+    });
+    build.onLoad({ filter: /.*/, namespace: ISOLATED }, async (args) => {
+      const file = resolve(root, args.path);
+      return {
+        contents: await readFile(file),
+        loader: extname(file).slice(1) === 'json' ? 'json' : /^\.[cm]?tsx?$/.test(extname(file)) ? 'ts' : 'js',
+        resolveDir: dirname(file),
+      };
+    });
+  },
+};
+
+module.exports = [middyLazyWebStreams, isolateLazyImports];

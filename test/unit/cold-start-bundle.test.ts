@@ -80,10 +80,47 @@ describe.each([
     );
   });
 
+  it('keeps the lazy imports (SDK clients, chat) apart: no chunk of theirs is one a cold start loads', () => {
+    const outputs = built.metafile.outputs;
+    const atStart = loadedAtStart(outputs, relative(process.cwd(), built.path));
+    const lazy = Object.keys(outputs).filter((f) => outputs[f]?.entryPoint?.startsWith('isolated-lazy-import:'));
+    expect(lazy.map((f) => outputs[f]?.entryPoint)).toEqual(
+      expect.arrayContaining([
+        'isolated-lazy-import:node_modules/@aws-sdk/client-sts/dist-es/index.js',
+        'isolated-lazy-import:node_modules/@aws-sdk/client-eventbridge/dist-es/index.js',
+        'isolated-lazy-import:node_modules/@aws-sdk/client-sqs/dist-es/index.js',
+      ]),
+    );
+    const reached = new Set<string>();
+    const visit = (file: string): void => {
+      if (reached.has(file)) return;
+      reached.add(file);
+      for (const i of outputs[file]?.imports ?? []) if (i.kind === 'import-statement' && !i.external) visit(i.path);
+    };
+    for (const file of lazy) visit(file);
+    expect([...reached].filter((f) => atStart.has(f))).toEqual([]);
+  });
+
   it("gives middy's node:stream/web import the stand-in, so a cold start loads no web streams", () => {
     const imports = Object.values(built.metafile.outputs).flatMap((o) => o.imports.map((i) => i.path));
     expect(imports).not.toContain('node:stream/web');
     expect(inputs.atStart).toContain('infra/esbuild/lazy-readable-stream.ts');
     expect(inputs.atStart).toContain('node_modules/@middy/core/index.js');
   });
+});
+
+describe('the attach-guard bundle', () => {
+  it('loads no module at cold start that only a lazy client uses (JSON protocols, MD5), nor chat', async () => {
+    const b = await bundle(
+      'functions/attach-guard/handler.ts',
+      mkdtempSync(join(tmpdir(), 'ipg-bundle-')),
+      'attach-guard',
+      deployedBundleStyle(),
+    );
+    const { atStart, onFirstUse } = inputsOf(b);
+    expect(atStart.filter((i) => /protocols\/json\/AwsJson|checksum\/md5\/|core\/chat\.ts$/.test(i))).toEqual([]);
+    expect(onFirstUse.some((i) => i.endsWith('functions/core/chat.ts'))).toBe(true);
+    expect(atStart).toContain('functions/aws/sso.ts');
+    expect(atStart.filter((i) => i.includes('node_modules/@aws-sdk/client-sso-admin/'))).toEqual([]);
+  }, 60_000);
 });

@@ -1,10 +1,14 @@
 /**
  * infra/esbuild/plugins.cjs: middy's node:stream/web import gets a stand-in (infra/esbuild/lazy-readable-stream.ts)
  * that answers `instanceof` as the real ReadableStream does; nothing else's import is changed; and middy uses
- * ReadableStream for nothing else, or this fails (a new middy version that does must not get the stand-in).
+ * ReadableStream for nothing else, or this fails (a new middy version that does must not get the stand-in). The lazy
+ * imports are bundled apart, one copy per package, with source maps that name no path of the build machine
+ * (test/unit/cold-start-bundle.test.ts checks the functions' bundles).
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { build, type Plugin } from 'esbuild';
 import { describe, expect, it } from 'vitest';
@@ -71,4 +75,47 @@ describe('the stand-in ReadableStream', () => {
     expect(uses.some((line) => line.includes('instanceof ReadableStream'))).toBe(true);
     expect(other).toEqual([]);
   });
+});
+
+describe('the isolate-lazy-imports plugin', () => {
+  it('bundles each lazy SDK client once, apart, with source maps that name no path of this machine', async () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'ipg-isolate-'));
+    const result = await build({
+      stdin: {
+        contents: [
+          "import { IAMClient } from '@aws-sdk/client-iam';",
+          'export const iam = new IAMClient({});',
+          "export const client = async () => new (await import('@aws-sdk/client-sts')).STSClient({});",
+          "export const command = async () => (await import('@aws-sdk/client-sts')).GetCallerIdentityCommand;",
+          "export const other = () => import('@aws-sdk/client-iam');",
+        ].join('\n'),
+        sourcefile: 'functions/example.ts',
+        resolveDir: '.',
+        loader: 'ts',
+      },
+      outdir,
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      mainFields: ['module', 'main'],
+      sourcemap: true,
+      sourcesContent: false,
+      metafile: true,
+      plugins,
+      logLevel: 'silent',
+    });
+    const entries = Object.values(result.metafile.outputs).flatMap((o) => (o.entryPoint ? [o.entryPoint] : []));
+    // Both import() sites of STS get the one copy; a lazy import not on the list is split as esbuild does.
+    expect(entries.filter((e) => e.includes('@aws-sdk/client-sts/'))).toEqual([
+      'isolated-lazy-import:node_modules/@aws-sdk/client-sts/dist-es/index.js',
+    ]);
+    expect(entries).toContain('node_modules/@aws-sdk/client-iam/dist-es/index.js');
+    const sources = Object.keys(result.metafile.outputs)
+      .filter((f) => f.endsWith('.map'))
+      .flatMap((f) => (JSON.parse(readFileSync(f, 'utf8')) as { sources: string[] }).sources);
+    expect(sources.some((s) => s.includes('isolated-lazy-import:node_modules/@aws-sdk/client-sts/'))).toBe(true);
+    // Absolute paths would be the build machine's: the plugin names its copies by paths relative to the service.
+    expect(sources.filter((s) => s.startsWith('/') || s.includes(':/'))).toEqual([]);
+  }, 60_000);
 });

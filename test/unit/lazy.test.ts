@@ -1,7 +1,8 @@
-// aws/lazy.ts: clients (and their SDK modules) built on the first call that needs them, once.
+// aws/lazy.ts and aws/sso.ts: clients (and their SDK modules) built on the first call that needs them, once.
 import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { describe, expect, it } from 'vitest';
-import { lazyIdentityCenterAccess, onFirstUse } from '../../functions/aws/lazy.js';
+import { onFirstUse } from '../../functions/aws/lazy.js';
+import { createIdentityCenterAccess } from '../../functions/aws/sso.js';
 
 describe('onFirstUse', () => {
   it('builds nothing until called, then once, sharing the result', async () => {
@@ -27,9 +28,9 @@ describe('onFirstUse', () => {
   });
 });
 
-describe('lazyIdentityCenterAccess', () => {
+describe('createIdentityCenterAccess', () => {
   it('gives one SSO admin client per Region, with the configuration, loaded on first use', async () => {
-    const access = lazyIdentityCenterAccess({
+    const access = createIdentityCenterAccess({
       maxAttempts: 2,
       credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
     });
@@ -40,6 +41,14 @@ describe('lazyIdentityCenterAccess', () => {
     expect(await access.clientFor('us-east-2')).not.toBe(eu);
     expect(await eu.config.region()).toBe('eu-west-1');
     expect(await eu.config.maxAttempts()).toBe(2);
+    access.destroy();
+  });
+
+  it('gives two first calls for one Region at once the same client', async () => {
+    const access = createIdentityCenterAccess({ credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const [a, b] = await Promise.all([access.clientFor('eu-west-1'), access.clientFor('eu-west-1')]);
+    expect(b).toBe(a);
+    expect(await access.clientFor('eu-west-1')).toBe(a);
     access.destroy();
   });
 });
