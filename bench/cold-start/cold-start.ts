@@ -16,6 +16,7 @@ import {
   type BundleStyle,
 } from '../lib/bundle.js';
 import { run } from '../lib/proc.js';
+import { firstUse } from './first-use.js';
 import { check, row, type Row } from '../lib/report.js';
 import { fmt, median, pairedRatio } from '../lib/stats.js';
 
@@ -142,6 +143,8 @@ export async function coldStart(options: ColdStartOptions): Promise<ColdStartRes
     }
   }
   const deployed = await asDeployed(style, outDir, options.pairs, env, log);
+  log('cold start: first use of each lazy import…');
+  const firstUseRows = await firstUse(handler, env, Math.min(options.pairs, 9));
   const hImport = h.map((x) => x.importMs);
   const bImport = b.map((x) => x.importMs);
   const ratio = pairedRatio(hImport, bImport);
@@ -213,6 +216,7 @@ export async function coldStart(options: ColdStartOptions): Promise<ColdStartRes
       check(ratio <= 1.25),
     ),
     ...deployed.rows,
+    ...firstUseRows,
     row(
       '2 cold start',
       'CPU time of that load (user+sys)',
