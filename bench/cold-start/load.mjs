@@ -21,6 +21,5 @@ if (process.argv[3]) {
   await import(process.argv[3]);
   firstUseMs = performance.now() - before;
 }
-process.stdout.write(
-  `${JSON.stringify({ importMs: ready - started, readyMs: ready, cpuMs: (used.user + used.system) / 1000, firstUseMs })}\n`,
-);
+const cpuMs = (used.user + used.system) / 1000;
+process.stdout.write(`${JSON.stringify({ importMs: ready - started, readyMs: ready, cpuMs, firstUseMs })}\n`);
