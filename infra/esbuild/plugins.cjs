@@ -29,6 +29,8 @@ const middyLazyWebStreams = {
  */
 const ISOLATED_PACKAGE = /^@aws-sdk\/client-(sts|eventbridge|sqs|sso-admin)$/;
 const ISOLATED_FILES = ['functions/core/chat.ts'];
+/** Import paths that may name one of those, the only ones handed to the plugin (a call costs; most imports are not). */
+const MAY_BE_ISOLATED = /^@aws-sdk\/client-(sts|eventbridge|sqs|sso-admin)$|(^|\/)chat\.js$/;
 const ISOLATED = 'isolated-lazy-import';
 
 /**
@@ -46,16 +48,19 @@ const isolateLazyImports = {
   name: 'isolate-lazy-imports',
   setup(build) {
     const root = process.cwd();
-    build.onResolve({ filter: /.*/ }, async (args) => {
-      if (args.pluginData?.isolating) return undefined;
-      const lazy = args.kind === 'dynamic-import' && args.namespace === 'file';
-      if (!lazy && args.namespace !== ISOLATED) return undefined;
-      const found = await build.resolve(args.path, {
-        kind: args.kind,
-        resolveDir: args.resolveDir,
-        importer: args.namespace === ISOLATED ? resolve(root, args.importer) : args.importer,
-        pluginData: { isolating: true },
-      });
+    // One question to esbuild per import path and directory (the SDK's modules ask the same ones many times over).
+    const resolved = new Map();
+    const resolveOnce = (args, importer) => {
+      const key = `${args.kind}\0${args.resolveDir}\0${args.path}`;
+      if (!resolved.has(key)) {
+        const options = { kind: args.kind, resolveDir: args.resolveDir, importer, pluginData: { isolating: true } };
+        resolved.set(key, build.resolve(args.path, options));
+      }
+      return resolved.get(key);
+    };
+    /** Resolves as esbuild would, then keeps the module (and so all it imports) in the isolated namespace. */
+    const isolate = async (args, entering) => {
+      const found = await resolveOnce(args, entering ? args.importer : resolve(root, args.importer));
       if (found.errors.length > 0) return { errors: found.errors };
       if (found.external || found.namespace !== 'file') {
         return {
@@ -67,9 +72,15 @@ const isolateLazyImports = {
       }
       // Relative, so that source maps name node_modules/…, not the machine the bundle was built on.
       const path = relative(root, found.path);
-      if (lazy && !ISOLATED_PACKAGE.test(args.path) && !ISOLATED_FILES.includes(path)) return undefined;
+      if (entering && !ISOLATED_PACKAGE.test(args.path) && !ISOLATED_FILES.includes(path)) return undefined;
       return { path, namespace: ISOLATED, sideEffects: found.sideEffects };
-    });
+    };
+    // Entering: an import() of one of the listed modules, from the rest of the bundle.
+    build.onResolve({ filter: MAY_BE_ISOLATED, namespace: 'file' }, (args) =>
+      args.kind === 'dynamic-import' && !args.pluginData?.isolating ? isolate(args, true) : undefined,
+    );
+    // Inside: every import of an isolated module stays isolated.
+    build.onResolve({ filter: /.*/, namespace: ISOLATED }, (args) => isolate(args, false));
     build.onLoad({ filter: /.*/, namespace: ISOLATED }, async (args) => {
       const file = resolve(root, args.path);
       return {
