@@ -12,6 +12,7 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import type { Alert } from '../../functions/core/alert.js';
 import { fixture, fresh } from '../support/fixtures.js';
+import { lambdaContext } from '../support/lambda-context.js';
 import {
   awsClientConfig,
   createSqsQueueSubscribedToTopic,
@@ -23,12 +24,7 @@ import {
 
 const FULL = 'arn:aws:iam::aws:policy/AWSIoTFullAccess';
 const TRUST = '{"Version":"2012-10-17","Statement":[]}';
-const context = {
-  functionName: 'attach-guard',
-  awsRequestId: 'req-h',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:attach-guard',
-  getRemainingTimeInMillis: () => 30_000,
-} as unknown as Context;
+const context = lambdaContext('attach-guard');
 type Handler = (event: unknown, context: Context) => Promise<{ outcome: string | null }>;
 type Envelope = { id: string; detail: Record<string, unknown> & { requestParameters: Record<string, unknown> } };
 

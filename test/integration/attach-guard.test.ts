@@ -24,6 +24,7 @@ import { awsManagedPolicyArn } from '../../functions/core/arn.js';
 import type { Alert } from '../../functions/core/alert.js';
 import type { PrincipalType } from '../../functions/core/types.js';
 import { fixture, fresh } from '../support/fixtures.js';
+import { lambdaContext } from '../support/lambda-context.js';
 import {
   awsClientConfig,
   createSqsQueueSubscribedToTopic,
@@ -39,14 +40,7 @@ const TYPES: Exclude<PrincipalType, 'permission-set'>[] = ['user', 'role', 'grou
 const validateAlert = new Ajv2020({ allErrors: true }).compile(
   JSON.parse(readFileSync('infra/alert.schema.json', 'utf8')),
 );
-const context = {
-  functionName: 'attach-guard',
-  awsRequestId: 'req-1',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:attach-guard',
-  memoryLimitInMB: '256',
-  functionVersion: '$LATEST',
-  getRemainingTimeInMillis: () => 30_000,
-} as unknown as Context;
+const context = lambdaContext('attach-guard');
 
 type Handler = (event: unknown, context: Context) => Promise<{ outcome: string | null }>;
 

@@ -21,6 +21,7 @@ import type { ChatNotification } from '../../functions/core/chat.js';
 import { runSweep } from '../../functions/guard/sweep.js';
 import { fixture, fresh } from '../support/fixtures.js';
 import { guardDeps } from '../support/guard.js';
+import { lambdaContext } from '../support/lambda-context.js';
 import {
   awsClientConfig,
   createSqsQueueSubscribedToTopic,
@@ -38,16 +39,10 @@ const validateChat = new Ajv2020({ allErrors: true, strict: true }).compile(
 const validateAlert = new Ajv2020({ allErrors: true }).compile(
   JSON.parse(readFileSync('infra/alert.schema.json', 'utf8')),
 );
-const context = {
-  functionName: 'attach-guard',
-  awsRequestId: 'req-1',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:attach-guard',
-  memoryLimitInMB: '256',
-  functionVersion: '$LATEST',
-  getRemainingTimeInMillis: () => 30_000,
-} as unknown as Context;
+const context = lambdaContext('attach-guard');
 type Handler = (event: unknown, context: Context) => Promise<{ outcome: string | null }>;
 const FULL_ACCESS = 'arn:aws:iam::aws:policy/AWSIoTFullAccess';
+const CLOUDTRAIL_EVENTS = 'https://console.aws.amazon.com/cloudtrail/home?region=us-east-1#/events/';
 
 /** The arguments a POSIX shell makes of a command line (each `aws` call's, in order). */
 function shellArguments(command: string): string[][] {
@@ -137,8 +132,7 @@ describeWithEmulator('chat topic and remediation command against moto', () => {
         actionSource: 'deploy-mode',
         links: {
           principal: `https://console.aws.amazon.com/iam/home#/roles/details/${roleName}`,
-          event:
-            'https://console.aws.amazon.com/cloudtrail/home?region=us-east-1#/events/' + String(event.detail.eventID),
+          event: `${CLOUDTRAIL_EVENTS}${String(event.detail.eventID)}`,
         },
         remediationCommand: `aws iam detach-role-policy --role-name ${roleName} --policy-arn ${FULL_ACCESS}`,
       });

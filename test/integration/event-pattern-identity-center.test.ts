@@ -2,20 +2,22 @@
 // pattern is taken from the packaged CloudFormation template (remediate mode, identityCenterRegion=us-east-1), put on a
 // rule in moto's EventBridge with an SQS target, and fed real-shaped CloudTrail events. Every governed permission-set
 // attach must arrive; non-IoT policies, other Identity Center calls, IAM's attach calls and other sources must not.
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CATALOG, SEED_POLICIES, governedArns, isGoverned } from '../../functions/core/catalog.js';
-import { packageStack, REPO_ROOT, substitutePseudoParameters } from '../../scripts/package-stack.js';
+import { packageStack, substitutePseudoParameters } from '../../scripts/package-stack.js';
+import { fixture } from '../support/fixtures.js';
 import { describeWithEmulator } from './helpers/emulator.js';
-import { createPatternRule, type PatternRule } from './helpers/pattern-rule.js';
+import {
+  cloudTrailEvent,
+  createPatternRule,
+  type PatternCase as Case,
+  type PatternRule,
+} from './helpers/pattern-rule.js';
 
 type Json = Record<string, unknown>;
-
-const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'events');
-const fixture = (name: string): Json => JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8')) as Json;
 
 /** The detail of an EventBridge "AWS API Call via CloudTrail" event of AttachManagedPolicyToPermissionSet. */
 const BASE_DETAIL = fixture('AttachManagedPolicyToPermissionSet.eventbridge-full-access').detail as Json;
@@ -24,34 +26,15 @@ const IAM_DETAIL = fixture('AttachRolePolicy.eventbridge-full-access').detail as
 const INSTANCES = ['ssoins-6804a1b2c3d4e5f6', 'ssoins-69875a1e2b3c4d5e'] as const;
 const PERMISSION_SETS = ['ps-3a7c9e1f5b2d4a6c', 'ps-b1c2d3e4f5a6b7c8', 'ps-9d8c7b6a5f4e3d2c'] as const;
 
-interface Case {
-  /** Travels as detail.eventID, so that an arrival names its case. */
-  readonly id: string;
-  readonly entry: PutEventsRequestEntry;
-}
-
-/** A CloudTrail record (bare, or the detail of an envelope) as EventBridge puts it on the default bus. */
-function cloudTrailEvent(
-  id: string,
-  detail: Json,
-  { source = 'aws.sso', detailType = 'AWS API Call via CloudTrail' } = {},
-): Case {
-  return {
-    id,
-    entry: {
-      Source: source,
-      DetailType: detailType,
-      Resources: [],
-      Detail: JSON.stringify({ ...detail, eventID: id }),
-    },
-  };
-}
+/** A CloudTrail record as EventBridge puts it on a bus, under source aws.sso unless told. */
+const ssoEvent = (id: string, detail: Json, options: { source?: string; detailType?: string } = {}): Case =>
+  cloudTrailEvent(id, detail, { source: 'aws.sso', ...options });
 
 /** AttachManagedPolicyToPermissionSet of `policyArn` to the i-th permission set (instance and permission set vary). */
 function attach(id: string, policyArn: string, i = 0, extra: Json = {}): Case {
   const instance = INSTANCES[i % INSTANCES.length]!;
   const permissionSet = PERMISSION_SETS[i % PERMISSION_SETS.length]!;
-  return cloudTrailEvent(id, {
+  return ssoEvent(id, {
     ...BASE_DETAIL,
     requestParameters: {
       instanceArn: `arn:aws:sso:::instance/${instance}`,
@@ -100,8 +83,8 @@ const MUST_ARRIVE: Case[] = [
   // Another Region and account than the fixture's (the event arrives where Identity Center is enabled).
   attach('other region and account', GOVERNED, 2, { awsRegion: 'ap-southeast-2', recipientAccountId: '444455556666' }),
   // The fixtures, as recorded.
-  cloudTrailEvent('AttachManagedPolicyToPermissionSet.eventbridge-full-access', BASE_DETAIL),
-  cloudTrailEvent(
+  ssoEvent('AttachManagedPolicyToPermissionSet.eventbridge-full-access', BASE_DETAIL),
+  ssoEvent(
     'AttachManagedPolicyToPermissionSet.record-console-service-role-path',
     fixture('AttachManagedPolicyToPermissionSet.record-console-service-role-path'),
   ),
@@ -110,20 +93,17 @@ const MUST_ARRIVE: Case[] = [
 const MUST_NOT_ARRIVE: Case[] = [
   // Other policies, AWS managed or customer managed (whatever their names), and another partition.
   ...OTHER_POLICIES.map((arn, i) => attach(`other ${arn}`, arn, i)),
-  cloudTrailEvent(
+  ssoEvent(
     'AttachManagedPolicyToPermissionSet.record-not-iot',
     fixture('AttachManagedPolicyToPermissionSet.record-not-iot'),
   ),
   // A failed call CloudTrail recorded without parameters: nothing to decide on.
-  cloudTrailEvent(
+  ssoEvent(
     'AttachManagedPolicyToPermissionSet.record-access-denied',
     fixture('AttachManagedPolicyToPermissionSet.record-access-denied'),
   ),
   // Other Identity Center calls, also naming a governed policy (the guard's own detach among them).
-  cloudTrailEvent(
-    'DetachManagedPolicyFromPermissionSet.record',
-    fixture('DetachManagedPolicyFromPermissionSet.record'),
-  ),
+  ssoEvent('DetachManagedPolicyFromPermissionSet.record', fixture('DetachManagedPolicyFromPermissionSet.record')),
   ...[
     'DetachManagedPolicyFromPermissionSet',
     'AttachCustomerManagedPolicyReferenceToPermissionSet',
@@ -131,23 +111,23 @@ const MUST_NOT_ARRIVE: Case[] = [
     'CreatePermissionSet',
   ].map((eventName) => attach(`call ${eventName}`, GOVERNED, 0, { eventName })),
   // The policy under IAM's field name instead of Identity Center's.
-  cloudTrailEvent('policyArn instead of managedPolicyArn', {
+  ssoEvent('policyArn instead of managedPolicyArn', {
     ...BASE_DETAIL,
     requestParameters: { ...(BASE_DETAIL.requestParameters as Json), managedPolicyArn: undefined, policyArn: GOVERNED },
   }),
   // IAM's attach calls: the IAM rule's events, not this one's.
-  cloudTrailEvent('AttachRolePolicy.eventbridge-full-access', IAM_DETAIL, { source: 'aws.iam' }),
-  cloudTrailEvent('AttachUserPolicy.record-eventversion-1.11', fixture('AttachUserPolicy.record-eventversion-1.11'), {
+  ssoEvent('AttachRolePolicy.eventbridge-full-access', IAM_DETAIL, { source: 'aws.iam' }),
+  ssoEvent('AttachUserPolicy.record-eventversion-1.11', fixture('AttachUserPolicy.record-eventversion-1.11'), {
     source: 'aws.iam',
   }),
-  cloudTrailEvent('IAM attach under source aws.sso', IAM_DETAIL),
-  cloudTrailEvent('permission-set attach under source aws.iam', BASE_DETAIL, { source: 'aws.iam' }),
+  ssoEvent('IAM attach under source aws.sso', IAM_DETAIL),
+  ssoEvent('permission-set attach under source aws.iam', BASE_DETAIL, { source: 'aws.iam' }),
   // Other sources: a look-alike eventSource, another service, another detail type.
-  cloudTrailEvent('eventSource identitystore', { ...BASE_DETAIL, eventSource: 'identitystore.amazonaws.com' }),
-  cloudTrailEvent('eventSource sso-directory', { ...BASE_DETAIL, eventSource: 'sso-directory.amazonaws.com' }),
-  cloudTrailEvent('source aws.sso-directory', BASE_DETAIL, { source: 'aws.sso-directory' }),
-  cloudTrailEvent('PutObject.record-s3', fixture('PutObject.record-s3'), { source: 'aws.s3' }),
-  cloudTrailEvent('detail-type service event', BASE_DETAIL, { detailType: 'AWS Service Event via CloudTrail' }),
+  ssoEvent('eventSource identitystore', { ...BASE_DETAIL, eventSource: 'identitystore.amazonaws.com' }),
+  ssoEvent('eventSource sso-directory', { ...BASE_DETAIL, eventSource: 'sso-directory.amazonaws.com' }),
+  ssoEvent('source aws.sso-directory', BASE_DETAIL, { source: 'aws.sso-directory' }),
+  ssoEvent('PutObject.record-s3', fixture('PutObject.record-s3'), { source: 'aws.s3' }),
+  ssoEvent('detail-type service event', BASE_DETAIL, { detailType: 'AWS Service Event via CloudTrail' }),
 ];
 
 describeWithEmulator('attach-guard IAM Identity Center event pattern (packaged template, moto EventBridge)', () => {

@@ -1,20 +1,22 @@
 // Proves attach-guard's EventBridge pattern by behaviour: the pattern is taken from the packaged CloudFormation
 // template, put on a rule in moto's EventBridge with an SQS target, and fed real-shaped CloudTrail events. Every
 // governed attach must arrive and nothing else may. (moto's TestEventPattern is a stub, so it is not used.)
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CATALOG, SEED_POLICIES, governedArns, isGoverned } from '../../functions/core/catalog.js';
-import { packageStack, REPO_ROOT, substitutePseudoParameters } from '../../scripts/package-stack.js';
+import { packageStack, substitutePseudoParameters } from '../../scripts/package-stack.js';
+import { fixture } from '../support/fixtures.js';
 import { describeWithEmulator } from './helpers/emulator.js';
-import { createPatternRule, type PatternRule } from './helpers/pattern-rule.js';
+import {
+  cloudTrailEvent,
+  createPatternRule,
+  type PatternCase as Case,
+  type PatternRule,
+} from './helpers/pattern-rule.js';
 
 type Json = Record<string, unknown>;
-
-const FIXTURES = join(REPO_ROOT, 'test', 'fixtures', 'events');
-const fixture = (name: string): Json => JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8')) as Json;
 
 /** The detail of an EventBridge "AWS API Call via CloudTrail" event, from an envelope fixture. */
 const BASE_DETAIL = fixture('AttachRolePolicy.eventbridge-full-access').detail as Json;
@@ -22,29 +24,6 @@ const BASE_DETAIL = fixture('AttachRolePolicy.eventbridge-full-access').detail a
 const PRINCIPAL_FIELD = { user: 'userName', role: 'roleName', group: 'groupName' } as const;
 const ATTACH = { user: 'AttachUserPolicy', role: 'AttachRolePolicy', group: 'AttachGroupPolicy' } as const;
 type PrincipalType = keyof typeof ATTACH;
-
-interface Case {
-  /** Travels as detail.eventID, so that an arrival names its case. */
-  readonly id: string;
-  readonly entry: PutEventsRequestEntry;
-}
-
-/** A CloudTrail record (bare, or the detail of an envelope) as EventBridge puts it on the default bus. */
-function cloudTrailEvent(
-  id: string,
-  detail: Json,
-  { source = 'aws.iam', detailType = 'AWS API Call via CloudTrail' } = {},
-): Case {
-  return {
-    id,
-    entry: {
-      Source: source,
-      DetailType: detailType,
-      Resources: [],
-      Detail: JSON.stringify({ ...detail, eventID: id }),
-    },
-  };
-}
 
 function attach(id: string, type: PrincipalType, policyArn: string, extra: Json = {}): Case {
   return cloudTrailEvent(id, {

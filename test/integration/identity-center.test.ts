@@ -28,6 +28,7 @@ import {
   uniqueName,
 } from './helpers/emulator.js';
 import { accountEnv, isolatedAccount, type IsolatedAccount } from './sweep-account.js';
+import { lambdaContext } from '../support/lambda-context.js';
 
 // Identity Center lives in one Region, rarely us-east-1; the functions run in us-east-1 and must follow the event
 // there.
@@ -41,17 +42,6 @@ const validateAlert = new Ajv2020({ allErrors: true }).compile(
 );
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
-
-function lambdaContext(name: string, account: string): Context {
-  return {
-    functionName: name,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:${account}:function:${name}`,
-    memoryLimitInMB: '256',
-    awsRequestId: crypto.randomUUID(),
-    getRemainingTimeInMillis: () => 60_000,
-  } as unknown as Context;
-}
 
 describeWithEmulator('IAM Identity Center against moto', () => {
   const saved = { ...process.env };
@@ -153,12 +143,14 @@ describeWithEmulator('IAM Identity Center against moto', () => {
       const admins = await createPermissionSet('IoTAdmins', aws('AWSIoTFullAccess'), aws('ReadOnlyAccess'));
       const event = attachEvent(admins, aws('AWSIoTFullAccess'));
 
-      expect(await attachGuard(event, lambdaContext('attach-guard', account.accountId))).toEqual({
+      expect(await attachGuard(event, lambdaContext('attach-guard', { account: account.accountId }))).toEqual({
         outcome: 'reverted',
       });
       expect(await policiesOf(admins)).toEqual([aws('ReadOnlyAccess')]);
       // EventBridge delivers at least once: the second delivery finds it gone, and provisions again.
-      expect(await attachGuard(structuredClone(event), lambdaContext('attach-guard', account.accountId))).toEqual({
+      expect(
+        await attachGuard(structuredClone(event), lambdaContext('attach-guard', { account: account.accountId })),
+      ).toEqual({
         outcome: 'already-detached',
       });
 
@@ -188,7 +180,10 @@ describeWithEmulator('IAM Identity Center against moto', () => {
   it('attach-guard allows what an entry allows by permission set name, after looking the name up', async () => {
     ingest = await createPermissionSet('IoTIngestTeam', aws('AWSIoTDataAccess'));
     expect(
-      await attachGuard(attachEvent(ingest, aws('AWSIoTDataAccess')), lambdaContext('attach-guard', account.accountId)),
+      await attachGuard(
+        attachEvent(ingest, aws('AWSIoTDataAccess')),
+        lambdaContext('attach-guard', { account: account.accountId }),
+      ),
     ).toEqual({ outcome: null });
     expect(await policiesOf(ingest)).toEqual([aws('AWSIoTDataAccess')]);
   });
@@ -198,7 +193,7 @@ describeWithEmulator('IAM Identity Center against moto', () => {
 
     const result = (await sweep(
       { 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} },
-      lambdaContext('sweep', account.accountId),
+      lambdaContext('sweep', { account: account.accountId }),
     )) as Record<string, unknown>[];
 
     // IAM of the account is empty; Identity Center: IoTAdmins (ReadOnlyAccess only), IoTIngestTeam (allowed), LegacyOps

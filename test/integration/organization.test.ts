@@ -12,6 +12,7 @@ import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { fixture, fresh } from '../support/fixtures.js';
 import { describeWithEmulator } from './helpers/emulator.js';
 import { accountEnv, isolatedAccount, type IsolatedAccount } from './sweep-account.js';
+import { lambdaContext } from '../support/lambda-context.js';
 
 const FULL = 'arn:aws:iam::aws:policy/AWSIoTFullAccess';
 const DATA = 'arn:aws:iam::aws:policy/AWSIoTDataAccess';
@@ -63,13 +64,7 @@ describeWithEmulator('organization: a central guard acting in a member account',
     ((await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: role }))).AttachedPolicies ?? []).map(
       (p) => p.PolicyArn,
     );
-  const context = (account: string) =>
-    ({
-      functionName: 'f',
-      awsRequestId: 'r',
-      invokedFunctionArn: `arn:aws:lambda:us-east-1:${account}:function:f`,
-      getRemainingTimeInMillis: () => 60_000,
-    }) as unknown as Context;
+  const context = (account: string) => lambdaContext('f', { account });
   const load = async (module: 'attach-guard' | 'sweep'): Promise<Handler> => {
     vi.resetModules();
     const loaded =

@@ -5,11 +5,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DisableRuleCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { Context } from 'aws-lambda';
 import { expect, it, vi } from 'vitest';
 import { digestSchema } from '../../functions/core/digest-schema.js';
 import { awsClientConfig, describeWithEmulator, motoEndpoint, receiveAll, snsEnvelope } from './helpers/emulator.js';
 import { createSelfCheckedResources } from './helpers/self-checked-resources.js';
+import { lambdaContext } from '../support/lambda-context.js';
 
 const ACCOUNT = '123456789012';
 
@@ -39,12 +39,7 @@ describeWithEmulator('sweep handler with the self-check', () => {
       return write(chunk, ...(rest as []));
     });
     const { handler } = await import('../../functions/sweep/handler.js');
-    const context = {
-      functionName: 'iot-policy-guard-dev-sweep',
-      invokedFunctionArn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:iot-policy-guard-dev-sweep`,
-      awsRequestId: 'f1c2d3e4-0000-4000-8000-000000000001',
-      getRemainingTimeInMillis: () => 290_000,
-    } as unknown as Context;
+    const context = lambdaContext('iot-policy-guard-dev-sweep', { account: ACCOUNT, remainingMs: 290_000 });
 
     const [home] = await handler({}, context);
     vi.restoreAllMocks();

@@ -4,9 +4,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateTopicCommand, DeleteTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import type { Context } from 'aws-lambda';
 import { expect, it } from 'vitest';
 import { digestSchema } from '../../functions/core/digest-schema.js';
+import { lambdaContext } from '../support/lambda-context.js';
 import {
   awsClientConfig,
   createSqsQueueSubscribedToTopic,
@@ -87,17 +87,7 @@ allow:
         POWERTOOLS_METRICS_DISABLED: 'true',
       });
       const { handler } = await import('../../functions/sweep/handler.js');
-      const context = {
-        functionName: 'iot-policy-guard-dev-sweep',
-        functionVersion: '$LATEST',
-        invokedFunctionArn: `arn:aws:lambda:us-east-1:${account.accountId}:function:iot-policy-guard-dev-sweep`,
-        memoryLimitInMB: '256',
-        awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678',
-        logGroupName: '/aws/lambda/iot-policy-guard-dev-sweep',
-        logStreamName: '2026/11/26/[$LATEST]abc',
-        callbackWaitsForEmptyEventLoop: true,
-        getRemainingTimeInMillis: () => 60_000,
-      } as unknown as Context;
+      const context = lambdaContext('iot-policy-guard-dev-sweep', { account: account.accountId });
 
       const result = await handler(structuredClone(SCHEDULED_EVENT), context);
 

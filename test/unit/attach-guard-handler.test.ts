@@ -4,6 +4,7 @@ import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { delivered, fixture, fresh } from '../support/fixtures.js';
+import { lambdaContext } from '../support/lambda-context.js';
 
 const saved = { ...process.env };
 afterEach(() => {
@@ -49,12 +50,7 @@ describe('the attach-guard handler module', () => {
         ALLOWLIST_PATH: undefined,
         LAMBDA_TASK_ROOT: process.cwd(),
       });
-      const context = {
-        functionName: 'attach-guard',
-        awsRequestId: 'r',
-        invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:f',
-        getRemainingTimeInMillis: () => 1000,
-      } as unknown as Context;
+      const context = lambdaContext('attach-guard');
       await expect(handler(fresh(fixture('AttachRolePolicy.eventbridge-full-access')), context)).resolves.toEqual({
         outcome: 'reverted',
       });
@@ -87,12 +83,7 @@ describe('the attach-guard handler module', () => {
           POWERTOOLS_METRICS_DISABLED: 'false',
           ALLOWLIST_PATH: 'infra/allowlist.yml',
         });
-        const context = {
-          functionName: 'attach-guard',
-          awsRequestId: 'r',
-          invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:f',
-          getRemainingTimeInMillis: () => 1000,
-        } as unknown as Context;
+        const context = lambdaContext('attach-guard');
         // Not governed: no metric at all.
         await handler(fresh(delivered(fixture('AttachRolePolicy.record-customer-policy-iot-name'))), context);
         expect(written.join('')).not.toContain('No application metrics');

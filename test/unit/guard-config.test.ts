@@ -271,7 +271,7 @@ describe('loadGuardConfig', () => {
             new RegExp(
               String.raw`^ALLOWLIST_PATH: .*allowlist\.yml is not a \.json file, ` +
                 'and this function cannot read YAML .*' +
-                String.raw`the deploy compiles the allowlist to JSON and ships that .*` +
+                'the deploy compiles the allowlist to JSON and ships that .*' +
                 String.raw`point ALLOWLIST_PATH at a \.json allowlist$`,
             ),
           );

@@ -5,6 +5,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { lambdaContext } from '../support/lambda-context.js';
 
 const saved = { ...process.env };
 const iam = mockClient(IAMClient);
@@ -47,12 +48,7 @@ async function run(): Promise<{ records: Emf[]; failed: boolean }> {
   const { handler } = (await import('../../functions/sweep/handler.js')) as unknown as {
     handler: (event: unknown, context: Context) => Promise<unknown>;
   };
-  const context = {
-    functionName: 'iot-policy-guard-dev-sweep',
-    awsRequestId: 'r',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:iot-policy-guard-dev-sweep',
-    getRemainingTimeInMillis: () => 300_000,
-  } as unknown as Context;
+  const context = lambdaContext('iot-policy-guard-dev-sweep', { remainingMs: 300_000 });
   const failed = await handler({}, context).then(
     () => false,
     () => true,

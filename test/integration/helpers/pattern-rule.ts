@@ -24,6 +24,26 @@ export interface PatternCase {
   readonly entry: PutEventsRequestEntry;
 }
 
+/**
+ * A CloudTrail record (bare, or the detail of an envelope) as EventBridge puts it on a bus: source `aws.iam` unless
+ * told, detail-type `AWS API Call via CloudTrail`, the case's id as its eventID.
+ */
+export function cloudTrailEvent(
+  id: string,
+  detail: Record<string, unknown>,
+  { source = 'aws.iam', detailType = 'AWS API Call via CloudTrail' } = {},
+): PatternCase {
+  return {
+    id,
+    entry: {
+      Source: source,
+      DetailType: detailType,
+      Resources: [],
+      Detail: JSON.stringify({ ...detail, eventID: id }),
+    },
+  };
+}
+
 export interface PatternRule {
   /** Puts every case on the bus and returns the ids of those that reached the queue, sorted. */
   route(cases: readonly PatternCase[], expectArrivals: number): Promise<string[]>;
