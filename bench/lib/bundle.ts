@@ -173,9 +173,7 @@ export function composition(
 ): [string, number][] {
   const by = new Map<string, number>();
   const inputs = [...files].flatMap((f) => Object.entries(meta.outputs[f]?.inputs ?? {}));
-  for (const [input, info] of inputs) {
-    // A plugin's namespace (infra/esbuild/plugins.cjs: `isolated-lazy-import:functions/core/chat.ts`) is not a path.
-    const file = input.replace(/^[\w-]+:/, '');
+  for (const [file, info] of inputs) {
     const key = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(file)?.[1] ?? file.split('/').slice(0, 2).join('/');
     by.set(key, (by.get(key) ?? 0) + info.bytesInOutput);
   }
