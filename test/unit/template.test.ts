@@ -50,6 +50,17 @@ const SELF_CHECK_VARIABLES = [
   'SELF_CHECK_TRAIL',
   'ALERT_KEY_ARN',
 ];
+/** What the sweep may do in alert mode besides its self-check's reads: list, publish, keep an undelivered alert. */
+const SWEEP_ALERT_MODE = [
+  'iam:ListEntitiesForPolicy',
+  'iam:ListPolicies',
+  'kms:Decrypt',
+  'kms:GenerateDataKey',
+  'logs:CreateLogStream',
+  'logs:PutLogEvents',
+  'sns:Publish',
+  'sqs:SendMessage',
+];
 const SELF_CHECK_READS = [
   'events:DescribeRule',
   'events:ListTargetsByRule',
@@ -725,19 +736,7 @@ describe('least privilege', () => {
 
   it('gives the sweep no write permission in alert mode: no IAM action but the two reads', () => {
     const actions = effectiveStatements(alert.template, 'SweepRole').flatMap((s) => [s.Action].flat());
-    expect([...new Set(actions)].sort()).toEqual(
-      [
-        'iam:ListEntitiesForPolicy',
-        'iam:ListPolicies',
-        'kms:Decrypt',
-        'kms:GenerateDataKey',
-        'logs:CreateLogStream',
-        'logs:PutLogEvents',
-        'sns:Publish',
-        'sqs:SendMessage',
-        ...SELF_CHECK_READS,
-      ].sort(),
-    );
+    expect([...new Set(actions)].sort()).toEqual([...SWEEP_ALERT_MODE, ...SELF_CHECK_READS].sort());
   });
 
   it('keeps each function role’s inline policies under IAM’s size limit, in the longest partition', () => {
@@ -922,20 +921,7 @@ describe('IAM Identity Center (identityCenterRegion)', () => {
     // Nothing else changes in alert mode: the sweep still reads and publishes (or keeps an undelivered alert), nothing
     // more.
     const actions = effectiveStatements(alertIdc.template, 'SweepRole').flatMap((s) => [s.Action].flat());
-    expect([...new Set(actions)].sort()).toEqual(
-      [
-        'iam:ListEntitiesForPolicy',
-        'iam:ListPolicies',
-        'kms:Decrypt',
-        'kms:GenerateDataKey',
-        'logs:CreateLogStream',
-        'logs:PutLogEvents',
-        'sns:Publish',
-        'sqs:SendMessage',
-        ...SSO_READS,
-        ...SELF_CHECK_READS,
-      ].sort(),
-    );
+    expect([...new Set(actions)].sort()).toEqual([...SWEEP_ALERT_MODE, ...SSO_READS, ...SELF_CHECK_READS].sort());
     expect(alertIdc.template.Resources.IdentityCenterRemediationPolicy?.Condition).toBe('RemediateIdentityCenter');
   });
 
