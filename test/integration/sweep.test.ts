@@ -15,6 +15,7 @@ import type { GuardConfig } from '../../functions/config/guard-config.js';
 import type { GuardDeps } from '../../functions/guard/respond.js';
 import { listAttachedAwsPolicies } from '../../functions/aws/list-entities.js';
 import { runSweep, type SweepResult } from '../../functions/guard/sweep.js';
+import { guardConfig } from '../support/guard.js';
 import {
   awsClientConfig,
   createSqsQueueSubscribedToTopic,
@@ -210,17 +211,7 @@ allow:
 `,
       'sweep-test.yml',
     );
-    config = Object.freeze({
-      alertTopicArn: topicArn,
-      mode: 'remediate',
-      allowlist,
-      scope: 'seed',
-      findingsBusName: null,
-      alertOnFailedAttempts: false,
-      homeAccount: null,
-      memberRole: null,
-      sweepAccounts: [],
-    });
+    config = Object.freeze(guardConfig({ alertTopicArn: topicArn, allowlist, scope: 'seed' }));
 
     firstDeps = { ...recordingDeps(config, counted.iam, sns), now: () => NOW };
     t = Date.now();
@@ -404,17 +395,7 @@ describeWithEmulator('sweep of a compliant account', () => {
           'reason: audit}\n',
         'compliant.yml',
       );
-      const config: GuardConfig = {
-        alertTopicArn: TopicArn,
-        mode: 'remediate',
-        allowlist,
-        scope: 'seed',
-        findingsBusName: null,
-        alertOnFailedAttempts: false,
-        homeAccount: null,
-        memberRole: null,
-        sweepAccounts: [],
-      };
+      const config = guardConfig({ alertTopicArn: TopicArn, allowlist, scope: 'seed' });
       const deps = recordingDeps(config, iam, sns);
 
       const result = await runSweep({ account: account.accountId, partition: 'aws' }, deps);
@@ -457,17 +438,7 @@ describeWithEmulator('sweep under aws-iot scope', () => {
             'reason: wireless team}\n',
           'iot.yml',
         );
-        const config: GuardConfig = {
-          alertTopicArn: TopicArn,
-          mode: 'remediate',
-          allowlist,
-          scope: 'aws-iot',
-          findingsBusName: null,
-          alertOnFailedAttempts: false,
-          homeAccount: null,
-          memberRole: null,
-          sweepAccounts: [],
-        };
+        const config = guardConfig({ alertTopicArn: TopicArn, allowlist, scope: 'aws-iot' });
 
         const result = await runSweep(
           { account: account.accountId, partition: 'aws' },

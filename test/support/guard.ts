@@ -31,14 +31,9 @@ allow:
   'test-allowlist.yml',
 );
 
-export function guardDeps(
-  config: Partial<GuardConfig> = {},
-): GuardDeps & { logs: LogLine[]; metrics: GuardDeps['metrics'] & { counts: Record<string, number> } } {
-  const logs: LogLine[] = [];
-  const log = (level: LogLine['level']) => (message: string, fields: Record<string, unknown>) =>
-    void logs.push({ level, message, fields });
-  const counts: Record<string, number> = {};
-  const fullConfig: GuardConfig = {
+/** A configuration as loadGuardConfig returns it: one account, no findings bus or member role; `config` overrides. */
+export function guardConfig(config: Partial<GuardConfig> = {}): GuardConfig {
+  return {
     alertTopicArn: TOPIC,
     mode: 'remediate',
     allowlist: TEST_ALLOWLIST,
@@ -48,10 +43,19 @@ export function guardDeps(
     homeAccount: null,
     memberRole: null,
     sweepAccounts: [],
-    // The fixtures were recorded months before HANDLED_AT: staleness has tests of its own (attach-guard-doubt.test.ts).
-    staleAfterMs: 365 * 86_400_000,
     ...config,
   };
+}
+
+export function guardDeps(
+  config: Partial<GuardConfig> = {},
+): GuardDeps & { logs: LogLine[]; metrics: GuardDeps['metrics'] & { counts: Record<string, number> } } {
+  const logs: LogLine[] = [];
+  const log = (level: LogLine['level']) => (message: string, fields: Record<string, unknown>) =>
+    void logs.push({ level, message, fields });
+  const counts: Record<string, number> = {};
+  // The fixtures were recorded months before HANDLED_AT: staleness has tests of its own (attach-guard-doubt.test.ts).
+  const fullConfig = guardConfig({ staleAfterMs: 365 * 86_400_000, ...config });
   const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
   const events = new EventBridgeClient({ region: 'us-east-1', credentials, maxAttempts: 1 });
   return {

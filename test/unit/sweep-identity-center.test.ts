@@ -21,12 +21,12 @@ import { parseAllowlist } from '../../functions/core/allowlist-read.js';
 import type { Digest } from '../../functions/core/digest.js';
 import { digestSchema } from '../../functions/core/digest-schema.js';
 import { createIdentityCenterAccess } from '../../functions/aws/sso.js';
-import type { GuardConfig } from '../../functions/config/guard-config.js';
 import type { GuardDeps } from '../../functions/guard/respond.js';
 import { scanPermissionSets } from '../../functions/guard/sweep-identity-center.js';
 import { emptyScanStats } from '../../functions/guard/sweep-scan.js';
 import { holdIn } from '../support/iam-holders.js';
 import { runSweep, sweepAccounts, SweepError } from '../../functions/guard/sweep.js';
+import { guardConfig } from '../support/guard.js';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
 const ACCOUNT = '111122223333';
@@ -93,18 +93,13 @@ function deps(mode: GuardMode, identityCenterRegion: string | null) {
   const metrics: [string, number][] = [];
   const log = (level: string) => (message: string, fields: Record<string, unknown>) =>
     void logs.push({ level, message, fields });
-  const config: GuardConfig = {
+  const config = guardConfig({
     alertTopicArn: `arn:aws:sns:us-east-1:${ACCOUNT}:alerts`,
     mode,
     allowlist: ALLOWLIST,
     scope: 'seed',
-    findingsBusName: null,
-    alertOnFailedAttempts: false,
-    homeAccount: null,
-    memberRole: null,
-    sweepAccounts: [],
     identityCenterRegion,
-  };
+  });
   const d: GuardDeps = {
     config,
     iam: new IAMClient({ region: 'us-east-1', credentials }),

@@ -15,12 +15,13 @@ import type { Allowlist } from '../../functions/core/allowlist.js';
 import { parseAllowlist } from '../../functions/core/allowlist-read.js';
 import type { Digest } from '../../functions/core/digest.js';
 import { digestSchema } from '../../functions/core/digest-schema.js';
-import { ConfigError, type GuardConfig } from '../../functions/config/guard-config.js';
+import { ConfigError } from '../../functions/config/guard-config.js';
 import { respond, type GuardDeps } from '../../functions/guard/respond.js';
 import { decide } from '../../functions/core/decide.js';
 import { emptyScanStats, scanAttachments, sweptAttachment } from '../../functions/guard/sweep-scan.js';
 import { runSweep, SweepError, targetOfFunction } from '../../functions/guard/sweep.js';
 import { holdIn as holdInAccount, type Holders } from '../support/iam-holders.js';
+import { guardConfig } from '../support/guard.js';
 
 const NOW = new Date('2026-11-26T12:00:00Z');
 const ACCOUNT = '123456789012';
@@ -70,17 +71,7 @@ function deps(mode: GuardMode = 'alert', allowlist: Allowlist = ALLOWLIST): Reco
     void logs.push({ level, message, fields });
   // As loadGuardConfig does: GUARD_MODE=remediate makes remediate the allowlist's mode too (per-policy modes stay).
   const effective: Allowlist = mode === 'remediate' ? { ...allowlist, mode: 'remediate' } : allowlist;
-  const config: GuardConfig = {
-    alertTopicArn: TOPIC,
-    mode,
-    allowlist: effective,
-    scope: allowlist.scope,
-    findingsBusName: null,
-    alertOnFailedAttempts: false,
-    homeAccount: null,
-    memberRole: null,
-    sweepAccounts: [],
-  };
+  const config = guardConfig({ alertTopicArn: TOPIC, mode, allowlist: effective, scope: allowlist.scope });
   return {
     deps: {
       config,
